@@ -1,0 +1,90 @@
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Token usage of one reply.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default)]
+pub struct Usage {
+    /// Prompt tokens.
+    pub input_tokens: u64,
+    /// Completion tokens.
+    pub output_tokens: u64,
+}
+
+impl Usage {
+    /// Usage with these counts.
+    pub fn new(input_tokens: u64, output_tokens: u64) -> Self {
+        Self {
+            input_tokens,
+            output_tokens,
+        }
+    }
+
+    /// Input plus output tokens.
+    pub fn total(&self) -> u64 {
+        self.input_tokens + self.output_tokens
+    }
+}
+
+impl std::ops::AddAssign for Usage {
+    fn add_assign(&mut self, other: Usage) {
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+    }
+}
+
+/// What an agent answered.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct AgentReply {
+    /// The reply text.
+    pub text: String,
+    /// Token usage, when the provider reports it.
+    pub usage: Option<Usage>,
+    /// Cost in US dollars, when known.
+    pub cost_usd: Option<f64>,
+    /// The model that answered, as the provider names it.
+    pub model: Option<String>,
+    /// Time the exchange took; the engine measures it when the agent leaves it unset.
+    pub latency: Option<Duration>,
+    /// Time to the first streamed token.
+    pub time_to_first_token: Option<Duration>,
+    /// The provider's raw body, when asked for.
+    pub raw: Option<serde_json::Value>,
+    /// Served from a response cache (no cost).
+    pub cached: bool,
+}
+
+impl AgentReply {
+    /// A reply with only its text.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the usage.
+    pub fn with_usage(mut self, usage: Usage) -> Self {
+        self.usage = Some(usage);
+        self
+    }
+
+    /// Sets the cost.
+    pub fn with_cost(mut self, cost_usd: f64) -> Self {
+        self.cost_usd = Some(cost_usd);
+        self
+    }
+
+    /// Sets the model name.
+    pub fn with_model(mut self, model: impl Into<String>) -> Self {
+        self.model = Some(model.into());
+        self
+    }
+
+    /// Sets the latency.
+    pub fn with_latency(mut self, latency: Duration) -> Self {
+        self.latency = Some(latency);
+        self
+    }
+}

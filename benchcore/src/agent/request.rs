@@ -1,0 +1,93 @@
+use crate::{Case, Message, Role};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Sampling settings carried to the provider.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Sampling {
+    /// Sampling temperature.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    /// Largest number of tokens to generate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
+    /// Seed for providers that honour one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+}
+
+impl Sampling {
+    /// Fills every unset field of `self` from `fallback`.
+    pub fn or(&self, fallback: &Sampling) -> Sampling {
+        Sampling {
+            temperature: self.temperature.or(fallback.temperature),
+            max_tokens: self.max_tokens.or(fallback.max_tokens),
+            seed: self.seed.or(fallback.seed),
+        }
+    }
+}
+
+/// What an agent is asked.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct AgentRequest {
+    /// The conversation so far.
+    pub messages: Vec<Message>,
+    /// Sampling settings.
+    pub sampling: Sampling,
+    /// When the answer is due; past it the attempt is a timeout.
+    pub deadline: Option<Instant>,
+    /// The case this request belongs to. Reference agents (`gold`) read its target; agents
+    /// under test should read only `messages`.
+    pub case: Option<Arc<Case>>,
+    /// Which sample of the case this is (0-based).
+    pub sample: u32,
+}
+
+impl AgentRequest {
+    /// A request with these messages and nothing else set.
+    pub fn new(messages: Vec<Message>) -> Self {
+        Self {
+            messages,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the sampling settings.
+    pub fn with_sampling(mut self, sampling: Sampling) -> Self {
+        self.sampling = sampling;
+        self
+    }
+
+    /// Sets the deadline.
+    pub fn with_deadline(mut self, deadline: Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Sets the case.
+    pub fn with_case(mut self, case: Arc<Case>, sample: u32) -> Self {
+        self.case = Some(case);
+        self.sample = sample;
+        self
+    }
+
+    /// The text of the last user message.
+    pub fn last_user_text(&self) -> Option<&str> {
+        self.messages
+            .iter()
+            .rev()
+            .find(|m| m.role == Role::User)
+            .map(|m| m.content.as_str())
+    }
+
+    /// A rough token estimate for rate budgeting before sending: four characters a token plus
+    /// the requested output budget.
+    pub fn estimated_tokens(&self) -> u64 {
+        let chars: usize = self.messages.iter().map(|m| m.content.len()).sum();
+        (chars as u64).div_ceil(4) + u64::from(self.sampling.max_tokens.unwrap_or(0))
+    }
+}

@@ -1,0 +1,215 @@
+//! Per-agent limits: request and token budgets (token buckets) and adaptive concurrency.
+
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+/// Limits for one agent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AgentLimits {
+    /// Requests in flight at once (the run's concurrency when unset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<usize>,
+    /// Requests per minute, enforced before sending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests_per_minute: Option<u32>,
+    /// Tokens per minute (estimated before sending, corrected by reported usage).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens_per_minute: Option<u64>,
+    /// Keep concurrency fixed instead of halving it on rate limits and growing it back.
+    pub fixed_concurrency: bool,
+}
+
+/// A token bucket that hands out reservations: a caller takes what it needs now and is told
+/// how long to wait before using it. The balance may go negative, which is what makes later
+/// callers wait their turn without a queue.
+#[derive(Debug)]
+pub(crate) struct TokenBucket {
+    per_second: f64,
+    capacity: f64,
+    state: Mutex<(f64, Instant)>,
+}
+
+impl TokenBucket {
+    /// A bucket allowing `per_minute` a minute, full at the start.
+    pub(crate) fn per_minute(per_minute: f64) -> Self {
+        Self {
+            per_second: per_minute / 60.0,
+            capacity: per_minute,
+            state: Mutex::new((per_minute, Instant::now())),
+        }
+    }
+
+    /// Takes `amount` and returns how long to wait before spending it.
+    pub(crate) fn reserve(&self, amount: f64) -> Duration {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let (tokens, last) = &mut *state;
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.per_second)
+            .min(self.capacity);
+        *last = now;
+        *tokens -= amount;
+        if *tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-*tokens / self.per_second)
+        }
+    }
+
+    /// Corrects an earlier reservation: a positive `delta` takes more, a negative gives back.
+    pub(crate) fn adjust(&self, delta: f64) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.0 = (state.0 - delta).min(self.capacity);
+    }
+}
+
+/// Concurrency that halves when the provider rate-limits and grows back by one slot per
+/// window of successes (AIMD, as TCP does), between 1 and `max`.
+#[derive(Debug)]
+pub(crate) struct AdaptiveLimiter {
+    max: usize,
+    adaptive: bool,
+    state: Mutex<LimiterState>,
+    notify: Notify,
+}
+
+#[derive(Debug)]
+struct LimiterState {
+    limit: f64,
+    in_flight: usize,
+    last_decrease: Option<Instant>,
+}
+
+/// A slot held while an attempt runs; released on drop.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    limiter: Arc<AdaptiveLimiter>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut state = self.limiter.lock();
+        state.in_flight -= 1;
+        drop(state);
+        self.limiter.notify.notify_waiters();
+    }
+}
+
+/// After a decrease, further rate limits within this window are the same congestion event.
+const DECREASE_COOLDOWN: Duration = Duration::from_millis(500);
+
+impl AdaptiveLimiter {
+    pub(crate) fn new(max: usize, adaptive: bool) -> Self {
+        let max = max.max(1);
+        Self {
+            max,
+            adaptive,
+            state: Mutex::new(LimiterState {
+                limit: max as f64,
+                in_flight: 0,
+                last_decrease: None,
+            }),
+            notify: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, LimiterState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits for a free slot.
+    pub(crate) async fn acquire(self: &Arc<Self>) -> Slot {
+        loop {
+            let notified = self.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut state = self.lock();
+                if state.in_flight < (state.limit as usize).max(1) {
+                    state.in_flight += 1;
+                    return Slot { limiter: Arc::clone(self) };
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// The current limit.
+    #[cfg(test)]
+    pub(crate) fn limit(&self) -> usize {
+        (self.lock().limit as usize).max(1)
+    }
+
+    /// A success: grow by one slot per `limit` successes.
+    pub(crate) fn on_success(&self) {
+        if !self.adaptive {
+            return;
+        }
+        let mut state = self.lock();
+        if state.limit < self.max as f64 {
+            state.limit = (state.limit + 1.0 / state.limit).min(self.max as f64);
+            drop(state);
+            self.notify.notify_waiters();
+        }
+    }
+
+    /// A rate limit: halve, once per congestion event.
+    pub(crate) fn on_rate_limited(&self) {
+        if !self.adaptive {
+            return;
+        }
+        let mut state = self.lock();
+        let now = Instant::now();
+        if state
+            .last_decrease
+            .is_some_and(|t| now.duration_since(t) < DECREASE_COOLDOWN)
+        {
+            return;
+        }
+        state.limit = (state.limit / 2.0).max(1.0);
+        state.last_decrease = Some(now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_makes_later_callers_wait() {
+        let bucket = TokenBucket::per_minute(60.0);
+        assert_eq!(bucket.reserve(60.0), Duration::ZERO);
+        let wait = bucket.reserve(2.0);
+        assert!(wait > Duration::from_millis(1900) && wait <= Duration::from_secs(2), "{wait:?}");
+        bucket.adjust(-2.0);
+        assert!(bucket.reserve(1.0) <= Duration::from_secs(1));
+    }
+
+    #[test]
+    fn limiter_halves_and_grows_back() {
+        let limiter = AdaptiveLimiter::new(8, true);
+        limiter.on_rate_limited();
+        assert_eq!(limiter.limit(), 4);
+        limiter.on_rate_limited(); // same congestion event
+        assert_eq!(limiter.limit(), 4);
+        for _ in 0..40 {
+            limiter.on_success();
+        }
+        assert_eq!(limiter.limit(), 8);
+    }
+
+    #[tokio::test]
+    async fn limiter_bounds_in_flight() {
+        let limiter = Arc::new(AdaptiveLimiter::new(2, false));
+        let a = limiter.acquire().await;
+        let _b = limiter.acquire().await;
+        let third = tokio::time::timeout(Duration::from_millis(50), limiter.acquire()).await;
+        assert!(third.is_err());
+        drop(a);
+        let third = tokio::time::timeout(Duration::from_millis(50), limiter.acquire()).await;
+        assert!(third.is_ok());
+    }
+}

@@ -1,0 +1,231 @@
+//! The run engine: every (case × agent × sample), within limits, retried, recorded, resumable.
+
+mod attempt;
+mod backoff;
+mod cancel;
+mod events;
+mod limits;
+mod run;
+mod schedule;
+mod writer;
+
+pub use backoff::RetryPolicy;
+pub use cancel::CancelToken;
+pub use events::RunEvent;
+pub use limits::AgentLimits;
+pub use run::Run;
+
+use crate::{Error, Result, RunStatus, RunStore, RunSummary, Workspace};
+use futures::stream::BoxStream;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+
+/// How a resumed run treats attempts already recorded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResumeOptions {
+    /// Also rerun attempts recorded as `error` (judged attempts are never rerun).
+    pub retry_errors: bool,
+}
+
+impl ResumeOptions {
+    /// Rerun errors too.
+    pub fn retry_errors() -> Self {
+        Self { retry_errors: true }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RunReport {
+    /// The run.
+    pub run_id: String,
+    /// `finished` when every attempt is recorded, `cancelled` when stopped on request.
+    pub status: RunStatus,
+    /// Per-agent results, read back from the store.
+    pub summary: RunSummary,
+}
+
+/// Runs benchmarks against a store.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use benchcore::{agent::reference::Gold, Case, Engine, MemoryStore, QuestionSet, Run};
+/// use std::sync::Arc;
+///
+/// let suite = QuestionSet::from_cases("arith", vec![Case::new("q1", "2+3?").with_target("5")])?;
+/// let engine = Engine::new(Arc::new(MemoryStore::new()));
+/// let report = engine.run(Run::new(suite).agent(Gold)).await?;
+/// assert_eq!(report.summary.agents[0].accuracy, Some(1.0));
+/// # Ok::<(), benchcore::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Engine {
+    store: Arc<dyn RunStore>,
+    workspace: Workspace,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("workspace", &self.workspace)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// An engine recording into `store`, in the default workspace.
+    pub fn new(store: Arc<dyn RunStore>) -> Self {
+        Self {
+            store,
+            workspace: Workspace::default(),
+        }
+    }
+
+    /// Works in another workspace.
+    pub fn with_workspace(mut self, workspace: Workspace) -> Self {
+        self.workspace = workspace;
+        self
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn RunStore> {
+        &self.store
+    }
+
+    /// The workspace.
+    pub fn workspace(&self) -> &Workspace {
+        &self.workspace
+    }
+
+    /// Starts a new run and returns at once with a handle for its events, cancel and result.
+    ///
+    /// # Errors
+    /// The run is misconfigured (no agents, two agents with one name …) or the store refuses
+    /// to create it.
+    pub async fn start(&self, run: Run) -> Result<RunHandle> {
+        let run_id = crate::new_run_id();
+        let prepared = run.prepare()?;
+        self.store
+            .create_run(&self.workspace, &run_id, &prepared.spec)
+            .await?;
+        Ok(self.spawn(run_id, prepared, Default::default(), 0))
+    }
+
+    /// Resumes a stored run: attempts already recorded are skipped (and errors too, unless
+    /// `options.retry_errors`); the rest run as the stored spec says. `run` supplies the same
+    /// suite, agents and evaluators the run was started with; its settings are ignored in
+    /// favour of the stored spec.
+    ///
+    /// # Errors
+    /// The run is not in this workspace, or `run` does not match it (other agent names, a
+    /// suite with another number of cases).
+    pub async fn resume(&self, run_id: &str, run: Run, options: ResumeOptions) -> Result<RunHandle> {
+        let stored = self
+            .store
+            .get_run(&self.workspace, run_id)
+            .await?
+            .ok_or_else(|| crate::StoreError::run_not_found(&self.workspace, run_id))?;
+        let prepared = run.with_stored_spec(stored.spec)?.prepare()?;
+        let recorded = self.store.attempt_outcomes(&self.workspace, run_id).await?;
+        let mut skip = std::collections::HashSet::with_capacity(recorded.len());
+        for (key, outcome) in recorded {
+            let rerun = outcome == crate::Outcome::Skipped
+                || (options.retry_errors && outcome == crate::Outcome::Error);
+            if !rerun {
+                skip.insert(key);
+            }
+        }
+        self.store
+            .set_run_status(&self.workspace, run_id, RunStatus::Running)
+            .await?;
+        let already_done = skip.len() as u64;
+        Ok(self.spawn(run_id.to_owned(), prepared, skip, already_done))
+    }
+
+    /// Starts a run and waits for it to end.
+    ///
+    /// # Errors
+    /// As [`Engine::start`], or the store failed during the run.
+    pub async fn run(&self, run: Run) -> Result<RunReport> {
+        self.start(run).await?.wait().await
+    }
+
+    fn spawn(
+        &self,
+        run_id: String,
+        prepared: run::Prepared,
+        skip: std::collections::HashSet<crate::AttemptKey>,
+        already_done: u64,
+    ) -> RunHandle {
+        let (events, first) = broadcast::channel(events::EVENT_BUFFER);
+        let cancel = CancelToken::new();
+        let task = tokio::spawn(schedule::drive(schedule::Drive {
+            store: Arc::clone(&self.store),
+            workspace: self.workspace.clone(),
+            run_id: run_id.clone(),
+            prepared,
+            skip,
+            already_done,
+            events: events.clone(),
+            cancel: cancel.clone(),
+        }));
+        RunHandle {
+            run_id,
+            events,
+            first: Some(first),
+            cancel,
+            task,
+        }
+    }
+}
+
+/// A run in progress: watch its events, cancel it, or wait for its report. Dropping the handle
+/// does not stop the run; cancel it first.
+#[derive(Debug)]
+pub struct RunHandle {
+    run_id: String,
+    events: broadcast::Sender<RunEvent>,
+    first: Option<broadcast::Receiver<RunEvent>>,
+    cancel: CancelToken,
+    task: JoinHandle<Result<RunReport>>,
+}
+
+impl RunHandle {
+    /// The run's id.
+    pub fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
+    /// The run's events. The first call sees every event from the start; later calls see
+    /// events from the moment they subscribe.
+    pub fn events(&mut self) -> BoxStream<'static, RunEvent> {
+        let rx = self.first.take().unwrap_or_else(|| self.events.subscribe());
+        events::into_stream(rx)
+    }
+
+    /// A token that cancels the run from anywhere.
+    pub fn cancel_token(&self) -> CancelToken {
+        self.cancel.clone()
+    }
+
+    /// Asks the run to stop; `wait` then returns with status `cancelled`.
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+
+    /// Waits for the run to end.
+    ///
+    /// # Errors
+    /// The store failed during the run, or the suite could not be read again.
+    pub async fn wait(mut self) -> Result<RunReport> {
+        drop(self.first.take());
+        match self.task.await {
+            Ok(report) => report,
+            Err(join) => Err(Error::Run(format!("the run task failed: {join}"))),
+        }
+    }
+}

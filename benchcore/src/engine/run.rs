@@ -1,0 +1,246 @@
+use super::{AgentLimits, RetryPolicy};
+use crate::evaluator::{EvaluatorConfig, Exact};
+use crate::{
+    Agent, AgentSpec, CaseSource, ConfigError, Error, Evaluator, Result, RunSpec, Sampling,
+    TranscriptTest,
+};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What to run: a suite, agents, evaluators and settings. Built with chained calls, then given
+/// to [`Engine::start`](super::Engine::start) or [`Engine::resume`](super::Engine::resume).
+///
+/// ```
+/// use benchcore::{agent::reference::{Gold, Null}, Case, QuestionSet, Run};
+/// use std::time::Duration;
+/// let suite = QuestionSet::from_cases("s", vec![Case::new("a", "hi").with_target("hi")]).unwrap();
+/// let run = Run::new(suite)
+///     .agent(Gold)
+///     .agent(Null)
+///     .evaluator_config("includes:ignore_case".parse().unwrap()).unwrap()
+///     .samples(3)
+///     .concurrency(32)
+///     .timeout(Duration::from_secs(30));
+/// assert_eq!(run.spec().samples, 3);
+/// ```
+pub struct Run {
+    spec: RunSpec,
+    suite: Arc<dyn CaseSource>,
+    agents: Vec<(Arc<dyn Agent>, AgentSpec)>,
+    evaluators: Vec<Arc<dyn Evaluator>>,
+    tests: Vec<Arc<dyn TranscriptTest>>,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Run").field("spec", &self.spec).finish_non_exhaustive()
+    }
+}
+
+/// A run checked and ready to schedule.
+pub(crate) struct Prepared {
+    pub(crate) spec: RunSpec,
+    pub(crate) suite: Arc<dyn CaseSource>,
+    pub(crate) agents: Vec<(Arc<dyn Agent>, AgentSpec)>,
+    pub(crate) evaluators: Vec<Arc<dyn Evaluator>>,
+    pub(crate) tests: Vec<Arc<dyn TranscriptTest>>,
+}
+
+impl Run {
+    /// A run over a suite, with default settings and no agents yet.
+    pub fn new(suite: impl CaseSource) -> Self {
+        Self::from_source(Arc::new(suite))
+    }
+
+    /// A run over a shared suite.
+    pub fn from_source(suite: Arc<dyn CaseSource>) -> Self {
+        Self {
+            spec: RunSpec {
+                suite: suite.describe(),
+                ..RunSpec::default()
+            },
+            suite,
+            agents: Vec::new(),
+            evaluators: Vec::new(),
+            tests: Vec::new(),
+        }
+    }
+
+    /// Adds an agent with default limits.
+    pub fn agent(self, agent: impl Agent) -> Self {
+        self.agent_with(Arc::new(agent), serde_json::Value::Null, AgentLimits::default())
+    }
+
+    /// Adds an agent with the config it was built from (stored so the CLI can rebuild it on
+    /// resume; keep secrets out of it) and its limits.
+    pub fn agent_with(
+        mut self,
+        agent: Arc<dyn Agent>,
+        config: serde_json::Value,
+        limits: AgentLimits,
+    ) -> Self {
+        let spec = AgentSpec {
+            name: agent.name().to_owned(),
+            config,
+            limits,
+        };
+        self.spec.agents.push(spec.clone());
+        self.agents.push((agent, spec));
+        self
+    }
+
+    /// Adds an evaluator. With none, the run uses exact match.
+    pub fn evaluator(mut self, evaluator: impl Evaluator) -> Self {
+        self.evaluators.push(Arc::new(evaluator));
+        self
+    }
+
+    /// Adds a built-in evaluator by config (recorded in the spec).
+    ///
+    /// # Errors
+    /// The config does not build (a bad pattern, a negative tolerance).
+    pub fn evaluator_config(mut self, config: EvaluatorConfig) -> Result<Self, ConfigError> {
+        self.evaluators.push(config.build()?);
+        self.spec.evaluators.push(config);
+        Ok(self)
+    }
+
+    /// Adds a transcript test, run after every attempt.
+    pub fn transcript_test(mut self, test: impl TranscriptTest) -> Self {
+        self.tests.push(Arc::new(test));
+        self
+    }
+
+    /// Samples per case and agent.
+    pub fn samples(mut self, samples: u32) -> Self {
+        self.spec.samples = samples;
+        self
+    }
+
+    /// Attempts in flight at once, across agents.
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.spec.concurrency = concurrency;
+        self
+    }
+
+    /// Per-request timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.spec.timeout_ms = timeout.as_millis() as u64;
+        self
+    }
+
+    /// Retry policy.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.spec.retry = retry;
+        self
+    }
+
+    /// Sampling settings for every request.
+    pub fn sampling(mut self, sampling: Sampling) -> Self {
+        self.spec.sampling = sampling;
+        self
+    }
+
+    /// A label for people.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.spec.name = Some(name.into());
+        self
+    }
+
+    /// Where attempt artifacts go.
+    pub fn artifacts_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.spec.artifacts_dir = Some(dir.into().display().to_string());
+        self
+    }
+
+    /// Stops starting attempts once this much is spent.
+    pub fn max_cost_usd(mut self, usd: f64) -> Self {
+        self.spec.max_cost_usd = Some(usd);
+        self
+    }
+
+    /// Stops starting attempts after this long.
+    pub fn max_run_time(mut self, limit: Duration) -> Self {
+        self.spec.max_run_ms = Some(limit.as_millis() as u64);
+        self
+    }
+
+    /// The spec as it stands.
+    pub fn spec(&self) -> &RunSpec {
+        &self.spec
+    }
+
+    /// Edits the spec in place (for settings without a setter).
+    pub fn spec_mut(&mut self) -> &mut RunSpec {
+        &mut self.spec
+    }
+
+    /// Takes a stored spec for a resume, checking the components match it.
+    pub(crate) fn with_stored_spec(mut self, stored: RunSpec) -> Result<Self> {
+        let mut ours: Vec<&str> = self.agents.iter().map(|(_, s)| s.name.as_str()).collect();
+        let mut theirs: Vec<&str> = stored.agents.iter().map(|a| a.name.as_str()).collect();
+        ours.sort_unstable();
+        theirs.sort_unstable();
+        if ours != theirs {
+            return Err(Error::Run(format!(
+                "the run was started with agents {theirs:?}, but {ours:?} were given to resume it"
+            )));
+        }
+        if self.suite.len() != stored.suite.cases {
+            return Err(Error::Run(format!(
+                "the run's suite `{}` had {} cases; the suite given has {}: it changed since",
+                stored.suite.name,
+                stored.suite.cases,
+                self.suite.len()
+            )));
+        }
+        let limits = |name: &str| {
+            stored
+                .agents
+                .iter()
+                .find(|a| a.name == name)
+                .map(|a| a.limits.clone())
+                .unwrap_or_default()
+        };
+        for (_, spec) in &mut self.agents {
+            spec.limits = limits(&spec.name);
+        }
+        self.spec = stored;
+        Ok(self)
+    }
+
+    pub(crate) fn prepare(mut self) -> Result<Prepared, ConfigError> {
+        if self.agents.is_empty() {
+            return Err(ConfigError::field("agents", "a run needs at least one agent"));
+        }
+        let mut names = std::collections::HashSet::new();
+        for (_, spec) in &self.agents {
+            if !names.insert(spec.name.as_str()) {
+                return Err(ConfigError::field(
+                    "agents",
+                    format!("two agents are named {:?}; names key the records", spec.name),
+                ));
+            }
+        }
+        if self.spec.samples == 0 {
+            return Err(ConfigError::field("samples", "must be at least 1"));
+        }
+        if self.spec.concurrency == 0 {
+            return Err(ConfigError::field("concurrency", "must be at least 1"));
+        }
+        if self.spec.timeout_ms == 0 {
+            return Err(ConfigError::field("timeout_ms", "must be at least 1"));
+        }
+        if self.evaluators.is_empty() {
+            self.evaluators.push(Arc::new(Exact::default()));
+        }
+        Ok(Prepared {
+            spec: self.spec,
+            suite: self.suite,
+            agents: self.agents,
+            evaluators: self.evaluators,
+            tests: self.tests,
+        })
+    }
+}

@@ -1,0 +1,221 @@
+//! Drives a run: streams cases, fans attempts out to per-agent dispatchers within the limits,
+//! and funnels finished attempts to the batched writer.
+
+use super::attempt::{run_attempt, AgentState, RunShared};
+use super::events::RunEvent;
+use super::run::Prepared;
+use super::{writer, CancelToken, RunReport};
+use crate::{AttemptKey, Case, Error, Result, RunStatus, RunStore, Workspace};
+use futures::StreamExt;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{broadcast, mpsc, Semaphore};
+use tokio::task::JoinSet;
+
+/// Finished attempts waiting for the writer. Bounded so a slow store slows the run rather than
+/// filling memory.
+const RECORD_QUEUE: usize = 4096;
+
+pub(crate) struct Drive {
+    pub(crate) store: Arc<dyn RunStore>,
+    pub(crate) workspace: Workspace,
+    pub(crate) run_id: String,
+    pub(crate) prepared: Prepared,
+    pub(crate) skip: HashSet<AttemptKey>,
+    pub(crate) already_done: u64,
+    pub(crate) events: broadcast::Sender<RunEvent>,
+    pub(crate) cancel: CancelToken,
+}
+
+struct Job {
+    case: Arc<Case>,
+    sample: u32,
+    queued_at: Instant,
+}
+
+pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
+    let Prepared {
+        spec,
+        suite,
+        agents,
+        evaluators,
+        tests,
+    } = d.prepared;
+    let total = suite.len() * agents.len() as u64 * u64::from(spec.samples);
+    let _ = d.events.send(RunEvent::Started {
+        run_id: d.run_id.clone(),
+        total,
+        already_done: d.already_done,
+    });
+
+    let shared = Arc::new(RunShared {
+        run_id: d.run_id.clone(),
+        evaluators,
+        tests,
+        retry: spec.retry.clone(),
+        timeout: Duration::from_millis(spec.timeout_ms),
+        sampling: spec.sampling.clone(),
+        artifacts_root: spec.artifacts_dir.as_ref().map(PathBuf::from),
+        events: d.events.clone(),
+        run_deadline: spec.max_run_ms.map(|ms| Instant::now() + Duration::from_millis(ms)),
+        max_cost_micro_usd: spec.max_cost_usd.map(|usd| (usd * 1e6).round() as u64),
+        spent_micro_usd: AtomicU64::new(0),
+        run_retries: AtomicU64::new(0),
+    });
+    let global = Arc::new(Semaphore::new(spec.concurrency));
+    let (record_tx, record_rx) = mpsc::channel(RECORD_QUEUE);
+    let writer = tokio::spawn(writer::write_attempts(
+        Arc::clone(&d.store),
+        d.workspace.clone(),
+        record_rx,
+    ));
+
+    // One dispatcher per agent, so an agent at its own limit never holds up the others.
+    let mut queues = Vec::with_capacity(agents.len());
+    let mut dispatchers = JoinSet::new();
+    for (agent, agent_spec) in agents {
+        let state = Arc::new(AgentState::new(
+            agent,
+            agent_spec.name.clone(),
+            &agent_spec.limits,
+            spec.concurrency,
+        ));
+        let (tx, rx) = mpsc::channel::<Job>(spec.concurrency.clamp(16, 1024));
+        queues.push((agent_spec.name, tx));
+        dispatchers.spawn(dispatch(
+            rx,
+            state,
+            Arc::clone(&shared),
+            Arc::clone(&global),
+            record_tx.clone(),
+            d.cancel.clone(),
+        ));
+    }
+    drop(record_tx);
+
+    let produced = produce(&*suite, spec.samples, &queues, &d.skip, &d.cancel).await;
+    drop(queues);
+    while dispatchers.join_next().await.is_some() {}
+    let written = writer.await.map_err(|e| Error::Run(format!("the writer task failed: {e}")))?;
+
+    let store_result = written.map_err(Error::from);
+    let status = if d.cancel.is_cancelled() {
+        RunStatus::Cancelled
+    } else if produced.is_err() || store_result.is_err() {
+        RunStatus::Failed
+    } else {
+        RunStatus::Finished
+    };
+    // Best effort on failure: the original error matters more than this one.
+    let status_set = d.store.set_run_status(&d.workspace, &d.run_id, status).await;
+    produced?;
+    store_result?;
+    status_set?;
+    let summary = d.store.summarize(&d.workspace, &d.run_id).await?;
+    let _ = d.events.send(RunEvent::Finished {
+        status,
+        summary: summary.clone(),
+    });
+    Ok(RunReport {
+        run_id: d.run_id,
+        status,
+        summary,
+    })
+}
+
+/// Streams the suite and hands each (case, sample, agent) to its agent's queue, skipping
+/// recorded attempts. Agents are interleaved case by case.
+async fn produce(
+    suite: &dyn crate::CaseSource,
+    samples: u32,
+    queues: &[(String, mpsc::Sender<Job>)],
+    skip: &HashSet<AttemptKey>,
+    cancel: &CancelToken,
+) -> Result<()> {
+    let mut cases = suite.cases();
+    let mut key = AttemptKey::new(String::new(), String::new(), 0);
+    loop {
+        let next = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => return Ok(()),
+            next = cases.next() => next,
+        };
+        let Some(case) = next else { return Ok(()) };
+        let case = Arc::new(case?);
+        for sample in 0..samples {
+            for (agent, queue) in queues {
+                if !skip.is_empty() {
+                    key.case_id.clone_from(&case.id);
+                    key.agent.clone_from(agent);
+                    key.sample = sample;
+                    if skip.contains(&key) {
+                        continue;
+                    }
+                }
+                let job = Job {
+                    case: Arc::clone(&case),
+                    sample,
+                    queued_at: Instant::now(),
+                };
+                tokio::select! {
+                    biased;
+                    _ = cancel.cancelled() => return Ok(()),
+                    sent = queue.send(job) => if sent.is_err() { return Ok(()) },
+                }
+            }
+        }
+    }
+}
+
+/// Takes an agent's jobs one by one: waits for an agent slot, then a run slot, then starts
+/// the attempt. Cancel drops attempts in flight; finished ones still reach the writer.
+async fn dispatch(
+    mut jobs: mpsc::Receiver<Job>,
+    agent: Arc<AgentState>,
+    shared: Arc<RunShared>,
+    global: Arc<Semaphore>,
+    records: mpsc::Sender<crate::AttemptRecord>,
+    cancel: CancelToken,
+) {
+    let mut running = JoinSet::new();
+    loop {
+        let job = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => break,
+            job = jobs.recv() => match job { Some(job) => job, None => break },
+        };
+        let slots = async {
+            let slot = agent.limiter.acquire().await;
+            let permit = Arc::clone(&global).acquire_owned().await;
+            (slot, permit)
+        };
+        let (slot, permit) = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => break,
+            slots = slots => slots,
+        };
+        let Ok(permit) = permit else { break };
+        let (agent, shared, records, cancel) = (
+            Arc::clone(&agent),
+            Arc::clone(&shared),
+            records.clone(),
+            cancel.clone(),
+        );
+        running.spawn(async move {
+            let attempt = run_attempt(&shared, &agent, job.case, job.sample, job.queued_at);
+            let record = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return,
+                record = attempt => record,
+            };
+            drop((slot, permit));
+            let _ = records.send(record).await;
+        });
+        // Reap finished tasks as we go so a long run does not accumulate them.
+        while running.try_join_next().is_some() {}
+    }
+    while running.join_next().await.is_some() {}
+}

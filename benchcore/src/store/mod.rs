@@ -1,0 +1,119 @@
+//! The [`RunStore`] trait: where runs and attempts live, and everything read back from them.
+
+mod error;
+mod memory;
+mod summary;
+mod types;
+
+pub use error::{StoreError, StoreErrorKind};
+pub use memory::MemoryStore;
+pub use summary::{SummaryBuilder, SummaryRow};
+pub use types::{
+    AgentSpec, AgentSummary, RunFilter, RunInfo, RunSpec, RunStatus, RunSummary, SuiteRef,
+    Workspace,
+};
+
+use crate::{AttemptKey, AttemptRecord, Outcome, StoreCapabilities};
+use async_trait::async_trait;
+
+/// Which attempts of a run to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AttemptQuery {
+    /// Only this agent's.
+    pub agent: Option<String>,
+    /// Only this outcome.
+    pub outcome: Option<Outcome>,
+    /// Skip this many (ordered by case, agent, sample).
+    pub offset: usize,
+    /// At most this many.
+    pub limit: Option<usize>,
+}
+
+/// Where runs and their attempts are kept. Every call is scoped to a [`Workspace`]: nothing
+/// in one workspace can be read, listed or written from another.
+///
+/// # Contract
+/// - `create_run` with an id that exists in the workspace fails with `Conflict`; the same id in
+///   another workspace is a different run.
+/// - `get_run` of an unknown id (or one in another workspace) returns `Ok(None)`.
+/// - `record_attempts` of an unknown run fails with `NotFound` and records nothing.
+/// - Recording the same attempt key twice keeps one record and returns `Ok`. The later record
+///   replaces the earlier one only when the earlier outcome is `error` or `skipped`
+///   ([`Outcome::is_replaceable`]); judged outcomes are final.
+/// - `record_attempts` is atomic: after a crash either the whole batch is stored or none of it.
+/// - `attempt_outcomes` of an unknown run returns an empty list.
+/// - Recorded attempts and runs survive closing and reopening a persistent store.
+/// - `list_runs` returns newest first and honours every filter field.
+/// - `summarize` computes from the stored attempts, never from memory of the run.
+#[async_trait]
+pub trait RunStore: Send + Sync + 'static {
+    /// What this store supports.
+    fn capabilities(&self) -> StoreCapabilities;
+
+    /// Creates a run with its full spec, in state `running`.
+    async fn create_run(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+        spec: &RunSpec,
+    ) -> Result<(), StoreError>;
+
+    /// One run, or `None` when the workspace has no such run.
+    async fn get_run(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+    ) -> Result<Option<RunInfo>, StoreError>;
+
+    /// Runs, newest first.
+    async fn list_runs(
+        &self,
+        workspace: &Workspace,
+        filter: &RunFilter,
+    ) -> Result<Vec<RunInfo>, StoreError>;
+
+    /// Moves a run to another state.
+    async fn set_run_status(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+        status: RunStatus,
+    ) -> Result<(), StoreError>;
+
+    /// Records a batch of attempts atomically (see the contract for repeated keys).
+    async fn record_attempts(
+        &self,
+        workspace: &Workspace,
+        attempts: &[AttemptRecord],
+    ) -> Result<(), StoreError>;
+
+    /// The key and outcome of every recorded attempt of a run.
+    async fn attempt_outcomes(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+    ) -> Result<Vec<(AttemptKey, Outcome)>, StoreError>;
+
+    /// A run's attempts, ordered by case, agent and sample.
+    async fn attempts(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+        query: &AttemptQuery,
+    ) -> Result<Vec<AttemptRecord>, StoreError>;
+
+    /// Per-agent results of a run, from its stored attempts.
+    async fn summarize(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+    ) -> Result<RunSummary, StoreError>;
+}
+
+const _: fn(&dyn RunStore) = |_| {};
+
+/// Applies the replace rule of the contract: may `new` overwrite `existing`?
+pub fn may_replace(existing: Outcome) -> bool {
+    existing.is_replaceable()
+}

@@ -1,0 +1,141 @@
+use super::AgentSummary;
+use crate::Outcome;
+use std::collections::BTreeMap;
+
+/// The columns of an attempt that a summary needs.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct SummaryRow {
+    /// The agent.
+    pub agent: String,
+    /// The outcome.
+    pub outcome: Option<Outcome>,
+    /// The score.
+    pub score: Option<f64>,
+    /// Prompt tokens.
+    pub input_tokens: u64,
+    /// Completion tokens.
+    pub output_tokens: u64,
+    /// Cost.
+    pub cost_usd: Option<f64>,
+    /// Latency of the successful exchange.
+    pub latency_ms: Option<u64>,
+    /// Retries.
+    pub retries: u64,
+}
+
+impl SummaryRow {
+    /// A row for an agent and outcome.
+    pub fn new(agent: impl Into<String>, outcome: Outcome) -> Self {
+        Self {
+            agent: agent.into(),
+            outcome: Some(outcome),
+            ..Self::default()
+        }
+    }
+}
+
+/// Folds attempt rows into per-agent summaries. Every store uses it, so summaries mean the
+/// same thing on every backend.
+#[derive(Debug, Default)]
+pub struct SummaryBuilder {
+    agents: BTreeMap<String, (AgentSummary, Vec<u64>, f64, u64)>,
+}
+
+impl SummaryBuilder {
+    /// Adds one attempt.
+    pub fn add(&mut self, row: SummaryRow) {
+        let (summary, latencies, score_sum, scored) =
+            self.agents.entry(row.agent.clone()).or_insert_with(|| {
+                (
+                    AgentSummary {
+                        agent: row.agent.clone(),
+                        ..AgentSummary::default()
+                    },
+                    Vec::new(),
+                    0.0,
+                    0,
+                )
+            });
+        summary.n += 1;
+        match row.outcome {
+            Some(Outcome::Passed) => summary.passed += 1,
+            Some(Outcome::Failed) => summary.failed += 1,
+            Some(Outcome::Invalid) => summary.invalid += 1,
+            Some(Outcome::Error) => summary.errors += 1,
+            Some(Outcome::Skipped) | None => summary.skipped += 1,
+        }
+        if row.outcome.is_some_and(Outcome::is_judged) {
+            if let Some(score) = row.score {
+                *score_sum += score;
+                *scored += 1;
+            }
+        }
+        summary.input_tokens += row.input_tokens;
+        summary.output_tokens += row.output_tokens;
+        summary.cost_usd += row.cost_usd.unwrap_or(0.0);
+        summary.retries += row.retries;
+        if let Some(latency) = row.latency_ms {
+            latencies.push(latency);
+        }
+    }
+
+    /// The summaries, ordered by `order` (agents not in it follow by name).
+    pub fn finish(self, order: &[String]) -> Vec<AgentSummary> {
+        let mut out: Vec<AgentSummary> = self
+            .agents
+            .into_values()
+            .map(|(mut summary, mut latencies, score_sum, scored)| {
+                let judged = summary.passed + summary.failed + summary.invalid;
+                summary.accuracy = (judged > 0).then(|| summary.passed as f64 / judged as f64);
+                summary.mean_score = (scored > 0).then(|| score_sum / scored as f64);
+                latencies.sort_unstable();
+                summary.latency_p50_ms = percentile(&latencies, 0.50);
+                summary.latency_p95_ms = percentile(&latencies, 0.95);
+                summary
+            })
+            .collect();
+        out.sort_by_key(|s| {
+            (
+                order.iter().position(|o| *o == s.agent).unwrap_or(usize::MAX),
+                s.agent.clone(),
+            )
+        });
+        out
+    }
+}
+
+/// Nearest-rank percentile of sorted values.
+fn percentile(sorted: &[u64], p: f64) -> Option<u64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (p * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<u64> = (1..=100).collect();
+        assert_eq!(percentile(&v, 0.5), Some(50));
+        assert_eq!(percentile(&v, 0.95), Some(95));
+        assert_eq!(percentile(&[7], 0.95), Some(7));
+        assert_eq!(percentile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn errors_stay_out_of_accuracy() {
+        let mut b = SummaryBuilder::default();
+        b.add(SummaryRow { score: Some(1.0), ..SummaryRow::new("a", Outcome::Passed) });
+        b.add(SummaryRow { score: Some(0.0), ..SummaryRow::new("a", Outcome::Failed) });
+        b.add(SummaryRow::new("a", Outcome::Error));
+        let s = &b.finish(&[])[0];
+        assert_eq!((s.n, s.errors), (3, 1));
+        assert_eq!(s.accuracy, Some(0.5));
+        assert_eq!(s.mean_score, Some(0.5));
+    }
+}
