@@ -1,1 +1,42 @@
-//! stub
+//! The `benchcore` command as a library: parse [`Cli`], then [`run`] it.
+//!
+//! Exit codes: `0` success; `1` a gate failed (`--min-pass-rate`, `--max-error-rate`);
+//! `2` a usage or runtime error; `130` the run was cancelled with Ctrl-C (it is resumable).
+
+mod args;
+mod commands;
+mod output;
+mod plan;
+mod progress;
+
+pub use args::Cli;
+
+use std::process::ExitCode;
+
+/// Everything went well.
+pub const EXIT_OK: u8 = 0;
+/// A gate (`--min-pass-rate`, `--max-error-rate`) failed.
+pub const EXIT_GATE: u8 = 1;
+/// A usage or runtime error.
+pub const EXIT_ERROR: u8 = 2;
+/// Cancelled with Ctrl-C; the run is resumable.
+pub const EXIT_CANCELLED: u8 = 130;
+
+/// Runs one command.
+///
+/// # Errors
+/// Any failure, with its cause chain; the caller prints it with `{:#}` and exits 2.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // The shell's environment wins over `.env`: dotenvy never overrides a set variable.
+    let _ = dotenvy::dotenv();
+    commands::dispatch(cli).await
+}
+
+/// Whether the error is a closed stdout (`benchcore runs | head`): exit quietly.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

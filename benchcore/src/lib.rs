@@ -37,4 +37,6 @@ pub use store::{
 };
 pub use suite::{CaseSource, QuestionSet, SuiteError, SuiteErrorKind};
 pub use time::{new_run_id, now_ms};
-pub use transcript::{Ending, Speaker, Status, TestReport, Transcript, TranscriptTest, Turn, Variable};
+pub use transcript::{
+    Ending, Speaker, Status, TestReport, Transcript, TranscriptTest, Turn, Variable,
+};

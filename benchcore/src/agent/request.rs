@@ -20,6 +20,24 @@ pub struct Sampling {
 }
 
 impl Sampling {
+    /// Sets the temperature.
+    pub fn with_temperature(mut self, temperature: f64) -> Self {
+        self.temperature = Some(temperature);
+        self
+    }
+
+    /// Sets the largest number of tokens to generate.
+    pub fn with_max_tokens(mut self, max_tokens: u32) -> Self {
+        self.max_tokens = Some(max_tokens);
+        self
+    }
+
+    /// Sets the seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
     /// Fills every unset field of `self` from `fallback`.
     pub fn or(&self, fallback: &Sampling) -> Sampling {
         Sampling {

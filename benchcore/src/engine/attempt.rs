@@ -28,7 +28,12 @@ pub(crate) struct AgentState {
 }
 
 impl AgentState {
-    pub(crate) fn new(agent: Arc<dyn Agent>, name: String, limits: &AgentLimits, run_concurrency: usize) -> Self {
+    pub(crate) fn new(
+        agent: Arc<dyn Agent>,
+        name: String,
+        limits: &AgentLimits,
+        run_concurrency: usize,
+    ) -> Self {
         Self {
             agent,
             name,
@@ -119,7 +124,9 @@ impl RunShared {
             None => true,
             Some(max) => self
                 .run_retries
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| (n < max).then_some(n + 1))
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                    (n < max).then_some(n + 1)
+                })
                 .is_ok(),
         }
     }
@@ -143,7 +150,13 @@ impl RunShared {
 fn file_safe(name: &str) -> String {
     let safe: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     match safe.as_str() {
         "" | "." | ".." => "_".to_owned(),
@@ -180,7 +193,10 @@ pub(crate) async fn run_attempt(
 
     if let Some(reason) = run.budget_spent() {
         record.outcome = Outcome::Skipped;
-        record.failure = Some(AttemptFailure { kind: "budget".into(), message: reason });
+        record.failure = Some(AttemptFailure {
+            kind: "budget".into(),
+            message: reason,
+        });
         return finish(record);
     }
     if agent.is_stopped() {
@@ -215,7 +231,11 @@ pub(crate) async fn run_attempt(
     record.latency_ms = Some(latency.as_millis() as u64);
     record.ttft_ms = reply.time_to_first_token.map(|d| d.as_millis() as u64);
     record.usage = reply.usage.unwrap_or_default();
-    record.cost_usd = if reply.cached { Some(0.0) } else { reply.cost_usd };
+    record.cost_usd = if reply.cached {
+        Some(0.0)
+    } else {
+        reply.cost_usd
+    };
     record.model = reply.model.clone();
     record.cached = reply.cached;
     if let Some(cost) = record.cost_usd {
@@ -234,7 +254,11 @@ pub(crate) async fn run_attempt(
     record.outcome = outcome;
     record.score = score;
     record.evaluations = evaluations;
-    record.reports = run.tests.iter().map(|t| t.run(&record.transcript)).collect();
+    record.reports = run
+        .tests
+        .iter()
+        .map(|t| t.run(&record.transcript))
+        .collect();
     record.work_ms = (exchange.last_exchange + judged_at.elapsed()).as_millis() as u64;
     finish(record)
 }
@@ -274,14 +298,15 @@ async fn exchange_with_retries(
         let deadline = (Instant::now() + run.timeout).min(attempt_deadline);
         request.deadline = Some(deadline);
         let sent = Instant::now();
-        let result = match tokio::time::timeout_at(deadline.into(), agent.agent.respond(&request)).await {
-            Ok(result) => result,
-            Err(_) => Err(AgentError::timeout(format!(
-                "no reply within {} ms",
-                deadline.saturating_duration_since(sent).as_millis()
-            ))
-            .with_provider(agent.name.clone())),
-        };
+        let result =
+            match tokio::time::timeout_at(deadline.into(), agent.agent.respond(&request)).await {
+                Ok(result) => result,
+                Err(_) => Err(AgentError::timeout(format!(
+                    "no reply within {} ms",
+                    deadline.saturating_duration_since(sent).as_millis()
+                ))
+                .with_provider(agent.name.clone())),
+            };
         let last_exchange = sent.elapsed();
         let error = match result {
             Ok(reply) => {
@@ -290,19 +315,26 @@ async fn exchange_with_retries(
                 if let (Some(bucket), Some(usage)) = (&agent.tokens, reply.usage) {
                     bucket.adjust(usage.total() as f64 - estimated_tokens as f64);
                 }
-                return Exchange { result: Ok(reply), retries, last_exchange };
+                return Exchange {
+                    result: Ok(reply),
+                    retries,
+                    last_exchange,
+                };
             }
             Err(error) => error,
         };
         match error.kind {
             AgentErrorKind::Auth => {
-                let failures = agent.consecutive_auth_failures.fetch_add(1, Ordering::Relaxed) + 1;
+                let failures = agent
+                    .consecutive_auth_failures
+                    .fetch_add(1, Ordering::Relaxed)
+                    + 1;
                 if failures >= run.retry.stop_after_auth_failures.max(1) {
                     agent.stopped.store(true, Ordering::Relaxed);
                 }
             }
             AgentErrorKind::RateLimited => {
-                agent.limiter.on_rate_limited();
+                agent.limiter.on_rate_limited(sent);
                 if let Some(after) = error.retry_after {
                     agent.pause_for(after);
                 }
@@ -318,7 +350,11 @@ async fn exchange_with_retries(
             last_exchange,
         };
         if !error.is_retryable() {
-            return Exchange { result: Err(error), retries, last_exchange };
+            return Exchange {
+                result: Err(error),
+                retries,
+                last_exchange,
+            };
         }
         if retries >= run.retry.max_retries {
             return give_up(&format!("gave up after {retries} retries"));
@@ -331,7 +367,12 @@ async fn exchange_with_retries(
             return give_up("the run's retry budget (max_run_retries) is spent");
         }
         retries += 1;
-        run.emit(RunEvent::AttemptRetried { key: key.clone(), retry: retries, kind: error.kind, delay });
+        run.emit(RunEvent::AttemptRetried {
+            key: key.clone(),
+            retry: retries,
+            kind: error.kind,
+            delay,
+        });
         tokio::time::sleep(delay).await;
     }
 }

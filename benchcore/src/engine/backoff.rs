@@ -40,6 +40,37 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// Sets retries per attempt.
+    pub fn with_max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// Sets the first and the largest backoff.
+    pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff_ms = initial.as_millis() as u64;
+        self.max_backoff_ms = max.as_millis() as u64;
+        self
+    }
+
+    /// Sets the total time one attempt may take.
+    pub fn with_max_attempt_time(mut self, limit: Duration) -> Self {
+        self.max_attempt_ms = limit.as_millis() as u64;
+        self
+    }
+
+    /// Sets the retries allowed across the run.
+    pub fn with_max_run_retries(mut self, retries: u64) -> Self {
+        self.max_run_retries = Some(retries);
+        self
+    }
+
+    /// Sets after how many consecutive auth failures an agent is stopped.
+    pub fn with_stop_after_auth_failures(mut self, failures: u32) -> Self {
+        self.stop_after_auth_failures = failures;
+        self
+    }
+
     /// No retries at all.
     pub fn none() -> Self {
         Self {

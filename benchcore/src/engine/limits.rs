@@ -23,6 +23,32 @@ pub struct AgentLimits {
     pub fixed_concurrency: bool,
 }
 
+impl AgentLimits {
+    /// Sets the requests in flight at once.
+    pub fn with_concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = Some(concurrency);
+        self
+    }
+
+    /// Sets the requests per minute.
+    pub fn with_requests_per_minute(mut self, rpm: u32) -> Self {
+        self.requests_per_minute = Some(rpm);
+        self
+    }
+
+    /// Sets the tokens per minute.
+    pub fn with_tokens_per_minute(mut self, tpm: u64) -> Self {
+        self.tokens_per_minute = Some(tpm);
+        self
+    }
+
+    /// Keeps concurrency fixed (no backing off on rate limits).
+    pub fn with_fixed_concurrency(mut self, fixed: bool) -> Self {
+        self.fixed_concurrency = fixed;
+        self
+    }
+}
+
 /// A token bucket that hands out reservations: a caller takes what it needs now and is told
 /// how long to wait before using it. The balance may go negative, which is what makes later
 /// callers wait their turn without a queue.
@@ -34,12 +60,16 @@ pub(crate) struct TokenBucket {
 }
 
 impl TokenBucket {
-    /// A bucket allowing `per_minute` a minute, full at the start.
+    /// A bucket allowing `per_minute` a minute. It holds one second's worth (at least one),
+    /// so a run starts at the budgeted pace instead of spending a minute's budget in a burst
+    /// that providers counting per second would refuse.
     pub(crate) fn per_minute(per_minute: f64) -> Self {
+        let per_second = per_minute / 60.0;
+        let capacity = per_second.max(1.0);
         Self {
-            per_second: per_minute / 60.0,
-            capacity: per_minute,
-            state: Mutex::new((per_minute, Instant::now())),
+            per_second,
+            capacity,
+            state: Mutex::new((capacity, Instant::now())),
         }
     }
 
@@ -98,9 +128,6 @@ impl Drop for Slot {
     }
 }
 
-/// After a decrease, further rate limits within this window are the same congestion event.
-const DECREASE_COOLDOWN: Duration = Duration::from_millis(500);
-
 impl AdaptiveLimiter {
     pub(crate) fn new(max: usize, adaptive: bool) -> Self {
         let max = max.max(1);
@@ -130,7 +157,9 @@ impl AdaptiveLimiter {
                 let mut state = self.lock();
                 if state.in_flight < (state.limit as usize).max(1) {
                     state.in_flight += 1;
-                    return Slot { limiter: Arc::clone(self) };
+                    return Slot {
+                        limiter: Arc::clone(self),
+                    };
                 }
             }
             notified.await;
@@ -156,17 +185,16 @@ impl AdaptiveLimiter {
         }
     }
 
-    /// A rate limit: halve, once per congestion event.
-    pub(crate) fn on_rate_limited(&self) {
+    /// A rate limit on a request sent at `sent_at`: halve, once per congestion event. A
+    /// refusal of a request sent before the last decrease reflects the old limit, so it is the
+    /// same event and changes nothing.
+    pub(crate) fn on_rate_limited(&self, sent_at: Instant) {
         if !self.adaptive {
             return;
         }
         let mut state = self.lock();
         let now = Instant::now();
-        if state
-            .last_decrease
-            .is_some_and(|t| now.duration_since(t) < DECREASE_COOLDOWN)
-        {
+        if state.last_decrease.is_some_and(|t| sent_at < t) {
             return;
         }
         state.limit = (state.limit / 2.0).max(1.0);
@@ -181,9 +209,12 @@ mod tests {
     #[test]
     fn bucket_makes_later_callers_wait() {
         let bucket = TokenBucket::per_minute(60.0);
-        assert_eq!(bucket.reserve(60.0), Duration::ZERO);
+        assert_eq!(bucket.reserve(1.0), Duration::ZERO);
         let wait = bucket.reserve(2.0);
-        assert!(wait > Duration::from_millis(1900) && wait <= Duration::from_secs(2), "{wait:?}");
+        assert!(
+            wait > Duration::from_millis(1900) && wait <= Duration::from_secs(2),
+            "{wait:?}"
+        );
         bucket.adjust(-2.0);
         assert!(bucket.reserve(1.0) <= Duration::from_secs(1));
     }
@@ -191,11 +222,14 @@ mod tests {
     #[test]
     fn limiter_halves_and_grows_back() {
         let limiter = AdaptiveLimiter::new(8, true);
-        limiter.on_rate_limited();
+        let sent = Instant::now();
+        limiter.on_rate_limited(sent);
         assert_eq!(limiter.limit(), 4);
-        limiter.on_rate_limited(); // same congestion event
+        limiter.on_rate_limited(sent); // sent before the decrease: the same congestion event
         assert_eq!(limiter.limit(), 4);
-        for _ in 0..40 {
+        limiter.on_rate_limited(Instant::now());
+        assert_eq!(limiter.limit(), 2);
+        for _ in 0..60 {
             limiter.on_success();
         }
         assert_eq!(limiter.limit(), 8);

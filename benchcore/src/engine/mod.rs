@@ -17,6 +17,7 @@ pub use run::Run;
 
 use crate::{Error, Result, RunStatus, RunStore, RunSummary, Workspace};
 use futures::stream::BoxStream;
+use futures::StreamExt;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
@@ -123,7 +124,12 @@ impl Engine {
     /// # Errors
     /// The run is not in this workspace, or `run` does not match it (other agent names, a
     /// suite with another number of cases).
-    pub async fn resume(&self, run_id: &str, run: Run, options: ResumeOptions) -> Result<RunHandle> {
+    pub async fn resume(
+        &self,
+        run_id: &str,
+        run: Run,
+        options: ResumeOptions,
+    ) -> Result<RunHandle> {
         let stored = self
             .store
             .get_run(&self.workspace, run_id)
@@ -175,7 +181,8 @@ impl Engine {
         }));
         RunHandle {
             run_id,
-            events,
+            // Weak, so the event stream ends when the run's task drops its senders.
+            events: events.downgrade(),
             first: Some(first),
             cancel,
             task,
@@ -188,7 +195,7 @@ impl Engine {
 #[derive(Debug)]
 pub struct RunHandle {
     run_id: String,
-    events: broadcast::Sender<RunEvent>,
+    events: broadcast::WeakSender<RunEvent>,
     first: Option<broadcast::Receiver<RunEvent>>,
     cancel: CancelToken,
     task: JoinHandle<Result<RunReport>>,
@@ -200,11 +207,17 @@ impl RunHandle {
         &self.run_id
     }
 
-    /// The run's events. The first call sees every event from the start; later calls see
-    /// events from the moment they subscribe.
+    /// The run's events; the stream ends when the run does. The first call sees every event
+    /// from the start; later calls see events from the moment they subscribe (nothing, once the
+    /// run has ended).
     pub fn events(&mut self) -> BoxStream<'static, RunEvent> {
-        let rx = self.first.take().unwrap_or_else(|| self.events.subscribe());
-        events::into_stream(rx)
+        match self.first.take() {
+            Some(rx) => events::into_stream(rx),
+            None => match self.events.upgrade() {
+                Some(tx) => events::into_stream(tx.subscribe()),
+                None => futures::stream::empty().boxed(),
+            },
+        }
     }
 
     /// A token that cancels the run from anywhere.

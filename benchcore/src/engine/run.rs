@@ -34,7 +34,9 @@ pub struct Run {
 
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Run").field("spec", &self.spec).finish_non_exhaustive()
+        f.debug_struct("Run")
+            .field("spec", &self.spec)
+            .finish_non_exhaustive()
     }
 }
 
@@ -69,7 +71,11 @@ impl Run {
 
     /// Adds an agent with default limits.
     pub fn agent(self, agent: impl Agent) -> Self {
-        self.agent_with(Arc::new(agent), serde_json::Value::Null, AgentLimits::default())
+        self.agent_with(
+            Arc::new(agent),
+            serde_json::Value::Null,
+            AgentLimits::default(),
+        )
     }
 
     /// Adds an agent with the config it was built from (stored so the CLI can rebuild it on
@@ -212,14 +218,20 @@ impl Run {
 
     pub(crate) fn prepare(mut self) -> Result<Prepared, ConfigError> {
         if self.agents.is_empty() {
-            return Err(ConfigError::field("agents", "a run needs at least one agent"));
+            return Err(ConfigError::field(
+                "agents",
+                "a run needs at least one agent",
+            ));
         }
         let mut names = std::collections::HashSet::new();
         for (_, spec) in &self.agents {
             if !names.insert(spec.name.as_str()) {
                 return Err(ConfigError::field(
                     "agents",
-                    format!("two agents are named {:?}; names key the records", spec.name),
+                    format!(
+                        "two agents are named {:?}; names key the records",
+                        spec.name
+                    ),
                 ));
             }
         }

@@ -60,7 +60,9 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
         sampling: spec.sampling.clone(),
         artifacts_root: spec.artifacts_dir.as_ref().map(PathBuf::from),
         events: d.events.clone(),
-        run_deadline: spec.max_run_ms.map(|ms| Instant::now() + Duration::from_millis(ms)),
+        run_deadline: spec
+            .max_run_ms
+            .map(|ms| Instant::now() + Duration::from_millis(ms)),
         max_cost_micro_usd: spec.max_cost_usd.map(|usd| (usd * 1e6).round() as u64),
         spent_micro_usd: AtomicU64::new(0),
         run_retries: AtomicU64::new(0),
@@ -99,7 +101,9 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
     let produced = produce(&*suite, spec.samples, &queues, &d.skip, &d.cancel).await;
     drop(queues);
     while dispatchers.join_next().await.is_some() {}
-    let written = writer.await.map_err(|e| Error::Run(format!("the writer task failed: {e}")))?;
+    let written = writer
+        .await
+        .map_err(|e| Error::Run(format!("the writer task failed: {e}")))?;
 
     let store_result = written.map_err(Error::from);
     let status = if d.cancel.is_cancelled() {
@@ -110,7 +114,10 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
         RunStatus::Finished
     };
     // Best effort on failure: the original error matters more than this one.
-    let status_set = d.store.set_run_status(&d.workspace, &d.run_id, status).await;
+    let status_set = d
+        .store
+        .set_run_status(&d.workspace, &d.run_id, status)
+        .await;
     produced?;
     store_result?;
     status_set?;

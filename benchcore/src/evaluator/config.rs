@@ -90,7 +90,11 @@ impl std::str::FromStr for EvaluatorConfig {
         };
         let normalize = |arg: Option<&str>| -> Result<Normalize, ConfigError> {
             let mut n = Normalize::default();
-            for flag in arg.into_iter().flat_map(|a| a.split(',')).filter(|f| !f.is_empty()) {
+            for flag in arg
+                .into_iter()
+                .flat_map(|a| a.split(','))
+                .filter(|f| !f.is_empty())
+            {
                 match flag {
                     "ignore_case" => n.ignore_case = true,
                     "strip_punctuation" => n.strip_punctuation = true,
@@ -124,7 +128,10 @@ impl std::str::FromStr for EvaluatorConfig {
                     None => ("0", false),
                 };
                 let value: f64 = text.parse().map_err(|_| {
-                    ConfigError::field("evaluator", format!("{spec:?}: tolerance {text:?} is not a number"))
+                    ConfigError::field(
+                        "evaluator",
+                        format!("{spec:?}: tolerance {text:?} is not a number"),
+                    )
                 })?;
                 Ok(Self::Numeric {
                     tolerance: if relative { value / 100.0 } else { value },

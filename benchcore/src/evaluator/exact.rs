@@ -8,7 +8,7 @@ use async_trait::async_trait;
 /// use benchcore::{Case, Transcript, evaluator::{EvalContext, Evaluator, Exact, Normalize}};
 /// let case = Case::new("q", "Capital of France?").with_target("Paris");
 /// let transcript = Transcript::default();
-/// let exact = Exact::new(Normalize { ignore_case: true, ..Normalize::default() });
+/// let exact = Exact::new(Normalize::default().ignoring_case());
 /// let verdict = exact.evaluate(&EvalContext::new(&case, " paris ", &transcript)).await.unwrap();
 /// assert_eq!(verdict.passed, Some(true));
 /// # });

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// ```
 /// use benchcore::evaluator::Normalize;
-/// let n = Normalize { ignore_case: true, strip_punctuation: true, ..Normalize::default() };
+/// let n = Normalize::default().ignoring_case().stripping_punctuation();
 /// assert_eq!(n.apply("  Paris.\n"), "paris");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -33,6 +33,18 @@ impl Default for Normalize {
 }
 
 impl Normalize {
+    /// Compares without regard to case.
+    pub fn ignoring_case(mut self) -> Self {
+        self.ignore_case = true;
+        self
+    }
+
+    /// Drops punctuation before comparing.
+    pub fn stripping_punctuation(mut self) -> Self {
+        self.strip_punctuation = true;
+        self
+    }
+
     /// No normalisation at all: byte-for-byte comparison.
     pub fn none() -> Self {
         Self {

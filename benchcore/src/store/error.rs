@@ -67,7 +67,10 @@ impl StoreError {
     pub fn run_not_found(workspace: &super::Workspace, run_id: &str) -> Self {
         Self::new(
             StoreErrorKind::NotFound,
-            format!("no run {run_id:?} in workspace {workspace:?}", workspace = workspace.as_str()),
+            format!(
+                "no run {run_id:?} in workspace {workspace:?}",
+                workspace = workspace.as_str()
+            ),
         )
     }
 

@@ -18,9 +18,24 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct Inner {
-    runs: HashMap<RunKey, RunInfo>,
-    attempts: HashMap<RunKey, BTreeMap<AttemptKey, AttemptRecord>>,
+    runs: HashMap<RunKey, StoredRun>,
+    /// Creation counter: "newest first" stays strict when two runs share a millisecond.
     sequence: u64,
+}
+
+#[derive(Debug)]
+struct StoredRun {
+    info: RunInfo,
+    sequence: u64,
+    attempts: BTreeMap<AttemptKey, AttemptRecord>,
+}
+
+impl StoredRun {
+    fn info(&self) -> RunInfo {
+        let mut info = self.info.clone();
+        info.recorded = self.attempts.len() as u64;
+        info
+    }
 }
 
 impl MemoryStore {
@@ -30,8 +45,14 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+fn key(workspace: &Workspace, run_id: &str) -> RunKey {
+    (workspace.clone(), run_id.to_owned())
 }
 
 #[async_trait]
@@ -47,26 +68,28 @@ impl RunStore for MemoryStore {
         spec: &RunSpec,
     ) -> Result<(), StoreError> {
         let mut inner = self.lock();
-        let key = (workspace.clone(), run_id.to_owned());
+        let key = key(workspace, run_id);
         if inner.runs.contains_key(&key) {
             return Err(StoreError::new(
                 StoreErrorKind::Conflict,
-                format!("run {run_id:?} exists already"),
+                format!(
+                    "run {run_id:?} exists already in workspace {:?}",
+                    workspace.as_str()
+                ),
             ));
         }
         inner.sequence += 1;
-        // The sequence keeps "newest first" strict when two runs share a millisecond.
-        let created = now_ms() * 1000 + inner.sequence % 1000;
+        let now = now_ms();
+        let mut info = RunInfo::new(workspace.clone(), run_id, spec.clone(), RunStatus::Running);
+        info.created_at_ms = now;
+        info.updated_at_ms = now;
+        let sequence = inner.sequence;
         inner.runs.insert(
             key,
-            RunInfo {
-                id: run_id.to_owned(),
-                workspace: workspace.clone(),
-                spec: spec.clone(),
-                status: RunStatus::Running,
-                created_at_ms: created / 1000,
-                updated_at_ms: created,
-                recorded: 0,
+            StoredRun {
+                info,
+                sequence,
+                attempts: BTreeMap::new(),
             },
         );
         Ok(())
@@ -77,14 +100,11 @@ impl RunStore for MemoryStore {
         workspace: &Workspace,
         run_id: &str,
     ) -> Result<Option<RunInfo>, StoreError> {
-        let inner = self.lock();
-        let key = (workspace.clone(), run_id.to_owned());
-        Ok(inner.runs.get(&key).map(|run| {
-            let mut run = run.clone();
-            run.updated_at_ms /= 1000;
-            run.recorded = inner.attempts.get(&key).map_or(0, |a| a.len() as u64);
-            run
-        }))
+        Ok(self
+            .lock()
+            .runs
+            .get(&key(workspace, run_id))
+            .map(StoredRun::info))
     }
 
     async fn list_runs(
@@ -92,32 +112,31 @@ impl RunStore for MemoryStore {
         workspace: &Workspace,
         filter: &RunFilter,
     ) -> Result<Vec<RunInfo>, StoreError> {
-        let ids: Vec<(u64, String)> = {
-            let inner = self.lock();
-            let mut ids: Vec<(u64, String)> = inner
-                .runs
-                .values()
-                .filter(|r| &r.workspace == workspace)
-                .filter(|r| filter.suite.as_ref().is_none_or(|s| &r.spec.suite.name == s))
-                .filter(|r| {
-                    filter
-                        .agent
-                        .as_ref()
-                        .is_none_or(|a| r.spec.agents.iter().any(|x| &x.name == a))
-                })
-                .filter(|r| filter.status.is_none_or(|s| r.status == s))
-                .map(|r| (r.created_at_ms * 1000 + r.updated_at_ms % 1000, r.id.clone()))
-                .collect();
-            ids.sort_by(|a, b| b.cmp(a));
-            ids
-        };
-        let mut out = Vec::new();
-        for (_, id) in ids.into_iter().take(filter.limit.unwrap_or(usize::MAX)) {
-            if let Some(run) = self.get_run(workspace, &id).await? {
-                out.push(run);
-            }
-        }
-        Ok(out)
+        let inner = self.lock();
+        let mut runs: Vec<&StoredRun> = inner
+            .runs
+            .values()
+            .filter(|r| &r.info.workspace == workspace)
+            .filter(|r| {
+                filter
+                    .suite
+                    .as_ref()
+                    .is_none_or(|s| &r.info.spec.suite.name == s)
+            })
+            .filter(|r| {
+                filter
+                    .agent
+                    .as_ref()
+                    .is_none_or(|a| r.info.spec.agents.iter().any(|x| &x.name == a))
+            })
+            .filter(|r| filter.status.is_none_or(|s| r.info.status == s))
+            .collect();
+        runs.sort_by_key(|r| std::cmp::Reverse((r.info.created_at_ms, r.sequence)));
+        Ok(runs
+            .into_iter()
+            .take(filter.limit.unwrap_or(usize::MAX))
+            .map(StoredRun::info)
+            .collect())
     }
 
     async fn set_run_status(
@@ -129,9 +148,10 @@ impl RunStore for MemoryStore {
         let mut inner = self.lock();
         let run = inner
             .runs
-            .get_mut(&(workspace.clone(), run_id.to_owned()))
+            .get_mut(&key(workspace, run_id))
             .ok_or_else(|| StoreError::run_not_found(workspace, run_id))?;
-        run.status = status;
+        run.info.status = status;
+        run.info.updated_at_ms = now_ms().max(run.info.created_at_ms);
         Ok(())
     }
 
@@ -141,23 +161,21 @@ impl RunStore for MemoryStore {
         attempts: &[AttemptRecord],
     ) -> Result<(), StoreError> {
         let mut inner = self.lock();
-        for attempt in attempts {
-            if !inner
-                .runs
-                .contains_key(&(workspace.clone(), attempt.run_id.clone()))
-            {
-                return Err(StoreError::run_not_found(workspace, &attempt.run_id));
-            }
+        // Check every run first, so a failing batch records nothing.
+        if let Some(missing) = attempts
+            .iter()
+            .find(|a| !inner.runs.contains_key(&key(workspace, &a.run_id)))
+        {
+            return Err(StoreError::run_not_found(workspace, &missing.run_id));
         }
         for attempt in attempts {
-            let records = inner
-                .attempts
-                .entry((workspace.clone(), attempt.run_id.clone()))
-                .or_default();
-            match records.get(&attempt.key) {
+            let Some(run) = inner.runs.get_mut(&key(workspace, &attempt.run_id)) else {
+                continue;
+            };
+            match run.attempts.get(&attempt.key) {
                 Some(existing) if !existing.outcome.is_replaceable() => {}
                 _ => {
-                    records.insert(attempt.key.clone(), attempt.clone());
+                    run.attempts.insert(attempt.key.clone(), attempt.clone());
                 }
             }
         }
@@ -169,12 +187,12 @@ impl RunStore for MemoryStore {
         workspace: &Workspace,
         run_id: &str,
     ) -> Result<Vec<(AttemptKey, Outcome)>, StoreError> {
-        let inner = self.lock();
-        Ok(inner
-            .attempts
-            .get(&(workspace.clone(), run_id.to_owned()))
-            .map(|records| {
-                records
+        Ok(self
+            .lock()
+            .runs
+            .get(&key(workspace, run_id))
+            .map(|run| {
+                run.attempts
                     .iter()
                     .map(|(k, r)| (k.clone(), r.outcome))
                     .collect()
@@ -188,12 +206,12 @@ impl RunStore for MemoryStore {
         run_id: &str,
         query: &AttemptQuery,
     ) -> Result<Vec<AttemptRecord>, StoreError> {
-        let inner = self.lock();
-        Ok(inner
-            .attempts
-            .get(&(workspace.clone(), run_id.to_owned()))
-            .map(|records| {
-                records
+        Ok(self
+            .lock()
+            .runs
+            .get(&key(workspace, run_id))
+            .map(|run| {
+                run.attempts
                     .values()
                     .filter(|r| query.agent.as_ref().is_none_or(|a| &r.key.agent == a))
                     .filter(|r| query.outcome.is_none_or(|o| r.outcome == o))
@@ -210,23 +228,27 @@ impl RunStore for MemoryStore {
         workspace: &Workspace,
         run_id: &str,
     ) -> Result<RunSummary, StoreError> {
-        let run = self
-            .get_run(workspace, run_id)
-            .await?
+        let inner = self.lock();
+        let run = inner
+            .runs
+            .get(&key(workspace, run_id))
             .ok_or_else(|| StoreError::run_not_found(workspace, run_id))?;
         let mut builder = SummaryBuilder::default();
-        for record in self
-            .attempts(workspace, run_id, &AttemptQuery::default())
-            .await?
-        {
-            builder.add(SummaryRow::from(&record));
+        for record in run.attempts.values() {
+            builder.add(SummaryRow::from(record));
         }
-        let order: Vec<String> = run.spec.agents.iter().map(|a| a.name.clone()).collect();
-        Ok(RunSummary {
-            run_id: run_id.to_owned(),
-            total: run.total(),
-            agents: builder.finish(&order),
-        })
+        let order: Vec<String> = run
+            .info
+            .spec
+            .agents
+            .iter()
+            .map(|a| a.name.clone())
+            .collect();
+        Ok(RunSummary::new(
+            run_id,
+            run.info.total(),
+            builder.finish(&order),
+        ))
     }
 }
 

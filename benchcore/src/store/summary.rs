@@ -97,7 +97,10 @@ impl SummaryBuilder {
             .collect();
         out.sort_by_key(|s| {
             (
-                order.iter().position(|o| *o == s.agent).unwrap_or(usize::MAX),
+                order
+                    .iter()
+                    .position(|o| *o == s.agent)
+                    .unwrap_or(usize::MAX),
                 s.agent.clone(),
             )
         });
@@ -130,8 +133,14 @@ mod tests {
     #[test]
     fn errors_stay_out_of_accuracy() {
         let mut b = SummaryBuilder::default();
-        b.add(SummaryRow { score: Some(1.0), ..SummaryRow::new("a", Outcome::Passed) });
-        b.add(SummaryRow { score: Some(0.0), ..SummaryRow::new("a", Outcome::Failed) });
+        b.add(SummaryRow {
+            score: Some(1.0),
+            ..SummaryRow::new("a", Outcome::Passed)
+        });
+        b.add(SummaryRow {
+            score: Some(0.0),
+            ..SummaryRow::new("a", Outcome::Failed)
+        });
         b.add(SummaryRow::new("a", Outcome::Error));
         let s = &b.finish(&[])[0];
         assert_eq!((s.n, s.errors), (3, 1));

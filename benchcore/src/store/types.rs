@@ -231,6 +231,25 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
+    /// A run as a store reads it back; set the times and `recorded` on the result. Stores
+    /// outside this crate need it because the struct is `#[non_exhaustive]`.
+    pub fn new(
+        workspace: Workspace,
+        id: impl Into<String>,
+        spec: RunSpec,
+        status: RunStatus,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            workspace,
+            spec,
+            status,
+            created_at_ms: 0,
+            updated_at_ms: 0,
+            recorded: 0,
+        }
+    }
+
     /// Attempts the run has in all: cases × agents × samples.
     pub fn total(&self) -> u64 {
         self.spec.suite.cases * self.spec.agents.len() as u64 * u64::from(self.spec.samples)
@@ -300,6 +319,15 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
+    /// A run's summary from per-agent results (see [`SummaryBuilder`](super::SummaryBuilder)).
+    pub fn new(run_id: impl Into<String>, total: u64, agents: Vec<AgentSummary>) -> Self {
+        Self {
+            run_id: run_id.into(),
+            total,
+            agents,
+        }
+    }
+
     /// Attempts recorded across agents.
     pub fn recorded(&self) -> u64 {
         self.agents.iter().map(|a| a.n).sum()

@@ -15,10 +15,15 @@ pub(crate) struct CsvCases<R: std::io::Read> {
 
 impl<R: std::io::Read> CsvCases<R> {
     pub(crate) fn new(source: R) -> Result<Self, SuiteError> {
-        let mut reader = ::csv::ReaderBuilder::new().flexible(false).from_reader(source);
+        let mut reader = ::csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_reader(source);
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| SuiteError::new(SuiteErrorKind::Malformed, format!("bad header row: {e}")).with_line(1))?
+            .map_err(|e| {
+                SuiteError::new(SuiteErrorKind::Malformed, format!("bad header row: {e}"))
+                    .with_line(1)
+            })?
             .iter()
             .map(|h| h.trim().to_owned())
             .collect();
@@ -44,7 +49,10 @@ impl<R: std::io::Read> CsvCases<R> {
             Ok(false) => None,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                Some((line, Err(SuiteError::new(SuiteErrorKind::Malformed, e.to_string()))))
+                Some((
+                    line,
+                    Err(SuiteError::new(SuiteErrorKind::Malformed, e.to_string())),
+                ))
             }
             Ok(true) => {
                 let line = self.record.position().map_or(0, |p| p.line());
@@ -55,10 +63,13 @@ impl<R: std::io::Read> CsvCases<R> {
                             match serde_json::from_str::<Value>(value) {
                                 Ok(v) => v,
                                 Err(e) => {
-                                    return Some((line, Err(SuiteError::new(
-                                        SuiteErrorKind::Malformed,
-                                        format!("column `metadata`: not JSON: {e}"),
-                                    ))))
+                                    return Some((
+                                        line,
+                                        Err(SuiteError::new(
+                                            SuiteErrorKind::Malformed,
+                                            format!("column `metadata`: not JSON: {e}"),
+                                        )),
+                                    ))
                                 }
                             }
                         }

@@ -21,16 +21,24 @@ pub(crate) fn case_from_fields(mut fields: Map<String, Value>) -> Result<Case, S
     let id = match fields.remove("id") {
         Some(Value::String(s)) if !s.trim().is_empty() => s,
         Some(Value::Number(n)) => n.to_string(),
-        Some(other) => return Err(malformed(format!("field `id`: expected a non-empty string, got {other}"))),
+        Some(other) => {
+            return Err(malformed(format!(
+                "field `id`: expected a non-empty string, got {other}"
+            )))
+        }
         None => return Err(malformed("missing field `id`".into())),
     };
     let messages = match (fields.remove("input"), fields.remove("messages")) {
         (Some(_), Some(_)) => {
-            return Err(malformed("give either `input` or `messages`, not both".into()))
+            return Err(malformed(
+                "give either `input` or `messages`, not both".into(),
+            ))
         }
         (Some(Value::String(s)), None) => vec![Message::user(s)],
         (Some(other), None) => {
-            return Err(malformed(format!("field `input`: expected a string, got {other}")))
+            return Err(malformed(format!(
+                "field `input`: expected a string, got {other}"
+            )))
         }
         (None, Some(list)) => {
             let messages: Vec<Message> = serde_json::from_value(list).map_err(|e| {
@@ -50,7 +58,9 @@ pub(crate) fn case_from_fields(mut fields: Map<String, Value>) -> Result<Case, S
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(m)) => m,
         Some(other) => {
-            return Err(malformed(format!("field `metadata`: expected an object, got {other}")))
+            return Err(malformed(format!(
+                "field `metadata`: expected an object, got {other}"
+            )))
         }
     };
     metadata.extend(fields);
@@ -68,7 +78,8 @@ mod tests {
 
     #[test]
     fn reads_input_target_and_extra_fields() {
-        let case = parse_line(r#"{"id": 7, "input": "2+2?", "target": 4, "level": "easy"}"#).unwrap();
+        let case =
+            parse_line(r#"{"id": 7, "input": "2+2?", "target": 4, "level": "easy"}"#).unwrap();
         assert_eq!(case.id, "7");
         assert_eq!(case.targets(), vec!["4"]);
         assert_eq!(case.metadata["level"], "easy");
@@ -76,7 +87,8 @@ mod tests {
 
     #[test]
     fn names_the_bad_field() {
-        let err = parse_line(r#"{"id": "a", "messages": [{"role": "robot", "content": "x"}]}"#).unwrap_err();
+        let err = parse_line(r#"{"id": "a", "messages": [{"role": "robot", "content": "x"}]}"#)
+            .unwrap_err();
         assert!(err.message.contains("field `messages`"), "{err}");
         let err = parse_line(r#"{"input": "x"}"#).unwrap_err();
         assert!(err.message.contains("missing field `id`"), "{err}");

@@ -5,7 +5,7 @@ use crate::{Case, SuiteRef};
 use futures::stream::BoxStream;
 use futures::StreamExt;
 use std::collections::HashSet;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -92,7 +92,10 @@ impl QuestionSet {
             }
         }
         if cases.is_empty() {
-            return Err(SuiteError::new(SuiteErrorKind::Empty, "the suite has no cases"));
+            return Err(SuiteError::new(
+                SuiteErrorKind::Empty,
+                "the suite has no cases",
+            ));
         }
         Ok(Self {
             name: name.into(),
@@ -203,11 +206,7 @@ fn for_each_case(
 /// 64-bit hash per id, so checking a million cases costs about 8 MB, freed before the run.
 fn check_file(path: &Path, format: Format) -> Result<u64, SuiteError> {
     let hasher = std::collections::hash_map::RandomState::new();
-    let hash = |id: &str| {
-        let mut h = hasher.build_hasher();
-        id.hash(&mut h);
-        h.finish()
-    };
+    let hash = |id: &str| hasher.hash_one(id);
     let mut hashes: Vec<u64> = Vec::new();
     let mut first_error = None;
     for_each_case(path, format, |_, case| match case {
@@ -225,7 +224,9 @@ fn check_file(path: &Path, format: Format) -> Result<u64, SuiteError> {
     }
     let len = hashes.len() as u64;
     if len == 0 {
-        return Err(SuiteError::new(SuiteErrorKind::Empty, "the suite has no cases").at(path, None));
+        return Err(
+            SuiteError::new(SuiteErrorKind::Empty, "the suite has no cases").at(path, None),
+        );
     }
     hashes.sort_unstable();
     let repeated: HashSet<u64> = hashes

@@ -1,0 +1,232 @@
+//! Command-line arguments as clap parses them; `plan.rs` turns them into library objects.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Benchmark AI agents: run question sets against models, score and store every answer.
+#[derive(Debug, Parser)]
+#[command(name = "benchcore", version, about, long_about = None)]
+pub struct Cli {
+    /// Where runs are stored: `sqlite://FILE`, or a file path.
+    #[arg(
+        long,
+        global = true,
+        env = "BENCHCORE_STORE",
+        default_value = "sqlite://benchcore.db"
+    )]
+    pub store: String,
+
+    /// The workspace every record belongs to.
+    #[arg(
+        long,
+        global = true,
+        env = "BENCHCORE_WORKSPACE",
+        default_value = "default"
+    )]
+    pub workspace: String,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a suite against one or more agents.
+    Run(Box<RunArgs>),
+    /// Finish a run that was cancelled or died, without redoing recorded attempts.
+    Resume(ResumeArgs),
+    /// List runs, newest first.
+    Runs(RunsArgs),
+    /// Show one run's results.
+    Show(ShowArgs),
+    /// Print the JSON Schema of a config file.
+    Schema(SchemaArgs),
+}
+
+/// Pass/fail gates for CI.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Gates {
+    /// Exit 1 unless the pass rate (passed / judged, across agents) is at least this (0–1).
+    #[arg(long, value_name = "RATE")]
+    pub min_pass_rate: Option<f64>,
+    /// Exit 1 if the error rate (errors / attempts) is above this (0–1).
+    #[arg(long, value_name = "RATE")]
+    pub max_error_rate: Option<f64>,
+}
+
+/// Output options.
+#[derive(Debug, Clone, Default, Args)]
+pub struct OutputArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress display.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `benchcore run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The suite: a question set (`.jsonl` or `.csv`).
+    pub suite: PathBuf,
+
+    /// An agent: `gold`, `null`, `openai:MODEL`, `openrouter:MODEL`, `nvidia:MODEL`,
+    /// `lmstudio:MODEL`, `openai_compatible:MODEL@BASE_URL`, or a JSON/TOML agent config file.
+    /// Repeat for several.
+    #[arg(long = "agent", short, required = true, value_name = "SPEC")]
+    pub agents: Vec<String>,
+
+    /// An evaluator: `exact`, `exact:ignore_case`, `includes`, `regex:PATTERN`, `numeric:TOL`,
+    /// `numeric:TOL%`. Repeat for several; `exact` when none is given.
+    #[arg(long = "eval", short, value_name = "SPEC")]
+    pub evaluators: Vec<String>,
+
+    /// Samples per case and agent.
+    #[arg(long, default_value_t = 1)]
+    pub samples: u32,
+
+    /// Attempts in flight at once, across agents.
+    #[arg(long, short = 'j', default_value_t = 16)]
+    pub concurrency: usize,
+
+    /// Attempts in flight at once per agent (the run's concurrency when unset).
+    #[arg(long, value_name = "N")]
+    pub agent_concurrency: Option<usize>,
+
+    /// Requests per minute per agent, enforced before sending.
+    #[arg(long, value_name = "N")]
+    pub rpm: Option<u32>,
+
+    /// Tokens per minute per agent, enforced before sending.
+    #[arg(long, value_name = "N")]
+    pub tpm: Option<u64>,
+
+    /// Per-request timeout, in seconds.
+    #[arg(long, default_value_t = 120.0, value_name = "SECS")]
+    pub timeout: f64,
+
+    /// Retries per attempt for rate limits, timeouts and server errors.
+    #[arg(long, default_value_t = 5)]
+    pub max_retries: u32,
+
+    /// Sampling temperature.
+    #[arg(long)]
+    pub temperature: Option<f64>,
+
+    /// Largest number of tokens per reply.
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+
+    /// Sampling seed, for providers that honour one.
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Stop starting attempts once this many US dollars are spent (the rest are skipped).
+    #[arg(long, value_name = "USD")]
+    pub max_cost: Option<f64>,
+
+    /// A label for the run.
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Where attempt artifacts go.
+    #[arg(long, default_value = "runs", value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// CI gates.
+    #[command(flatten)]
+    pub gates: Gates,
+
+    /// Output options.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `benchcore resume`.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The run's id.
+    pub run: String,
+
+    /// Also rerun attempts recorded as infrastructure errors.
+    #[arg(long)]
+    pub retry_errors: bool,
+
+    /// CI gates.
+    #[command(flatten)]
+    pub gates: Gates,
+
+    /// Output options.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// A run status, for filtering.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StatusArg {
+    /// Being worked on, or died while being worked on.
+    Running,
+    /// Every attempt recorded.
+    Finished,
+    /// Stopped on request.
+    Cancelled,
+    /// Stopped by an error.
+    Failed,
+}
+
+/// `benchcore runs`.
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    /// Only runs of this suite.
+    #[arg(long)]
+    pub suite: Option<String>,
+    /// Only runs with this agent.
+    #[arg(long)]
+    pub agent: Option<String>,
+    /// Only runs in this state.
+    #[arg(long, value_enum)]
+    pub status: Option<StatusArg>,
+    /// At most this many.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Print JSON lines instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `benchcore show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The run's id (`latest` for the newest).
+    pub run: String,
+    /// Also list every attempt.
+    #[arg(long)]
+    pub attempts: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which config's schema.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SchemaKind {
+    /// An agent config file.
+    Agent,
+    /// An evaluator config.
+    Evaluator,
+    /// One line of a JSONL question set.
+    Case,
+    /// A run spec, as stored.
+    Run,
+}
+
+/// `benchcore schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which schema.
+    #[arg(value_enum)]
+    pub kind: SchemaKind,
+}

@@ -1,0 +1,32 @@
+//! One module per subcommand.
+
+mod resume;
+mod run;
+mod runs;
+mod schema;
+mod show;
+
+use crate::args::{Cli, Command};
+use anyhow::Context;
+use benchcore::{RunStore, Workspace};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let workspace = Workspace::new(cli.workspace.clone())?;
+    match cli.command {
+        Command::Run(args) => run::run(open_store(&cli.store).await?, workspace, *args).await,
+        Command::Resume(args) => {
+            resume::resume(open_store(&cli.store).await?, workspace, args).await
+        }
+        Command::Runs(args) => runs::runs(open_store(&cli.store).await?, workspace, args).await,
+        Command::Show(args) => show::show(open_store(&cli.store).await?, workspace, args).await,
+        Command::Schema(args) => schema::schema(args),
+    }
+}
+
+async fn open_store(url: &str) -> anyhow::Result<Arc<dyn RunStore>> {
+    benchcore_store::open(url)
+        .await
+        .with_context(|| format!("opening store {url}"))
+}

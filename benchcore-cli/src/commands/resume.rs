@@ -1,0 +1,29 @@
+//! `benchcore resume RUN`.
+
+use crate::args::ResumeArgs;
+use crate::plan;
+use anyhow::Context;
+use benchcore::{Engine, ResumeOptions, RunStore, StoreError, Workspace};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub(crate) async fn resume(
+    store: Arc<dyn RunStore>,
+    workspace: Workspace,
+    args: ResumeArgs,
+) -> anyhow::Result<ExitCode> {
+    let stored = store
+        .get_run(&workspace, &args.run)
+        .await?
+        .ok_or_else(|| StoreError::run_not_found(&workspace, &args.run))?;
+    let run = plan::run_from_spec(&stored.spec)
+        .with_context(|| format!("rebuilding run {}", args.run))?;
+    let options = if args.retry_errors {
+        ResumeOptions::retry_errors()
+    } else {
+        ResumeOptions::default()
+    };
+    let engine = Engine::new(store).with_workspace(workspace);
+    let handle = engine.resume(&args.run, run, options).await?;
+    super::run::watch(handle, &args.output, &args.gates).await
+}

@@ -1,0 +1,88 @@
+//! `benchcore run`, and what `resume` shares with it: watching, cancelling, gating.
+
+use crate::args::{Gates, OutputArgs, RunArgs};
+use crate::{output, plan, progress, EXIT_CANCELLED, EXIT_GATE, EXIT_OK};
+use benchcore::{Engine, RunHandle, RunStatus, RunStore, Workspace};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub(crate) async fn run(
+    store: Arc<dyn RunStore>,
+    workspace: Workspace,
+    args: RunArgs,
+) -> anyhow::Result<ExitCode> {
+    let run = plan::run_from_args(&args)?;
+    let engine = Engine::new(store).with_workspace(workspace);
+    let handle = engine.start(run).await?;
+    watch(handle, &args.output, &args.gates).await
+}
+
+/// Shows progress, turns Ctrl-C into a clean cancel, prints the summary and applies the gates.
+pub(crate) async fn watch(
+    mut handle: RunHandle,
+    output: &OutputArgs,
+    gates: &Gates,
+) -> anyhow::Result<ExitCode> {
+    let run_id = handle.run_id().to_owned();
+    let shown = tokio::spawn(progress::show(handle.events(), output.quiet || output.json));
+    let cancel = handle.cancel_token();
+    let interrupt = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("cancelling: finished attempts are kept (Ctrl-C again to quit at once)");
+            cancel.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(i32::from(EXIT_CANCELLED));
+            }
+        }
+    });
+    let report = handle.wait().await;
+    interrupt.abort();
+    let _ = shown.await;
+    let report = report?;
+
+    if output.json {
+        let json = serde_json::json!({
+            "run_id": report.run_id,
+            "status": report.status,
+            "summary": report.summary,
+            "pass_rate": report.summary.pass_rate(),
+            "error_rate": report.summary.error_rate(),
+        });
+        output::print(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
+    } else {
+        output::print(&format!("run {run_id} {}\n", report.status))?;
+        output::print(&output::summary_table(&report.summary))?;
+    }
+    if report.status == RunStatus::Cancelled {
+        eprintln!("resume it with: benchcore resume {run_id}");
+        return Ok(ExitCode::from(EXIT_CANCELLED));
+    }
+    Ok(ExitCode::from(gate(&report.summary, gates)))
+}
+
+fn gate(summary: &benchcore::RunSummary, gates: &Gates) -> u8 {
+    let mut code = EXIT_OK;
+    if let Some(min) = gates.min_pass_rate {
+        let rate = summary.pass_rate().unwrap_or(0.0);
+        if rate < min {
+            eprintln!(
+                "gate failed: pass rate {:.2}% is below --min-pass-rate {:.2}%",
+                rate * 100.0,
+                min * 100.0
+            );
+            code = EXIT_GATE;
+        }
+    }
+    if let Some(max) = gates.max_error_rate {
+        let rate = summary.error_rate().unwrap_or(0.0);
+        if rate > max {
+            eprintln!(
+                "gate failed: error rate {:.2}% is above --max-error-rate {:.2}%",
+                rate * 100.0,
+                max * 100.0
+            );
+            code = EXIT_GATE;
+        }
+    }
+    code
+}

@@ -1,0 +1,369 @@
+//! The `benchcore` binary end to end: temp folders, a real SQLite file, loopback servers.
+
+use benchcore::{RunFilter, RunStatus, RunStore, Workspace};
+use benchcore_tests::servers::openai::{OpenAiServer, ServerConfig};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/questions")
+}
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn store_url(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("runs.db").display())
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_benchcore"));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env("BENCHCORE_STORE", self.store_url())
+            .env_remove("BENCHCORE_WORKSPACE")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    fn write(&self, name: &str, content: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        path.display().to_string()
+    }
+
+    async fn store(&self) -> Arc<dyn RunStore> {
+        benchcore_store::open(&self.store_url()).await.unwrap()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn echo_suite(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!("{{\"id\": \"q{i:04}\", \"input\": \"echo {i}\", \"target\": \"echo {i}\"}}\n")
+        })
+        .collect()
+}
+
+#[test]
+fn gold_and_null_on_the_bundled_suite() {
+    let sandbox = Sandbox::new();
+    let suite = examples().join("arithmetic.jsonl");
+    let out = sandbox.run(&[
+        "run",
+        suite.to_str().unwrap(),
+        "--agent",
+        "gold",
+        "--agent",
+        "null",
+        "--eval",
+        "numeric",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let gold = stdout.lines().find(|l| l.starts_with("gold")).unwrap();
+    let null = stdout.lines().find(|l| l.starts_with("null")).unwrap();
+    assert!(gold.contains("100.0%"), "{stdout}");
+    assert!(null.contains("0.0%"), "{stdout}");
+
+    // The CSV suite, as JSON output.
+    let out = sandbox.run(&[
+        "run",
+        examples().join("capitals.csv").to_str().unwrap(),
+        "--agent",
+        "gold",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["status"], "finished");
+    assert_eq!(json["summary"]["agents"][0]["passed"], 10);
+
+    // Both runs are listed, newest first, and can be shown.
+    let out = sandbox.run(&["runs", "--json"]);
+    assert!(out.status.success());
+    let runs: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["spec"]["suite"]["name"], "capitals");
+    let out = sandbox.run(&["runs", "--suite", "arithmetic"]);
+    assert_eq!(text(&out.stdout).lines().count(), 2, "header and one run");
+    let id = runs[1]["id"].as_str().unwrap();
+    let out = sandbox.run(&["show", id, "--attempts"]);
+    assert!(out.status.success());
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains("arith-01") && shown.contains("recorded 40/40"),
+        "{shown}"
+    );
+    let out = sandbox.run(&["show", "latest", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["run"]["spec"]["suite"]["name"], "capitals");
+}
+
+#[test]
+fn gates_set_the_exit_code() {
+    let sandbox = Sandbox::new();
+    let suite = examples().join("arithmetic.jsonl");
+    let suite = suite.to_str().unwrap();
+    let out = sandbox.run(&[
+        "run",
+        suite,
+        "-a",
+        "gold",
+        "-a",
+        "null",
+        "--min-pass-rate",
+        "0.9",
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--min-pass-rate"));
+    let out = sandbox.run(&["run", suite, "-a", "gold", "--min-pass-rate", "0.9", "-q"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_rate_gate_catches_a_bad_key() {
+    let server = OpenAiServer::start(ServerConfig {
+        require_api_key: Some("right".into()),
+        ..ServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let sandbox = Sandbox::new();
+    let suite = sandbox.write("s.jsonl", &echo_suite(10));
+    let agent = format!("openai_compatible:m@{}", server.base_url());
+    let out = sandbox.run(&["run", &suite, "-a", &agent, "--max-error-rate", "0.1", "-q"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--max-error-rate"));
+}
+
+#[test]
+fn bad_input_is_one_clear_line_and_exit_2() {
+    let sandbox = Sandbox::new();
+    let suite = sandbox.write(
+        "bad.jsonl",
+        "{\"id\": \"a\", \"input\": \"x\"}\n{\"id\": \"b\"\n",
+    );
+    let out = sandbox.run(&["run", &suite, "-a", "gold"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("bad.jsonl:2:"), "{err}");
+
+    let good = sandbox.write("good.jsonl", &echo_suite(2));
+    let out = sandbox.run(&["run", &good, "-a", "nosuch:model"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("nosuch"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = sandbox.run(&["run", &good, "-a", "gold", "--eval", "regex:("]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("regex"), "{}", text(&out.stderr));
+
+    let out = sandbox.run(&["resume", "no-such-run"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no run"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Starts a run in the background and returns once it has recorded at least `at_least`.
+/// The caller owns the child from then on (it kills or interrupts it and waits).
+#[allow(clippy::zombie_processes)]
+async fn start_and_wait_for(
+    sandbox: &Sandbox,
+    args: &[&str],
+    at_least: usize,
+) -> (std::process::Child, String) {
+    let mut child = sandbox
+        .command(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the run never got going");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let Ok(store) = benchcore_store::open(&sandbox.store_url()).await else {
+            continue;
+        };
+        let ws = Workspace::default();
+        let Some(run) = store
+            .list_runs(&ws, &RunFilter::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .next()
+        else {
+            continue;
+        };
+        if store.attempt_outcomes(&ws, &run.id).await.unwrap().len() >= at_least {
+            return (child, run.id);
+        }
+    }
+}
+
+/// How many requests the server received per case id.
+fn requests_per_case(server: &OpenAiServer) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for body in server.requests() {
+        let text = body["messages"][0]["content"].as_str().unwrap().to_owned();
+        let id = format!(
+            "q{:04}",
+            text.trim_start_matches("echo ").parse::<usize>().unwrap()
+        );
+        *counts.entry(id).or_default() += 1;
+    }
+    counts
+}
+
+async fn check_resume_finishes_each_attempt_once(
+    sandbox: &Sandbox,
+    server: &OpenAiServer,
+    run_id: &str,
+    n: usize,
+) {
+    let store = sandbox.store().await;
+    let ws = Workspace::default();
+    let before: Vec<String> = store
+        .attempt_outcomes(&ws, run_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k.case_id)
+        .collect();
+    assert!(before.len() < n, "the run was stopped before the end");
+
+    let out = sandbox.run(&["resume", run_id, "-q"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let run = store.get_run(&ws, run_id).await.unwrap().unwrap();
+    assert_eq!(run.status, RunStatus::Finished);
+    let summary = store.summarize(&ws, run_id).await.unwrap();
+    assert_eq!(
+        (summary.agents[0].n, summary.agents[0].passed),
+        (n as u64, n as u64)
+    );
+    let counts = requests_per_case(server);
+    for id in &before {
+        assert_eq!(
+            counts[id], 1,
+            "{id} was recorded before the stop, yet sent again"
+        );
+    }
+    assert_eq!(counts.len(), n);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_killed_half_way_resumes_with_one_record_per_attempt() {
+    let server = OpenAiServer::start(ServerConfig {
+        latency: Duration::from_millis(20),
+        record_requests: true,
+        ..ServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let sandbox = Sandbox::new();
+    let n = 300;
+    let suite = sandbox.write("echo.jsonl", &echo_suite(n));
+    let agent = format!("openai_compatible:m@{}", server.base_url());
+    let (mut child, run_id) = start_and_wait_for(
+        &sandbox,
+        &["run", &suite, "-a", &agent, "-j", "8", "-q"],
+        n / 3,
+    )
+    .await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let store = sandbox.store().await;
+    let run = store
+        .get_run(&Workspace::default(), &run_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        run.status,
+        RunStatus::Running,
+        "a killed run is left as it was"
+    );
+    check_resume_finishes_each_attempt_once(&sandbox, &server, &run_id, n).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_cancels_cleanly_and_resume_finishes() {
+    let server = OpenAiServer::start(ServerConfig {
+        latency: Duration::from_millis(20),
+        record_requests: true,
+        ..ServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let sandbox = Sandbox::new();
+    let n = 300;
+    let suite = sandbox.write("echo.jsonl", &echo_suite(n));
+    let agent = format!("openai_compatible:m@{}", server.base_url());
+    let (child, run_id) = start_and_wait_for(
+        &sandbox,
+        &["run", &suite, "-a", &agent, "-j", "8", "-q"],
+        n / 3,
+    )
+    .await;
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let store = sandbox.store().await;
+    let run = store
+        .get_run(&Workspace::default(), &run_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(run.status, RunStatus::Cancelled);
+    check_resume_finishes_each_attempt_once(&sandbox, &server, &run_id, n).await;
+}
+
+#[test]
+fn schema_prints_json_schema() {
+    let sandbox = Sandbox::new();
+    for kind in ["agent", "evaluator", "case", "run"] {
+        let out = sandbox.run(&["schema", kind]);
+        assert!(out.status.success(), "{kind}: {}", text(&out.stderr));
+        let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(schema.is_object(), "{kind}");
+    }
+}

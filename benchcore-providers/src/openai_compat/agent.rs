@@ -1,0 +1,285 @@
+//! [`OpenAiCompatAgent`]: one Chat Completions exchange per request.
+
+use super::error;
+use super::wire::{ChatRequest, ChatResponse, Content};
+use crate::http;
+use async_trait::async_trait;
+use benchcore::{
+    Agent, AgentCapabilities, AgentError, AgentErrorKind, AgentReply, AgentRequest, Sampling,
+    Secret, Usage,
+};
+use reqwest::header::CONTENT_TYPE;
+use reqwest::Url;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+/// An agent that sends each request to `POST {base_url}/chat/completions` once and reads
+/// the first choice. Build it from an [`OpenAiCompatConfig`](super::OpenAiCompatConfig) or
+/// one of the presets.
+///
+/// It never retries (the engine does, from the error's kind), stops at the request's
+/// deadline with a `Timeout` error, and is safe to drop at any point.
+pub struct OpenAiCompatAgent {
+    name: String,
+    provider: &'static str,
+    endpoint: Url,
+    model: String,
+    api_key: Option<Secret>,
+    key_source: String,
+    defaults: Sampling,
+    timeout: Option<Duration>,
+    max_response_bytes: u64,
+    client: reqwest::Client,
+}
+
+/// Everything a config resolved, ready to build an agent from.
+pub(crate) struct Parts {
+    pub(crate) name: String,
+    pub(crate) provider: &'static str,
+    pub(crate) endpoint: Url,
+    pub(crate) model: String,
+    pub(crate) api_key: Option<Secret>,
+    /// Where the key came from, said in auth errors (never the key).
+    pub(crate) key_source: String,
+    pub(crate) defaults: Sampling,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) max_response_bytes: u64,
+    pub(crate) client: reqwest::Client,
+}
+
+impl OpenAiCompatAgent {
+    pub(crate) fn new(parts: Parts) -> Self {
+        Self {
+            name: parts.name,
+            provider: parts.provider,
+            endpoint: parts.endpoint,
+            model: parts.model,
+            api_key: parts.api_key,
+            key_source: parts.key_source,
+            defaults: parts.defaults,
+            timeout: parts.timeout,
+            max_response_bytes: parts.max_response_bytes,
+            client: parts.client,
+        }
+    }
+
+    /// The model requests name.
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+
+    /// The URL requests go to.
+    pub fn endpoint(&self) -> &str {
+        self.endpoint.as_str()
+    }
+
+    /// Which preset built it (`openai`, `openrouter`, `nvidia`, `lmstudio`) or
+    /// `openai_compatible`.
+    pub fn provider(&self) -> &str {
+        self.provider
+    }
+
+    fn key(&self) -> Option<&str> {
+        self.api_key.as_ref().map(Secret::expose)
+    }
+
+    /// How long the exchange may take, and which limit set it: the request's deadline or
+    /// `timeout_ms`, whichever is sooner.
+    fn time_limit(
+        &self,
+        deadline: Option<Instant>,
+    ) -> Result<Option<(Duration, &'static str)>, AgentError> {
+        let by_deadline = match deadline {
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(AgentError::timeout(
+                        "the request's deadline passed before it was sent",
+                    ));
+                }
+                Some((left, "the request's deadline"))
+            }
+            None => None,
+        };
+        let by_config = self.timeout.map(|t| (t, "timeout_ms"));
+        Ok(match (by_deadline, by_config) {
+            (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+            (a, b) => a.or(b),
+        })
+    }
+
+    async fn exchange(&self, body: Vec<u8>) -> Result<AgentReply, AgentError> {
+        let response = self
+            .client
+            .post(self.endpoint.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(http::error_from_reqwest)?;
+        let status = response.status();
+        if !status.is_success() {
+            let headers = response.headers().clone();
+            let body = http::read_error_body(response).await;
+            let mut err = error::from_status(status.as_u16(), &headers, &body, self.key());
+            if matches!(status.as_u16(), 401 | 403) {
+                err.message = format!("{} (sent {})", err.message, self.key_source);
+            }
+            return Err(err);
+        }
+        let body = http::read_body(response, self.max_response_bytes).await?;
+        parse_reply(&body, self.key())
+    }
+}
+
+/// Reads a `chat.completion` body into a reply.
+fn parse_reply(body: &[u8], key: Option<&str>) -> Result<AgentReply, AgentError> {
+    let response: ChatResponse = match serde_json::from_slice(body) {
+        Ok(response) => response,
+        Err(err) => {
+            return Err(error::embedded(body, key).unwrap_or_else(|| {
+                AgentError::malformed(format!("the reply is not a chat completion: {err}"))
+            }))
+        }
+    };
+    let choice = response
+        .choices
+        .into_iter()
+        .next()
+        .ok_or_else(|| AgentError::malformed("the reply has no choices"))?;
+    let text = choice
+        .message
+        .content
+        .map(Content::into_text)
+        .unwrap_or_default();
+    let mut reply = AgentReply::text(text);
+    if let Some(model) = response.model {
+        reply = reply.with_model(model);
+    }
+    if let Some(usage) = response.usage {
+        if usage.prompt_tokens.is_some() || usage.completion_tokens.is_some() {
+            reply = reply.with_usage(Usage::new(
+                usage.prompt_tokens.unwrap_or(0),
+                usage.completion_tokens.unwrap_or(0),
+            ));
+        }
+        if let Some(cost) = usage.cost.filter(|c| c.is_finite() && *c >= 0.0) {
+            reply = reply.with_cost(cost);
+        }
+    }
+    Ok(reply)
+}
+
+#[async_trait]
+impl Agent for OpenAiCompatAgent {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn capabilities(&self) -> AgentCapabilities {
+        let mut capabilities = AgentCapabilities::default();
+        capabilities.seed = true;
+        capabilities.system_prompt = true;
+        capabilities.json_mode = true;
+        capabilities.usage = true;
+        capabilities.remote = true;
+        capabilities
+    }
+
+    async fn respond(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
+        let started = Instant::now();
+        let sampling = request.sampling.or(&self.defaults);
+        let result = async {
+            let body =
+                serde_json::to_vec(&ChatRequest::new(&self.model, &request.messages, &sampling))
+                    .map_err(|err| {
+                        AgentError::new(
+                            AgentErrorKind::BadRequest,
+                            format!("cannot encode the request: {err}"),
+                        )
+                    })?;
+            match self.time_limit(request.deadline)? {
+                None => self.exchange(body).await,
+                Some((limit, why)) => tokio::time::timeout(limit, self.exchange(body))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(AgentError::timeout(format!(
+                            "no reply within {} ms ({why})",
+                            limit.as_millis()
+                        )))
+                    }),
+            }
+        }
+        .await;
+        match result {
+            Ok(reply) => Ok(reply.with_latency(started.elapsed())),
+            Err(err) => Err(err.with_provider(self.name.clone())),
+        }
+    }
+}
+
+impl fmt::Debug for OpenAiCompatAgent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenAiCompatAgent")
+            .field("name", &self.name)
+            .field("provider", &self.provider)
+            .field("endpoint", &self.endpoint.as_str())
+            .field("model", &self.model)
+            .field("api_key", &self.api_key)
+            .field("defaults", &self.defaults)
+            .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_are_read() {
+        let body = br#"{"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m-1",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4, "cost": 0.0012}}"#;
+        let reply = parse_reply(body, None).unwrap();
+        assert_eq!(reply.text, "hi");
+        assert_eq!(reply.model.as_deref(), Some("m-1"));
+        assert_eq!(reply.usage, Some(Usage::new(3, 1)));
+        assert_eq!(reply.cost_usd, Some(0.0012));
+    }
+
+    #[test]
+    fn null_content_is_empty_text() {
+        let body =
+            br#"{"choices": [{"index": 0, "message": {"role": "assistant", "content": null}}]}"#;
+        let reply = parse_reply(body, None).unwrap();
+        assert_eq!(reply.text, "");
+        assert_eq!(reply.usage, None);
+    }
+
+    #[test]
+    fn unreadable_replies_are_malformed() {
+        for body in [
+            &b"{\"id\": \"chatcmpl-"[..],
+            b"{}",
+            b"{\"choices\": []}",
+            b"[]",
+            b"",
+        ] {
+            let err = parse_reply(body, None).unwrap_err();
+            assert_eq!(
+                err.kind,
+                AgentErrorKind::MalformedReply,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let err = parse_reply(b"{\"object\": \"chat.completion\"}", None).unwrap_err();
+        assert!(
+            err.message.contains("missing field `choices`"),
+            "{}",
+            err.message
+        );
+    }
+}

@@ -1,0 +1,457 @@
+//! [`OpenAiCompatConfig`]: how to reach a server that speaks OpenAI Chat Completions.
+
+use crate::http::{self, DEFAULT_MAX_RESPONSE_BYTES};
+use benchcore::{ConfigError, Sampling, Secret};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::Url;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+/// How to reach any server that speaks OpenAI Chat Completions (`POST
+/// {base_url}/chat/completions`): vLLM, Ollama, llama.cpp, TGI, LiteLLM, a corporate gateway.
+///
+/// The named presets (`openai`, `openrouter`, `nvidia`, `lmstudio`) fill in the base URL and
+/// the key's environment variable for you.
+///
+/// ```
+/// use benchcore_providers::OpenAiCompatConfig;
+/// let config = OpenAiCompatConfig::new("qwen2.5-7b", "http://127.0.0.1:8000/v1")
+///     .with_temperature(0.0)
+///     .with_max_tokens(256);
+/// let agent = config.build().unwrap();
+/// assert_eq!(benchcore::Agent::name(&agent), "qwen2.5-7b");
+/// ```
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct OpenAiCompatConfig {
+    /// The agent's name in records and reports; defaults to the model. Must be unique within
+    /// a run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The API root, up to and including the version (`http://127.0.0.1:8000/v1`); requests
+    /// go to `{base_url}/chat/completions`.
+    pub base_url: String,
+    /// The model, as the server names it.
+    pub model: String,
+    /// The environment variable holding the API key (`MY_GATEWAY_KEY`). When neither this
+    /// nor `api_key` is set, no key is sent, as a local server may need none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key_env: Option<String>,
+    /// The API key itself, for library users who hold it in memory. It wins over
+    /// `api_key_env` and is never serialized, so it never reaches a stored run spec.
+    #[serde(skip_serializing)]
+    pub api_key: Option<Secret>,
+    /// Extra HTTP headers sent with every request.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// Default sampling temperature (0 to 2); a request's own sampling wins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    /// Default largest number of tokens to generate; a request's own sampling wins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
+    /// Default sampling seed; a request's own sampling wins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// A client-side limit on each exchange, in milliseconds, on top of the request's
+    /// deadline (the shorter wins).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    /// The largest reply body accepted, in bytes (default 8 MiB); a longer one is a
+    /// malformed reply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_response_bytes: Option<u64>,
+}
+
+impl OpenAiCompatConfig {
+    /// A config for `model` at `base_url`, with everything else default.
+    pub fn new(model: impl Into<String>, base_url: impl Into<String>) -> Self {
+        Self {
+            model: model.into(),
+            base_url: base_url.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the agent's name.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets the API key itself.
+    pub fn with_api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(Secret::new(key));
+        self
+    }
+
+    /// Sets the environment variable holding the API key.
+    pub fn with_api_key_env(mut self, var: impl Into<String>) -> Self {
+        self.api_key_env = Some(var.into());
+        self
+    }
+
+    /// Adds an HTTP header sent with every request.
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.insert(name.into(), value.into());
+        self
+    }
+
+    /// Sets the default temperature.
+    pub fn with_temperature(mut self, temperature: f64) -> Self {
+        self.temperature = Some(temperature);
+        self
+    }
+
+    /// Sets the default largest number of tokens to generate.
+    pub fn with_max_tokens(mut self, max_tokens: u32) -> Self {
+        self.max_tokens = Some(max_tokens);
+        self
+    }
+
+    /// Sets the default seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Sets the client-side limit on each exchange.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout_ms = Some(timeout.as_millis().try_into().unwrap_or(u64::MAX));
+        self
+    }
+
+    /// Sets the largest reply body accepted.
+    pub fn with_max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = Some(bytes);
+        self
+    }
+
+    /// The agent's name: `name`, else the model.
+    pub fn agent_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.model.clone())
+    }
+
+    /// Checks every field without reading the environment. Errors name the field as
+    /// `agents.<name>.<field>`.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.check().map(|_| ())
+    }
+
+    /// Checks every field, resolves the key and builds the agent.
+    pub fn build(self) -> Result<super::OpenAiCompatAgent, ConfigError> {
+        self.build_as("openai_compatible")
+    }
+
+    /// Builds the agent, recording which preset (`provider`) built it.
+    pub(crate) fn build_as(
+        self,
+        provider: &'static str,
+    ) -> Result<super::OpenAiCompatAgent, ConfigError> {
+        let checked = self.check()?;
+        let api_key = self.resolve_key()?;
+        let mut headers = checked.headers;
+        if let Some(key) = &api_key {
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose()))
+                .map_err(|_| self.field_error("api_key", "is not a valid HTTP header value"))?;
+            value.set_sensitive(true);
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        Ok(super::OpenAiCompatAgent::new(super::agent::Parts {
+            name: self.agent_name(),
+            provider,
+            endpoint: checked.endpoint,
+            model: self.model.clone(),
+            key_source: match (&api_key, &self.api_key, &self.api_key_env) {
+                (None, _, _) => "no API key: none is configured".to_owned(),
+                (Some(_), Some(_), _) => "the API key given as api_key".to_owned(),
+                (Some(_), None, var) => format!(
+                    "the API key from the environment variable {}",
+                    var.as_deref().unwrap_or("?")
+                ),
+            },
+            api_key,
+            defaults: self.sampling(),
+            timeout: self.timeout_ms.map(Duration::from_millis),
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            client: http::client(headers)?,
+        }))
+    }
+
+    /// The default sampling settings.
+    fn sampling(&self) -> Sampling {
+        let mut sampling = Sampling::default();
+        sampling.temperature = self.temperature;
+        sampling.max_tokens = self.max_tokens;
+        sampling.seed = self.seed;
+        sampling
+    }
+
+    fn field_error(&self, field: &str, message: impl fmt::Display) -> ConfigError {
+        let name = self.agent_name();
+        let name = if name.is_empty() { "<unnamed>" } else { &name };
+        ConfigError::field(format!("agents.{name}.{field}"), message.to_string())
+    }
+
+    fn check(&self) -> Result<Checked, ConfigError> {
+        if self.model.trim().is_empty() {
+            return Err(self.field_error("model", "is required (the model as the server names it)"));
+        }
+        if let Some(name) = &self.name {
+            if name.trim().is_empty() || name.chars().any(char::is_control) {
+                return Err(self.field_error("name", format!("`{name}` is not a usable name")));
+            }
+        }
+        let endpoint = self.endpoint()?;
+        if let Some(var) = &self.api_key_env {
+            if var.is_empty() || var.contains(['=', '\0']) {
+                return Err(self.field_error(
+                    "api_key_env",
+                    format!("`{var}` is not an environment variable name"),
+                ));
+            }
+        }
+        if let Some(key) = &self.api_key {
+            if key.is_empty() {
+                return Err(self.field_error("api_key", "is empty"));
+            }
+            if HeaderValue::from_str(key.expose()).is_err() {
+                return Err(self.field_error("api_key", "is not a valid HTTP header value"));
+            }
+        }
+        let mut headers = HeaderMap::new();
+        for (name, value) in &self.headers {
+            let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                self.field_error("headers", format!("`{name}` is not an HTTP header name"))
+            })?;
+            let mut header_value = HeaderValue::from_str(value).map_err(|_| {
+                self.field_error(
+                    "headers",
+                    format!("the value of `{name}` is not a valid HTTP header value"),
+                )
+            })?;
+            header_value.set_sensitive(http::is_sensitive_header(name));
+            headers.insert(header, header_value);
+        }
+        if let Some(t) = self.temperature {
+            if !(0.0..=2.0).contains(&t) {
+                return Err(self.field_error("temperature", format!("{t} is outside 0 to 2")));
+            }
+        }
+        if self.max_tokens == Some(0) {
+            return Err(self.field_error("max_tokens", "must be at least 1"));
+        }
+        if self.timeout_ms == Some(0) {
+            return Err(self.field_error("timeout_ms", "must be at least 1"));
+        }
+        if self.max_response_bytes == Some(0) {
+            return Err(self.field_error("max_response_bytes", "must be at least 1"));
+        }
+        Ok(Checked { endpoint, headers })
+    }
+
+    /// `{base_url}/chat/completions`, keeping any query string of the base.
+    fn endpoint(&self) -> Result<Url, ConfigError> {
+        let base = self.base_url.trim();
+        if base.is_empty() {
+            return Err(self.field_error(
+                "base_url",
+                "is required (the API root, like http://127.0.0.1:8000/v1)",
+            ));
+        }
+        let mut url = Url::parse(base)
+            .map_err(|err| self.field_error("base_url", format!("not a URL ({err}): `{base}`")))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+            return Err(self.field_error("base_url", format!("not an http(s) URL: `{base}`")));
+        }
+        if url.fragment().is_some() {
+            return Err(
+                self.field_error("base_url", format!("must not have a #fragment: `{base}`"))
+            );
+        }
+        url.path_segments_mut()
+            .map_err(|()| self.field_error("base_url", format!("not a URL with a path: `{base}`")))?
+            .pop_if_empty()
+            .extend(["chat", "completions"]);
+        Ok(url)
+    }
+
+    /// The key: `api_key`, else the variable named by `api_key_env`, else none.
+    fn resolve_key(&self) -> Result<Option<Secret>, ConfigError> {
+        if let Some(key) = &self.api_key {
+            return Ok(Some(key.clone()));
+        }
+        let Some(var) = &self.api_key_env else {
+            return Ok(None);
+        };
+        match std::env::var(var) {
+            Ok(key) if !key.trim().is_empty() => {
+                let key = Secret::new(key.trim());
+                if HeaderValue::from_str(key.expose()).is_err() {
+                    return Err(self.field_error(
+                        "api_key_env",
+                        format!("the environment variable {var} does not hold a valid API key"),
+                    ));
+                }
+                Ok(Some(key))
+            }
+            Ok(_) => Err(self.field_error(
+                "api_key_env",
+                format!("the environment variable {var} is empty; set it to the API key"),
+            )),
+            Err(_) => Err(self.field_error(
+                "api_key_env",
+                format!("the environment variable {var} is not set; set it to the API key"),
+            )),
+        }
+    }
+}
+
+struct Checked {
+    endpoint: Url,
+    headers: HeaderMap,
+}
+
+impl fmt::Debug for OpenAiCompatConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenAiCompatConfig")
+            .field("name", &self.name)
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("api_key_env", &self.api_key_env)
+            .field("api_key", &self.api_key)
+            .field("headers", &http::RedactedHeaders(&self.headers))
+            .field("temperature", &self.temperature)
+            .field("max_tokens", &self.max_tokens)
+            .field("seed", &self.seed)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(config: OpenAiCompatConfig) -> String {
+        config.build().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn base_url_must_be_an_http_url() {
+        let config = OpenAiCompatConfig::new("m", "not a url").with_name("x");
+        assert!(err(config).starts_with("agents.x.base_url: not a URL"));
+        let config = OpenAiCompatConfig::new("m", "ftp://example.com/v1");
+        assert_eq!(
+            err(config),
+            "agents.m.base_url: not an http(s) URL: `ftp://example.com/v1`"
+        );
+        let config = OpenAiCompatConfig::new("m", "");
+        assert!(err(config).starts_with("agents.m.base_url: is required"));
+    }
+
+    #[test]
+    fn endpoint_appends_the_path_and_keeps_the_query() {
+        let endpoint = |base: &str| {
+            OpenAiCompatConfig::new("m", base)
+                .endpoint()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(endpoint("http://h:1/v1"), "http://h:1/v1/chat/completions");
+        assert_eq!(endpoint("http://h:1/v1/"), "http://h:1/v1/chat/completions");
+        assert_eq!(endpoint("https://h"), "https://h/chat/completions");
+        assert_eq!(
+            endpoint("https://h/openai?api-version=1"),
+            "https://h/openai/chat/completions?api-version=1"
+        );
+    }
+
+    #[test]
+    fn every_field_is_checked() {
+        let base = || OpenAiCompatConfig::new("m", "http://127.0.0.1:1/v1");
+        assert_eq!(
+            err(OpenAiCompatConfig::new("", "http://h/v1")),
+            "agents.<unnamed>.model: is required (the model as the server names it)"
+        );
+        assert!(err(base().with_name(" ")).starts_with("agents. .name"));
+        assert_eq!(
+            err(base().with_temperature(3.0)),
+            "agents.m.temperature: 3 is outside 0 to 2"
+        );
+        assert_eq!(
+            err(base().with_max_tokens(0)),
+            "agents.m.max_tokens: must be at least 1"
+        );
+        assert_eq!(
+            err(base().with_max_response_bytes(0)),
+            "agents.m.max_response_bytes: must be at least 1"
+        );
+        assert_eq!(
+            err(base().with_timeout(Duration::ZERO)),
+            "agents.m.timeout_ms: must be at least 1"
+        );
+        assert!(err(base().with_header("bad header", "v"))
+            .starts_with("agents.m.headers: `bad header`"));
+        assert!(err(base().with_header("x-a", "line\nbreak"))
+            .starts_with("agents.m.headers: the value of `x-a`"));
+        assert_eq!(err(base().with_api_key("")), "agents.m.api_key: is empty");
+        assert!(err(base().with_api_key_env("A=B")).starts_with("agents.m.api_key_env"));
+    }
+
+    #[test]
+    fn a_missing_key_variable_is_named() {
+        let config = OpenAiCompatConfig::new("m", "http://127.0.0.1:1/v1")
+            .with_api_key_env("BENCHCORE_TEST_SURELY_UNSET_KEY");
+        assert_eq!(
+            err(config),
+            "agents.m.api_key_env: the environment variable BENCHCORE_TEST_SURELY_UNSET_KEY is not set; set it to the API key"
+        );
+    }
+
+    #[test]
+    fn no_key_at_all_is_allowed_and_a_literal_key_wins() {
+        OpenAiCompatConfig::new("m", "http://127.0.0.1:1/v1")
+            .build()
+            .unwrap();
+        OpenAiCompatConfig::new("m", "http://127.0.0.1:1/v1")
+            .with_api_key_env("BENCHCORE_TEST_SURELY_UNSET_KEY")
+            .with_api_key("sk-literal")
+            .build()
+            .unwrap();
+    }
+
+    #[test]
+    fn debug_and_serialization_hide_the_key() {
+        let config = OpenAiCompatConfig::new("m", "http://h/v1")
+            .with_api_key("sk-very-secret")
+            .with_header("Authorization", "Bearer sk-other-secret")
+            .with_header("X-Title", "bench");
+        let debug = format!("{config:?}");
+        assert!(
+            !debug.contains("sk-very-secret") && !debug.contains("sk-other-secret"),
+            "{debug}"
+        );
+        assert!(debug.contains("bench"), "{debug}");
+        let json = serde_json::to_string(&config).unwrap();
+        assert!(!json.contains("sk-very-secret"), "{json}");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let err = serde_json::from_str::<OpenAiCompatConfig>(r#"{"model": "m", "bse_url": "x"}"#)
+            .unwrap_err();
+        assert!(err.to_string().contains("unknown field `bse_url`"), "{err}");
+    }
+}

@@ -1,0 +1,11 @@
+#![doc = include_str!("docs.md")]
+
+mod agent;
+mod config;
+mod error;
+mod presets;
+mod wire;
+
+pub use agent::OpenAiCompatAgent;
+pub use config::OpenAiCompatConfig;
+pub use presets::{LmStudioConfig, NvidiaConfig, OpenAiConfig, OpenRouterConfig};

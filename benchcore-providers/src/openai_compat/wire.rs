@@ -1,0 +1,172 @@
+//! The Chat Completions wire format, as the OpenAI API reference documents it: only the
+//! fields this agent sends or reads.
+
+use benchcore::{Message, Sampling};
+use serde::{Deserialize, Serialize};
+
+/// The body of `POST /chat/completions`.
+#[derive(Debug, Serialize)]
+pub(crate) struct ChatRequest<'a> {
+    pub(crate) model: &'a str,
+    pub(crate) messages: Vec<ChatMessage<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) temperature: Option<f64>,
+    /// `max_tokens` rather than the newer `max_completion_tokens`: every compatible server
+    /// understands it, and OpenAI still accepts it for chat models.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) max_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) seed: Option<u64>,
+    pub(crate) stream: bool,
+}
+
+impl<'a> ChatRequest<'a> {
+    pub(crate) fn new(model: &'a str, messages: &'a [Message], sampling: &Sampling) -> Self {
+        Self {
+            model,
+            messages: messages
+                .iter()
+                .map(|m| ChatMessage {
+                    role: m.role.as_str(),
+                    content: &m.content,
+                })
+                .collect(),
+            temperature: sampling.temperature,
+            max_tokens: sampling.max_tokens,
+            seed: sampling.seed,
+            stream: false,
+        }
+    }
+}
+
+/// One message of the request.
+#[derive(Debug, Serialize)]
+pub(crate) struct ChatMessage<'a> {
+    pub(crate) role: &'a str,
+    pub(crate) content: &'a str,
+}
+
+/// A `chat.completion` object.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ChatResponse {
+    #[serde(default)]
+    pub(crate) model: Option<String>,
+    pub(crate) choices: Vec<Choice>,
+    #[serde(default)]
+    pub(crate) usage: Option<WireUsage>,
+}
+
+/// One choice; this agent asks for one (`n` unset) and reads the first.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Choice {
+    pub(crate) message: ChoiceMessage,
+}
+
+/// The assistant's message.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ChoiceMessage {
+    /// `null` when the model answered only with tool calls or a refusal; some servers send a
+    /// list of content parts instead of a string.
+    #[serde(default)]
+    pub(crate) content: Option<Content>,
+}
+
+/// Message content: a string, or a list of parts whose text parts are joined.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Content {
+    Text(String),
+    Parts(Vec<ContentPart>),
+}
+
+impl Content {
+    pub(crate) fn into_text(self) -> String {
+        match self {
+            Content::Text(text) => text,
+            Content::Parts(parts) => parts.into_iter().filter_map(|p| p.text).collect(),
+        }
+    }
+}
+
+/// One part of a list of content parts.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ContentPart {
+    #[serde(default)]
+    pub(crate) text: Option<String>,
+}
+
+/// Token usage, plus the cost in US dollars when the provider reports it (OpenRouter does).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct WireUsage {
+    #[serde(default)]
+    pub(crate) prompt_tokens: Option<u64>,
+    #[serde(default)]
+    pub(crate) completion_tokens: Option<u64>,
+    #[serde(default)]
+    pub(crate) cost: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_matches_the_reference_shape() {
+        let messages = [Message::system("Be brief."), Message::user("Hi")];
+        let mut sampling = Sampling::default();
+        sampling.temperature = Some(0.5);
+        sampling.seed = Some(7);
+        let body =
+            serde_json::to_value(ChatRequest::new("gpt-4o-mini", &messages, &sampling)).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "model": "gpt-4o-mini",
+                "messages": [
+                    {"role": "system", "content": "Be brief."},
+                    {"role": "user", "content": "Hi"}
+                ],
+                "temperature": 0.5,
+                "seed": 7,
+                "stream": false
+            })
+        );
+    }
+
+    #[test]
+    fn response_reads_the_reference_shape() {
+        let body = r#"{
+            "id": "chatcmpl-123", "object": "chat.completion", "created": 1677652288,
+            "model": "gpt-4o-mini-2024-07-18", "system_fingerprint": "fp_44709d6fcb",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello!", "refusal": null},
+                         "logprobs": null, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 9, "completion_tokens": 12, "total_tokens": 21,
+                      "completion_tokens_details": {"reasoning_tokens": 0}}
+        }"#;
+        let reply: ChatResponse = serde_json::from_str(body).unwrap();
+        assert_eq!(reply.model.as_deref(), Some("gpt-4o-mini-2024-07-18"));
+        let usage = reply.usage.unwrap();
+        assert_eq!(
+            (usage.prompt_tokens, usage.completion_tokens, usage.cost),
+            (Some(9), Some(12), None)
+        );
+        let content = reply
+            .choices
+            .into_iter()
+            .next()
+            .unwrap()
+            .message
+            .content
+            .unwrap();
+        assert_eq!(content.into_text(), "Hello!");
+    }
+
+    #[test]
+    fn content_parts_are_joined() {
+        let content: Content = serde_json::from_str(
+            r#"[{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]"#,
+        )
+        .unwrap();
+        assert_eq!(content.into_text(), "ab");
+    }
+}

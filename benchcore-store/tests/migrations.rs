@@ -1,0 +1,128 @@
+//! The SQLite schema: created on first open, applied once, refused on foreign files.
+
+use benchcore::{RunSpec, RunStore, StoreErrorKind, Workspace};
+use benchcore_store::sqlite::latest_schema_version;
+use benchcore_store::{SqliteConfig, SqliteStore};
+
+#[tokio::test]
+async fn fresh_database_is_at_the_latest_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a").join("b").join("fresh.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert!(path.exists(), "the file and its folders were not created");
+    assert_eq!(latest_schema_version(), 1);
+    assert_eq!(
+        store.schema_version().await.unwrap(),
+        latest_schema_version()
+    );
+}
+
+#[tokio::test]
+async fn opening_twice_does_not_reapply() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("twice.db");
+    let ws = Workspace::default();
+    let first = SqliteStore::open(&path).await.unwrap();
+    first
+        .create_run(&ws, "r1", &RunSpec::default())
+        .await
+        .unwrap();
+    first.close().await;
+    drop(first);
+
+    let second = SqliteStore::open(&path).await.unwrap();
+    let third = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(
+        second.schema_version().await.unwrap(),
+        latest_schema_version()
+    );
+    assert!(
+        second.get_run(&ws, "r1").await.unwrap().is_some(),
+        "reopening lost the run"
+    );
+    assert!(third.get_run(&ws, "r1").await.unwrap().is_some());
+
+    // One row per migration: reopening recorded nothing new.
+    let applied: Vec<i64> = {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let rows = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        rows
+    };
+    assert_eq!(applied, vec![1]);
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_sqlite_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.db");
+    std::fs::write(&path, "these are notes, not a database\n".repeat(200)).unwrap();
+    let err = SqliteStore::open(&path).await.unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::Corrupt, "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("notes.db"),
+        "the error does not name the file: {text}"
+    );
+    assert!(text.contains("cannot open"), "{text}");
+    assert!(text.contains("not a database"), "{text}");
+    // The file is left as it was.
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .starts_with("these are notes"));
+}
+
+#[tokio::test]
+async fn a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("newer.db");
+    SqliteStore::open(&path).await.unwrap().close().await;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from the future', TRUE, X'00', 0)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let err = SqliteStore::open(&path).await.unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::Corrupt, "{err}");
+    assert!(err.message.contains("9999"), "{err}");
+}
+
+#[tokio::test]
+async fn missing_file_without_create_is_a_config_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = SqliteConfig::new(dir.path().join("absent.db")).create_if_missing(false);
+    let err = config.open().await.unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::Config, "{err}");
+    assert!(err.message.contains("absent.db"), "{err}");
+}
+
+#[tokio::test]
+async fn open_dispatches_on_the_url() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        format!("sqlite://{}", dir.path().join("one.db").display()),
+        format!("sqlite:{}", dir.path().join("two.db").display()),
+        dir.path().join("three.db").display().to_string(),
+    ] {
+        let store = benchcore_store::open(&url).await.unwrap();
+        assert!(store.capabilities().persistent, "{url}");
+        store
+            .create_run(&Workspace::default(), "r", &RunSpec::default())
+            .await
+            .unwrap();
+    }
+    for name in ["one.db", "two.db", "three.db"] {
+        assert!(dir.path().join(name).exists(), "{name} was not created");
+    }
+}

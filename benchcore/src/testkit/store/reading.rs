@@ -1,0 +1,144 @@
+//! Reading attempts back: outcomes, whole records, order, filters and pages.
+
+use super::helpers::*;
+use super::StoreHarness;
+use crate::store::{AttemptQuery, Workspace};
+use crate::{AttemptKey, AttemptRecord, Outcome};
+use std::sync::Arc;
+
+/// `attempt_outcomes` of an unknown run returns an empty list.
+pub async fn attempt_outcomes_of_unknown_run_is_empty(harness: Arc<dyn StoreHarness>) {
+    let store = harness.fresh().await;
+    let ws = Workspace::default();
+    assert!(outcomes(&store, &ws, "ghost").await.is_empty());
+    create(&store, &ws, "r1", &spec("s", &["a"], 1)).await;
+    recorded(&store, &ws, &[record("r1", "q1", "a", 0, Outcome::Passed)]).await;
+    assert!(outcomes(&store, &ws, "ghost").await.is_empty());
+    assert!(
+        all_attempts(&store, &ws, "ghost").await.is_empty(),
+        "attempts of an unknown run"
+    );
+}
+
+/// Recorded attempts read back identical, field by field, with absent values still absent.
+pub async fn attempts_round_trip_every_field(harness: Arc<dyn StoreHarness>) {
+    let store = harness.fresh().await;
+    let ws = Workspace::default();
+    let agent = "agent 'ü' \"x\"";
+    create(&store, &ws, "r1", &spec("s", &[agent], 2)).await;
+    let full = full_record("r1", "case/1 — ünïcødé 'quoted'", agent, 7);
+    let mut minimal = record("r1", "case/2", agent, 0, Outcome::Skipped);
+    minimal.failure = failure("", "");
+    recorded(&store, &ws, &[full.clone(), minimal.clone()]).await;
+    let got = all_attempts(&store, &ws, "r1").await;
+    assert_eq!(got.len(), 2, "expected two records, got {got:#?}");
+    assert_eq!(got[0], full, "the full record did not round-trip");
+    assert_eq!(got[1], minimal, "the minimal record did not round-trip");
+    let got = outcomes(&store, &ws, "r1").await;
+    assert_eq!(got.get(&full.key), Some(&Outcome::Failed));
+    assert_eq!(got.get(&minimal.key), Some(&Outcome::Skipped));
+}
+
+/// `attempts` returns records ordered by case, agent and then sample number.
+pub async fn attempts_are_ordered_by_case_agent_sample(harness: Arc<dyn StoreHarness>) {
+    let store = harness.fresh().await;
+    let ws = Workspace::default();
+    create(&store, &ws, "r1", &spec("s", &["x", "y"], 2)).await;
+    let keys = [
+        ("b", "x", 0),
+        ("a", "y", 10),
+        ("a", "y", 2),
+        ("a", "x", 1),
+        ("B", "y", 0),
+    ];
+    let batch: Vec<AttemptRecord> = keys
+        .iter()
+        .map(|(c, a, s)| record("r1", c, a, *s, Outcome::Passed))
+        .collect();
+    recorded(&store, &ws, &batch).await;
+    let got: Vec<AttemptKey> = all_attempts(&store, &ws, "r1")
+        .await
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
+    let mut want: Vec<AttemptKey> = keys
+        .iter()
+        .map(|(c, a, s)| AttemptKey::new(*c, *a, *s))
+        .collect();
+    want.sort();
+    assert_eq!(
+        got, want,
+        "attempts are not ordered by (case, agent, sample)"
+    );
+}
+
+/// `attempts` honours the agent and outcome filters, then `offset` and `limit`.
+pub async fn attempt_query_filters_and_pages(harness: Arc<dyn StoreHarness>) {
+    let store = harness.fresh().await;
+    let ws = Workspace::default();
+    create(&store, &ws, "r1", &spec("s", &["a", "b", "c"], 6)).await;
+    let mut batch = Vec::new();
+    for (i, agent) in ["a", "b", "c"].into_iter().enumerate() {
+        for case in 0..6 {
+            let outcome = Outcome::ALL[(i + case) % Outcome::ALL.len()];
+            batch.push(record("r1", &format!("q{case}"), agent, 0, outcome));
+        }
+    }
+    recorded(&store, &ws, &batch).await;
+    let mut all = batch.clone();
+    all.sort_by(|x, y| x.key.cmp(&y.key));
+    let read = |q: AttemptQuery| {
+        let store = store.clone();
+        let ws = ws.clone();
+        async move {
+            ok(
+                store.attempts(&ws, "r1", &q).await,
+                &format!("attempts {q:?}"),
+            )
+        }
+    };
+    let pick = |f: &dyn Fn(&AttemptRecord) -> bool| {
+        all.iter().filter(|r| f(r)).cloned().collect::<Vec<_>>()
+    };
+
+    assert_eq!(read(query(None, None, 0, None)).await, all);
+    assert_eq!(
+        read(query(Some("b"), None, 0, None)).await,
+        pick(&|r| r.key.agent == "b")
+    );
+    assert_eq!(
+        read(query(None, Some(Outcome::Failed), 0, None)).await,
+        pick(&|r| r.outcome == Outcome::Failed)
+    );
+    assert_eq!(
+        read(query(Some("c"), Some(Outcome::Error), 0, None)).await,
+        pick(&|r| r.key.agent == "c" && r.outcome == Outcome::Error)
+    );
+    assert_eq!(
+        read(query(None, None, 4, Some(5))).await,
+        all[4..9].to_vec(),
+        "offset 4 limit 5"
+    );
+    assert_eq!(
+        read(query(None, None, 15, None)).await,
+        all[15..].to_vec(),
+        "offset 15"
+    );
+    assert_eq!(
+        read(query(None, None, 0, Some(0))).await,
+        Vec::new(),
+        "limit 0"
+    );
+    assert_eq!(
+        read(query(None, None, 99, Some(3))).await,
+        Vec::new(),
+        "offset past the end"
+    );
+    let b = pick(&|r| r.key.agent == "b");
+    assert_eq!(
+        read(query(Some("b"), None, 2, Some(2))).await,
+        b[2..4].to_vec(),
+        "agent b, offset 2, limit 2"
+    );
+    assert_eq!(read(query(Some("nobody"), None, 0, None)).await, Vec::new());
+}

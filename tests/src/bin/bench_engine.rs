@@ -1,0 +1,238 @@
+//! Engine benchmark: suite → engine → OpenAI-compatible agent over loopback HTTP → SQLite.
+//!
+//! ```text
+//! cargo run --release -p benchcore-tests --bin bench-engine            # standard table
+//! cargo run --release -p benchcore-tests --bin bench-engine -- --full  # adds the 1,000,000-case run
+//! ```
+//!
+//! Each scenario runs in a child process of its own, so its CPU time and peak memory are the
+//! engine's alone; the mock provider runs in another process (this binary with `--serve`).
+
+use anyhow::{bail, Context};
+use benchcore::{AgentLimits, Engine, QuestionSet, RetryPolicy, Run};
+use benchcore_providers::{build_agent, AgentConfig};
+use benchcore_tests::servers::{OpenAiServer, ServerConfig};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Scenario {
+    name: &'static str,
+    cases: usize,
+    latency_ms: u64,
+    concurrency: usize,
+}
+
+const STANDARD: &[Scenario] = &[
+    Scenario {
+        name: "5k cases, 100 ms latency, concurrency 100",
+        cases: 5_000,
+        latency_ms: 100,
+        concurrency: 100,
+    },
+    Scenario {
+        name: "20k cases, 0 ms latency, concurrency 64",
+        cases: 20_000,
+        latency_ms: 0,
+        concurrency: 64,
+    },
+    Scenario {
+        name: "10k cases, 0 ms latency (memory base)",
+        cases: 10_000,
+        latency_ms: 0,
+        concurrency: 64,
+    },
+];
+
+const FULL: &[Scenario] = &[Scenario {
+    name: "1M cases, 0 ms latency (memory at scale)",
+    cases: 1_000_000,
+    latency_ms: 0,
+    concurrency: 64,
+}];
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("--child") => return child(&args[1..]),
+        Some("--serve") => return serve(&args[1..]),
+        _ => {}
+    }
+    let full = args.iter().any(|a| a == "--full");
+    let dir = tempfile::tempdir()?;
+    println!(
+        "| scenario | attempts | wall s | ideal s | wall / ideal | attempts/s | CPU s | peak MiB |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    let scenarios = STANDARD.iter().chain(if full { FULL } else { &[] });
+    for scenario in scenarios {
+        let suite = dir.path().join(format!("suite-{}.jsonl", scenario.cases));
+        if !suite.exists() {
+            write_suite(&suite, scenario.cases)?;
+        }
+        let server = MockServer::start(scenario.latency_ms)?;
+        let out = Command::new(std::env::current_exe()?)
+            .arg("--child")
+            .arg(&suite)
+            .arg(&server.base_url)
+            .arg(scenario.concurrency.to_string())
+            .arg(dir.path().join(format!("store-{}.db", scenario.cases)))
+            .stderr(Stdio::inherit())
+            .output()?;
+        drop(server);
+        if !out.status.success() {
+            bail!("scenario `{}` failed", scenario.name);
+        }
+        let m: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        let wall = m["wall_s"].as_f64().unwrap_or_default();
+        let attempts = m["attempts"].as_u64().unwrap_or_default();
+        let ideal = scenario.cases as f64 * scenario.latency_ms as f64
+            / 1000.0
+            / scenario.concurrency as f64;
+        let ratio = if ideal > 0.0 {
+            format!("{:.3}×", wall / ideal)
+        } else {
+            "-".into()
+        };
+        println!(
+            "| {} | {} | {:.2} | {} | {} | {:.0} | {:.2} | {:.1} |",
+            scenario.name,
+            attempts,
+            wall,
+            if ideal > 0.0 {
+                format!("{ideal:.2}")
+            } else {
+                "-".into()
+            },
+            ratio,
+            attempts as f64 / wall,
+            m["cpu_s"].as_f64().unwrap_or_default(),
+            m["peak_kib"].as_f64().unwrap_or_default() / 1024.0,
+        );
+    }
+    Ok(())
+}
+
+/// The measured side: one run in this process, then its figures as JSON on stdout.
+fn child(args: &[String]) -> anyhow::Result<()> {
+    let [suite, base_url, concurrency, db] = args else {
+        bail!("usage: --child SUITE BASE_URL CONCURRENCY DB");
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let cpu_before = cpu_seconds()?;
+    let started = Instant::now();
+    let report = runtime.block_on(async {
+        let store = benchcore_store::open(&format!("sqlite://{db}")).await?;
+        let config = AgentConfig::parse_spec(&format!("openai_compatible:bench@{base_url}"))?;
+        let agent = build_agent(&config)?;
+        let run = Run::new(QuestionSet::open(suite)?)
+            .agent_with(agent, config.to_stored(), AgentLimits::default())
+            .concurrency(concurrency.parse()?)
+            .timeout(Duration::from_secs(30))
+            .retry(RetryPolicy::default());
+        anyhow::Ok(Engine::new(store).run(run).await?)
+    })?;
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds()? - cpu_before;
+    let summary = &report.summary.agents[0];
+    if summary.passed != summary.n {
+        bail!("not every attempt passed: {summary:?}");
+    }
+    let json = serde_json::json!({
+        "attempts": summary.n,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "peak_kib": peak_rss_kib()?,
+    });
+    println!("{json}");
+    Ok(())
+}
+
+fn write_suite(path: &Path, cases: usize) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for i in 0..cases {
+        writeln!(
+            out,
+            "{{\"id\": \"case-{i:07}\", \"input\": \"echo {i}\", \"target\": \"echo {i}\"}}"
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// User plus system CPU time of this process, from `/proc/self/stat`.
+fn cpu_seconds() -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat")?;
+    // Fields after the command name (which may hold spaces) start at field 3.
+    let rest = stat
+        .rsplit_once(')')
+        .context("malformed /proc/self/stat")?
+        .1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields[11].parse::<f64>()? + fields[12].parse::<f64>()?;
+    Ok(ticks / 100.0) // USER_HZ is 100 on Linux
+}
+
+/// Peak resident memory of this process, from `/proc/self/status` (VmHWM).
+fn peak_rss_kib() -> anyhow::Result<f64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .context("no VmHWM in /proc/self/status")?;
+    Ok(line
+        .split_whitespace()
+        .nth(1)
+        .context("malformed VmHWM")?
+        .parse()?)
+}
+
+/// The provider side: the loopback OpenAI server on one thread, until killed.
+fn serve(args: &[String]) -> anyhow::Result<()> {
+    let latency_ms: u64 = args.first().context("usage: --serve LATENCY_MS")?.parse()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let config = ServerConfig::default().with_latency(Duration::from_millis(latency_ms));
+        let server = OpenAiServer::start(config).await?;
+        println!("listening {}", server.base_url());
+        std::io::stdout().flush()?;
+        std::future::pending::<anyhow::Result<()>>().await
+    })
+}
+
+/// The provider in a process of its own (this binary with `--serve`).
+struct MockServer {
+    child: Child,
+    base_url: String,
+}
+
+impl MockServer {
+    fn start(latency_ms: u64) -> anyhow::Result<Self> {
+        let mut child = Command::new(std::env::current_exe()?)
+            .args(["--serve", &latency_ms.to_string()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("starting the mock provider")?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().context("no stdout")?).read_line(&mut line)?;
+        let base_url = line
+            .trim()
+            .strip_prefix("listening ")
+            .with_context(|| format!("unexpected first line from mock-openai: {line:?}"))?
+            .to_owned();
+        Ok(Self { child, base_url })
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

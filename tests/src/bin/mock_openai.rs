@@ -1,0 +1,143 @@
+//! `mock-openai`: the loopback OpenAI Chat Completions server as a process, for CLI tests and
+//! benchmarks. Prints `listening http://127.0.0.1:PORT/v1` on stdout, then serves until
+//! killed (on Ctrl-C or SIGTERM it prints its stats to stderr first).
+
+use benchcore_tests::servers::{OpenAiServer, ServerConfig};
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+const USAGE: &str = "\
+usage: mock-openai [options]
+
+  --port N              port on 127.0.0.1 (default 0: any free port)
+  --latency-ms N        delay before every answer (default 0)
+  --rate-429 X          share of requests answered 429 (default 0)
+  --rate-500 X          share answered 500 (default 0)
+  --rate-hang X         share never answered (default 0)
+  --rate-malformed X    share answered 200 with a body that is not JSON (default 0)
+  --retry-after-secs N  Retry-After of the 429s (default 1)
+  --seed N              seed of the fault draws (default 0)
+  --require-api-key K   answer 401 unless `Authorization: Bearer K`
+  --record-requests     keep every request in memory (for debugging)
+  --threads N           runtime worker threads (default: one per core)
+  -h, --help            this help";
+
+struct Args {
+    config: ServerConfig,
+    threads: Option<usize>,
+}
+
+fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
+    let mut config = ServerConfig::default();
+    let mut threads = None;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
+            _ => (arg.clone(), None),
+        };
+        if matches!(flag.as_str(), "-h" | "--help") {
+            return Ok(None);
+        }
+        if flag == "--record-requests" {
+            config.record_requests = true;
+            continue;
+        }
+        let value = match inline {
+            Some(value) => value,
+            None => args.next().ok_or_else(|| format!("{flag} needs a value"))?,
+        };
+        let bad = |what: &str| format!("{flag}: `{value}` is not {what}");
+        let rate = || {
+            value
+                .parse::<f64>()
+                .ok()
+                .filter(|r| (0.0..=1.0).contains(r))
+                .ok_or_else(|| bad("a share between 0 and 1"))
+        };
+        let number = || value.parse::<u64>().map_err(|_| bad("a whole number"));
+        match flag.as_str() {
+            "--port" => config.port = value.parse().map_err(|_| bad("a port"))?,
+            "--latency-ms" => config.latency = Duration::from_millis(number()?),
+            "--rate-429" => config.rate_429 = rate()?,
+            "--rate-500" => config.rate_500 = rate()?,
+            "--rate-hang" => config.rate_hang = rate()?,
+            "--rate-malformed" => config.rate_malformed = rate()?,
+            "--retry-after-secs" => config.retry_after_secs = number()?,
+            "--seed" => config.seed = number()?,
+            "--require-api-key" => config.require_api_key = Some(value),
+            "--threads" => {
+                threads = Some(
+                    value
+                        .parse()
+                        .ok()
+                        .filter(|t| *t > 0)
+                        .ok_or_else(|| bad("a thread count"))?,
+                )
+            }
+            _ => return Err(format!("unknown option {flag}")),
+        }
+    }
+    Ok(Some(Args { config, threads }))
+}
+
+fn main() -> ExitCode {
+    let args = match parse(std::env::args().skip(1)) {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            eprintln!("mock-openai: {err}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = args.threads {
+        runtime.worker_threads(threads);
+    }
+    let runtime = match runtime.enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("mock-openai: cannot start the runtime: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        let server = OpenAiServer::start(args.config).await?;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "listening {}", server.base_url())?;
+        stdout.flush()?;
+        drop(stdout);
+        stopped().await;
+        eprintln!("mock-openai: {:?}", server.stats());
+        anyhow::Ok(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("mock-openai: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Waits for Ctrl-C or, on Unix, SIGTERM.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
