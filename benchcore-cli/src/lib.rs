@@ -27,9 +27,14 @@ pub const EXIT_CANCELLED: u8 = 130;
 /// # Errors
 /// Any failure, with its cause chain; the caller prints it with `{:#}` and exits 2.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    // The shell's environment wins over `.env`: dotenvy never overrides a set variable.
-    let _ = dotenvy::dotenv();
     commands::dispatch(cli).await
+}
+
+/// Loads `.env` from the current folder (or a parent) into the environment. Variables the shell
+/// already set win: a `.env` value never overrides them. Call it before parsing [`Cli`], whose
+/// options fall back to environment variables.
+pub fn load_dotenv() {
+    let _ = dotenvy::dotenv();
 }
 
 /// Whether the error is a closed stdout (`benchcore runs | head`): exit quietly.

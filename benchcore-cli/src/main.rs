@@ -4,6 +4,8 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Before parsing, so `.env` also feeds the options read from the environment.
+    benchcore_cli::load_dotenv();
     let cli = benchcore_cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

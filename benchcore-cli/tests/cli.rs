@@ -367,3 +367,25 @@ fn schema_prints_json_schema() {
         assert!(schema.is_object(), "{kind}");
     }
 }
+
+#[test]
+fn dotenv_feeds_the_environment_but_the_shell_wins() {
+    let sandbox = Sandbox::new();
+    sandbox.write(".env", "BENCHCORE_WORKSPACE=from-dotenv\n");
+    let suite = examples().join("arithmetic.jsonl");
+    let suite = suite.to_str().unwrap();
+    let out = sandbox.run(&["run", suite, "-a", "gold", "-q"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = sandbox
+        .command(&["run", suite, "-a", "gold", "-q"])
+        .env("BENCHCORE_WORKSPACE", "from-shell")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for workspace in ["from-dotenv", "from-shell"] {
+        let out = sandbox.run(&["runs", "--json", "--workspace", workspace]);
+        assert_eq!(text(&out.stdout).lines().count(), 1, "{workspace}");
+    }
+    let out = sandbox.run(&["runs", "--json", "--workspace", "default"]);
+    assert_eq!(text(&out.stdout).lines().count(), 0);
+}

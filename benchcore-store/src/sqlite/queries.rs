@@ -148,10 +148,23 @@ pub(super) fn select_attempts() -> &'static str {
     })
 }
 
-/// The columns a summary needs. Binds: workspace, run_id.
-pub(super) const SUMMARY_ROWS: &str = "SELECT agent, outcome, score, input_tokens, \
-     output_tokens, cost_usd, latency_ms, retries \
-     FROM attempts WHERE workspace = ?1 AND run_id = ?2";
+/// Per-agent counts and sums, aggregated in the database so a summary of a million attempts
+/// costs no memory. Columns: agent, n, passed, failed, invalid, errors, skipped, score sum and
+/// count over judged attempts, input and output tokens, cost, retries, latencies recorded.
+/// Binds: workspace, run_id.
+pub(super) const SUMMARY_AGGREGATES: &str = "SELECT agent, COUNT(*), \
+     SUM(outcome = 'passed'), SUM(outcome = 'failed'), SUM(outcome = 'invalid'), \
+     SUM(outcome = 'error'), SUM(outcome = 'skipped'), \
+     TOTAL(CASE WHEN outcome IN ('passed', 'failed', 'invalid') THEN score END), \
+     COUNT(CASE WHEN outcome IN ('passed', 'failed', 'invalid') THEN score END), \
+     SUM(input_tokens), SUM(output_tokens), TOTAL(cost_usd), SUM(retries), COUNT(latency_ms) \
+     FROM attempts WHERE workspace = ?1 AND run_id = ?2 GROUP BY agent";
+
+/// The latency at a 1-based rank among one agent's recorded latencies.
+/// Binds: workspace, run_id, agent, rank.
+pub(super) const LATENCY_AT_RANK: &str = "SELECT latency_ms FROM attempts \
+     WHERE workspace = ?1 AND run_id = ?2 AND agent = ?3 AND latency_ms IS NOT NULL \
+     ORDER BY latency_ms LIMIT 1 OFFSET ?4 - 1";
 
 /// The newest applied schema version.
 pub(super) const SCHEMA_VERSION: &str =

@@ -3,11 +3,11 @@
 use super::{error, queries, MIGRATOR};
 use crate::SqliteConfig;
 use async_trait::async_trait;
-use benchcore::store::{SummaryBuilder, SummaryRow};
+use benchcore::store::{percentile_rank, sort_by_spec_order};
 use benchcore::{
-    AttemptFailure, AttemptKey, AttemptQuery, AttemptRecord, Outcome, RunFilter, RunInfo, RunSpec,
-    RunStatus, RunStore, RunSummary, StoreCapabilities, StoreError, StoreErrorKind, Usage,
-    Workspace,
+    AgentSummary, AttemptFailure, AttemptKey, AttemptQuery, AttemptRecord, Outcome, RunFilter,
+    RunInfo, RunSpec, RunStatus, RunStore, RunSummary, StoreCapabilities, StoreError,
+    StoreErrorKind, Usage, Workspace,
 };
 use sqlx::query::Query;
 use sqlx::sqlite::{
@@ -564,29 +564,52 @@ impl RunStore for SqliteStore {
             .map(|row| self.run_from_row(workspace, &row))
             .transpose()?
             .ok_or_else(|| StoreError::run_not_found(workspace, run_id))?;
-        let rows = sqlx::query(queries::SUMMARY_ROWS)
+        let rows = sqlx::query(queries::SUMMARY_AGGREGATES)
             .bind(workspace.as_str())
             .bind(run_id)
             .fetch_all(&mut *tx)
             .await
             .map_err(|e| self.error(&what(), e))?;
+        let mut agents = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut summary = AgentSummary::default();
+            summary.agent = self.get::<String>(row, 0)?;
+            summary.n = self.get_u64(row, 1)?;
+            summary.passed = self.get_u64(row, 2)?;
+            summary.failed = self.get_u64(row, 3)?;
+            summary.invalid = self.get_u64(row, 4)?;
+            summary.errors = self.get_u64(row, 5)?;
+            summary.skipped = self.get_u64(row, 6)?;
+            let score_sum: f64 = self.get(row, 7)?;
+            let scored = self.get_u64(row, 8)?;
+            summary.input_tokens = self.get_u64(row, 9)?;
+            summary.output_tokens = self.get_u64(row, 10)?;
+            summary.cost_usd = self.get(row, 11)?;
+            summary.retries = self.get_u64(row, 12)?;
+            let latencies = self.get_u64(row, 13)?;
+            summary.derive_rates(score_sum, scored);
+            for (p, slot) in [
+                (0.50, &mut summary.latency_p50_ms),
+                (0.95, &mut summary.latency_p95_ms),
+            ] {
+                if let Some(rank) = percentile_rank(latencies, p) {
+                    let row = sqlx::query(queries::LATENCY_AT_RANK)
+                        .bind(workspace.as_str())
+                        .bind(run_id)
+                        .bind(&summary.agent)
+                        .bind(rank as i64)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(|e| self.error(&what(), e))?;
+                    *slot = self.get_opt_u64(&row, 0)?;
+                }
+            }
+            agents.push(summary);
+        }
         tx.commit().await.map_err(|e| self.error(&what(), e))?;
 
-        let mut builder = SummaryBuilder::default();
-        for row in &rows {
-            let mut summary_row = SummaryRow::new(
-                self.get::<String>(row, 0)?,
-                self.outcome(self.get::<&str>(row, 1)?)?,
-            );
-            summary_row.score = self.get(row, 2)?;
-            summary_row.input_tokens = self.get_u64(row, 3)?;
-            summary_row.output_tokens = self.get_u64(row, 4)?;
-            summary_row.cost_usd = self.get(row, 5)?;
-            summary_row.latency_ms = self.get_opt_u64(row, 6)?;
-            summary_row.retries = self.get_u64(row, 7)?;
-            builder.add(summary_row);
-        }
         let order: Vec<String> = run.spec.agents.iter().map(|a| a.name.clone()).collect();
-        Ok(RunSummary::new(run_id, run.total(), builder.finish(&order)))
+        sort_by_spec_order(&mut agents, &order);
+        Ok(RunSummary::new(run_id, run.total(), agents))
     }
 }

@@ -218,8 +218,10 @@ async fn dispatch(
                 _ = cancel.cancelled() => return,
                 record = attempt => record,
             };
-            drop((slot, permit));
+            // Keep the slots until the writer has the record: when the store is the slower
+            // side, this is what stops finished attempts from piling up in memory.
             let _ = records.send(record).await;
+            drop((slot, permit));
         });
         // Reap finished tasks as we go so a long run does not accumulate them.
         while running.try_join_next().is_some() {}

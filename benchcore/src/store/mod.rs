@@ -7,7 +7,7 @@ mod types;
 
 pub use error::{StoreError, StoreErrorKind};
 pub use memory::MemoryStore;
-pub use summary::{SummaryBuilder, SummaryRow};
+pub use summary::{percentile_rank, sort_by_spec_order, SummaryBuilder, SummaryRow};
 pub use types::{
     AgentSpec, AgentSummary, RunFilter, RunInfo, RunSpec, RunStatus, RunSummary, SuiteRef,
     Workspace,

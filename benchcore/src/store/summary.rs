@@ -86,35 +86,52 @@ impl SummaryBuilder {
             .agents
             .into_values()
             .map(|(mut summary, mut latencies, score_sum, scored)| {
-                let judged = summary.passed + summary.failed + summary.invalid;
-                summary.accuracy = (judged > 0).then(|| summary.passed as f64 / judged as f64);
-                summary.mean_score = (scored > 0).then(|| score_sum / scored as f64);
+                summary.derive_rates(score_sum, scored);
                 latencies.sort_unstable();
                 summary.latency_p50_ms = percentile(&latencies, 0.50);
                 summary.latency_p95_ms = percentile(&latencies, 0.95);
                 summary
             })
             .collect();
-        out.sort_by_key(|s| {
-            (
-                order
-                    .iter()
-                    .position(|o| *o == s.agent)
-                    .unwrap_or(usize::MAX),
-                s.agent.clone(),
-            )
-        });
+        sort_by_spec_order(&mut out, order);
         out
     }
 }
 
+/// Orders summaries as the run spec lists its agents (agents not in it follow by name).
+pub fn sort_by_spec_order(summaries: &mut [AgentSummary], order: &[String]) {
+    summaries.sort_by_key(|s| {
+        (
+            order
+                .iter()
+                .position(|o| *o == s.agent)
+                .unwrap_or(usize::MAX),
+            s.agent.clone(),
+        )
+    });
+}
+
+impl AgentSummary {
+    /// Fills `accuracy` from the outcome counts and `mean_score` from the sum of the judged
+    /// attempts' scores and how many had one. Stores that aggregate in their database call
+    /// this, so the rates mean the same on every backend.
+    pub fn derive_rates(&mut self, score_sum: f64, scored: u64) {
+        let judged = self.passed + self.failed + self.invalid;
+        self.accuracy = (judged > 0).then(|| self.passed as f64 / judged as f64);
+        self.mean_score = (scored > 0).then(|| score_sum / scored as f64);
+    }
+}
+
+/// The 1-based nearest rank of percentile `p` (0–1) among `count` sorted values, or `None`
+/// when there are none. Stores that pick percentiles in their database (`ORDER BY … LIMIT 1
+/// OFFSET rank - 1`) use it, so percentiles agree across backends.
+pub fn percentile_rank(count: u64, p: f64) -> Option<u64> {
+    (count > 0).then(|| ((p * count as f64).ceil() as u64).clamp(1, count))
+}
+
 /// Nearest-rank percentile of sorted values.
 fn percentile(sorted: &[u64], p: f64) -> Option<u64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (p * sorted.len() as f64).ceil() as usize;
-    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+    percentile_rank(sorted.len() as u64, p).map(|rank| sorted[rank as usize - 1])
 }
 
 #[cfg(test)]
