@@ -102,7 +102,7 @@ async fn unset_sampling_is_not_sent() {
 #[tokio::test]
 async fn the_reply_matches_the_reference() {
     let server = server().await;
-    let client = reqwest::Client::new();
+    let client = benchcore_providers::http::client_builder().build().unwrap();
     let body: serde_json::Value = client
         .post(format!("{}/chat/completions", server.base_url()))
         .json(&json!({"model": "m", "messages": [{"role": "user", "content": "one two"}]}))
@@ -132,7 +132,7 @@ async fn the_reply_matches_the_reference() {
 #[tokio::test]
 async fn server_errors_have_the_reference_shape() {
     let server = server().await;
-    let client = reqwest::Client::new();
+    let client = benchcore_providers::http::client_builder().build().unwrap();
     let url = format!("{}/chat/completions", server.base_url());
     let response = client.post(&url).body("{not json").send().await.unwrap();
     assert_eq!(response.status(), 400);
