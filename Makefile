@@ -11,7 +11,7 @@ lint: ## clippy on every target, warnings are errors
 	cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 test: ## every test (the README's test command)
-	cargo test --workspace --all-features
+	python3 -m pip install -q "mcp>=1.9" && cargo test --workspace --all-features
 
 ci: ## what CI runs
 	bash .ci/run

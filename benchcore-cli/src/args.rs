@@ -73,9 +73,9 @@ pub struct RunArgs {
     /// The suite: a question set (`.jsonl` or `.csv`).
     pub suite: PathBuf,
 
-    /// An agent: `gold`, `null`, `openai:MODEL`, `openrouter:MODEL`, `nvidia:MODEL`,
-    /// `lmstudio:MODEL`, `openai_compatible:MODEL@BASE_URL`, or a JSON/TOML agent config file.
-    /// Repeat for several.
+    /// An agent: `gold`, `null`, `replay:FILE`, `openai:MODEL`, `openrouter:MODEL`,
+    /// `nvidia:MODEL`, `lmstudio:MODEL`, `openai_compatible:MODEL@BASE_URL`, or a JSON/TOML
+    /// agent config file. Repeat for several.
     #[arg(long = "agent", short, required = true, value_name = "SPEC")]
     pub agents: Vec<String>,
 
@@ -83,6 +83,15 @@ pub struct RunArgs {
     /// `numeric:TOL%`. Repeat for several; `exact` when none is given.
     #[arg(long = "eval", short, value_name = "SPEC")]
     pub evaluators: Vec<String>,
+
+    /// An LLM judge: a JSON or TOML judge config file (`agent`, `rubric`, `pass_threshold`,
+    /// `scale` …). Repeat for several; each needs its own `name`.
+    #[arg(long = "judge", value_name = "FILE")]
+    pub judges: Vec<PathBuf>,
+
+    /// Response cache and pricing.
+    #[command(flatten)]
+    pub agent_options: AgentOptions,
 
     /// Samples per case and agent.
     #[arg(long, default_value_t = 1)]
@@ -143,6 +152,20 @@ pub struct RunArgs {
     /// Output options.
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// How agents are wrapped: a response cache, token prices.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AgentOptions {
+    /// Answer from the store's response cache when the same request was answered before
+    /// (free, marked cached), and cache every new reply.
+    #[arg(long)]
+    pub cache: bool,
+
+    /// A JSON or TOML price file (`[models."NAME"] input = … output = …`, US dollars per
+    /// million tokens) laid over the built-in list prices.
+    #[arg(long, env = "BENCHCORE_PRICING", value_name = "FILE")]
+    pub pricing: Option<PathBuf>,
 }
 
 /// `benchcore resume`.

@@ -1,16 +1,56 @@
 //! Validated plans: arguments and config files turned into a [`Run`], and a stored spec turned
 //! back into one for resume.
 
-use crate::args::RunArgs;
+use crate::args::{AgentOptions, RunArgs};
 use anyhow::{bail, Context};
 use benchcore::evaluator::EvaluatorConfig;
-use benchcore::{AgentLimits, QuestionSet, RetryPolicy, Run, RunSpec, Sampling};
-use benchcore_providers::{build_agent, AgentConfig};
+use benchcore::{
+    Agent, AgentLimits, Cached, QuestionSet, ResponseCache, RetryPolicy, Run, RunSpec, Sampling,
+};
+use benchcore_providers::{build_agent_with, build_evaluator, AgentConfig, JudgeConfig, Pricing};
+use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
+/// How agents are built: their token prices, and the response cache in front of them.
+pub(crate) struct AgentWrapping {
+    pricing: Arc<Pricing>,
+    cache: Option<Arc<dyn ResponseCache>>,
+}
+
+impl AgentWrapping {
+    /// The prices `--pricing` (or `BENCHCORE_PRICING`) names over the built-in table, and
+    /// `cache` when `--cache` asked for it.
+    pub(crate) fn new(
+        options: &AgentOptions,
+        cache: Option<Arc<dyn ResponseCache>>,
+    ) -> anyhow::Result<Self> {
+        let pricing = match &options.pricing {
+            Some(path) => Pricing::from_file(path)?,
+            None => Pricing::builtin(),
+        };
+        Ok(Self {
+            pricing: Arc::new(pricing),
+            cache,
+        })
+    }
+
+    /// Builds the agent a config describes, priced, behind the cache when there is one (its
+    /// stored config identifies it in cache keys).
+    fn build(&self, config: &AgentConfig) -> anyhow::Result<Arc<dyn Agent>> {
+        let agent = build_agent_with(config, Arc::clone(&self.pricing))?;
+        Ok(match &self.cache {
+            Some(cache) => {
+                Arc::new(Cached::new(agent, Arc::clone(cache)).with_identity(config.to_stored()))
+            }
+            None => agent,
+        })
+    }
+}
+
 /// Builds the run `benchcore run` asked for.
-pub(crate) fn run_from_args(args: &RunArgs) -> anyhow::Result<Run> {
+pub(crate) fn run_from_args(args: &RunArgs, wrapping: &AgentWrapping) -> anyhow::Result<Run> {
     check_rate("--min-pass-rate", args.gates.min_pass_rate)?;
     check_rate("--max-error-rate", args.gates.max_error_rate)?;
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
@@ -33,13 +73,30 @@ pub(crate) fn run_from_args(args: &RunArgs) -> anyhow::Result<Run> {
     let mut run = Run::new(suite);
     for spec in &args.agents {
         for config in agent_configs(spec)? {
-            let agent = build_agent(&config)?;
+            let agent = wrapping.build(&config)?;
             run = run.agent_with(agent, config.to_stored(), limits.clone());
         }
     }
+    let mut evaluator_names = HashSet::new();
     for spec in &args.evaluators {
         let config: EvaluatorConfig = spec.parse().with_context(|| format!("--eval {spec}"))?;
         run = run.evaluator_config(config)?;
+        evaluator_names.insert(spec.split(':').next().unwrap_or(spec).to_owned());
+    }
+    for path in &args.judges {
+        let judge = JudgeConfig::from_file(path)?;
+        if !evaluator_names.insert(judge.name.clone()) {
+            bail!(
+                "--judge {}: another evaluator is named `{}`; give each judge its own `name`",
+                path.display(),
+                judge.name
+            );
+        }
+        let agent = wrapping
+            .build(&judge.agent)
+            .with_context(|| format!("--judge {}: building the judge agent", path.display()))?;
+        let evaluator = judge.build_with(agent)?;
+        run = run.evaluator_with(Arc::new(evaluator), judge.to_evaluator_config());
     }
     let mut sampling = Sampling::default();
     if let Some(t) = args.temperature {
@@ -77,8 +134,13 @@ fn agent_configs(spec: &str) -> anyhow::Result<Vec<AgentConfig>> {
 }
 
 /// Rebuilds a stored run: the suite from its path, each agent from its stored config (keys
-/// from the environment again), each evaluator from its config.
+/// from the environment again, priced as `BENCHCORE_PRICING` says), each evaluator from its
+/// config (judges included).
 pub(crate) fn run_from_spec(spec: &RunSpec) -> anyhow::Result<Run> {
+    let wrapping = AgentWrapping {
+        pricing: Arc::new(Pricing::from_env()?),
+        cache: None,
+    };
     if spec.kind != "question_set" {
         bail!(
             "runs of kind `{}` cannot be resumed by this version",
@@ -102,12 +164,14 @@ pub(crate) fn run_from_spec(spec: &RunSpec) -> anyhow::Result<Run> {
         }
         let config: AgentConfig = serde_json::from_value(agent.config.clone())
             .with_context(|| format!("the stored config of agent `{}`", agent.name))?;
-        let built =
-            build_agent(&config).with_context(|| format!("rebuilding agent `{}`", agent.name))?;
+        let built = wrapping
+            .build(&config)
+            .with_context(|| format!("rebuilding agent `{}`", agent.name))?;
         run = run.agent_with(built, agent.config.clone(), agent.limits.clone());
     }
     for config in &spec.evaluators {
-        run = run.evaluator_config(config.clone())?;
+        let evaluator = build_evaluator(config).context("rebuilding the run's evaluators")?;
+        run = run.evaluator_with(evaluator, config.clone());
     }
     Ok(run)
 }
@@ -116,5 +180,133 @@ fn check_rate(flag: &str, rate: Option<f64>) -> anyhow::Result<()> {
     match rate {
         Some(r) if !(0.0..=1.0).contains(&r) => bail!("{flag}: must be between 0 and 1, got {r}"),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::{Cli, Command};
+    use benchcore::{AttemptQuery, Engine, MemoryCache, MemoryStore, RunStore, Workspace};
+    use clap::Parser;
+
+    struct Files(tempfile::TempDir);
+
+    impl Files {
+        fn new() -> Self {
+            let files = Self(tempfile::tempdir().unwrap());
+            files.write(
+                "suite.jsonl",
+                "{\"id\": \"q1\", \"input\": \"2+2?\", \"target\": \"4\"}\n\
+                 {\"id\": \"q2\", \"input\": \"3+3?\", \"target\": \"6\"}\n",
+            );
+            files
+        }
+
+        fn write(&self, name: &str, content: &str) -> String {
+            let path = self.0.path().join(name);
+            std::fs::write(&path, content).unwrap();
+            path.display().to_string()
+        }
+
+        fn args(&self, extra: &[&str]) -> RunArgs {
+            let suite = self.0.path().join("suite.jsonl").display().to_string();
+            let mut argv = vec!["benchcore", "run", suite.as_str()];
+            argv.extend_from_slice(extra);
+            match Cli::parse_from(argv).command {
+                Command::Run(args) => *args,
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    fn plain() -> AgentWrapping {
+        AgentWrapping::new(&AgentOptions::default(), None).unwrap()
+    }
+
+    #[test]
+    fn judges_are_added_stored_and_rebuilt() {
+        let files = Files::new();
+        let judge = files.write(
+            "judge.toml",
+            "name = \"strict\"\npass_threshold = 0.9\n[agent]\nkind = \"replay\"\ntext = \"Score: 10/10\"\n",
+        );
+        let run = run_from_args(
+            &files.args(&["--agent", "gold", "--eval", "exact", "--judge", &judge]),
+            &plain(),
+        )
+        .unwrap();
+        let spec = run.spec().clone();
+        assert_eq!(spec.evaluators.len(), 2);
+        let EvaluatorConfig::Judge { config } = &spec.evaluators[1] else {
+            panic!("{:?}", spec.evaluators)
+        };
+        assert_eq!(config["name"], "strict");
+        assert_eq!(config["agent"]["kind"], "replay");
+        let rebuilt = run_from_spec(&spec).unwrap();
+        assert_eq!(rebuilt.spec().evaluators, spec.evaluators);
+    }
+
+    #[test]
+    fn judges_need_distinct_names() {
+        let files = Files::new();
+        let judge = files.write("j.json", r#"{"agent": {"kind": "gold"}}"#);
+        let err = run_from_args(
+            &files.args(&["--agent", "gold", "--judge", &judge, "--judge", &judge]),
+            &plain(),
+        )
+        .err()
+        .unwrap();
+        assert!(
+            format!("{err:#}").contains("another evaluator is named `judge`"),
+            "{err:#}"
+        );
+        let bad = files.write("bad.json", r#"{"agent": {"kind": "gold"}, "scale": -1}"#);
+        let err = run_from_args(&files.args(&["--agent", "gold", "--judge", &bad]), &plain())
+            .err()
+            .unwrap();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("bad.json") && text.contains("scale"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn cache_serves_the_second_run() {
+        let files = Files::new();
+        let args = files.args(&["--agent", "gold", "--cache"]);
+        assert!(args.agent_options.cache);
+        let cache: Arc<dyn ResponseCache> = Arc::new(MemoryCache::new());
+        let wrapping = AgentWrapping::new(&args.agent_options, Some(cache)).unwrap();
+        let store: Arc<dyn RunStore> = Arc::new(MemoryStore::new());
+        let engine = Engine::new(Arc::clone(&store));
+        let mut cached = Vec::new();
+        for _ in 0..2 {
+            let report = engine
+                .run(run_from_args(&args, &wrapping).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(report.summary.agents[0].passed, 2);
+            let attempts = store
+                .attempts(
+                    &Workspace::default(),
+                    &report.run_id,
+                    &AttemptQuery::default(),
+                )
+                .await
+                .unwrap();
+            cached.push(attempts.iter().filter(|a| a.cached).count());
+        }
+        assert_eq!(cached, vec![0, 2]);
+    }
+
+    #[test]
+    fn a_bad_price_file_is_named() {
+        let files = Files::new();
+        let prices = files.write("prices.json", r#"{"models": {"m": {"input": "x"}}}"#);
+        let args = files.args(&["--agent", "gold", "--pricing", &prices]);
+        let err = AgentWrapping::new(&args.agent_options, None).err().unwrap();
+        assert!(format!("{err:#}").contains("prices.json"), "{err:#}");
     }
 }

@@ -4,9 +4,12 @@
 //! A provider does one exchange and classifies its failure here, once; the engine decides
 //! retries from the kind alone.
 
-use benchcore::{AgentError, AgentErrorKind, ConfigError};
-use reqwest::header::HeaderMap;
-use std::time::{Duration, SystemTime};
+use benchcore::{AgentError, AgentErrorKind, ConfigError, Secret};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::Url;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::{Duration, Instant, SystemTime};
 
 /// The largest reply body read by default: 8 MiB. A longer body is cut off and reported as
 /// [`AgentErrorKind::MalformedReply`].
@@ -256,6 +259,59 @@ pub async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Ve
     Ok(body)
 }
 
+/// Runs one exchange within the sooner of the request's `deadline` and the agent's own
+/// `timeout`, ending it with a `Timeout` error that names which limit ran out.
+///
+/// A deadline already passed fails at once, without polling `exchange`, so nothing is sent.
+/// Without either limit the exchange runs unbounded.
+pub async fn bounded<T>(
+    deadline: Option<Instant>,
+    timeout: Option<Duration>,
+    exchange: impl Future<Output = Result<T, AgentError>>,
+) -> Result<T, AgentError> {
+    let by_deadline = match deadline {
+        Some(deadline) => {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(AgentError::timeout(
+                    "the request's deadline passed before it was sent",
+                ));
+            }
+            Some((left, "the request's deadline"))
+        }
+        None => None,
+    };
+    let by_config = timeout.map(|t| (t, "timeout_ms"));
+    let limit = match (by_deadline, by_config) {
+        (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+        (a, b) => a.or(b),
+    };
+    match limit {
+        None => exchange.await,
+        Some((limit, why)) => tokio::time::timeout(limit, exchange)
+            .await
+            .unwrap_or_else(|_| {
+                Err(AgentError::timeout(format!(
+                    "no reply within {} ms ({why})",
+                    limit.as_millis()
+                )))
+            }),
+    }
+}
+
+/// Whether a reply's `Content-Type` is `text/event-stream`.
+pub fn is_event_stream(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/event-stream"))
+        })
+}
+
 /// Reads the start of an error reply's body (up to 64 KiB), for its message. A read failure
 /// yields what was read so far: the status already says what happened.
 pub async fn read_error_body(mut response: reqwest::Response) -> Vec<u8> {
@@ -280,7 +336,10 @@ pub(crate) fn is_sensitive_header(name: &str) -> bool {
 }
 
 /// Prints a header map with credential values as `***`.
-#[cfg_attr(not(feature = "openai-compatible"), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "openai-compatible", feature = "anthropic")),
+    allow(dead_code)
+)]
 pub(crate) struct RedactedHeaders<'a>(pub(crate) &'a std::collections::BTreeMap<String, String>);
 
 impl std::fmt::Debug for RedactedHeaders<'_> {
@@ -296,6 +355,114 @@ impl std::fmt::Debug for RedactedHeaders<'_> {
             }))
             .finish()
     }
+}
+
+/// `base` with `segments` appended to its path, keeping any query string. The error says
+/// what is wrong with `base`, for the config to name its field.
+#[cfg_attr(
+    not(any(feature = "openai-compatible", feature = "anthropic")),
+    allow(dead_code)
+)]
+pub(crate) fn endpoint(base: &str, segments: &[&str], example: &str) -> Result<Url, String> {
+    let base = base.trim();
+    if base.is_empty() {
+        return Err(format!("is required (the API root, like {example})"));
+    }
+    let mut url = Url::parse(base).map_err(|err| format!("not a URL ({err}): `{base}`"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("not an http(s) URL: `{base}`"));
+    }
+    if url.fragment().is_some() {
+        return Err(format!("must not have a #fragment: `{base}`"));
+    }
+    url.path_segments_mut()
+        .map_err(|()| format!("not a URL with a path: `{base}`"))?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
+}
+
+/// The configured extra headers as a [`HeaderMap`], credentials marked sensitive. The error
+/// says which header is wrong.
+#[cfg_attr(
+    not(any(feature = "openai-compatible", feature = "anthropic")),
+    allow(dead_code)
+)]
+pub(crate) fn header_map(headers: &BTreeMap<String, String>) -> Result<HeaderMap, String> {
+    let mut map = HeaderMap::new();
+    for (name, value) in headers {
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("`{name}` is not an HTTP header name"))?;
+        let mut header_value = HeaderValue::from_str(value)
+            .map_err(|_| format!("the value of `{name}` is not a valid HTTP header value"))?;
+        header_value.set_sensitive(is_sensitive_header(name));
+        map.insert(header, header_value);
+    }
+    Ok(map)
+}
+
+/// Checks an environment variable's name; the error says why it is not one.
+#[cfg_attr(
+    not(any(feature = "openai-compatible", feature = "anthropic")),
+    allow(dead_code)
+)]
+pub(crate) fn check_env_name(var: &str) -> Result<(), String> {
+    if var.is_empty() || var.contains(['=', '\0']) {
+        return Err(format!("`{var}` is not an environment variable name"));
+    }
+    Ok(())
+}
+
+/// Checks a literal API key: not empty, and sendable as a header value.
+#[cfg_attr(
+    not(any(feature = "openai-compatible", feature = "anthropic")),
+    allow(dead_code)
+)]
+pub(crate) fn check_key(key: &Secret) -> Result<(), String> {
+    if key.is_empty() {
+        return Err("is empty".to_owned());
+    }
+    if HeaderValue::from_str(key.expose()).is_err() {
+        return Err("is not a valid HTTP header value".to_owned());
+    }
+    Ok(())
+}
+
+/// Reads an API key from the environment variable `var`, trimmed. The error says whether
+/// the variable is unset, empty or unusable, never its value.
+#[cfg_attr(
+    not(any(feature = "openai-compatible", feature = "anthropic")),
+    allow(dead_code)
+)]
+pub(crate) fn key_from_env(var: &str) -> Result<Secret, String> {
+    match std::env::var(var) {
+        Ok(key) if !key.trim().is_empty() => {
+            let key = Secret::new(key.trim());
+            if HeaderValue::from_str(key.expose()).is_err() {
+                return Err(format!(
+                    "the environment variable {var} does not hold a valid API key"
+                ));
+            }
+            Ok(key)
+        }
+        Ok(_) => Err(format!(
+            "the environment variable {var} is empty; set it to the API key"
+        )),
+        Err(_) => Err(format!(
+            "the environment variable {var} is not set; set it to the API key"
+        )),
+    }
+}
+
+/// A header value holding a credential: marked sensitive, so it never shows in debug output.
+#[cfg_attr(
+    not(any(feature = "openai-compatible", feature = "anthropic")),
+    allow(dead_code)
+)]
+pub(crate) fn secret_header(value: &str) -> Option<HeaderValue> {
+    let mut value = HeaderValue::from_str(value).ok()?;
+    value.set_sensitive(true);
+    Some(value)
 }
 
 /// Replaces `secret` in `text` with `***`.

@@ -2,14 +2,31 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "anthropic")]
+pub mod anthropic;
+mod evaluators;
 pub mod http;
+pub mod judge;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 #[cfg(feature = "openai-compatible")]
 pub mod openai_compat;
+pub mod pricing;
 mod registry;
+pub mod replay;
+pub mod sse;
 
+#[cfg(feature = "anthropic")]
+pub use anthropic::{AnthropicAgent, AnthropicConfig};
+pub use evaluators::build_evaluator;
+pub use judge::{JudgeConfig, JudgeEvaluator};
+#[cfg(feature = "mcp")]
+pub use mcp::{McpAgent, McpConfig};
 #[cfg(feature = "openai-compatible")]
 pub use openai_compat::{
     LmStudioConfig, NvidiaConfig, OpenAiCompatAgent, OpenAiCompatConfig, OpenAiConfig,
     OpenRouterConfig,
 };
-pub use registry::{agent_config_schema, build_agent, AgentConfig};
+pub use pricing::{Priced, Pricing};
+pub use registry::{agent_config_schema, build_agent, build_agent_with, AgentConfig};
+pub use replay::{ReplayAgent, ReplayConfig};

@@ -11,14 +11,21 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
+#[cfg(feature = "anthropic")]
+use crate::anthropic::AnthropicConfig;
+#[cfg(feature = "mcp")]
+use crate::mcp::McpConfig;
 #[cfg(feature = "openai-compatible")]
 use crate::openai_compat::{
     LmStudioConfig, NvidiaConfig, OpenAiCompatConfig, OpenAiConfig, OpenRouterConfig,
 };
+use crate::pricing::{self, Pricing};
+use crate::replay::ReplayConfig;
 
 /// The forms [`AgentConfig::parse_spec`] accepts, for error messages.
-const SPEC_FORMS: &str = "gold, null, openai:MODEL, openrouter:MODEL, nvidia:MODEL, \
-                          lmstudio:MODEL or openai_compatible:MODEL@BASE_URL";
+const SPEC_FORMS: &str =
+    "gold, null, replay:FILE, openai:MODEL, anthropic:MODEL, openrouter:MODEL, \
+                          nvidia:MODEL, lmstudio:MODEL or openai_compatible:MODEL@BASE_URL";
 
 /// The kinds compiled in.
 const KINDS: &[&str] = &[
@@ -32,6 +39,11 @@ const KINDS: &[&str] = &[
     "nvidia",
     #[cfg(feature = "openai-compatible")]
     "lmstudio",
+    #[cfg(feature = "anthropic")]
+    "anthropic",
+    #[cfg(feature = "mcp")]
+    "mcp",
+    "replay",
     "gold",
     "null",
 ];
@@ -43,6 +55,7 @@ const FEATURE_KINDS: &[(&str, &str)] = &[
     ("openrouter", "openai-compatible"),
     ("nvidia", "openai-compatible"),
     ("lmstudio", "openai-compatible"),
+    ("anthropic", "anthropic"),
 ];
 
 /// One agent's configuration, tagged by `kind`. This is what agent files hold and what a
@@ -86,6 +99,17 @@ pub enum AgentConfig {
     #[cfg(feature = "openai-compatible")]
     #[serde(rename = "lmstudio")]
     LmStudio(LmStudioConfig),
+    /// Anthropic's Messages API.
+    #[cfg(feature = "anthropic")]
+    #[serde(rename = "anthropic")]
+    Anthropic(AnthropicConfig),
+    /// An agent exposed as a tool of an MCP server (Streamable HTTP).
+    #[cfg(feature = "mcp")]
+    #[serde(rename = "mcp")]
+    Mcp(McpConfig),
+    /// Replies recorded earlier (a JSON Lines file, or attempt records), or one fixed text.
+    #[serde(rename = "replay")]
+    Replay(ReplayConfig),
     /// The reference agent that answers each case's target: a suite run with it should
     /// pass everywhere.
     #[serde(rename = "gold")]
@@ -172,6 +196,11 @@ impl AgentConfig {
             "nvidia" => AgentConfig::Nvidia(NvidiaConfig::deserialize(rest)?),
             #[cfg(feature = "openai-compatible")]
             "lmstudio" => AgentConfig::LmStudio(LmStudioConfig::deserialize(rest)?),
+            #[cfg(feature = "anthropic")]
+            "anthropic" => AgentConfig::Anthropic(AnthropicConfig::deserialize(rest)?),
+            #[cfg(feature = "mcp")]
+            "mcp" => AgentConfig::Mcp(McpConfig::deserialize(rest)?),
+            "replay" => AgentConfig::Replay(ReplayConfig::deserialize(rest)?),
             "gold" => {
                 NoFields::deserialize(rest)?;
                 AgentConfig::Gold
@@ -197,6 +226,11 @@ impl AgentConfig {
             AgentConfig::Nvidia(_) => "nvidia",
             #[cfg(feature = "openai-compatible")]
             AgentConfig::LmStudio(_) => "lmstudio",
+            #[cfg(feature = "anthropic")]
+            AgentConfig::Anthropic(_) => "anthropic",
+            #[cfg(feature = "mcp")]
+            AgentConfig::Mcp(_) => "mcp",
+            AgentConfig::Replay(_) => "replay",
             AgentConfig::Gold => "gold",
             AgentConfig::Null => "null",
         }
@@ -216,6 +250,11 @@ impl AgentConfig {
             AgentConfig::Nvidia(c) => c.agent_name(),
             #[cfg(feature = "openai-compatible")]
             AgentConfig::LmStudio(c) => c.agent_name(),
+            #[cfg(feature = "anthropic")]
+            AgentConfig::Anthropic(c) => c.agent_name(),
+            #[cfg(feature = "mcp")]
+            AgentConfig::Mcp(c) => c.agent_name(),
+            AgentConfig::Replay(c) => c.agent_name(),
             AgentConfig::Gold => "gold".to_owned(),
             AgentConfig::Null => "null".to_owned(),
         }
@@ -235,6 +274,11 @@ impl AgentConfig {
             AgentConfig::Nvidia(c) => c.validate(),
             #[cfg(feature = "openai-compatible")]
             AgentConfig::LmStudio(c) => c.validate(),
+            #[cfg(feature = "anthropic")]
+            AgentConfig::Anthropic(c) => c.validate(),
+            #[cfg(feature = "mcp")]
+            AgentConfig::Mcp(c) => c.validate(),
+            AgentConfig::Replay(c) => c.validate(),
             AgentConfig::Gold | AgentConfig::Null => Ok(()),
         }
     }
@@ -251,8 +295,9 @@ impl AgentConfig {
         value
     }
 
-    /// Reads the CLI's short form: `gold`, `null`, `openai:MODEL`, `openrouter:MODEL`,
-    /// `nvidia:MODEL`, `lmstudio:MODEL` or `openai_compatible:MODEL@BASE_URL`. The model
+    /// Reads the CLI's short form: `gold`, `null`, `replay:FILE`, `openai:MODEL`,
+    /// `anthropic:MODEL`, `openrouter:MODEL`, `nvidia:MODEL`, `lmstudio:MODEL` or
+    /// `openai_compatible:MODEL@BASE_URL`. The model
     /// may itself hold colons (`lmstudio:qwen2.5:7b`).
     pub fn parse_spec(spec: &str) -> Result<AgentConfig, ConfigError> {
         let spec = spec.trim();
@@ -267,6 +312,13 @@ impl AgentConfig {
         };
         match (kind, rest) {
             ("gold", None) => return Ok(AgentConfig::Gold),
+            ("replay", file) => {
+                let file = file
+                    .map(str::trim)
+                    .filter(|f| !f.is_empty())
+                    .ok_or_else(|| bad(" (the file is missing: replay:FILE)"))?;
+                return Ok(AgentConfig::Replay(ReplayConfig::from_file(file)));
+            }
             ("null", None) => return Ok(AgentConfig::Null),
             ("gold" | "null", Some(_)) => return Err(bad(" (the reference agents take no model)")),
             _ => {}
@@ -282,7 +334,22 @@ impl AgentConfig {
             .map(str::trim)
             .filter(|m| !m.is_empty())
             .ok_or_else(|| bad(" (the model is missing)"))?;
+        if kind == "anthropic" {
+            return Self::anthropic_spec(model, feature).map_err(|why| bad(&why));
+        }
         Self::spec_with_model(kind, model, feature).map_err(|why| bad(&why))
+    }
+
+    #[cfg(feature = "anthropic")]
+    fn anthropic_spec(model: &str, _feature: &str) -> Result<AgentConfig, String> {
+        Ok(AgentConfig::Anthropic(AnthropicConfig::new(model)))
+    }
+
+    #[cfg(not(feature = "anthropic"))]
+    fn anthropic_spec(_model: &str, feature: &str) -> Result<AgentConfig, String> {
+        Err(format!(
+            " (kind `anthropic` needs the `{feature}` feature of benchcore-providers)"
+        ))
     }
 
     #[cfg(feature = "openai-compatible")]
@@ -440,7 +507,30 @@ fn with_feature_hint(message: String) -> String {
 /// let agent = build_agent(&AgentConfig::parse_spec("gold").unwrap()).unwrap();
 /// assert_eq!(agent.name(), "gold");
 /// ```
+///
+/// A remote agent's replies are priced from the built-in table, overlaid with the file
+/// `BENCHCORE_PRICING` names (see [`pricing`](crate::pricing)), when the provider reports
+/// usage but no cost.
 pub fn build_agent(config: &AgentConfig) -> Result<Arc<dyn Agent>, ConfigError> {
+    build_agent_with(config, Arc::new(Pricing::from_env()?))
+}
+
+/// Builds the agent a config describes, pricing a remote agent's replies from `pricing`
+/// (wrapped in [`Priced`](crate::Priced), by the reply's model, else the config's).
+pub fn build_agent_with(
+    config: &AgentConfig,
+    pricing: Arc<Pricing>,
+) -> Result<Arc<dyn Agent>, ConfigError> {
+    let agent = build_unpriced(config)?;
+    Ok(if agent.capabilities().remote {
+        pricing::priced(agent, &config.to_stored(), pricing)
+    } else {
+        agent
+    })
+}
+
+/// The agent a config describes, as its provider builds it.
+fn build_unpriced(config: &AgentConfig) -> Result<Arc<dyn Agent>, ConfigError> {
     Ok(match config {
         #[cfg(feature = "openai-compatible")]
         AgentConfig::OpenAiCompatible(c) => Arc::new(c.clone().build()?),
@@ -452,6 +542,11 @@ pub fn build_agent(config: &AgentConfig) -> Result<Arc<dyn Agent>, ConfigError> 
         AgentConfig::Nvidia(c) => Arc::new(c.clone().build()?),
         #[cfg(feature = "openai-compatible")]
         AgentConfig::LmStudio(c) => Arc::new(c.clone().build()?),
+        #[cfg(feature = "anthropic")]
+        AgentConfig::Anthropic(c) => Arc::new(c.clone().build()?),
+        #[cfg(feature = "mcp")]
+        AgentConfig::Mcp(c) => Arc::new(c.clone().build()?),
+        AgentConfig::Replay(c) => Arc::new(c.clone().build()?),
         AgentConfig::Gold => Arc::new(Gold),
         AgentConfig::Null => Arc::new(Null),
     })
@@ -507,7 +602,7 @@ mod tests {
             "openai:",
             "openai_compatible:model",
             "gold:x",
-            "anthropic:claude",
+            "anthropc:claude",
             "",
         ] {
             let err = AgentConfig::parse_spec(spec).unwrap_err().to_string();
@@ -568,8 +663,8 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.line, Some(3), "{err}");
         assert!(err.message.contains("unknown field `bse_url`"), "{err}");
-        let err = AgentConfig::from_json(r#"{"kind": "anthropic"}"#).unwrap_err();
-        assert!(err.message.contains("unknown variant `anthropic`"), "{err}");
+        let err = AgentConfig::from_json(r#"{"kind": "anthropc"}"#).unwrap_err();
+        assert!(err.message.contains("unknown variant `anthropc`"), "{err}");
         // `kind` need not come first.
         let list =
             AgentConfig::from_json(r#"[{"model": "m", "kind": "nvidia"}, {"kind": "gold"}]"#)
@@ -665,6 +760,68 @@ mod tests {
                 "{kind} missing from {schema}"
             );
         }
+    }
+}
+
+#[cfg(all(test, feature = "anthropic"))]
+mod anthropic_tests {
+    use super::*;
+
+    #[test]
+    fn anthropic_specs_files_and_stored_configs() {
+        let AgentConfig::Anthropic(c) =
+            AgentConfig::parse_spec("anthropic:claude-sonnet-4-5").unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(c.model, "claude-sonnet-4-5");
+        let err = AgentConfig::parse_spec("anthropic:").unwrap_err();
+        assert!(err.message.contains("the model is missing"), "{err}");
+        let list = AgentConfig::from_toml(
+            "[[agents]]\nkind = \"anthropic\"\nmodel = \"claude-x\"\nstream = true\nmax_tokens = 64\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (list[0].kind(), list[0].name()),
+            ("anthropic", "claude-x".into())
+        );
+        let err =
+            AgentConfig::from_json(r#"{"kind": "anthropic", "model": "m", "temperature": 2}"#)
+                .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("agents.m.temperature"), "{err}");
+        let config = AgentConfig::Anthropic(
+            AnthropicConfig::new("claude-x")
+                .with_api_key("sk-ant-literal")
+                .with_header("x-api-key", "sk-ant-header")
+                .with_stream(true),
+        );
+        let stored = config.to_stored();
+        let text = stored.to_string();
+        assert!(!text.contains("sk-ant-"), "{text}");
+        assert_eq!(stored["kind"], "anthropic");
+        assert_eq!(stored["stream"], true);
+        let agent = build_agent(&config).unwrap();
+        assert!(agent.capabilities().streaming);
+        assert!(agent_config_schema().to_string().contains("\"anthropic\""));
+    }
+}
+
+#[cfg(all(test, not(feature = "anthropic")))]
+mod without_anthropic {
+    use super::*;
+
+    #[test]
+    fn anthropic_names_its_feature() {
+        let err = AgentConfig::parse_spec("anthropic:claude").unwrap_err();
+        assert!(
+            err.message.contains("needs the `anthropic` feature"),
+            "{err}"
+        );
+        let err = AgentConfig::from_json(r#"{"kind": "anthropic", "model": "m"}"#).unwrap_err();
+        assert!(
+            err.message.contains("needs the `anthropic` feature"),
+            "{err}"
+        );
     }
 }
 

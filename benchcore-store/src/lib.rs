@@ -10,10 +10,13 @@ pub mod sqlite;
 #[cfg(feature = "sqlite")]
 pub use config::SqliteConfig;
 #[cfg(feature = "sqlite")]
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteResponseCache, SqliteStore};
 
-use benchcore::{RunStore, StoreError, StoreErrorKind};
+use benchcore::{ResponseCache, RunStore, StoreError, StoreErrorKind, Workspace};
 use std::sync::Arc;
+
+/// A store opened by [`open_with_cache`], with the response cache of one workspace in it.
+pub type StoreWithCache = (Arc<dyn RunStore>, Arc<dyn ResponseCache>);
 
 /// Opens the store a URL names, dispatching on its scheme:
 ///
@@ -47,6 +50,61 @@ pub async fn open(url: &str) -> Result<Arc<dyn RunStore>, StoreError> {
             "store URL scheme `{other}` is not supported (use sqlite://path or a file path)"
         ))),
     }
+}
+
+/// Opens the store a URL names, as [`open`] does, together with its response cache for
+/// `workspace` (the backend must have the `response_cache` capability).
+///
+/// ```no_run
+/// # async fn example() -> Result<(), benchcore::StoreError> {
+/// use benchcore::Workspace;
+/// let (store, cache) =
+///     benchcore_store::open_with_cache("runs/bench.db", &Workspace::default()).await?;
+/// assert!(store.capabilities().response_cache);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+/// As [`open`]; and a `Config` error for a backend without a response cache.
+pub async fn open_with_cache(
+    url: &str,
+    workspace: &Workspace,
+) -> Result<StoreWithCache, StoreError> {
+    if url.trim().is_empty() {
+        return Err(config_error("the store URL is empty"));
+    }
+    match scheme(url).as_deref() {
+        None | Some("sqlite") => open_sqlite_with_cache(url, workspace).await,
+        _ => {
+            // Name what is wrong with the URL the way `open` does.
+            let _ = open(url).await?;
+            Err(config_error(format!(
+                "the store at {url} has no response cache (capability `response_cache`)"
+            )))
+        }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+async fn open_sqlite_with_cache(
+    url: &str,
+    workspace: &Workspace,
+) -> Result<StoreWithCache, StoreError> {
+    let store = SqliteConfig::from_url(url)?.open().await?;
+    let cache = store.response_cache(workspace);
+    Ok((Arc::new(store), cache))
+}
+
+#[cfg(not(feature = "sqlite"))]
+#[allow(clippy::unused_async)]
+async fn open_sqlite_with_cache(
+    _url: &str,
+    _workspace: &Workspace,
+) -> Result<StoreWithCache, StoreError> {
+    Err(config_error(
+        "sqlite: SQLite support is not built in (enable feature `sqlite` of benchcore-store)",
+    ))
 }
 
 #[cfg(feature = "sqlite")]

@@ -10,7 +10,7 @@ async fn fresh_database_is_at_the_latest_version() {
     let path = dir.path().join("a").join("b").join("fresh.db");
     let store = SqliteStore::open(&path).await.unwrap();
     assert!(path.exists(), "the file and its folders were not created");
-    assert_eq!(latest_schema_version(), 1);
+    assert_eq!(latest_schema_version(), 2);
     assert_eq!(
         store.schema_version().await.unwrap(),
         latest_schema_version()
@@ -54,7 +54,7 @@ async fn opening_twice_does_not_reapply() {
         pool.close().await;
         rows
     };
-    assert_eq!(applied, vec![1]);
+    assert_eq!(applied, vec![1, 2]);
 }
 
 #[tokio::test]
@@ -125,4 +125,53 @@ async fn open_dispatches_on_the_url() {
     for name in ["one.db", "two.db", "three.db"] {
         assert!(dir.path().join(name).exists(), "{name} was not created");
     }
+}
+
+#[tokio::test]
+async fn a_version_1_file_upgrades_with_its_runs_kept() {
+    use benchcore::agent::cache::{CacheKey, CachedReply};
+    use benchcore::{AgentReply, ResponseCache};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    // A file as version 1 left it: only the first migration applied, one run in it.
+    let only_first = dir.path().join("migrations");
+    std::fs::create_dir_all(&only_first).unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/migrations/sqlite/0001_initial.sql"
+        ),
+        only_first.join("0001_initial.sql"),
+    )
+    .unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .unwrap();
+    sqlx::migrate::Migrator::new(only_first.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO runs (workspace, id, seq, suite, status, created_at_ms, updated_at_ms, spec) \
+         VALUES ('default', 'old-run', 1, 's', 'finished', 1, 1, ?1)",
+    )
+    .bind(serde_json::to_string(&RunSpec::default()).unwrap())
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(store.schema_version().await.unwrap(), 2);
+    let ws = Workspace::default();
+    assert!(store.get_run(&ws, "old-run").await.unwrap().is_some());
+    let cache = store.response_cache(&ws);
+    let key = CacheKey::from_canonical("request");
+    cache
+        .put(&key, &CachedReply::from_reply(&AgentReply::text("kept")))
+        .await
+        .unwrap();
+    assert_eq!(cache.get(&key).await.unwrap().unwrap().text, "kept");
 }

@@ -19,6 +19,7 @@ mod time;
 pub mod transcript;
 
 pub use agent::{Agent, AgentError, AgentErrorKind, AgentReply, AgentRequest, Sampling, Usage};
+pub use agent::{CacheKey, Cached, CachedReply, MemoryCache, ResponseCache};
 pub use async_trait::async_trait;
 pub use attempt::{AttemptFailure, AttemptKey, AttemptRecord, Outcome};
 pub use capabilities::{AgentCapabilities, StoreCapabilities};

@@ -15,7 +15,19 @@ use std::sync::Arc;
 pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let workspace = Workspace::new(cli.workspace.clone())?;
     match cli.command {
-        Command::Run(args) => run::run(open_store(&cli.store).await?, workspace, *args).await,
+        Command::Run(args) => {
+            let (store, cache) = if args.agent_options.cache {
+                let (store, cache) = benchcore_store::open_with_cache(&cli.store, &workspace)
+                    .await
+                    .with_context(|| {
+                        format!("opening store {} with its response cache", cli.store)
+                    })?;
+                (store, Some(cache))
+            } else {
+                (open_store(&cli.store).await?, None)
+            };
+            run::run(store, cache, workspace, *args).await
+        }
         Command::Resume(args) => {
             resume::resume(open_store(&cli.store).await?, workspace, args).await
         }

@@ -2,16 +2,18 @@
 
 use crate::args::{Gates, OutputArgs, RunArgs};
 use crate::{output, plan, progress, EXIT_CANCELLED, EXIT_GATE, EXIT_OK};
-use benchcore::{Engine, RunHandle, RunStatus, RunStore, Workspace};
+use benchcore::{Engine, ResponseCache, RunHandle, RunStatus, RunStore, Workspace};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 pub(crate) async fn run(
     store: Arc<dyn RunStore>,
+    cache: Option<Arc<dyn ResponseCache>>,
     workspace: Workspace,
     args: RunArgs,
 ) -> anyhow::Result<ExitCode> {
-    let run = plan::run_from_args(&args)?;
+    let wrapping = plan::AgentWrapping::new(&args.agent_options, cache)?;
+    let run = plan::run_from_args(&args, &wrapping)?;
     let engine = Engine::new(store).with_workspace(workspace);
     let handle = engine.start(run).await?;
     watch(handle, &args.output, &args.gates).await

@@ -1,8 +1,11 @@
-//! [`OpenAiCompatAgent`]: one Chat Completions exchange per request.
+//! [`OpenAiCompatAgent`]: one Chat Completions exchange per request, whole or streamed, or
+//! one Responses API exchange for a managed prompt.
 
 use super::error;
+use super::responses::{self, ResponsesRequest};
+use super::stream::ChatStreamFold;
 use super::wire::{ChatRequest, ChatResponse, Content};
-use crate::http;
+use crate::{http, sse};
 use async_trait::async_trait;
 use benchcore::{
     Agent, AgentCapabilities, AgentError, AgentErrorKind, AgentReply, AgentRequest, Sampling,
@@ -10,26 +13,47 @@ use benchcore::{
 };
 use reqwest::header::CONTENT_TYPE;
 use reqwest::Url;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, Instant};
 
 /// An agent that sends each request to `POST {base_url}/chat/completions` once and reads
-/// the first choice. Build it from an [`OpenAiCompatConfig`](super::OpenAiCompatConfig) or
-/// one of the presets.
+/// the first choice, or, for a managed prompt, to `POST {base_url}/responses`. Build it from
+/// an [`OpenAiCompatConfig`](super::OpenAiCompatConfig) or one of the presets.
 ///
-/// It never retries (the engine does, from the error's kind), stops at the request's
-/// deadline with a `Timeout` error, and is safe to drop at any point.
+/// With `stream` on it reads the reply as server-sent events and records the time to the
+/// first token. It never retries (the engine does, from the error's kind), stops at the
+/// request's deadline with a `Timeout` error, and is safe to drop at any point.
 pub struct OpenAiCompatAgent {
     name: String,
     provider: &'static str,
     endpoint: Url,
+    api: Api,
     model: String,
     api_key: Option<Secret>,
     key_source: String,
     defaults: Sampling,
     timeout: Option<Duration>,
     max_response_bytes: u64,
+    stream: bool,
     client: reqwest::Client,
+}
+
+/// Which API the agent speaks.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Api {
+    /// `POST {base_url}/chat/completions`.
+    ChatCompletions,
+    /// `POST {base_url}/responses` with this managed prompt.
+    Responses(Prompt),
+}
+
+/// A managed prompt, checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Prompt {
+    pub(crate) id: String,
+    pub(crate) version: Option<String>,
+    pub(crate) variables: BTreeMap<String, String>,
 }
 
 /// Everything a config resolved, ready to build an agent from.
@@ -37,6 +61,7 @@ pub(crate) struct Parts {
     pub(crate) name: String,
     pub(crate) provider: &'static str,
     pub(crate) endpoint: Url,
+    pub(crate) api: Api,
     pub(crate) model: String,
     pub(crate) api_key: Option<Secret>,
     /// Where the key came from, said in auth errors (never the key).
@@ -44,6 +69,7 @@ pub(crate) struct Parts {
     pub(crate) defaults: Sampling,
     pub(crate) timeout: Option<Duration>,
     pub(crate) max_response_bytes: u64,
+    pub(crate) stream: bool,
     pub(crate) client: reqwest::Client,
 }
 
@@ -53,19 +79,34 @@ impl OpenAiCompatAgent {
             name: parts.name,
             provider: parts.provider,
             endpoint: parts.endpoint,
+            api: parts.api,
             model: parts.model,
             api_key: parts.api_key,
             key_source: parts.key_source,
             defaults: parts.defaults,
             timeout: parts.timeout,
             max_response_bytes: parts.max_response_bytes,
+            stream: parts.stream,
             client: parts.client,
         }
     }
 
-    /// The model requests name.
+    /// The model requests name; empty for a managed prompt answered by its own model.
     pub fn model(&self) -> &str {
         &self.model
+    }
+
+    /// Whether replies are streamed.
+    pub fn streams(&self) -> bool {
+        self.stream
+    }
+
+    /// The managed prompt's id, when requests go to the Responses API.
+    pub fn prompt_id(&self) -> Option<&str> {
+        match &self.api {
+            Api::ChatCompletions => None,
+            Api::Responses(prompt) => Some(&prompt.id),
+        }
     }
 
     /// The URL requests go to.
@@ -83,32 +124,26 @@ impl OpenAiCompatAgent {
         self.api_key.as_ref().map(Secret::expose)
     }
 
-    /// How long the exchange may take, and which limit set it: the request's deadline or
-    /// `timeout_ms`, whichever is sooner.
-    fn time_limit(
-        &self,
-        deadline: Option<Instant>,
-    ) -> Result<Option<(Duration, &'static str)>, AgentError> {
-        let by_deadline = match deadline {
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Err(AgentError::timeout(
-                        "the request's deadline passed before it was sent",
-                    ));
-                }
-                Some((left, "the request's deadline"))
-            }
-            None => None,
-        };
-        let by_config = self.timeout.map(|t| (t, "timeout_ms"));
-        Ok(match (by_deadline, by_config) {
-            (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
-            (a, b) => a.or(b),
-        })
+    /// The request body for this agent's API.
+    fn body(&self, request: &AgentRequest) -> Result<Vec<u8>, serde_json::Error> {
+        let sampling = request.sampling.or(&self.defaults);
+        match &self.api {
+            Api::ChatCompletions => serde_json::to_vec(&ChatRequest::new(
+                &self.model,
+                &request.messages,
+                &sampling,
+                self.stream,
+            )),
+            Api::Responses(prompt) => serde_json::to_vec(&ResponsesRequest::new(
+                &self.model,
+                prompt,
+                &request.messages,
+                &sampling,
+            )),
+        }
     }
 
-    async fn exchange(&self, body: Vec<u8>) -> Result<AgentReply, AgentError> {
+    async fn exchange(&self, body: Vec<u8>, started: Instant) -> Result<AgentReply, AgentError> {
         let response = self
             .client
             .post(self.endpoint.clone())
@@ -127,8 +162,20 @@ impl OpenAiCompatAgent {
             }
             return Err(err);
         }
+        if self.stream && http::is_event_stream(&response) {
+            let key = self.key();
+            let mut fold = ChatStreamFold::new(started);
+            let ended = sse::read_events(response, self.max_response_bytes, |event| {
+                fold.event(&event.data, key)
+            })
+            .await?;
+            return fold.into_reply(ended.is_break());
+        }
         let body = http::read_body(response, self.max_response_bytes).await?;
-        parse_reply(&body, self.key())
+        match self.api {
+            Api::ChatCompletions => parse_reply(&body, self.key()),
+            Api::Responses(_) => responses::parse_reply(&body, self.key()),
+        }
     }
 }
 
@@ -178,37 +225,27 @@ impl Agent for OpenAiCompatAgent {
 
     fn capabilities(&self) -> AgentCapabilities {
         let mut capabilities = AgentCapabilities::default();
-        capabilities.seed = true;
+        // The Responses API takes no seed, and a managed prompt fixes the reply's format.
+        let chat = self.api == Api::ChatCompletions;
+        capabilities.seed = chat;
         capabilities.system_prompt = true;
-        capabilities.json_mode = true;
+        capabilities.json_mode = chat;
         capabilities.usage = true;
         capabilities.remote = true;
+        capabilities.streaming = self.stream;
         capabilities
     }
 
     async fn respond(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
         let started = Instant::now();
-        let sampling = request.sampling.or(&self.defaults);
         let result = async {
-            let body =
-                serde_json::to_vec(&ChatRequest::new(&self.model, &request.messages, &sampling))
-                    .map_err(|err| {
-                        AgentError::new(
-                            AgentErrorKind::BadRequest,
-                            format!("cannot encode the request: {err}"),
-                        )
-                    })?;
-            match self.time_limit(request.deadline)? {
-                None => self.exchange(body).await,
-                Some((limit, why)) => tokio::time::timeout(limit, self.exchange(body))
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(AgentError::timeout(format!(
-                            "no reply within {} ms ({why})",
-                            limit.as_millis()
-                        )))
-                    }),
-            }
+            let body = self.body(request).map_err(|err| {
+                AgentError::new(
+                    AgentErrorKind::BadRequest,
+                    format!("cannot encode the request: {err}"),
+                )
+            })?;
+            http::bounded(request.deadline, self.timeout, self.exchange(body, started)).await
         }
         .await;
         match result {
@@ -224,11 +261,13 @@ impl fmt::Debug for OpenAiCompatAgent {
             .field("name", &self.name)
             .field("provider", &self.provider)
             .field("endpoint", &self.endpoint.as_str())
+            .field("api", &self.api)
             .field("model", &self.model)
             .field("api_key", &self.api_key)
             .field("defaults", &self.defaults)
             .field("timeout", &self.timeout)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("stream", &self.stream)
             .finish_non_exhaustive()
     }
 }

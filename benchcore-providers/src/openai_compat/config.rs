@@ -1,8 +1,9 @@
 //! [`OpenAiCompatConfig`]: how to reach a server that speaks OpenAI Chat Completions.
 
+use super::agent::Api;
 use crate::http::{self, DEFAULT_MAX_RESPONSE_BYTES};
 use benchcore::{ConfigError, Sampling, Secret};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::Url;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -61,10 +62,30 @@ pub struct OpenAiCompatConfig {
     /// deadline (the shorter wins).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
-    /// The largest reply body accepted, in bytes (default 8 MiB); a longer one is a
-    /// malformed reply.
+    /// The largest reply body accepted, in bytes (default 8 MiB), streamed or not; a longer
+    /// one is a malformed reply.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_response_bytes: Option<u64>,
+    /// Streams each reply as server-sent events (`"stream": true` with
+    /// `stream_options.include_usage`), which records the time to the first token.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stream: bool,
+    /// OpenAI's managed prompts, set by [`OpenAiConfig`](super::OpenAiConfig) only: `Some`
+    /// means the server is OpenAI's platform, and a prompt id there sends requests to the
+    /// Responses API.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) platform_prompt: Option<PlatformPrompt>,
+}
+
+/// A prompt managed on OpenAI's platform, as an [`OpenAiConfig`](super::OpenAiConfig) sets
+/// it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct PlatformPrompt {
+    /// The prompt's id (`pmpt_…`); `None` when the config names no prompt.
+    pub(crate) id: Option<String>,
+    pub(crate) version: Option<String>,
+    pub(crate) variables: BTreeMap<String, String>,
 }
 
 impl OpenAiCompatConfig {
@@ -131,9 +152,26 @@ impl OpenAiCompatConfig {
         self
     }
 
-    /// The agent's name: `name`, else the model.
+    /// Turns streaming on or off.
+    pub fn with_stream(mut self, stream: bool) -> Self {
+        self.stream = stream;
+        self
+    }
+
+    /// The agent's name: `name`, else the model, else the managed prompt's id.
     pub fn agent_name(&self) -> String {
-        self.name.clone().unwrap_or_else(|| self.model.clone())
+        if let Some(name) = &self.name {
+            return name.clone();
+        }
+        match self.prompt_id() {
+            Some(id) if self.model.trim().is_empty() => id.to_owned(),
+            _ => self.model.clone(),
+        }
+    }
+
+    /// The managed prompt's id, when requests go to the Responses API.
+    fn prompt_id(&self) -> Option<&str> {
+        self.platform_prompt.as_ref().and_then(|p| p.id.as_deref())
     }
 
     /// Checks every field without reading the environment. Errors name the field as
@@ -156,19 +194,21 @@ impl OpenAiCompatConfig {
         let api_key = self.resolve_key()?;
         let mut headers = checked.headers;
         if let Some(key) = &api_key {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose()))
-                .map_err(|_| self.field_error("api_key", "is not a valid HTTP header value"))?;
-            value.set_sensitive(true);
+            let value = http::secret_header(&format!("Bearer {}", key.expose()))
+                .ok_or_else(|| self.field_error("api_key", "is not a valid HTTP header value"))?;
             headers.insert(reqwest::header::AUTHORIZATION, value);
         }
-        headers.insert(
-            reqwest::header::ACCEPT,
-            HeaderValue::from_static("application/json"),
-        );
+        let accept = if self.stream {
+            "text/event-stream"
+        } else {
+            "application/json"
+        };
+        headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static(accept));
         Ok(super::OpenAiCompatAgent::new(super::agent::Parts {
             name: self.agent_name(),
             provider,
             endpoint: checked.endpoint,
+            api: checked.api,
             model: self.model.clone(),
             key_source: match (&api_key, &self.api_key, &self.api_key_env) {
                 (None, _, _) => "no API key: none is configured".to_owned(),
@@ -184,6 +224,7 @@ impl OpenAiCompatConfig {
             max_response_bytes: self
                 .max_response_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            stream: self.stream,
             client: http::client(headers)?,
         }))
     }
@@ -204,45 +245,21 @@ impl OpenAiCompatConfig {
     }
 
     fn check(&self) -> Result<Checked, ConfigError> {
-        if self.model.trim().is_empty() {
-            return Err(self.field_error("model", "is required (the model as the server names it)"));
-        }
+        let api = self.check_api()?;
         if let Some(name) = &self.name {
             if name.trim().is_empty() || name.chars().any(char::is_control) {
                 return Err(self.field_error("name", format!("`{name}` is not a usable name")));
             }
         }
-        let endpoint = self.endpoint()?;
+        let endpoint = self.endpoint(&api)?;
         if let Some(var) = &self.api_key_env {
-            if var.is_empty() || var.contains(['=', '\0']) {
-                return Err(self.field_error(
-                    "api_key_env",
-                    format!("`{var}` is not an environment variable name"),
-                ));
-            }
+            http::check_env_name(var).map_err(|why| self.field_error("api_key_env", why))?;
         }
         if let Some(key) = &self.api_key {
-            if key.is_empty() {
-                return Err(self.field_error("api_key", "is empty"));
-            }
-            if HeaderValue::from_str(key.expose()).is_err() {
-                return Err(self.field_error("api_key", "is not a valid HTTP header value"));
-            }
+            http::check_key(key).map_err(|why| self.field_error("api_key", why))?;
         }
-        let mut headers = HeaderMap::new();
-        for (name, value) in &self.headers {
-            let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                self.field_error("headers", format!("`{name}` is not an HTTP header name"))
-            })?;
-            let mut header_value = HeaderValue::from_str(value).map_err(|_| {
-                self.field_error(
-                    "headers",
-                    format!("the value of `{name}` is not a valid HTTP header value"),
-                )
-            })?;
-            header_value.set_sensitive(http::is_sensitive_header(name));
-            headers.insert(header, header_value);
-        }
+        let headers =
+            http::header_map(&self.headers).map_err(|why| self.field_error("headers", why))?;
         if let Some(t) = self.temperature {
             if !(0.0..=2.0).contains(&t) {
                 return Err(self.field_error("temperature", format!("{t} is outside 0 to 2")));
@@ -257,33 +274,76 @@ impl OpenAiCompatConfig {
         if self.max_response_bytes == Some(0) {
             return Err(self.field_error("max_response_bytes", "must be at least 1"));
         }
-        Ok(Checked { endpoint, headers })
+        Ok(Checked {
+            endpoint,
+            headers,
+            api,
+        })
     }
 
-    /// `{base_url}/chat/completions`, keeping any query string of the base.
-    fn endpoint(&self) -> Result<Url, ConfigError> {
-        let base = self.base_url.trim();
-        if base.is_empty() {
+    /// Which API requests go to, checking the fields that decide it: the model, and for
+    /// OpenAI's platform the managed prompt.
+    fn check_api(&self) -> Result<Api, ConfigError> {
+        let has_model = !self.model.trim().is_empty();
+        let Some(prompt) = &self.platform_prompt else {
+            if !has_model {
+                return Err(
+                    self.field_error("model", "is required (the model as the server names it)")
+                );
+            }
+            return Ok(Api::ChatCompletions);
+        };
+        let Some(id) = &prompt.id else {
+            if !has_model {
+                return Err(self.field_error(
+                    "model",
+                    "is required unless prompt_id names a managed prompt",
+                ));
+            }
+            for (field, set) in [
+                ("prompt_version", prompt.version.is_some()),
+                ("prompt_variables", !prompt.variables.is_empty()),
+            ] {
+                if set {
+                    return Err(
+                        self.field_error(field, "needs prompt_id (the prompt it belongs to)")
+                    );
+                }
+            }
+            return Ok(Api::ChatCompletions);
+        };
+        if id.trim().is_empty() || id.chars().any(char::is_whitespace) {
+            return Err(self.field_error("prompt_id", format!("`{id}` is not a prompt id")));
+        }
+        if prompt
+            .version
+            .as_deref()
+            .is_some_and(|v| v.trim().is_empty())
+        {
+            return Err(self.field_error("prompt_version", "is empty"));
+        }
+        if self.stream {
             return Err(self.field_error(
-                "base_url",
-                "is required (the API root, like http://127.0.0.1:8000/v1)",
+                "stream",
+                "is not supported with prompt_id (the Responses API is read whole)",
             ));
         }
-        let mut url = Url::parse(base)
-            .map_err(|err| self.field_error("base_url", format!("not a URL ({err}): `{base}`")))?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-            return Err(self.field_error("base_url", format!("not an http(s) URL: `{base}`")));
-        }
-        if url.fragment().is_some() {
-            return Err(
-                self.field_error("base_url", format!("must not have a #fragment: `{base}`"))
-            );
-        }
-        url.path_segments_mut()
-            .map_err(|()| self.field_error("base_url", format!("not a URL with a path: `{base}`")))?
-            .pop_if_empty()
-            .extend(["chat", "completions"]);
-        Ok(url)
+        Ok(Api::Responses(super::agent::Prompt {
+            id: id.clone(),
+            version: prompt.version.clone(),
+            variables: prompt.variables.clone(),
+        }))
+    }
+
+    /// `{base_url}/chat/completions`, or `{base_url}/responses` for a managed prompt,
+    /// keeping any query string of the base.
+    fn endpoint(&self, api: &Api) -> Result<Url, ConfigError> {
+        let segments: &[&str] = match api {
+            Api::ChatCompletions => &["chat", "completions"],
+            Api::Responses(_) => &["responses"],
+        };
+        http::endpoint(&self.base_url, segments, "http://127.0.0.1:8000/v1")
+            .map_err(|why| self.field_error("base_url", why))
     }
 
     /// The key: `api_key`, else the variable named by `api_key_env`, else none.
@@ -294,32 +354,16 @@ impl OpenAiCompatConfig {
         let Some(var) = &self.api_key_env else {
             return Ok(None);
         };
-        match std::env::var(var) {
-            Ok(key) if !key.trim().is_empty() => {
-                let key = Secret::new(key.trim());
-                if HeaderValue::from_str(key.expose()).is_err() {
-                    return Err(self.field_error(
-                        "api_key_env",
-                        format!("the environment variable {var} does not hold a valid API key"),
-                    ));
-                }
-                Ok(Some(key))
-            }
-            Ok(_) => Err(self.field_error(
-                "api_key_env",
-                format!("the environment variable {var} is empty; set it to the API key"),
-            )),
-            Err(_) => Err(self.field_error(
-                "api_key_env",
-                format!("the environment variable {var} is not set; set it to the API key"),
-            )),
-        }
+        http::key_from_env(var)
+            .map(Some)
+            .map_err(|why| self.field_error("api_key_env", why))
     }
 }
 
 struct Checked {
     endpoint: Url,
     headers: HeaderMap,
+    api: Api,
 }
 
 impl fmt::Debug for OpenAiCompatConfig {
@@ -336,6 +380,8 @@ impl fmt::Debug for OpenAiCompatConfig {
             .field("seed", &self.seed)
             .field("timeout_ms", &self.timeout_ms)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("stream", &self.stream)
+            .field("platform_prompt", &self.platform_prompt)
             .finish()
     }
 }
@@ -365,7 +411,7 @@ mod tests {
     fn endpoint_appends_the_path_and_keeps_the_query() {
         let endpoint = |base: &str| {
             OpenAiCompatConfig::new("m", base)
-                .endpoint()
+                .endpoint(&Api::ChatCompletions)
                 .unwrap()
                 .to_string()
         };

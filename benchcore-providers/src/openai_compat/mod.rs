@@ -4,6 +4,8 @@ mod agent;
 mod config;
 mod error;
 mod presets;
+mod responses;
+mod stream;
 mod wire;
 
 pub use agent::OpenAiCompatAgent;

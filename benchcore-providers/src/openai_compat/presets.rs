@@ -1,6 +1,7 @@
 //! Presets over [`OpenAiCompatAgent`]: each fills in a provider's base URL, its key's
 //! environment variable and its own headers, then builds the same agent.
 
+use super::config::PlatformPrompt;
 use super::{OpenAiCompatAgent, OpenAiCompatConfig};
 use crate::http::RedactedHeaders;
 use benchcore::{ConfigError, Secret};
@@ -56,9 +57,13 @@ macro_rules! preset_config {
             /// deadline (the shorter wins).
             #[serde(skip_serializing_if = "Option::is_none")]
             pub timeout_ms: Option<u64>,
-            /// The largest reply body accepted, in bytes (default 8 MiB).
+            /// The largest reply body accepted, in bytes (default 8 MiB), streamed or not.
             #[serde(skip_serializing_if = "Option::is_none")]
             pub max_response_bytes: Option<u64>,
+            /// Streams each reply as server-sent events, which records the time to the first
+            /// token.
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            pub stream: bool,
             $( $(#[$field_meta])* pub $field: $ty, )*
         }
 
@@ -119,9 +124,28 @@ macro_rules! preset_config {
                 self
             }
 
-            /// The agent's name: `name`, else the model.
+            /// Sets the client-side limit on each exchange.
+            pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.timeout_ms = Some(timeout.as_millis().try_into().unwrap_or(u64::MAX));
+                self
+            }
+
+            /// Sets the largest reply body accepted.
+            pub fn with_max_response_bytes(mut self, bytes: u64) -> Self {
+                self.max_response_bytes = Some(bytes);
+                self
+            }
+
+            /// Turns streaming on or off.
+            pub fn with_stream(mut self, stream: bool) -> Self {
+                self.stream = stream;
+                self
+            }
+
+            /// The agent's name: `name`, else the model (for OpenAI, else the managed
+            /// prompt's id).
             pub fn agent_name(&self) -> String {
-                self.name.clone().unwrap_or_else(|| self.model.clone())
+                self.to_compat().agent_name()
             }
 
             /// Checks every field without reading the API key.
@@ -148,6 +172,8 @@ macro_rules! preset_config {
                     seed: self.seed,
                     timeout_ms: self.timeout_ms,
                     max_response_bytes: self.max_response_bytes,
+                    stream: self.stream,
+                    platform_prompt: None,
                 }
             }
         }
@@ -166,6 +192,7 @@ macro_rules! preset_config {
                     .field("seed", &self.seed)
                     .field("timeout_ms", &self.timeout_ms)
                     .field("max_response_bytes", &self.max_response_bytes)
+                    .field("stream", &self.stream)
                     $( .field(stringify!($field), &self.$field) )*
                     .finish()
             }
@@ -176,10 +203,23 @@ macro_rules! preset_config {
 preset_config! {
     /// OpenAI's own API (`https://api.openai.com/v1`), keyed by `OPENAI_API_KEY`.
     ///
+    /// Requests go to Chat Completions, or, when `prompt_id` names a prompt managed on
+    /// OpenAI's platform, to the Responses API with that prompt (then `model` is optional:
+    /// the prompt's own model answers unless `model` overrides it).
+    ///
     /// ```
     /// use benchcore_providers::OpenAiConfig;
     /// let config = OpenAiConfig::new("gpt-4o-mini").with_api_key("sk-…").with_organization("org-1");
     /// assert_eq!(config.to_compat().headers["OpenAI-Organization"], "org-1");
+    ///
+    /// let agent = OpenAiConfig::from_prompt("pmpt_123")
+    ///     .with_prompt_version("2")
+    ///     .with_prompt_variable("city", "Paris")
+    ///     .with_api_key("sk-…")
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(agent.endpoint(), "https://api.openai.com/v1/responses");
+    /// assert_eq!(benchcore::Agent::name(&agent), "pmpt_123");
     /// ```
     pub struct OpenAiConfig as "openai" {
         /// The organization to bill, sent as `OpenAI-Organization`.
@@ -188,6 +228,16 @@ preset_config! {
         /// The project to bill, sent as `OpenAI-Project`.
         #[serde(skip_serializing_if = "Option::is_none")]
         pub project: Option<String>,
+        /// The id of a prompt managed on OpenAI's platform (`pmpt_…`). When set, requests go
+        /// to `POST {base_url}/responses` with this prompt and the conversation as `input`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub prompt_id: Option<String>,
+        /// The managed prompt's version; its current one when unset.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub prompt_version: Option<String>,
+        /// Values for the managed prompt's `{{variables}}`.
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        pub prompt_variables: BTreeMap<String, String>,
     }
 }
 
@@ -209,9 +259,41 @@ impl OpenAiConfig {
         self
     }
 
-    /// The equivalent generic config.
+    /// A config for the managed prompt `prompt_id`, answered by the prompt's own model.
+    pub fn from_prompt(prompt_id: impl Into<String>) -> Self {
+        Self::default().with_prompt(prompt_id)
+    }
+
+    /// Sends requests to the Responses API with the managed prompt `prompt_id`.
+    pub fn with_prompt(mut self, prompt_id: impl Into<String>) -> Self {
+        self.prompt_id = Some(prompt_id.into());
+        self
+    }
+
+    /// Pins the managed prompt's version.
+    pub fn with_prompt_version(mut self, version: impl Into<String>) -> Self {
+        self.prompt_version = Some(version.into());
+        self
+    }
+
+    /// Sets one of the managed prompt's variables.
+    pub fn with_prompt_variable(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.prompt_variables.insert(name.into(), value.into());
+        self
+    }
+
+    /// The equivalent generic config, managed prompt included.
     pub fn to_compat(&self) -> OpenAiCompatConfig {
         let mut config = self.shared(Self::BASE_URL.to_owned(), Some(Self::API_KEY_ENV));
+        config.platform_prompt = Some(PlatformPrompt {
+            id: self.prompt_id.clone(),
+            version: self.prompt_version.clone(),
+            variables: self.prompt_variables.clone(),
+        });
         if let Some(organization) = &self.organization {
             config
                 .headers
@@ -360,6 +442,90 @@ mod tests {
                 .contains("BENCHCORE_TEST_SURELY_UNSET_NVIDIA is not set"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_managed_prompt_goes_to_the_responses_api() {
+        let agent = OpenAiConfig::from_prompt("pmpt_abc")
+            .with_api_key("sk-test")
+            .build()
+            .unwrap();
+        assert_eq!(agent.endpoint(), "https://api.openai.com/v1/responses");
+        assert_eq!(agent.prompt_id(), Some("pmpt_abc"));
+        assert_eq!(agent.model(), "");
+        let caps = benchcore::Agent::capabilities(&agent);
+        assert!(!caps.seed && caps.usage && !caps.streaming);
+        // A model overrides the prompt's and names the agent.
+        let config = OpenAiConfig::new("gpt-4o").with_prompt("pmpt_abc");
+        assert_eq!(config.agent_name(), "gpt-4o");
+        // Without a prompt, chat completions as before.
+        let agent = OpenAiConfig::new("gpt-4o")
+            .with_api_key("k")
+            .build()
+            .unwrap();
+        assert_eq!(
+            agent.endpoint(),
+            "https://api.openai.com/v1/chat/completions"
+        );
+        assert_eq!(agent.prompt_id(), None);
+    }
+
+    #[test]
+    fn prompt_fields_are_checked() {
+        let err = |config: OpenAiConfig| config.validate().unwrap_err().to_string();
+        assert_eq!(
+            err(OpenAiConfig::default()),
+            "agents.<unnamed>.model: is required unless prompt_id names a managed prompt"
+        );
+        assert_eq!(
+            err(OpenAiConfig::new("m").with_prompt_version("3")),
+            "agents.m.prompt_version: needs prompt_id (the prompt it belongs to)"
+        );
+        assert_eq!(
+            err(OpenAiConfig::new("m").with_prompt_variable("a", "b")),
+            "agents.m.prompt_variables: needs prompt_id (the prompt it belongs to)"
+        );
+        assert_eq!(
+            err(OpenAiConfig::new("m").with_prompt("pmpt 1")),
+            "agents.m.prompt_id: `pmpt 1` is not a prompt id"
+        );
+        assert_eq!(
+            err(OpenAiConfig::from_prompt("pmpt_1").with_prompt_version(" ")),
+            "agents.pmpt_1.prompt_version: is empty"
+        );
+        assert_eq!(
+            err(OpenAiConfig::from_prompt("pmpt_1").with_stream(true)),
+            "agents.pmpt_1.stream: is not supported with prompt_id (the Responses API is read whole)"
+        );
+        // Other presets still require a model.
+        assert_eq!(
+            NvidiaConfig::default().validate().unwrap_err().to_string(),
+            "agents.<unnamed>.model: is required (the model as the server names it)"
+        );
+    }
+
+    #[test]
+    fn prompt_and_stream_fields_round_trip() {
+        let config = OpenAiConfig::from_prompt("pmpt_1")
+            .with_prompt_version("2")
+            .with_prompt_variable("city", "Paris");
+        let json = serde_json::to_value(&config).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"model": "", "prompt_id": "pmpt_1", "prompt_version": "2",
+                               "prompt_variables": {"city": "Paris"}})
+        );
+        let back: OpenAiConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(back, config);
+        let streamed = OpenRouterConfig::new("m").with_stream(true);
+        let json = serde_json::to_value(&streamed).unwrap();
+        assert_eq!(json, serde_json::json!({"model": "m", "stream": true}));
+        assert!(streamed.to_compat().stream);
+        assert!(!serde_json::to_value(OpenRouterConfig::new("m"))
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .contains_key("stream"));
     }
 
     #[test]

@@ -18,10 +18,24 @@ pub(crate) struct ChatRequest<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) seed: Option<u64>,
     pub(crate) stream: bool,
+    /// With `stream`, asks for a last chunk carrying the usage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) stream_options: Option<StreamOptions>,
+}
+
+/// `stream_options` of a streamed request.
+#[derive(Debug, Serialize)]
+pub(crate) struct StreamOptions {
+    pub(crate) include_usage: bool,
 }
 
 impl<'a> ChatRequest<'a> {
-    pub(crate) fn new(model: &'a str, messages: &'a [Message], sampling: &Sampling) -> Self {
+    pub(crate) fn new(
+        model: &'a str,
+        messages: &'a [Message],
+        sampling: &Sampling,
+        stream: bool,
+    ) -> Self {
         Self {
             model,
             messages: messages
@@ -34,7 +48,10 @@ impl<'a> ChatRequest<'a> {
             temperature: sampling.temperature,
             max_tokens: sampling.max_tokens,
             seed: sampling.seed,
-            stream: false,
+            stream,
+            stream_options: stream.then_some(StreamOptions {
+                include_usage: true,
+            }),
         }
     }
 }
@@ -95,6 +112,33 @@ pub(crate) struct ContentPart {
     pub(crate) text: Option<String>,
 }
 
+/// One `chat.completion.chunk` of a streamed reply.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ChatChunk {
+    #[serde(default)]
+    pub(crate) model: Option<String>,
+    /// Empty in the last chunk, which carries the usage.
+    pub(crate) choices: Vec<ChunkChoice>,
+    #[serde(default)]
+    pub(crate) usage: Option<WireUsage>,
+}
+
+/// One choice of a chunk.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ChunkChoice {
+    #[serde(default)]
+    pub(crate) delta: Option<ChunkDelta>,
+    #[serde(default)]
+    pub(crate) finish_reason: Option<String>,
+}
+
+/// What a chunk adds to the message.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ChunkDelta {
+    #[serde(default)]
+    pub(crate) content: Option<String>,
+}
+
 /// Token usage, plus the cost in US dollars when the provider reports it (OpenRouter does).
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct WireUsage {
@@ -117,7 +161,8 @@ mod tests {
         sampling.temperature = Some(0.5);
         sampling.seed = Some(7);
         let body =
-            serde_json::to_value(ChatRequest::new("gpt-4o-mini", &messages, &sampling)).unwrap();
+            serde_json::to_value(ChatRequest::new("gpt-4o-mini", &messages, &sampling, false))
+                .unwrap();
         assert_eq!(
             body,
             serde_json::json!({
@@ -131,6 +176,47 @@ mod tests {
                 "stream": false
             })
         );
+    }
+
+    #[test]
+    fn a_streamed_request_asks_for_usage() {
+        let messages = [Message::user("Hi")];
+        let body =
+            serde_json::to_value(ChatRequest::new("m", &messages, &Sampling::default(), true))
+                .unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "model": "m",
+                "messages": [{"role": "user", "content": "Hi"}],
+                "stream": true,
+                "stream_options": {"include_usage": true}
+            })
+        );
+    }
+
+    #[test]
+    fn chunks_read_the_reference_shape() {
+        let chunk: ChatChunk = serde_json::from_str(
+            r#"{"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1694268190,
+                "model": "gpt-4o-mini", "system_fingerprint": "fp_44709d6fcb",
+                "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hel"}, "logprobs": null, "finish_reason": null}],
+                "usage": null}"#,
+        )
+        .unwrap();
+        let choice = &chunk.choices[0];
+        assert_eq!(
+            choice.delta.as_ref().unwrap().content.as_deref(),
+            Some("Hel")
+        );
+        assert_eq!(choice.finish_reason, None);
+        let last: ChatChunk = serde_json::from_str(
+            r#"{"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1694268190, "model": "gpt-4o-mini",
+                "choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11}}"#,
+        )
+        .unwrap();
+        assert!(last.choices.is_empty());
+        assert_eq!(last.usage.unwrap().completion_tokens, Some(2));
     }
 
     #[test]

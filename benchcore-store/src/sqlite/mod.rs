@@ -1,9 +1,11 @@
 #![doc = include_str!("docs.md")]
 
+mod cache;
 mod error;
 mod queries;
 mod store;
 
+pub use cache::SqliteResponseCache;
 pub use store::SqliteStore;
 
 /// The schema migrations, embedded from `migrations/sqlite` and applied on open.

@@ -166,6 +166,20 @@ pub(super) const LATENCY_AT_RANK: &str = "SELECT latency_ms FROM attempts \
      WHERE workspace = ?1 AND run_id = ?2 AND agent = ?3 AND latency_ms IS NOT NULL \
      ORDER BY latency_ms LIMIT 1 OFFSET ?4 - 1";
 
+/// A cached reply and the request text it was stored for. Binds: workspace, key.
+pub(super) const CACHE_GET: &str =
+    "SELECT request, reply FROM response_cache WHERE workspace = ?1 AND key = ?2";
+
+/// Stores a cached reply, replacing the entry of the same key.
+/// Binds: workspace, key, request, reply, created_at_ms.
+pub(super) const CACHE_PUT: &str = "INSERT INTO response_cache \
+     (workspace, key, request, reply, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5) \
+     ON CONFLICT (workspace, key) DO UPDATE SET \
+     request = excluded.request, reply = excluded.reply, created_at_ms = excluded.created_at_ms";
+
+/// How many cached replies a workspace has. Binds: workspace.
+pub(super) const CACHE_COUNT: &str = "SELECT COUNT(*) FROM response_cache WHERE workspace = ?1";
+
 /// The newest applied schema version.
 pub(super) const SCHEMA_VERSION: &str =
     "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";

@@ -1,6 +1,6 @@
 //! [`SqliteStore`]: the [`RunStore`] contract on one SQLite file.
 
-use super::{error, queries, MIGRATOR};
+use super::{error, queries, SqliteResponseCache, MIGRATOR};
 use crate::SqliteConfig;
 use async_trait::async_trait;
 use benchcore::store::{percentile_rank, sort_by_spec_order};
@@ -17,6 +17,7 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Decode, Row, Sqlite, Type};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments<'q>>;
@@ -130,6 +131,17 @@ impl SqliteStore {
             .fetch_one(&self.reader)
             .await
             .map_err(|e| self.error("cannot read the schema version", e))
+    }
+
+    /// The response cache of `workspace`, kept in this file's `response_cache` table and
+    /// sharing the store's connections.
+    pub fn response_cache(&self, workspace: &Workspace) -> Arc<SqliteResponseCache> {
+        Arc::new(SqliteResponseCache::new(
+            workspace.clone(),
+            self.label.clone(),
+            self.writer.clone(),
+            self.reader.clone(),
+        ))
     }
 
     /// Closes every connection, waiting for writes in flight. Later calls fail.
@@ -361,6 +373,7 @@ impl RunStore for SqliteStore {
         let mut capabilities = StoreCapabilities::default();
         capabilities.persistent = true;
         capabilities.concurrent_writers = true;
+        capabilities.response_cache = true;
         capabilities
     }
 

@@ -1,10 +1,12 @@
 //! The [`Agent`] trait: anything that answers messages.
 
+pub mod cache;
 mod error;
 pub mod reference;
 mod reply;
 mod request;
 
+pub use cache::{CacheKey, Cached, CachedReply, MemoryCache, ResponseCache};
 pub use error::{AgentError, AgentErrorKind};
 pub use reply::{AgentReply, Usage};
 pub use request::{AgentRequest, Sampling};

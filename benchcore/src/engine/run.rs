@@ -112,6 +112,19 @@ impl Run {
         Ok(self)
     }
 
+    /// Adds an evaluator built outside this crate together with the config it was built
+    /// from, which the run spec stores so a resume can rebuild it (for example a judge built
+    /// by `benchcore_providers::build_evaluator`).
+    pub fn evaluator_with(
+        mut self,
+        evaluator: Arc<dyn Evaluator>,
+        config: EvaluatorConfig,
+    ) -> Self {
+        self.evaluators.push(evaluator);
+        self.spec.evaluators.push(config);
+        self
+    }
+
     /// Adds a transcript test, run after every attempt.
     pub fn transcript_test(mut self, test: impl TranscriptTest) -> Self {
         self.tests.push(Arc::new(test));

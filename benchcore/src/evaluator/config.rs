@@ -42,13 +42,22 @@ pub enum EvaluatorConfig {
         #[serde(default)]
         relative: bool,
     },
+    /// An LLM judge: another agent scores the reply against a rubric. Built by
+    /// `benchcore_providers::build_evaluator` (this crate knows no HTTP), which reads
+    /// `config` as a `benchcore_providers::JudgeConfig`.
+    Judge {
+        /// The judge's config (a `JudgeConfig` as JSON, without secrets).
+        config: serde_json::Value,
+    },
 }
 
 impl EvaluatorConfig {
     /// Builds the evaluator.
     ///
     /// # Errors
-    /// A regex pattern that does not compile, or a negative or non-finite tolerance.
+    /// A regex pattern that does not compile, or a negative or non-finite tolerance. A
+    /// `judge` is refused: it needs an agent, so `benchcore_providers::build_evaluator`
+    /// builds it.
     pub fn build(&self) -> Result<Arc<dyn Evaluator>, ConfigError> {
         Ok(match self {
             Self::Exact { normalize } => Arc::new(Exact::new(normalize.clone())),
@@ -73,6 +82,13 @@ impl EvaluatorConfig {
                 } else {
                     Arc::new(Numeric::absolute(*tolerance))
                 }
+            }
+            Self::Judge { .. } => {
+                return Err(ConfigError::field(
+                    "evaluators.judge",
+                    "judge evaluators are built by benchcore-providers: use \
+                     benchcore_providers::build_evaluator",
+                ))
             }
         })
     }
@@ -138,10 +154,39 @@ impl std::str::FromStr for EvaluatorConfig {
                     relative,
                 })
             }
+            "judge" => Err(ConfigError::field(
+                "evaluator",
+                format!("{spec:?}: a judge is configured by a file: use --judge FILE"),
+            )),
             other => Err(ConfigError::field(
                 "evaluator",
                 format!("unknown evaluator {other:?} (exact, includes, regex, numeric)"),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_judge_is_stored_but_not_built_here() {
+        let config: EvaluatorConfig = serde_json::from_value(serde_json::json!({
+            "kind": "judge",
+            "config": {"agent": {"kind": "gold"}},
+        }))
+        .unwrap();
+        let err = config.build().err().unwrap();
+        assert!(
+            err.to_string()
+                .contains("use benchcore_providers::build_evaluator"),
+            "{err}"
+        );
+        let back = serde_json::to_value(&config).unwrap();
+        assert_eq!(back["kind"], "judge");
+        assert_eq!(back["config"]["agent"]["kind"], "gold");
+        let err = "judge".parse::<EvaluatorConfig>().unwrap_err();
+        assert!(err.to_string().contains("--judge FILE"), "{err}");
     }
 }

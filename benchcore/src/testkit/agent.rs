@@ -13,6 +13,10 @@
 //! The expansion uses `#[tokio::test]`, so the calling crate needs `tokio` with the `macros`
 //! and `rt` features. Cases an agent lacks the capability for pass with a note naming the
 //! capability.
+//!
+//! Streaming is the agent's choice (its config turns it on), so the server answers in
+//! whichever form the request asks for: a streamed reply when the request says so, a whole
+//! body otherwise. [`ScriptStep::Streamed`] fixes the exact pieces a stream is sent in.
 
 use crate::{
     Agent, AgentCapabilities, AgentErrorKind, AgentRequest, Message, Role, Sampling, Usage,
@@ -50,6 +54,21 @@ pub enum ScriptStep {
     Malformed,
     /// No answer, ever.
     Hang,
+    /// A successful reply sent in exactly these pieces when the request asks for a stream
+    /// (one content event each), else joined in one body.
+    Streamed {
+        /// The pieces of the text, in order.
+        chunks: Vec<String>,
+        /// The token usage the server reports.
+        usage: Usage,
+    },
+    /// A success status whose body (or stream) stops half-way: the connection drops.
+    Truncated,
+    /// A success status with a valid reply of at least this many bytes.
+    Oversized {
+        /// The reply's least size.
+        bytes: usize,
+    },
 }
 
 impl ScriptStep {
@@ -70,12 +89,24 @@ pub struct ObservedRequest {
     pub messages: Vec<Message>,
     /// The sampling settings sent (temperature, max tokens, seed).
     pub sampling: Sampling,
+    /// Whether the request asked for a streamed reply.
+    pub stream: bool,
 }
 
 impl ObservedRequest {
-    /// A request with these messages and sampling settings.
+    /// A request with these messages and sampling settings, not streamed.
     pub fn new(messages: Vec<Message>, sampling: Sampling) -> Self {
-        Self { messages, sampling }
+        Self {
+            messages,
+            sampling,
+            stream: false,
+        }
+    }
+
+    /// Sets whether the request asked for a streamed reply.
+    pub fn with_stream(mut self, stream: bool) -> Self {
+        self.stream = stream;
+        self
     }
 }
 
@@ -92,6 +123,13 @@ pub trait AgentHarness: Send + Sync + 'static {
 
     /// How many requests the server has received.
     async fn requests_received(&self) -> usize;
+
+    /// The reply size limit (`max_response_bytes`) the harness builds its agents with, for
+    /// the case that sends a reply past it; `None` (the default) skips that case with a
+    /// note.
+    fn max_response_bytes(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Why a case failed.
@@ -154,6 +192,10 @@ fn remote_with_system_prompt(c: &AgentCapabilities) -> bool {
     c.remote && c.system_prompt
 }
 
+fn remote_with_streaming(c: &AgentCapabilities) -> bool {
+    c.remote && c.streaming
+}
+
 /// Every case, in contract order.
 pub fn cases() -> Vec<Case> {
     vec![
@@ -200,6 +242,18 @@ pub fn cases() -> Vec<Case> {
             run: |h| Box::pin(malformed_body_is_malformed_reply(h)),
         },
         Case {
+            name: "truncated_body_is_retryable",
+            needs: remote,
+            requires: "remote",
+            run: |h| Box::pin(truncated_body_is_retryable(h)),
+        },
+        Case {
+            name: "oversized_body_is_cut_off_at_the_limit",
+            needs: remote,
+            requires: "remote",
+            run: |h| Box::pin(oversized_body_is_cut_off_at_the_limit(h)),
+        },
+        Case {
             name: "deadline_exceeded_is_timeout_kind",
             needs: remote,
             requires: "remote",
@@ -234,6 +288,12 @@ pub fn cases() -> Vec<Case> {
             needs: remote,
             requires: "remote",
             run: |h| Box::pin(conversation_is_sent_in_order(h)),
+        },
+        Case {
+            name: "streamed_reply_records_time_to_first_token",
+            needs: remote_with_streaming,
+            requires: "remote + streaming",
+            run: |h| Box::pin(streamed_reply_records_time_to_first_token(h)),
         },
     ]
 }
@@ -408,6 +468,71 @@ pub async fn malformed_body_is_malformed_reply(harness: Arc<dyn AgentHarness>) -
     Ok(())
 }
 
+/// A reply whose connection drops half-way (a body or a stream cut off) fails with a
+/// retryable kind: the same request may well succeed when sent again.
+pub async fn truncated_body_is_retryable(harness: Arc<dyn AgentHarness>) -> CaseResult {
+    let agent = harness.agent(vec![ScriptStep::Truncated]).await;
+    match respond(agent.as_ref(), &question()).await? {
+        Ok(reply) => Err(CaseFailure(format!(
+            "a reply cut off half-way was answered with Ok({:?})",
+            reply.text
+        ))),
+        Err(err) => {
+            ensure!(
+                err.is_retryable(),
+                "a truncated reply failed as {}, which is not retryable: {err}",
+                err.kind
+            );
+            Ok(())
+        }
+    }
+}
+
+/// A reply larger than the configured `max_response_bytes` is cut off at that limit and is
+/// `MalformedReply`, while a reply well inside the limit arrives whole.
+pub async fn oversized_body_is_cut_off_at_the_limit(harness: Arc<dyn AgentHarness>) -> CaseResult {
+    let Some(limit) = harness.max_response_bytes() else {
+        eprintln!(
+            "skipped oversized_body_is_cut_off_at_the_limit: the harness reports no \
+             max_response_bytes"
+        );
+        return Ok(());
+    };
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let fits = "y".repeat(limit / 4);
+    let agent = harness
+        .agent(vec![
+            ScriptStep::reply(fits.clone(), Usage::new(1, 1)),
+            ScriptStep::Oversized {
+                bytes: limit.saturating_mul(2),
+            },
+        ])
+        .await;
+    let reply = respond(agent.as_ref(), &question()).await?.map_err(|err| {
+        CaseFailure(format!(
+            "a reply of {} bytes, a quarter of the {limit}-byte limit, failed: {err}",
+            fits.len()
+        ))
+    })?;
+    ensure!(
+        reply.text == fits,
+        "a reply inside the limit came back as {} bytes, expected {}",
+        reply.text.len(),
+        fits.len()
+    );
+    match respond(agent.as_ref(), &question()).await? {
+        Ok(reply) => Err(CaseFailure(format!(
+            "a reply of twice the {limit}-byte limit was accepted ({} bytes of text)",
+            reply.text.len()
+        ))),
+        Err(err) if err.kind == AgentErrorKind::MalformedReply => Ok(()),
+        Err(err) => Err(CaseFailure(format!(
+            "a reply past the limit failed as {}, expected malformed_reply: {err}",
+            err.kind
+        ))),
+    }
+}
+
 /// When the request's deadline passes, `respond` returns a `Timeout` error soon after, on
 /// its own (without the engine dropping it).
 pub async fn deadline_exceeded_is_timeout_kind(harness: Arc<dyn AgentHarness>) -> CaseResult {
@@ -566,6 +691,58 @@ pub async fn conversation_is_sent_in_order(harness: Arc<dyn AgentHarness>) -> Ca
     Ok(())
 }
 
+/// A streaming agent asks for a stream, joins the streamed pieces into the reply's text,
+/// reports the usage the stream ends with, and records the time to the first token, no
+/// later than the whole exchange's latency.
+pub async fn streamed_reply_records_time_to_first_token(
+    harness: Arc<dyn AgentHarness>,
+) -> CaseResult {
+    let usage = Usage::new(11, 4);
+    let chunks: Vec<String> = ["Stre", "amed ", "in ", "pieces."]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let agent = harness
+        .agent(vec![ScriptStep::Streamed {
+            chunks: chunks.clone(),
+            usage,
+        }])
+        .await;
+    let reply = respond(agent.as_ref(), &question())
+        .await?
+        .map_err(|err| CaseFailure(format!("expected a streamed reply, got {err}")))?;
+    let seen = observed(harness.as_ref()).await?;
+    ensure!(
+        seen.stream,
+        "the agent claims `streaming` but did not ask the server for a stream"
+    );
+    ensure!(
+        reply.text == chunks.concat(),
+        "reply text is {:?}, expected the pieces joined: {:?}",
+        reply.text,
+        chunks.concat()
+    );
+    if agent.capabilities().usage {
+        ensure!(
+            reply.usage == Some(usage),
+            "reply usage is {:?}, expected {usage:?} from the end of the stream",
+            reply.usage
+        );
+    }
+    let Some(first) = reply.time_to_first_token else {
+        return Err(CaseFailure(
+            "a streamed reply has no time_to_first_token".into(),
+        ));
+    };
+    if let Some(latency) = reply.latency {
+        ensure!(
+            first <= latency,
+            "time_to_first_token {first:?} is later than the latency {latency:?}"
+        );
+    }
+    Ok(())
+}
+
 /// Generates one `#[tokio::test]` per agent behaviour case, in a module named `$name`, each
 /// on a fresh harness from `$harness` (an expression, which may `.await`, yielding an
 /// [`AgentHarness`](crate::testkit::agent::AgentHarness)).
@@ -589,12 +766,15 @@ macro_rules! agent_behaviour {
                 unauthorized_is_auth_kind,
                 context_too_long_is_its_kind,
                 malformed_body_is_malformed_reply,
+                truncated_body_is_retryable,
+                oversized_body_is_cut_off_at_the_limit,
                 deadline_exceeded_is_timeout_kind,
                 dropping_respond_is_safe,
                 sampling_settings_are_carried,
                 seed_is_carried,
                 system_prompt_is_sent,
                 conversation_is_sent_in_order,
+                streamed_reply_records_time_to_first_token,
             );
         }
     };

@@ -1,5 +1,11 @@
 //! Loopback servers speaking providers' wire formats.
 
+pub mod anthropic;
+pub mod mcp;
 pub mod openai;
+mod scripted;
 
-pub use openai::{OpenAiServer, Scripted, ServerConfig, ServerStats};
+pub use anthropic::AnthropicServer;
+pub use mcp::{McpScripted, McpServer, McpServerConfig, McpStats};
+pub use openai::OpenAiServer;
+pub use scripted::{Scripted, ServerConfig, ServerStats};

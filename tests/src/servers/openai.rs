@@ -1,216 +1,35 @@
-//! A loopback server speaking OpenAI Chat Completions as the API reference documents it,
-//! with scripted replies and seeded random faults.
+//! A loopback server speaking OpenAI Chat Completions (whole and streamed) and the
+//! Responses API as the API reference documents them, with scripted replies and seeded
+//! random faults.
 //!
 //! By default it echoes the last user message, so a case whose target equals its input
 //! passes exact match; usage counts words.
 
+use super::scripted::{self, bump, pieces, words, Running, Shared};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use axum::Router;
 use benchcore::Usage;
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, VecDeque};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-/// How the server behaves when no script step is queued. Build it with struct-update
-/// syntax: `ServerConfig { rate_429: 0.1, ..ServerConfig::default() }`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServerConfig {
-    /// Added before every answer (not to hangs).
-    pub latency: Duration,
-    /// Share of requests answered 429 (with `Retry-After: retry_after_secs`).
-    pub rate_429: f64,
-    /// Share of requests answered 500.
-    pub rate_500: f64,
-    /// Share of requests never answered.
-    pub rate_hang: f64,
-    /// Share of requests answered 200 with a body that is not JSON.
-    pub rate_malformed: f64,
-    /// The `Retry-After` of random 429s, in seconds.
-    pub retry_after_secs: u64,
-    /// Seeds the fault draws: request `n` draws from a generator seeded by `seed` and `n`,
-    /// so a run's faults repeat exactly.
-    pub seed: u64,
-    /// When set, a request without `Authorization: Bearer <this>` gets a 401.
-    pub require_api_key: Option<String>,
-    /// Keep every request's body and headers, for [`OpenAiServer::requests`].
-    pub record_requests: bool,
-    /// The port to listen on (127.0.0.1); 0 picks a free one.
-    pub port: u16,
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        Self {
-            latency: Duration::ZERO,
-            rate_429: 0.0,
-            rate_500: 0.0,
-            rate_hang: 0.0,
-            rate_malformed: 0.0,
-            retry_after_secs: 1,
-            seed: 0,
-            require_api_key: None,
-            record_requests: false,
-            port: 0,
-        }
-    }
-}
-
-impl ServerConfig {
-    /// Adds latency before every answer.
-    pub fn with_latency(mut self, latency: Duration) -> Self {
-        self.latency = latency;
-        self
-    }
-
-    /// Requires this API key.
-    pub fn with_api_key(mut self, key: impl Into<String>) -> Self {
-        self.require_api_key = Some(key.into());
-        self
-    }
-
-    /// Records every request.
-    pub fn recording(mut self) -> Self {
-        self.record_requests = true;
-        self
-    }
-}
-
-/// One scripted answer, served in order before the default behaviour.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Scripted {
-    /// 200 with this text; usage as given, or word counts when `None`.
-    Reply {
-        /// The reply text.
-        text: String,
-        /// The usage reported.
-        usage: Option<Usage>,
-    },
-    /// 429 `rate_limit_exceeded`, with `Retry-After` in seconds when set.
-    RateLimited {
-        /// The `Retry-After` header's value.
-        retry_after_secs: Option<u64>,
-    },
-    /// 500 `server_error`.
-    ServerError,
-    /// 401 `invalid_api_key`.
-    Unauthorized,
-    /// 400 `context_length_exceeded`, worded as OpenAI words it.
-    ContextTooLong,
-    /// 200 with a body that is not valid JSON.
-    Malformed,
-    /// 200 whose body stops half-way: the connection is dropped mid-reply.
-    Truncated,
-    /// 200 with a valid reply body of at least `bytes` bytes, streamed without a
-    /// `Content-Length`.
-    Oversized {
-        /// The body's least size.
-        bytes: usize,
-    },
-    /// Never answers (until the server stops).
-    Hang,
-    /// Waits `delay`, then replies with `text`.
-    Slow {
-        /// The wait before answering.
-        delay: Duration,
-        /// The reply text.
-        text: String,
-    },
-    /// Any status, headers and body.
-    Raw {
-        /// The HTTP status.
-        status: u16,
-        /// Extra headers.
-        headers: Vec<(String, String)>,
-        /// The body, sent as is with `Content-Type: application/json`.
-        body: String,
-    },
-}
-
-impl Scripted {
-    /// A 200 reply with this text and word-count usage.
-    pub fn reply(text: impl Into<String>) -> Self {
-        Self::Reply {
-            text: text.into(),
-            usage: None,
-        }
-    }
-}
-
-/// What the server has seen and answered.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ServerStats {
-    /// Requests received on the chat completions route.
-    pub requests: u64,
-    /// 200 replies with a completion (slow ones included).
-    pub replies: u64,
-    /// 429 answers.
-    pub rate_limited: u64,
-    /// 500 answers.
-    pub server_errors: u64,
-    /// 401 answers (scripted or for a wrong key).
-    pub unauthorized: u64,
-    /// 400 answers for request bodies the server could not read.
-    pub bad_requests: u64,
-    /// Context-length errors.
-    pub context_too_long: u64,
-    /// Bodies that are not JSON.
-    pub malformed: u64,
-    /// Replies cut off mid-body.
-    pub truncated: u64,
-    /// Oversized replies.
-    pub oversized: u64,
-    /// Requests never answered.
-    pub hangs: u64,
-    /// Raw scripted answers.
-    pub raw: u64,
-}
-
-#[derive(Default)]
-struct Counters {
-    requests: AtomicU64,
-    replies: AtomicU64,
-    rate_limited: AtomicU64,
-    server_errors: AtomicU64,
-    unauthorized: AtomicU64,
-    bad_requests: AtomicU64,
-    context_too_long: AtomicU64,
-    malformed: AtomicU64,
-    truncated: AtomicU64,
-    oversized: AtomicU64,
-    hangs: AtomicU64,
-    raw: AtomicU64,
-}
-
-fn bump(counter: &AtomicU64) {
-    counter.fetch_add(1, Ordering::Relaxed);
-}
-
-/// One recorded request.
-type Recorded = (serde_json::Value, BTreeMap<String, String>);
-
-struct Shared {
-    config: ServerConfig,
-    expected_authorization: Option<String>,
-    script: Mutex<VecDeque<Scripted>>,
-    counters: Counters,
-    recorded: Mutex<Vec<Recorded>>,
-    shutdown: watch::Receiver<bool>,
-}
+pub use super::scripted::{Scripted, ServerConfig, ServerStats};
 
 /// A running server. It stops when dropped: hung requests are then answered 503 and
 /// connections close.
+///
+/// Routes: `POST /v1/chat/completions` (a `text/event-stream` of
+/// `chat.completion.chunk`s ending in `data: [DONE]` when the request says
+/// `"stream": true`, with a last usage chunk when `stream_options.include_usage`),
+/// `POST /v1/responses` (managed prompts; whole replies only) and `GET /v1/models`.
 ///
 /// ```no_run
 /// # async fn demo() -> anyhow::Result<()> {
@@ -221,17 +40,14 @@ struct Shared {
 /// # Ok(()) }
 /// ```
 pub struct OpenAiServer {
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    shutdown: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
+    running: Running,
 }
 
 impl std::fmt::Debug for OpenAiServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpenAiServer")
-            .field("addr", &self.addr)
-            .field("config", &self.shared.config)
+            .field("addr", &self.running.addr())
+            .field("config", &self.running.shared.config)
             .finish_non_exhaustive()
     }
 }
@@ -240,149 +56,82 @@ impl OpenAiServer {
     /// Binds 127.0.0.1 (`config.port`, 0 for any free port) and serves in the background on
     /// the current Tokio runtime.
     pub async fn start(config: ServerConfig) -> anyhow::Result<OpenAiServer> {
-        for (name, rate) in [
-            ("rate_429", config.rate_429),
-            ("rate_500", config.rate_500),
-            ("rate_hang", config.rate_hang),
-            ("rate_malformed", config.rate_malformed),
-        ] {
-            anyhow::ensure!(
-                (0.0..=1.0).contains(&rate),
-                "{name} must be between 0 and 1, not {rate}"
-            );
-        }
-        let total = config.rate_429 + config.rate_500 + config.rate_hang + config.rate_malformed;
-        anyhow::ensure!(
-            total <= 1.0 + 1e-9,
-            "the fault rates add up to {total}, more than 1"
-        );
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
-        let addr = listener.local_addr()?;
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let (shutdown, shutdown_rx) = watch::channel(false);
-        let shared = Arc::new(Shared {
-            expected_authorization: config
-                .require_api_key
-                .as_ref()
-                .map(|k| format!("Bearer {k}")),
-            config,
-            script: Mutex::new(VecDeque::new()),
-            counters: Counters::default(),
-            recorded: Mutex::new(Vec::new()),
-            shutdown: shutdown_rx.clone(),
-        });
-        let app = Router::new()
+        let routes = Router::new()
             .route("/v1/chat/completions", post(chat_completions))
+            .route("/v1/responses", post(responses))
             .route("/v1/models", get(models))
-            .fallback(not_found)
-            .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
-            .with_state(Arc::clone(&shared));
-        let mut stop = shutdown_rx;
-        let task = tokio::spawn(async move {
-            let signal = async move {
-                let _ = stop.wait_for(|stopped| *stopped).await;
-            };
-            if let Err(err) = axum::serve(listener, app)
-                .with_graceful_shutdown(signal)
-                .await
-            {
-                eprintln!("mock OpenAI server stopped: {err}");
-            }
-        });
+            .fallback(not_found);
         Ok(OpenAiServer {
-            addr,
-            shared,
-            shutdown,
-            task: Some(task),
+            running: Running::start(config, "OpenAI", routes).await?,
         })
     }
 
     /// The API root to configure agents with: `http://127.0.0.1:PORT/v1`.
     pub fn base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        format!("http://{}/v1", self.running.addr())
     }
 
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.running.addr()
     }
 
     /// What it has seen and answered so far.
     pub fn stats(&self) -> ServerStats {
-        let c = &self.shared.counters;
-        let get = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
-        ServerStats {
-            requests: get(&c.requests),
-            replies: get(&c.replies),
-            rate_limited: get(&c.rate_limited),
-            server_errors: get(&c.server_errors),
-            unauthorized: get(&c.unauthorized),
-            bad_requests: get(&c.bad_requests),
-            context_too_long: get(&c.context_too_long),
-            malformed: get(&c.malformed),
-            truncated: get(&c.truncated),
-            oversized: get(&c.oversized),
-            hangs: get(&c.hangs),
-            raw: get(&c.raw),
-        }
+        self.running.stats()
     }
 
     /// The bodies received, in order (`null` for a body that is not JSON), when
     /// `record_requests` is on.
     pub fn requests(&self) -> Vec<serde_json::Value> {
-        lock(&self.shared.recorded)
-            .iter()
-            .map(|(body, _)| body.clone())
-            .collect()
+        self.running.requests()
     }
 
     /// The headers received (lowercase names), in order, when `record_requests` is on.
     pub fn request_headers(&self) -> Vec<BTreeMap<String, String>> {
-        lock(&self.shared.recorded)
-            .iter()
-            .map(|(_, headers)| headers.clone())
-            .collect()
+        self.running.request_headers()
+    }
+
+    /// The paths requested (`/v1/chat/completions`, `/v1/responses`), in order, when
+    /// `record_requests` is on.
+    pub fn request_paths(&self) -> Vec<String> {
+        self.running.request_paths()
     }
 
     /// Queues answers for the next requests, served in order before the default behaviour.
     pub fn push_script(&self, steps: Vec<Scripted>) {
-        lock(&self.shared.script).extend(steps);
+        self.running.push_script(steps);
     }
 
     /// How many scripted answers are still queued.
     pub fn script_len(&self) -> usize {
-        lock(&self.shared.script).len()
+        self.running.script_len()
     }
 
     /// Stops serving and waits until the server has finished: hung requests are answered
     /// 503, then connections close.
-    pub async fn stop(mut self) {
-        let _ = self.shutdown.send(true);
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
+    pub async fn stop(self) {
+        self.running.stop().await;
     }
 }
 
-impl Drop for OpenAiServer {
-    fn drop(&mut self) {
-        let _ = self.shutdown.send(true);
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The parts of a request body the server reads.
+/// The parts of a chat completions body the server reads.
 #[derive(Deserialize)]
 struct ChatRequest {
     #[serde(default)]
     model: String,
     #[serde(default)]
     messages: Vec<ChatMessage>,
+    #[serde(default)]
+    stream: bool,
+    #[serde(default)]
+    stream_options: Option<StreamOptions>,
+}
+
+#[derive(Deserialize)]
+struct StreamOptions {
+    #[serde(default)]
+    include_usage: bool,
 }
 
 #[derive(Deserialize)]
@@ -393,17 +142,111 @@ struct ChatMessage {
     content: Option<serde_json::Value>,
 }
 
-impl ChatMessage {
-    fn text(&self) -> String {
-        match &self.content {
-            Some(serde_json::Value::String(text)) => text.clone(),
-            Some(serde_json::Value::Array(parts)) => parts
+/// A message's text: a string, or the text of its parts.
+fn content_text(content: Option<&serde_json::Value>) -> String {
+    match content {
+        Some(serde_json::Value::String(text)) => text.clone(),
+        Some(serde_json::Value::Array(parts)) => parts
+            .iter()
+            .filter_map(|p| p.get("text").and_then(serde_json::Value::as_str))
+            .collect(),
+        _ => String::new(),
+    }
+}
+
+/// The parts of a Responses API body the server reads.
+#[derive(Deserialize)]
+struct ResponsesRequest {
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    prompt: Option<serde_json::Value>,
+    #[serde(default)]
+    input: Option<serde_json::Value>,
+    #[serde(default)]
+    stream: bool,
+}
+
+impl ResponsesRequest {
+    /// The input messages as (role, text): a string input is one user message.
+    fn messages(&self) -> Vec<(String, String)> {
+        match &self.input {
+            Some(serde_json::Value::String(text)) => vec![("user".into(), text.clone())],
+            Some(serde_json::Value::Array(items)) => items
                 .iter()
-                .filter_map(|p| p.get("text").and_then(serde_json::Value::as_str))
+                .map(|m| {
+                    (
+                        m["role"].as_str().unwrap_or("user").to_owned(),
+                        content_text(m.get("content")),
+                    )
+                })
                 .collect(),
-            _ => String::new(),
+            _ => Vec::new(),
         }
     }
+}
+
+/// Which endpoint a request came to, with what it asked: this decides the reply's shape.
+enum Exchange {
+    Chat {
+        model: String,
+        prompt_words: u64,
+        stream: bool,
+        include_usage: bool,
+    },
+    Responses {
+        model: String,
+        prompt: serde_json::Value,
+        prompt_words: u64,
+    },
+}
+
+impl Exchange {
+    fn streams(&self) -> bool {
+        matches!(self, Exchange::Chat { stream: true, .. })
+    }
+
+    fn prompt_words(&self) -> u64 {
+        match self {
+            Exchange::Chat { prompt_words, .. } | Exchange::Responses { prompt_words, .. } => {
+                *prompt_words
+            }
+        }
+    }
+}
+
+fn check_key(shared: &Shared, headers: &HeaderMap) -> Option<Response> {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes)
+        .and_then(|v| v.strip_prefix(b"Bearer "));
+    if shared.key_ok(given) {
+        return None;
+    }
+    bump(&shared.counters.unauthorized);
+    Some(unauthorized())
+}
+
+fn unreadable(shared: &Shared, err: &serde_json::Error) -> Response {
+    bump(&shared.counters.bad_requests);
+    error(
+        StatusCode::BAD_REQUEST,
+        &format!("We could not parse the JSON body of your request. ({err})"),
+        "invalid_request_error",
+        None,
+        None,
+    )
+}
+
+fn missing(shared: &Shared, param: &str) -> Response {
+    bump(&shared.counters.bad_requests);
+    error(
+        StatusCode::BAD_REQUEST,
+        &format!("Missing required parameter: '{param}'."),
+        "invalid_request_error",
+        Some(param),
+        Some("missing_required_parameter"),
+    )
 }
 
 async fn chat_completions(
@@ -411,112 +254,108 @@ async fn chat_completions(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let n = shared.counters.requests.fetch_add(1, Ordering::Relaxed);
-    if shared.config.record_requests {
-        let value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-        let headers = headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        lock(&shared.recorded).push((value, headers));
-    }
-    if let Some(expected) = &shared.expected_authorization {
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .map(HeaderValue::as_bytes);
-        if given != Some(expected.as_bytes()) {
-            bump(&shared.counters.unauthorized);
-            return unauthorized();
-        }
+    let n = shared.received("/v1/chat/completions", &headers, &body);
+    if let Some(refused) = check_key(&shared, &headers) {
+        return refused;
     }
     let request: ChatRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
-        Err(err) => {
-            bump(&shared.counters.bad_requests);
-            return error(
-                StatusCode::BAD_REQUEST,
-                &format!("We could not parse the JSON body of your request. ({err})"),
-                "invalid_request_error",
-                None,
-                None,
-            );
-        }
+        Err(err) => return unreadable(&shared, &err),
     };
-    if request.model.is_empty() || request.messages.is_empty() {
+    if request.model.is_empty() {
+        return missing(&shared, "model");
+    }
+    if request.messages.is_empty() {
+        return missing(&shared, "messages");
+    }
+    let step = shared.next_step(n, || {
+        request
+            .messages
+            .iter()
+            .rev()
+            .find(|m| m.role == "user")
+            .map(|m| content_text(m.content.as_ref()))
+            .unwrap_or_default()
+    });
+    shared.pause(&step).await;
+    let exchange = Exchange::Chat {
+        prompt_words: request
+            .messages
+            .iter()
+            .map(|m| words(&content_text(m.content.as_ref())))
+            .sum(),
+        model: request.model,
+        stream: request.stream,
+        include_usage: request.stream_options.is_some_and(|o| o.include_usage),
+    };
+    answer(&shared, &exchange, step).await
+}
+
+async fn responses(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let n = shared.received("/v1/responses", &headers, &body);
+    if let Some(refused) = check_key(&shared, &headers) {
+        return refused;
+    }
+    let request: ResponsesRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(err) => return unreadable(&shared, &err),
+    };
+    if request.model.is_none() && request.prompt.is_none() {
+        return missing(&shared, "model");
+    }
+    if request.stream {
         bump(&shared.counters.bad_requests);
-        let param = if request.model.is_empty() {
-            "model"
-        } else {
-            "messages"
-        };
         return error(
             StatusCode::BAD_REQUEST,
-            &format!("Missing required parameter: '{param}'."),
+            "This loopback server does not stream the Responses API.",
             "invalid_request_error",
-            Some(param),
-            Some("missing_required_parameter"),
+            Some("stream"),
+            None,
         );
     }
-    let scripted = lock(&shared.script).pop_front();
-    let step = scripted.unwrap_or_else(|| draw(&shared.config, n, &request));
-    if !shared.config.latency.is_zero() && step != Scripted::Hang {
-        tokio::time::sleep(shared.config.latency).await;
-    }
-    answer(&shared, &request, step).await
+    let messages = request.messages();
+    let step = shared.next_step(n, || {
+        messages
+            .iter()
+            .rev()
+            .find(|(role, _)| role == "user")
+            .map(|(_, text)| text.clone())
+            .unwrap_or_default()
+    });
+    shared.pause(&step).await;
+    let exchange = Exchange::Responses {
+        model: request
+            .model
+            .unwrap_or_else(|| "gpt-mock-prompted".to_owned()),
+        prompt: request.prompt.unwrap_or(serde_json::Value::Null),
+        prompt_words: messages.iter().map(|(_, text)| words(text)).sum(),
+    };
+    answer(&shared, &exchange, step).await
 }
 
-/// The default behaviour for request `n`: a fault drawn from the configured rates, else an
-/// echo of the last user message.
-fn draw(config: &ServerConfig, n: u64, request: &ChatRequest) -> Scripted {
-    let faults = config.rate_429 + config.rate_500 + config.rate_hang + config.rate_malformed;
-    if faults > 0.0 {
-        let mut rng = fastrand::Rng::with_seed(
-            config.seed ^ n.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-        );
-        let mut x = rng.f64();
-        for (rate, step) in [
-            (
-                config.rate_429,
-                Scripted::RateLimited {
-                    retry_after_secs: Some(config.retry_after_secs),
-                },
-            ),
-            (config.rate_500, Scripted::ServerError),
-            (config.rate_hang, Scripted::Hang),
-            (config.rate_malformed, Scripted::Malformed),
-        ] {
-            if x < rate {
-                return step;
-            }
-            x -= rate;
-        }
-    }
-    let text = request
-        .messages
-        .iter()
-        .rev()
-        .find(|m| m.role == "user")
-        .map(ChatMessage::text)
-        .unwrap_or_default();
-    Scripted::Reply { text, usage: None }
-}
-
-async fn answer(shared: &Shared, request: &ChatRequest, step: Scripted) -> Response {
+async fn answer(shared: &Shared, exchange: &Exchange, step: Scripted) -> Response {
     let counters = &shared.counters;
-    match step {
-        Scripted::Reply { text, usage } => {
-            bump(&counters.replies);
-            completion(request, &text, usage)
+    let delay = shared.config.stream_chunk_delay;
+    let reply = |chunks: Vec<String>, usage: Option<Usage>| {
+        bump(&counters.replies);
+        let usage =
+            usage.unwrap_or_else(|| Usage::new(exchange.prompt_words(), words(&chunks.concat())));
+        if exchange.streams() {
+            bump(&counters.streamed);
+            scripted::event_stream(stream_events(exchange, &chunks, usage), delay, false)
+        } else {
+            scripted::json_response(
+                StatusCode::OK,
+                Body::from(body(exchange, &chunks.concat(), usage)),
+            )
         }
+    };
+    match step {
+        Scripted::Reply { text, usage } => reply(pieces(&text), usage),
+        Scripted::Streamed { chunks, usage } => reply(chunks, usage),
         Scripted::Slow { delay, text } => {
             tokio::time::sleep(delay).await;
-            bump(&counters.replies);
-            completion(request, &text, None)
+            reply(pieces(&text), None)
         }
         Scripted::RateLimited { retry_after_secs } => {
             bump(&counters.rate_limited);
@@ -524,7 +363,7 @@ async fn answer(shared: &Shared, request: &ChatRequest, step: Scripted) -> Respo
                 StatusCode::TOO_MANY_REQUESTS,
                 &format!(
                     "Rate limit reached for {} in organization org-mock on requests per min (RPM): Limit 60, Used 60, Requested 1. Please try again in {}s.",
-                    request.model,
+                    exchange_model(exchange),
                     retry_after_secs.unwrap_or(1)
                 ),
                 "requests",
@@ -540,13 +379,24 @@ async fn answer(shared: &Shared, request: &ChatRequest, step: Scripted) -> Respo
         }
         Scripted::ServerError => {
             bump(&counters.server_errors);
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The server had an error while processing your request. Sorry about that!",
-                "server_error",
-                None,
-                None,
-            )
+            server_error()
+        }
+        Scripted::Overloaded => {
+            bump(&counters.overloaded);
+            overloaded()
+        }
+        Scripted::StreamError if !exchange.streams() => {
+            bump(&counters.overloaded);
+            overloaded()
+        }
+        Scripted::StreamError => {
+            bump(&counters.stream_errors);
+            let mut events = stream_events(exchange, &["Partial ".to_owned()], Usage::default());
+            events.truncate(2);
+            events.push(sse_data(&json!({"error": {
+                "message": "The server had an error while processing your request. Sorry about that!",
+                "type": "server_error", "param": null, "code": null}})));
+            scripted::event_stream(events, delay, false)
         }
         Scripted::Unauthorized => {
             bump(&counters.unauthorized);
@@ -564,44 +414,47 @@ async fn answer(shared: &Shared, request: &ChatRequest, step: Scripted) -> Respo
         }
         Scripted::Malformed => {
             bump(&counters.malformed);
-            json_response(
-                StatusCode::OK,
-                Body::from(r#"{"id": "chatcmpl-broken", "object": "chat.comp"#),
-            )
+            if exchange.streams() {
+                scripted::event_stream(
+                    vec![Bytes::from_static(
+                        b"data: {\"id\": \"chatcmpl-broken\", \"object\": \"chat.comp\n\n",
+                    )],
+                    delay,
+                    false,
+                )
+            } else {
+                scripted::json_response(
+                    StatusCode::OK,
+                    Body::from(r#"{"id": "chatcmpl-broken", "object": "chat.comp"#),
+                )
+            }
         }
         Scripted::Truncated => {
             bump(&counters.truncated);
-            let full = completion_body(request, "This reply will not arrive whole.", None);
-            let half = Bytes::copy_from_slice(&full[..full.len() / 2]);
-            let stream = futures::stream::iter([
-                Ok(half),
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "truncated on purpose",
-                )),
-            ]);
-            json_response(StatusCode::OK, Body::from_stream(stream))
+            let text = "This reply will not arrive whole.";
+            if exchange.streams() {
+                let mut events = stream_events(exchange, &pieces(text), Usage::default());
+                events.truncate(2);
+                scripted::event_stream(events, delay, true)
+            } else {
+                scripted::cut_json(&body(exchange, text, Usage::new(1, 1)))
+            }
         }
         Scripted::Oversized { bytes } => {
             bump(&counters.oversized);
-            let full = Bytes::from(completion_body(
-                request,
-                &"x".repeat(bytes),
-                Some(Usage::new(1, 1)),
-            ));
-            let chunks: Vec<Result<Bytes, std::io::Error>> = (0..full.len())
-                .step_by(64 * 1024)
-                .map(|start| Ok(full.slice(start..(start + 64 * 1024).min(full.len()))))
-                .collect();
-            json_response(
-                StatusCode::OK,
-                Body::from_stream(futures::stream::iter(chunks)),
-            )
+            if exchange.streams() {
+                let chunks = vec!["x".repeat(16 * 1024); bytes.div_ceil(16 * 1024)];
+                scripted::event_stream(
+                    stream_events(exchange, &chunks, Usage::new(1, 1)),
+                    delay,
+                    false,
+                )
+            } else {
+                scripted::chunked_json(body(exchange, &"x".repeat(bytes), Usage::new(1, 1)))
+            }
         }
         Scripted::Hang => {
-            bump(&counters.hangs);
-            let mut stop = shared.shutdown.clone();
-            let _ = stop.wait_for(|stopped| *stopped).await;
+            shared.hang().await;
             error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The server is shutting down.",
@@ -616,126 +469,127 @@ async fn answer(shared: &Shared, request: &ChatRequest, step: Scripted) -> Respo
             body,
         } => {
             bump(&counters.raw);
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let mut response = json_response(status, Body::from(body));
-            for (name, value) in headers {
-                if let (Ok(name), Ok(value)) = (
-                    header::HeaderName::try_from(name),
-                    HeaderValue::try_from(value),
-                ) {
-                    response.headers_mut().insert(name, value);
-                }
-            }
-            response
+            scripted::raw(status, headers, body)
         }
     }
 }
 
-#[derive(Serialize)]
-struct Completion<'a> {
-    id: String,
-    object: &'static str,
-    created: u64,
-    model: &'a str,
-    system_fingerprint: &'static str,
-    choices: [Choice<'a>; 1],
-    usage: WireUsage,
-}
-
-#[derive(Serialize)]
-struct Choice<'a> {
-    index: u32,
-    message: AssistantMessage<'a>,
-    logprobs: Option<()>,
-    finish_reason: &'static str,
-}
-
-#[derive(Serialize)]
-struct AssistantMessage<'a> {
-    role: &'static str,
-    content: &'a str,
-    refusal: Option<()>,
-}
-
-#[derive(Serialize)]
-struct WireUsage {
-    prompt_tokens: u64,
-    completion_tokens: u64,
-    total_tokens: u64,
+fn exchange_model(exchange: &Exchange) -> &str {
+    match exchange {
+        Exchange::Chat { model, .. } | Exchange::Responses { model, .. } => model,
+    }
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-fn words(text: &str) -> u64 {
-    text.split_whitespace().count() as u64
+fn next_id() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
 }
 
-fn completion_body(request: &ChatRequest, text: &str, usage: Option<Usage>) -> Vec<u8> {
-    let usage = usage.unwrap_or_else(|| {
-        let prompt = request.messages.iter().map(|m| words(&m.text())).sum();
-        Usage::new(prompt, words(text))
-    });
-    let created = SystemTime::now()
+fn now() -> u64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let body = Completion {
-        id: format!(
-            "chatcmpl-mock{:012x}",
-            NEXT_ID.fetch_add(1, Ordering::Relaxed)
-        ),
-        object: "chat.completion",
-        created,
-        model: &request.model,
-        system_fingerprint: "fp_mock",
-        choices: [Choice {
-            index: 0,
-            message: AssistantMessage {
-                role: "assistant",
-                content: text,
-                refusal: None,
-            },
-            logprobs: None,
-            finish_reason: "stop",
-        }],
-        usage: WireUsage {
-            prompt_tokens: usage.input_tokens,
-            completion_tokens: usage.output_tokens,
-            total_tokens: usage.total(),
-        },
+        .unwrap_or(0)
+}
+
+/// A whole reply body in the endpoint's shape.
+fn body(exchange: &Exchange, text: &str, usage: Usage) -> Vec<u8> {
+    let body = match exchange {
+        Exchange::Chat { model, .. } => json!({
+            "id": format!("chatcmpl-mock{:012x}", next_id()),
+            "object": "chat.completion",
+            "created": now(),
+            "model": model,
+            "system_fingerprint": "fp_mock",
+            "choices": [{
+                "index": 0,
+                "message": {"role": "assistant", "content": text, "refusal": null},
+                "logprobs": null,
+                "finish_reason": "stop"
+            }],
+            "usage": {
+                "prompt_tokens": usage.input_tokens,
+                "completion_tokens": usage.output_tokens,
+                "total_tokens": usage.total()
+            }
+        }),
+        Exchange::Responses { model, prompt, .. } => {
+            let id = next_id();
+            json!({
+                "id": format!("resp_mock{id:012x}"),
+                "object": "response",
+                "created_at": now(),
+                "status": "completed",
+                "error": null,
+                "incomplete_details": null,
+                "model": model,
+                "output": [{
+                    "type": "message",
+                    "id": format!("msg_mock{id:012x}"),
+                    "status": "completed",
+                    "role": "assistant",
+                    "content": [{"type": "output_text", "text": text, "annotations": []}]
+                }],
+                "prompt": prompt,
+                "usage": {
+                    "input_tokens": usage.input_tokens,
+                    "input_tokens_details": {"cached_tokens": 0},
+                    "output_tokens": usage.output_tokens,
+                    "output_tokens_details": {"reasoning_tokens": 0},
+                    "total_tokens": usage.total()
+                }
+            })
+        }
     };
     serde_json::to_vec(&body).unwrap_or_default()
 }
 
-fn completion(request: &ChatRequest, text: &str, usage: Option<Usage>) -> Response {
-    json_response(
-        StatusCode::OK,
-        Body::from(completion_body(request, text, usage)),
-    )
+/// One `data:` event.
+fn sse_data(value: &serde_json::Value) -> Bytes {
+    Bytes::from(format!("data: {value}\n\n"))
 }
 
-fn json_response(status: StatusCode, body: Body) -> Response {
-    let mut response = Response::new(body);
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
-}
-
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    message: &'a str,
-    #[serde(rename = "type")]
-    kind: &'a str,
-    param: Option<&'a str>,
-    code: Option<&'a str>,
+/// A streamed chat completion: a first chunk with the role, one chunk per piece, a chunk
+/// with `finish_reason`, a usage chunk when asked for, then `[DONE]`.
+fn stream_events(exchange: &Exchange, chunks: &[String], usage: Usage) -> Vec<Bytes> {
+    let Exchange::Chat {
+        model,
+        include_usage,
+        ..
+    } = exchange
+    else {
+        return Vec::new();
+    };
+    let id = format!("chatcmpl-mock{:012x}", next_id());
+    let created = now();
+    let chunk = |delta: serde_json::Value, finish: Option<&str>| {
+        let mut value = json!({
+            "id": id, "object": "chat.completion.chunk", "created": created, "model": model,
+            "system_fingerprint": "fp_mock",
+            "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]
+        });
+        if *include_usage {
+            value["usage"] = serde_json::Value::Null;
+        }
+        sse_data(&value)
+    };
+    let mut events = vec![chunk(
+        json!({"role": "assistant", "content": "", "refusal": null}),
+        None,
+    )];
+    events.extend(chunks.iter().map(|c| chunk(json!({"content": c}), None)));
+    events.push(chunk(json!({}), Some("stop")));
+    if *include_usage {
+        events.push(sse_data(&json!({
+            "id": id, "object": "chat.completion.chunk", "created": created, "model": model,
+            "system_fingerprint": "fp_mock", "choices": [],
+            "usage": {"prompt_tokens": usage.input_tokens, "completion_tokens": usage.output_tokens,
+                      "total_tokens": usage.total()}
+        })));
+    }
+    events.push(Bytes::from_static(b"data: [DONE]\n\n"));
+    events
 }
 
 /// An error in OpenAI's shape: `{"error": {"message", "type", "param", "code"}}`.
@@ -746,18 +600,8 @@ fn error(
     param: Option<&str>,
     code: Option<&str>,
 ) -> Response {
-    let body = ErrorBody {
-        error: ErrorDetail {
-            message,
-            kind,
-            param,
-            code,
-        },
-    };
-    json_response(
-        status,
-        Body::from(serde_json::to_vec(&body).unwrap_or_default()),
-    )
+    let body = json!({"error": {"message": message, "type": kind, "param": param, "code": code}});
+    scripted::json_response(status, Body::from(body.to_string()))
 }
 
 fn unauthorized() -> Response {
@@ -770,12 +614,32 @@ fn unauthorized() -> Response {
     )
 }
 
+fn server_error() -> Response {
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "The server had an error while processing your request. Sorry about that!",
+        "server_error",
+        None,
+        None,
+    )
+}
+
+fn overloaded() -> Response {
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The engine is currently overloaded, please try again later.",
+        "server_error",
+        None,
+        None,
+    )
+}
+
 async fn models() -> Response {
-    let body = serde_json::json!({
+    let body = json!({
         "object": "list",
         "data": [{"id": "mock-model", "object": "model", "created": 0, "owned_by": "benchcore"}]
     });
-    json_response(StatusCode::OK, Body::from(body.to_string()))
+    scripted::json_response(StatusCode::OK, Body::from(body.to_string()))
 }
 
 async fn not_found(method: axum::http::Method, uri: axum::http::Uri) -> Response {

@@ -1,0 +1,368 @@
+//! [`AnthropicAgent`]: one Messages API exchange per request, whole or streamed.
+
+use super::error;
+use super::wire::{MessageResponse, MessagesRequest, StreamEvent, WireUsage};
+use super::AnthropicConfig;
+use crate::{http, sse};
+use async_trait::async_trait;
+use benchcore::{
+    Agent, AgentCapabilities, AgentError, AgentErrorKind, AgentReply, AgentRequest, Sampling,
+    Secret,
+};
+use reqwest::header::CONTENT_TYPE;
+use reqwest::Url;
+use std::fmt;
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+/// An agent that sends each request to `POST {base_url}/v1/messages` once. Build it from
+/// an [`AnthropicConfig`].
+///
+/// With `stream` on it reads the reply as server-sent events and records the time to the
+/// first text. It never retries (the engine does, from the error's kind), stops at the
+/// request's deadline with a `Timeout` error, and is safe to drop at any point.
+pub struct AnthropicAgent {
+    name: String,
+    endpoint: Url,
+    model: String,
+    api_key: Secret,
+    key_source: String,
+    defaults: Sampling,
+    timeout: Option<Duration>,
+    max_response_bytes: u64,
+    stream: bool,
+    client: reqwest::Client,
+}
+
+/// Everything a config resolved, ready to build an agent from.
+pub(crate) struct Parts {
+    pub(crate) name: String,
+    pub(crate) endpoint: Url,
+    pub(crate) model: String,
+    pub(crate) api_key: Secret,
+    /// Where the key came from, said in auth errors (never the key).
+    pub(crate) key_source: String,
+    pub(crate) defaults: Sampling,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) max_response_bytes: u64,
+    pub(crate) stream: bool,
+    pub(crate) client: reqwest::Client,
+}
+
+impl AnthropicAgent {
+    pub(crate) fn new(parts: Parts) -> Self {
+        Self {
+            name: parts.name,
+            endpoint: parts.endpoint,
+            model: parts.model,
+            api_key: parts.api_key,
+            key_source: parts.key_source,
+            defaults: parts.defaults,
+            timeout: parts.timeout,
+            max_response_bytes: parts.max_response_bytes,
+            stream: parts.stream,
+            client: parts.client,
+        }
+    }
+
+    /// The model requests name.
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+
+    /// The URL requests go to.
+    pub fn endpoint(&self) -> &str {
+        self.endpoint.as_str()
+    }
+
+    /// Whether replies are streamed.
+    pub fn streams(&self) -> bool {
+        self.stream
+    }
+
+    fn key(&self) -> Option<&str> {
+        Some(self.api_key.expose())
+    }
+
+    async fn exchange(&self, body: Vec<u8>, started: Instant) -> Result<AgentReply, AgentError> {
+        let response = self
+            .client
+            .post(self.endpoint.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(http::error_from_reqwest)?;
+        let status = response.status();
+        if !status.is_success() {
+            let headers = response.headers().clone();
+            let body = http::read_error_body(response).await;
+            let mut err = error::from_status(status.as_u16(), &headers, &body, self.key());
+            if err.kind == AgentErrorKind::Auth && matches!(status.as_u16(), 401 | 403) {
+                err.message = format!("{} (sent {})", err.message, self.key_source);
+            }
+            return Err(err);
+        }
+        if self.stream && http::is_event_stream(&response) {
+            return self.read_stream(response, started).await;
+        }
+        let body = http::read_body(response, self.max_response_bytes).await?;
+        parse_reply(&body, self.key())
+    }
+
+    async fn read_stream(
+        &self,
+        response: reqwest::Response,
+        started: Instant,
+    ) -> Result<AgentReply, AgentError> {
+        let key = self.key();
+        let mut fold = StreamFold::new(started);
+        let ended = sse::read_events(response, self.max_response_bytes, |event| {
+            fold.event(&event.data, key)
+        })
+        .await?;
+        if ended.is_continue() {
+            return Err(AgentError::transient(
+                "the stream ended before `message_stop`: the reply was truncated",
+            ));
+        }
+        Ok(fold.into_reply())
+    }
+}
+
+/// Reads a `message` body into a reply.
+fn parse_reply(body: &[u8], key: Option<&str>) -> Result<AgentReply, AgentError> {
+    let response: MessageResponse = match serde_json::from_slice(body) {
+        Ok(response) => response,
+        Err(err) => {
+            // A 200 carrying an error object, as some gateways send.
+            let value: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+            if let Some(value) = value.filter(|v| v["type"] == "error") {
+                return Err(error::from_event(&value["error"], key));
+            }
+            return Err(AgentError::malformed(format!(
+                "the reply is not a Messages API message: {err}"
+            )));
+        }
+    };
+    let mut reply = AgentReply::text(response.text());
+    if let Some(model) = response.model {
+        reply = reply.with_model(model);
+    }
+    if let Some(usage) = response.usage.and_then(WireUsage::usage) {
+        reply = reply.with_usage(usage);
+    }
+    Ok(reply)
+}
+
+/// A streamed reply, built up event by event.
+struct StreamFold {
+    started: Instant,
+    text: String,
+    model: Option<String>,
+    usage: WireUsage,
+    first_token: Option<Duration>,
+}
+
+impl StreamFold {
+    fn new(started: Instant) -> Self {
+        Self {
+            started,
+            text: String::new(),
+            model: None,
+            usage: WireUsage::default(),
+            first_token: None,
+        }
+    }
+
+    /// Takes one event's data; breaks at `message_stop`.
+    fn event(&mut self, data: &str, key: Option<&str>) -> Result<ControlFlow<()>, AgentError> {
+        let event: StreamEvent = serde_json::from_str(data).map_err(|err| {
+            AgentError::malformed(format!(
+                "the stream holds an event that is not a Messages API event: {err}"
+            ))
+        })?;
+        match event {
+            StreamEvent::MessageStart { message } => {
+                self.model = message.model;
+                self.merge_usage(message.usage);
+            }
+            StreamEvent::ContentBlockStart { content_block } => {
+                if content_block.kind == "text" {
+                    self.push_text(content_block.text.as_deref().unwrap_or(""));
+                }
+            }
+            StreamEvent::ContentBlockDelta { delta } => {
+                if delta.kind == "text_delta" {
+                    self.push_text(delta.text.as_deref().unwrap_or(""));
+                }
+            }
+            StreamEvent::MessageDelta { usage } => self.merge_usage(usage),
+            StreamEvent::MessageStop => return Ok(ControlFlow::Break(())),
+            StreamEvent::Error { error } => return Err(error::from_event(&error, key)),
+            StreamEvent::Other => {}
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+
+    fn push_text(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        if self.first_token.is_none() {
+            self.first_token = Some(self.started.elapsed());
+        }
+        self.text.push_str(text);
+    }
+
+    /// Later counts replace earlier ones: `message_delta`'s output tokens are cumulative.
+    fn merge_usage(&mut self, usage: WireUsage) {
+        self.usage.input_tokens = usage.input_tokens.or(self.usage.input_tokens);
+        self.usage.output_tokens = usage.output_tokens.or(self.usage.output_tokens);
+    }
+
+    fn into_reply(self) -> AgentReply {
+        let mut reply = AgentReply::text(self.text);
+        if let Some(model) = self.model {
+            reply = reply.with_model(model);
+        }
+        if let Some(usage) = self.usage.usage() {
+            reply = reply.with_usage(usage);
+        }
+        reply.time_to_first_token = self.first_token;
+        reply
+    }
+}
+
+#[async_trait]
+impl Agent for AnthropicAgent {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn capabilities(&self) -> AgentCapabilities {
+        let mut capabilities = AgentCapabilities::default();
+        capabilities.system_prompt = true;
+        capabilities.usage = true;
+        capabilities.remote = true;
+        capabilities.streaming = self.stream;
+        capabilities
+    }
+
+    async fn respond(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
+        let started = Instant::now();
+        let sampling = request.sampling.or(&self.defaults);
+        let result = async {
+            let body = serde_json::to_vec(&MessagesRequest::new(
+                &self.model,
+                &request.messages,
+                &sampling,
+                AnthropicConfig::DEFAULT_MAX_TOKENS,
+                self.stream,
+            ))
+            .map_err(|err| {
+                AgentError::new(
+                    AgentErrorKind::BadRequest,
+                    format!("cannot encode the request: {err}"),
+                )
+            })?;
+            http::bounded(request.deadline, self.timeout, self.exchange(body, started)).await
+        }
+        .await;
+        match result {
+            Ok(reply) => Ok(reply.with_latency(started.elapsed())),
+            Err(err) => Err(err.with_provider(self.name.clone())),
+        }
+    }
+}
+
+impl fmt::Debug for AnthropicAgent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AnthropicAgent")
+            .field("name", &self.name)
+            .field("endpoint", &self.endpoint.as_str())
+            .field("model", &self.model)
+            .field("api_key", &self.api_key)
+            .field("defaults", &self.defaults)
+            .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("stream", &self.stream)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use benchcore::Usage;
+
+    #[test]
+    fn replies_are_read() {
+        let body = br#"{"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-x",
+            "content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn", "stop_sequence": null,
+            "usage": {"input_tokens": 3, "output_tokens": 1}}"#;
+        let reply = parse_reply(body, None).unwrap();
+        assert_eq!(reply.text, "hi");
+        assert_eq!(reply.model.as_deref(), Some("claude-x"));
+        assert_eq!(reply.usage, Some(Usage::new(3, 1)));
+        assert_eq!(reply.time_to_first_token, None);
+    }
+
+    #[test]
+    fn unreadable_replies_are_malformed_and_error_objects_are_classified() {
+        for body in [&b"{\"id\": \"msg_"[..], b"{}", b"[]", b""] {
+            let err = parse_reply(body, None).unwrap_err();
+            assert_eq!(err.kind, AgentErrorKind::MalformedReply);
+        }
+        let err = parse_reply(
+            br#"{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}"#,
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(err.kind, AgentErrorKind::Transient);
+    }
+
+    #[test]
+    fn a_stream_folds_into_a_reply() {
+        let mut fold = StreamFold::new(Instant::now());
+        let events = [
+            r#"{"type": "message_start", "message": {"id": "msg_1", "type": "message", "role": "assistant", "content": [], "model": "claude-x", "stop_reason": null, "stop_sequence": null, "usage": {"input_tokens": 25, "output_tokens": 1}}}"#,
+            r#"{"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}"#,
+            r#"{"type": "ping"}"#,
+            r#"{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hello"}}"#,
+            r#"{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "!"}}"#,
+            r#"{"type": "content_block_stop", "index": 0}"#,
+            r#"{"type": "content_block_start", "index": 1, "content_block": {"type": "tool_use", "id": "t", "name": "f", "input": {}}}"#,
+            r#"{"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": "{\"a\""}}"#,
+            r#"{"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": 15}}"#,
+        ];
+        for data in events {
+            assert!(fold.event(data, None).unwrap().is_continue(), "{data}");
+        }
+        assert!(fold
+            .event(r#"{"type": "message_stop"}"#, None)
+            .unwrap()
+            .is_break());
+        let reply = fold.into_reply();
+        assert_eq!(reply.text, "Hello!");
+        assert_eq!(reply.usage, Some(Usage::new(25, 15)));
+        assert_eq!(reply.model.as_deref(), Some("claude-x"));
+        assert!(reply.time_to_first_token.is_some());
+    }
+
+    #[test]
+    fn stream_errors_and_garbage() {
+        let mut fold = StreamFold::new(Instant::now());
+        let err = fold
+            .event(
+                r#"{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}"#,
+                None,
+            )
+            .unwrap_err();
+        assert_eq!(err.kind, AgentErrorKind::Transient);
+        let err = fold.event("{\"type\": \"content_blo", None).unwrap_err();
+        assert_eq!(err.kind, AgentErrorKind::MalformedReply);
+        let err = fold.event(r#"{"no_type": 1}"#, None).unwrap_err();
+        assert_eq!(err.kind, AgentErrorKind::MalformedReply);
+    }
+}

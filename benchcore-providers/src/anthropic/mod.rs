@@ -1,0 +1,9 @@
+#![doc = include_str!("docs.md")]
+
+mod agent;
+mod config;
+mod error;
+mod wire;
+
+pub use agent::AnthropicAgent;
+pub use config::AnthropicConfig;

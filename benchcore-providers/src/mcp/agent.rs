@@ -1,0 +1,425 @@
+//! [`McpAgent`]: each case through `tools/call` of one tool on an MCP server.
+
+use super::config::ArgumentSource;
+use super::session::{choose_tool, Session};
+use super::{error, wire};
+use crate::{http, sse};
+use async_trait::async_trait;
+use benchcore::{
+    Agent, AgentCapabilities, AgentError, AgentErrorKind, AgentReply, AgentRequest, Role, Secret,
+};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::Url;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+const SESSION_HEADER: &str = "mcp-session-id";
+const VERSION_HEADER: &str = "mcp-protocol-version";
+/// Pages of `tools/list` read at most, so a server that always returns a cursor cannot loop us.
+const MAX_TOOL_PAGES: usize = 20;
+
+/// An agent exposed as a tool of an MCP server (Streamable HTTP). The first request opens
+/// the session (`initialize`, `notifications/initialized`, `tools/list`); every request then
+/// calls the tool once. A session the server has forgotten (HTTP 404) is reopened once.
+pub struct McpAgent {
+    name: String,
+    endpoint: Url,
+    token: Option<Secret>,
+    tool: Option<String>,
+    arguments: Vec<(String, ArgumentSource)>,
+    protocol_version: String,
+    timeout: Option<Duration>,
+    max_response_bytes: u64,
+    client: reqwest::Client,
+    next_id: AtomicU64,
+    session: Mutex<Option<Arc<Session>>>,
+}
+
+/// Everything a config resolved.
+pub(crate) struct Parts {
+    pub(crate) name: String,
+    pub(crate) endpoint: Url,
+    pub(crate) token: Option<Secret>,
+    pub(crate) tool: Option<String>,
+    pub(crate) arguments: Vec<(String, ArgumentSource)>,
+    pub(crate) protocol_version: String,
+    pub(crate) headers: BTreeMap<String, String>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) max_response_bytes: u64,
+}
+
+/// How one POST ended.
+enum Posted {
+    /// A JSON-RPC response to our request.
+    Response(Value, HeaderMap),
+    /// Accepted with no body (a notification).
+    Accepted,
+}
+
+impl McpAgent {
+    pub(crate) fn new(parts: Parts) -> Result<Self, benchcore::ConfigError> {
+        let mut headers = HeaderMap::new();
+        for (name, value) in &parts.headers {
+            let field = || format!("agents.{}.headers", parts.name);
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                benchcore::ConfigError::field(field(), format!("{name:?} is not a header name"))
+            })?;
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                benchcore::ConfigError::field(
+                    field(),
+                    format!("the value of {name} is not a header value"),
+                )
+            })?;
+            headers.insert(name, value);
+        }
+        Ok(Self {
+            name: parts.name,
+            endpoint: parts.endpoint,
+            token: parts.token,
+            tool: parts.tool,
+            arguments: parts.arguments,
+            protocol_version: parts.protocol_version,
+            timeout: parts.timeout,
+            max_response_bytes: parts.max_response_bytes,
+            client: http::client(headers)?,
+            next_id: AtomicU64::new(1),
+            session: Mutex::new(None),
+        })
+    }
+
+    fn token(&self) -> Option<&str> {
+        self.token.as_ref().map(Secret::expose)
+    }
+
+    /// POSTs one JSON-RPC message and reads its response (JSON or SSE).
+    async fn post(
+        &self,
+        session: Option<&Session>,
+        message: &Value,
+        id: Option<u64>,
+    ) -> Result<Posted, PostError> {
+        let mut request = self
+            .client
+            .post(self.endpoint.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json, text/event-stream")
+            .json(message);
+        if let Some(token) = self.token() {
+            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if let Some(session) = session {
+            if let Some(id) = &session.id {
+                request = request.header(SESSION_HEADER, id);
+            }
+            request = request.header(VERSION_HEADER, &session.protocol_version);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| PostError::Agent(http::error_from_reqwest(e)))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        if status == 404 && session.is_some_and(|s| s.id.is_some()) {
+            return Err(PostError::SessionGone);
+        }
+        if !(200..300).contains(&status) {
+            let body = http::read_error_body(response).await;
+            return Err(PostError::Agent(error::from_status(
+                status,
+                &headers,
+                &body,
+                self.token(),
+            )));
+        }
+        let Some(id) = id else {
+            return Ok(Posted::Accepted);
+        };
+        let malformed = |what: String| PostError::Agent(AgentError::malformed(what));
+        if http::is_event_stream(&response) {
+            // Read events until the response arrives; notifications and server requests
+            // before it are skipped, and a stream the server keeps open is not waited out.
+            let mut found = None;
+            // Whether the stream ended or we broke off, `found` says if the response came.
+            let _ended = sse::read_events(response, self.max_response_bytes, |event| {
+                if event.data.trim().is_empty() {
+                    return Ok(ControlFlow::Continue(()));
+                }
+                let message: Value = serde_json::from_str(&event.data)
+                    .map_err(|e| AgentError::malformed(format!("an SSE event is not JSON: {e}")))?;
+                found = wire::response_with_id([message], id);
+                Ok(if found.is_some() {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                })
+            })
+            .await
+            .map_err(PostError::Agent)?;
+            return found.map(|r| Posted::Response(r, headers)).ok_or_else(|| {
+                malformed(format!(
+                    "the SSE stream ended without the response to request {id} (cut off?)"
+                ))
+            });
+        }
+        let body = http::read_body(response, self.max_response_bytes)
+            .await
+            .map_err(PostError::Agent)?;
+        if status == 202 || body.is_empty() {
+            return Err(malformed(
+                "the server accepted the request but sent no response".into(),
+            ));
+        }
+        let message: Value = serde_json::from_slice(&body)
+            .map_err(|e| malformed(format!("the reply is not JSON: {e}")))?;
+        wire::response_with_id([message], id)
+            .map(|response| Posted::Response(response, headers))
+            .ok_or_else(|| malformed(format!("the reply does not answer request {id}")))
+    }
+
+    /// Sends a request and returns its `result`, mapping JSON-RPC errors.
+    async fn call(
+        &self,
+        session: Option<&Session>,
+        method: &str,
+        params: Value,
+    ) -> Result<(Value, HeaderMap), PostError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let message = wire::message(Some(id), method, params);
+        let Posted::Response(response, headers) = self.post(session, &message, Some(id)).await?
+        else {
+            unreachable!("a request with an id gets a response or an error");
+        };
+        let response: wire::Response = serde_json::from_value(response).map_err(|e| {
+            PostError::Agent(AgentError::malformed(format!(
+                "{method}: not a JSON-RPC response: {e}"
+            )))
+        })?;
+        if let Some(err) = response.error {
+            return Err(PostError::Agent(error::from_rpc(
+                err.code,
+                &err.message,
+                method,
+            )));
+        }
+        let result = response.result.ok_or_else(|| {
+            PostError::Agent(AgentError::malformed(format!(
+                "{method}: the response has neither result nor error"
+            )))
+        })?;
+        Ok((result, headers))
+    }
+
+    /// Opens a session: handshake, then the tool list.
+    async fn open_session(&self) -> Result<Arc<Session>, AgentError> {
+        let params = json!({
+            "protocolVersion": self.protocol_version,
+            "capabilities": {},
+            "clientInfo": { "name": "benchcore", "version": env!("CARGO_PKG_VERSION") },
+        });
+        let (result, headers) = self
+            .call(None, "initialize", params)
+            .await
+            .map_err(PostError::into_agent)?;
+        let init: wire::InitializeResult = serde_json::from_value(result)
+            .map_err(|e| AgentError::malformed(format!("initialize: unexpected result: {e}")))?;
+        let mut session = Session {
+            id: headers
+                .get(SESSION_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            protocol_version: init
+                .protocol_version
+                .unwrap_or_else(|| self.protocol_version.clone()),
+            tool: String::new(),
+            arguments: Vec::new(),
+        };
+        let note = wire::message(None, "notifications/initialized", Value::Null);
+        self.post(Some(&session), &note, None)
+            .await
+            .map_err(PostError::into_agent)?;
+
+        let mut tools = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_TOOL_PAGES {
+            let params = cursor
+                .as_ref()
+                .map_or(Value::Null, |c| json!({ "cursor": c }));
+            let (result, _) = self
+                .call(Some(&session), "tools/list", params)
+                .await
+                .map_err(PostError::into_agent)?;
+            let page: wire::ToolsList = serde_json::from_value(result).map_err(|e| {
+                AgentError::malformed(format!("tools/list: unexpected result: {e}"))
+            })?;
+            tools.extend(page.tools);
+            cursor = page.next_cursor;
+            if cursor.is_none() {
+                break;
+            }
+        }
+        let (tool, arguments) = choose_tool(&tools, self.tool.as_deref(), &self.arguments)?;
+        session.tool = tool;
+        session.arguments = arguments;
+        Ok(Arc::new(session))
+    }
+
+    async fn session(&self) -> Result<Arc<Session>, AgentError> {
+        let mut slot = self.session.lock().await;
+        if let Some(session) = slot.as_ref() {
+            return Ok(Arc::clone(session));
+        }
+        let session = self.open_session().await?;
+        *slot = Some(Arc::clone(&session));
+        Ok(session)
+    }
+
+    async fn forget(&self, stale: &Arc<Session>) {
+        let mut slot = self.session.lock().await;
+        if slot.as_ref().is_some_and(|s| Arc::ptr_eq(s, stale)) {
+            *slot = None;
+        }
+    }
+
+    async fn exchange(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
+        for attempt in 0..2 {
+            let session = self.session().await?;
+            let params = json!({ "name": session.tool, "arguments": arguments(&session.arguments, request) });
+            match self.call(Some(&session), "tools/call", params).await {
+                Ok((result, _)) => {
+                    let result: wire::CallToolResult =
+                        serde_json::from_value(result).map_err(|e| {
+                            AgentError::malformed(format!("tools/call: unexpected result: {e}"))
+                        })?;
+                    if result.is_error {
+                        return Err(AgentError::transient(format!(
+                            "tool {:?} reported an error: {}",
+                            session.tool,
+                            result.text()
+                        )));
+                    }
+                    return Ok(AgentReply::text(result.text()).with_model(session.tool.clone()));
+                }
+                Err(PostError::SessionGone) if attempt == 0 => self.forget(&session).await,
+                Err(err) => return Err(err.into_agent()),
+            }
+        }
+        Err(AgentError::transient(
+            "the MCP server forgot the session twice in a row",
+        ))
+    }
+}
+
+/// The tool arguments for a request.
+fn arguments(mapping: &[(String, ArgumentSource)], request: &AgentRequest) -> Value {
+    let mut args = serde_json::Map::new();
+    for (name, source) in mapping {
+        let value = match source {
+            ArgumentSource::Input => json!(request.last_user_text().unwrap_or_default()),
+            ArgumentSource::Messages => json!(request
+                .messages
+                .iter()
+                .map(|m| json!({ "role": m.role.as_str(), "content": m.content }))
+                .collect::<Vec<_>>()),
+            ArgumentSource::System => json!(request
+                .messages
+                .iter()
+                .filter(|m| m.role == Role::System)
+                .map(|m| m.content.as_str())
+                .collect::<Vec<_>>()
+                .join("\n\n")),
+            ArgumentSource::Transcript => json!(request
+                .messages
+                .iter()
+                .map(|m| format!("{}: {}", m.role.as_str().to_uppercase(), m.content))
+                .collect::<Vec<_>>()
+                .join("\n")),
+            ArgumentSource::CaseId => json!(request
+                .case
+                .as_ref()
+                .map(|c| c.id.as_str())
+                .unwrap_or_default()),
+            ArgumentSource::Sample => json!(request.sample),
+            ArgumentSource::Literal(text) => json!(text),
+        };
+        args.insert(name.clone(), value);
+    }
+    Value::Object(args)
+}
+
+/// A POST failed: an agent error, or the session is gone and may be reopened.
+enum PostError {
+    Agent(AgentError),
+    SessionGone,
+}
+
+impl PostError {
+    fn into_agent(self) -> AgentError {
+        match self {
+            PostError::Agent(err) => err,
+            PostError::SessionGone => {
+                AgentError::transient("the MCP server forgot the session (HTTP 404)")
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Agent for McpAgent {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn capabilities(&self) -> AgentCapabilities {
+        let mut capabilities = AgentCapabilities::default();
+        capabilities.system_prompt = true;
+        capabilities.remote = true;
+        capabilities
+    }
+
+    async fn respond(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
+        let started = Instant::now();
+        let limit = [
+            request
+                .deadline
+                .map(|d| d.saturating_duration_since(started)),
+            self.timeout,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let result = match limit {
+            Some(limit) => tokio::time::timeout(limit, self.exchange(request))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(AgentError::new(
+                        AgentErrorKind::Timeout,
+                        format!(
+                            "no answer from the MCP server within {} ms",
+                            limit.as_millis()
+                        ),
+                    ))
+                }),
+            None => self.exchange(request).await,
+        };
+        result
+            .map(|reply| reply.with_latency(started.elapsed()))
+            .map_err(|err| err.with_provider(self.name.clone()))
+    }
+}
+
+impl fmt::Debug for McpAgent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("McpAgent")
+            .field("name", &self.name)
+            .field("endpoint", &self.endpoint.as_str())
+            .field("token", &self.token)
+            .field("tool", &self.tool)
+            .finish_non_exhaustive()
+    }
+}

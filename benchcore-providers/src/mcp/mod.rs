@@ -1,0 +1,11 @@
+//! Agents exposed by MCP servers over Streamable HTTP.
+#![doc = include_str!("docs.md")]
+
+mod agent;
+mod config;
+mod error;
+mod session;
+mod wire;
+
+pub use agent::McpAgent;
+pub use config::McpConfig;

@@ -1,0 +1,158 @@
+//! A streamed Chat Completions reply, built up chunk by chunk: `data:` events until
+//! `[DONE]`, the first choice's `delta.content` joined, the usage from the last chunk.
+
+use super::error;
+use super::wire::{ChatChunk, WireUsage};
+use benchcore::{AgentError, AgentReply, Usage};
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+/// The reply so far.
+pub(crate) struct ChatStreamFold {
+    started: Instant,
+    text: String,
+    model: Option<String>,
+    usage: Option<WireUsage>,
+    first_token: Option<Duration>,
+    finished: bool,
+}
+
+impl ChatStreamFold {
+    /// A fold timing the first token from `started`, when the request was sent.
+    pub(crate) fn new(started: Instant) -> Self {
+        Self {
+            started,
+            text: String::new(),
+            model: None,
+            usage: None,
+            first_token: None,
+            finished: false,
+        }
+    }
+
+    /// Takes one event's data; breaks at `[DONE]`. An error object in the stream (as
+    /// gateways send when the upstream fails mid-reply) is classified like an error body.
+    pub(crate) fn event(
+        &mut self,
+        data: &str,
+        key: Option<&str>,
+    ) -> Result<ControlFlow<()>, AgentError> {
+        let data = data.trim();
+        if data == "[DONE]" {
+            return Ok(ControlFlow::Break(()));
+        }
+        let chunk: ChatChunk = match serde_json::from_str(data) {
+            Ok(chunk) => chunk,
+            // An error object has no `choices`, so it is never a chunk.
+            Err(err) => {
+                return Err(error::embedded(data.as_bytes(), key).unwrap_or_else(|| {
+                    AgentError::malformed(format!(
+                        "the stream holds an event that is not a chat completion chunk: {err}"
+                    ))
+                }))
+            }
+        };
+        if chunk.model.is_some() {
+            self.model = chunk.model;
+        }
+        if chunk.usage.is_some() {
+            self.usage = chunk.usage;
+        }
+        if let Some(choice) = chunk.choices.into_iter().next() {
+            if let Some(content) = choice.delta.and_then(|d| d.content) {
+                if !content.is_empty() && self.first_token.is_none() {
+                    self.first_token = Some(self.started.elapsed());
+                }
+                self.text.push_str(&content);
+            }
+            self.finished |= choice.finish_reason.is_some();
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+
+    /// The reply, once the stream has ended: at `[DONE]`, or at the end of the body after a
+    /// `finish_reason` (some servers send no `[DONE]`). A stream that ended before either
+    /// was cut off: `Transient`.
+    pub(crate) fn into_reply(self, saw_done: bool) -> Result<AgentReply, AgentError> {
+        if !saw_done && !self.finished {
+            return Err(AgentError::transient(
+                "the stream ended before `[DONE]`: the reply was truncated",
+            ));
+        }
+        let mut reply = AgentReply::text(self.text);
+        if let Some(model) = self.model {
+            reply = reply.with_model(model);
+        }
+        if let Some(usage) = self.usage {
+            if usage.prompt_tokens.is_some() || usage.completion_tokens.is_some() {
+                reply = reply.with_usage(Usage::new(
+                    usage.prompt_tokens.unwrap_or(0),
+                    usage.completion_tokens.unwrap_or(0),
+                ));
+            }
+            if let Some(cost) = usage.cost.filter(|c| c.is_finite() && *c >= 0.0) {
+                reply = reply.with_cost(cost);
+            }
+        }
+        reply.time_to_first_token = self.first_token;
+        Ok(reply)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use benchcore::AgentErrorKind;
+
+    const CHUNKS: [&str; 5] = [
+        r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-x","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null}"#,
+        r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-x","choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}],"usage":null}"#,
+        r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-x","choices":[{"index":0,"delta":{"content":"lo"},"finish_reason":null}],"usage":null}"#,
+        r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-x","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}"#,
+        r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-x","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}"#,
+    ];
+
+    #[test]
+    fn chunks_fold_into_a_reply() {
+        let mut fold = ChatStreamFold::new(Instant::now());
+        for chunk in CHUNKS {
+            assert!(fold.event(chunk, None).unwrap().is_continue());
+        }
+        assert!(fold.event("[DONE]", None).unwrap().is_break());
+        let reply = fold.into_reply(true).unwrap();
+        assert_eq!(reply.text, "Hello");
+        assert_eq!(reply.usage, Some(Usage::new(9, 2)));
+        assert_eq!(reply.model.as_deref(), Some("gpt-x"));
+        assert!(reply.time_to_first_token.is_some());
+    }
+
+    #[test]
+    fn a_stream_without_done_needs_a_finish_reason() {
+        let mut fold = ChatStreamFold::new(Instant::now());
+        assert!(fold.event(CHUNKS[1], None).unwrap().is_continue());
+        let err = fold.into_reply(false).unwrap_err();
+        assert_eq!(err.kind, AgentErrorKind::Transient);
+        let mut fold = ChatStreamFold::new(Instant::now());
+        for chunk in &CHUNKS[..4] {
+            assert!(fold.event(chunk, None).unwrap().is_continue());
+        }
+        let reply = fold.into_reply(false).unwrap();
+        assert_eq!((reply.text.as_str(), reply.usage), ("Hello", None));
+    }
+
+    #[test]
+    fn errors_and_garbage_in_the_stream() {
+        let mut fold = ChatStreamFold::new(Instant::now());
+        let err = fold
+            .event(
+                r#"{"error": {"message": "The server had an error", "type": "server_error", "code": null}}"#,
+                None,
+            )
+            .unwrap_err();
+        assert_eq!(err.kind, AgentErrorKind::Transient);
+        for garbage in ["{\"id\": \"chatcmpl-", "{}", "[1]", "hello"] {
+            let err = fold.event(garbage, None).unwrap_err();
+            assert_eq!(err.kind, AgentErrorKind::MalformedReply, "{garbage}");
+        }
+    }
+}
