@@ -41,7 +41,7 @@ pub enum Command {
     Runs(RunsArgs),
     /// Show one run's results.
     Show(ShowArgs),
-    /// Print the JSON Schema of a config file.
+    /// Print the JSON Schema of a config file (agent, judge, evaluator, case, run).
     Schema(SchemaArgs),
 }
 
@@ -174,6 +174,10 @@ pub struct ResumeArgs {
     /// The run's id.
     pub run: String,
 
+    /// Response cache and pricing for the rebuilt agents.
+    #[command(flatten)]
+    pub agent_options: AgentOptions,
+
     /// Also rerun attempts recorded as infrastructure errors.
     #[arg(long)]
     pub retry_errors: bool,
@@ -238,6 +242,8 @@ pub struct ShowArgs {
 pub enum SchemaKind {
     /// An agent config file.
     Agent,
+    /// An LLM-judge config file (`--judge FILE`).
+    Judge,
     /// An evaluator config.
     Evaluator,
     /// One line of a JSONL question set.

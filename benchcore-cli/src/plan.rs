@@ -134,13 +134,9 @@ fn agent_configs(spec: &str) -> anyhow::Result<Vec<AgentConfig>> {
 }
 
 /// Rebuilds a stored run: the suite from its path, each agent from its stored config (keys
-/// from the environment again, priced as `BENCHCORE_PRICING` says), each evaluator from its
-/// config (judges included).
-pub(crate) fn run_from_spec(spec: &RunSpec) -> anyhow::Result<Run> {
-    let wrapping = AgentWrapping {
-        pricing: Arc::new(Pricing::from_env()?),
-        cache: None,
-    };
+/// from the environment again, wrapped as `wrapping` says), each evaluator from its config
+/// (judges included).
+pub(crate) fn run_from_spec(spec: &RunSpec, wrapping: &AgentWrapping) -> anyhow::Result<Run> {
     if spec.kind != "question_set" {
         bail!(
             "runs of kind `{}` cannot be resumed by this version",
@@ -243,7 +239,11 @@ mod tests {
         };
         assert_eq!(config["name"], "strict");
         assert_eq!(config["agent"]["kind"], "replay");
-        let rebuilt = run_from_spec(&spec).unwrap();
+        let rebuilt = run_from_spec(
+            &spec,
+            &AgentWrapping::new(&Default::default(), None).unwrap(),
+        )
+        .unwrap();
         assert_eq!(rebuilt.spec().evaluators, spec.evaluators);
     }
 

@@ -360,7 +360,7 @@ async fn ctrl_c_cancels_cleanly_and_resume_finishes() {
 #[test]
 fn schema_prints_json_schema() {
     let sandbox = Sandbox::new();
-    for kind in ["agent", "evaluator", "case", "run"] {
+    for kind in ["agent", "judge", "evaluator", "case", "run"] {
         let out = sandbox.run(&["schema", kind]);
         assert!(out.status.success(), "{kind}: {}", text(&out.stderr));
         let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

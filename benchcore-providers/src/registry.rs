@@ -25,7 +25,7 @@ use crate::replay::ReplayConfig;
 /// The forms [`AgentConfig::parse_spec`] accepts, for error messages.
 const SPEC_FORMS: &str =
     "gold, null, replay:FILE, openai:MODEL, anthropic:MODEL, openrouter:MODEL, \
-                          nvidia:MODEL, lmstudio:MODEL or openai_compatible:MODEL@BASE_URL";
+                          nvidia:MODEL, lmstudio:MODEL (or lmstudio/MODEL) or openai_compatible:MODEL@BASE_URL";
 
 /// The kinds compiled in.
 const KINDS: &[&str] = &[
@@ -301,6 +301,10 @@ impl AgentConfig {
     /// may itself hold colons (`lmstudio:qwen2.5:7b`).
     pub fn parse_spec(spec: &str) -> Result<AgentConfig, ConfigError> {
         let spec = spec.trim();
+        // LM Studio model ids are written `lmstudio/<id>`, and that form names the agent too.
+        if let Some(id) = spec.strip_prefix("lmstudio/") {
+            return Self::parse_spec(&format!("lmstudio:{id}"));
+        }
         let bad = |why: &str| {
             ConfigError::new(format!(
                 "`{spec}` is not an agent spec{why}: use {SPEC_FORMS}"
@@ -560,6 +564,19 @@ pub fn agent_config_schema() -> serde_json::Value {
 #[cfg(all(test, feature = "openai-compatible"))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lmstudio_ids_with_their_prefix_are_specs() {
+        let config = AgentConfig::parse_spec("lmstudio/liquid/lfm2.5-1.2b").unwrap();
+        assert_eq!(config.kind(), "lmstudio");
+        assert_eq!(config.name(), "lmstudio/liquid/lfm2.5-1.2b");
+        assert_eq!(
+            AgentConfig::parse_spec("lmstudio:liquid/lfm2.5-1.2b")
+                .unwrap()
+                .name(),
+            "lmstudio/liquid/lfm2.5-1.2b"
+        );
+    }
 
     #[test]
     fn specs_parse() {

@@ -8,7 +8,7 @@ mod show;
 
 use crate::args::{Cli, Command};
 use anyhow::Context;
-use benchcore::{RunStore, Workspace};
+use benchcore::{ResponseCache, RunStore, Workspace};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -16,25 +16,34 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let workspace = Workspace::new(cli.workspace.clone())?;
     match cli.command {
         Command::Run(args) => {
-            let (store, cache) = if args.agent_options.cache {
-                let (store, cache) = benchcore_store::open_with_cache(&cli.store, &workspace)
-                    .await
-                    .with_context(|| {
-                        format!("opening store {} with its response cache", cli.store)
-                    })?;
-                (store, Some(cache))
-            } else {
-                (open_store(&cli.store).await?, None)
-            };
+            let (store, cache) =
+                open_store_with_cache(&cli.store, &workspace, args.agent_options.cache).await?;
             run::run(store, cache, workspace, *args).await
         }
         Command::Resume(args) => {
-            resume::resume(open_store(&cli.store).await?, workspace, args).await
+            let (store, cache) =
+                open_store_with_cache(&cli.store, &workspace, args.agent_options.cache).await?;
+            resume::resume(store, cache, workspace, args).await
         }
         Command::Runs(args) => runs::runs(open_store(&cli.store).await?, workspace, args).await,
         Command::Show(args) => show::show(open_store(&cli.store).await?, workspace, args).await,
         Command::Schema(args) => schema::schema(args),
     }
+}
+
+/// The store, and its response cache when `--cache` asked for it.
+async fn open_store_with_cache(
+    url: &str,
+    workspace: &Workspace,
+    cache: bool,
+) -> anyhow::Result<(Arc<dyn RunStore>, Option<Arc<dyn ResponseCache>>)> {
+    if !cache {
+        return Ok((open_store(url).await?, None));
+    }
+    let (store, cache) = benchcore_store::open_with_cache(url, workspace)
+        .await
+        .with_context(|| format!("opening store {url} with its response cache"))?;
+    Ok((store, Some(cache)))
 }
 
 async fn open_store(url: &str) -> anyhow::Result<Arc<dyn RunStore>> {

@@ -3,12 +3,13 @@
 use crate::args::ResumeArgs;
 use crate::plan;
 use anyhow::Context;
-use benchcore::{Engine, ResumeOptions, RunStore, StoreError, Workspace};
+use benchcore::{Engine, ResponseCache, ResumeOptions, RunStore, StoreError, Workspace};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 pub(crate) async fn resume(
     store: Arc<dyn RunStore>,
+    cache: Option<Arc<dyn ResponseCache>>,
     workspace: Workspace,
     args: ResumeArgs,
 ) -> anyhow::Result<ExitCode> {
@@ -16,7 +17,8 @@ pub(crate) async fn resume(
         .get_run(&workspace, &args.run)
         .await?
         .ok_or_else(|| StoreError::run_not_found(&workspace, &args.run))?;
-    let run = plan::run_from_spec(&stored.spec)
+    let wrapping = plan::AgentWrapping::new(&args.agent_options, cache)?;
+    let run = plan::run_from_spec(&stored.spec, &wrapping)
         .with_context(|| format!("rebuilding run {}", args.run))?;
     let options = if args.retry_errors {
         ResumeOptions::retry_errors()

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 pub(crate) fn schema(args: SchemaArgs) -> anyhow::Result<ExitCode> {
     let schema = match args.kind {
         SchemaKind::Agent => benchcore_providers::agent_config_schema(),
+        SchemaKind::Judge => benchcore_providers::judge::judge_config_schema(),
         SchemaKind::Evaluator => serde_json::to_value(schemars::schema_for!(EvaluatorConfig))?,
         SchemaKind::Case => serde_json::to_value(schemars::schema_for!(Case))?,
         SchemaKind::Run => serde_json::to_value(schemars::schema_for!(RunSpec))?,

@@ -372,19 +372,45 @@ impl LmStudioConfig {
     /// The environment variable that overrides the default API root.
     pub const BASE_URL_ENV: &str = "LMSTUDIO_BASE_URL";
 
+    /// The prefix that marks LM Studio model ids (`lmstudio/liquid/lfm2.5-1.2b`).
+    pub const MODEL_PREFIX: &str = "lmstudio/";
+
     /// The equivalent generic config (reads `LMSTUDIO_BASE_URL` when `base_url` is unset).
+    /// Model ids are written `lmstudio/<id>`: the prefix is dropped from the model sent to
+    /// the server and kept in the agent's default name, so records tell local models apart.
     pub fn to_compat(&self) -> OpenAiCompatConfig {
         let base_url = std::env::var(Self::BASE_URL_ENV)
             .ok()
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| Self::BASE_URL.to_owned());
-        self.shared(base_url, None)
+        let mut config = self.shared(base_url, None);
+        let id = config
+            .model
+            .strip_prefix(Self::MODEL_PREFIX)
+            .unwrap_or(&config.model)
+            .to_owned();
+        if config.name.is_none() {
+            config.name = Some(format!("{}{id}", Self::MODEL_PREFIX));
+        }
+        config.model = id;
+        config
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lmstudio_model_ids_carry_their_prefix_in_names_only() {
+        for model in ["liquid/lfm2.5-1.2b", "lmstudio/liquid/lfm2.5-1.2b"] {
+            let config = LmStudioConfig::new(model).to_compat();
+            assert_eq!(config.model, "liquid/lfm2.5-1.2b");
+            assert_eq!(config.agent_name(), "lmstudio/liquid/lfm2.5-1.2b");
+        }
+        let named = LmStudioConfig::new("qwen").with_name("local").to_compat();
+        assert_eq!(named.agent_name(), "local");
+    }
 
     #[test]
     fn presets_fill_in_their_defaults() {
