@@ -4,7 +4,11 @@ use serde::{Deserialize, Serialize};
 
 /// What an [`Agent`](crate::Agent) supports. The engine and the behaviour suites decide by
 /// these flags, never by provider name.
+///
+/// Every flag defaults to `false`: an agent claims only what it does, and a flag left out of
+/// a serialized form reads as `false`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct AgentCapabilities {
     /// Takes tool definitions and returns tool calls.
@@ -19,6 +23,13 @@ pub struct AgentCapabilities {
     pub streaming: bool,
     /// Reports token usage.
     pub usage: bool,
+    /// Carries the request's sampling settings (temperature, max tokens) to the provider.
+    /// The seed has its own flag, [`seed`](Self::seed).
+    pub sampling: bool,
+    /// Reports the provider's context-length overflows as
+    /// [`ContextTooLong`](crate::AgentErrorKind::ContextTooLong) rather than as a generic bad
+    /// request.
+    pub context_errors: bool,
     /// Talks to a remote server, so its failures can be scripted by the agent behaviour suite.
     pub remote: bool,
     /// The largest context it accepts, in tokens, when known.

@@ -2,8 +2,12 @@
 
 use benchcore::testkit::agent::{AgentHarness, ObservedRequest, ScriptStep};
 use benchcore::{async_trait, Agent, Message, Role, Sampling};
-use benchcore_providers::{AnthropicConfig, OpenAiCompatConfig, OpenAiConfig, OpenRouterConfig};
-use benchcore_tests::servers::{AnthropicServer, OpenAiServer, Scripted, ServerConfig};
+use benchcore_providers::{
+    AnthropicConfig, McpConfig, OpenAiCompatConfig, OpenAiConfig, OpenRouterConfig,
+};
+use benchcore_tests::servers::{
+    AnthropicServer, McpScripted, McpServer, McpServerConfig, OpenAiServer, Scripted, ServerConfig,
+};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -220,6 +224,89 @@ impl AgentHarness for AnthropicHarness {
     }
 }
 
+/// The MCP agent calls the server's `chat` tool with the conversation (`$messages`), so the
+/// server sees every message, system prompt included, in order. MCP carries no usage, no
+/// sampling settings and no context-length error: the agent does not claim them, and the
+/// suite skips what needs them.
+struct McpHarness {
+    server: McpServer,
+}
+
+impl McpHarness {
+    async fn start(sse: bool) -> Self {
+        let server = McpServer::start(McpServerConfig {
+            sse,
+            require_token: Some(KEY.to_owned()),
+            ..McpServerConfig::default()
+        })
+        .await
+        .expect("the loopback MCP server starts");
+        Self { server }
+    }
+}
+
+/// The same step in the MCP server's vocabulary: each answers one `tools/call`.
+fn mcp_scripted(step: ScriptStep) -> McpScripted {
+    match step {
+        ScriptStep::Reply { text, .. } => McpScripted::Reply(text),
+        ScriptStep::Streamed { chunks, .. } => McpScripted::Reply(chunks.concat()),
+        ScriptStep::RateLimited { retry_after } => McpScripted::RateLimited {
+            retry_after_secs: retry_after.map(|d| d.as_secs()),
+        },
+        ScriptStep::ServerError => McpScripted::ServerError,
+        ScriptStep::Unauthorized => McpScripted::Unauthorized,
+        ScriptStep::Malformed => McpScripted::Malformed,
+        ScriptStep::Truncated => McpScripted::Truncated,
+        ScriptStep::Oversized { bytes } => McpScripted::Oversized { bytes },
+        ScriptStep::Hang => McpScripted::Hang,
+        other => panic!("MCP has no form for {other:?}: the agent must not claim what needs it"),
+    }
+}
+
+#[async_trait]
+impl AgentHarness for McpHarness {
+    async fn agent(&self, script: Vec<ScriptStep>) -> Arc<dyn Agent> {
+        self.server
+            .push_script(script.into_iter().map(mcp_scripted).collect());
+        Arc::new(
+            McpConfig::new(self.server.endpoint())
+                .with_tool("chat")
+                .with_argument("messages", "$messages")
+                .with_token(KEY)
+                .with_max_response_bytes(LIMIT)
+                .build()
+                .unwrap(),
+        )
+    }
+
+    /// The `messages` argument of the last `tools/call`; MCP carries no sampling settings
+    /// and no stream flag (the transport may stream any reply).
+    async fn last_request(&self) -> Option<ObservedRequest> {
+        let arguments = self.server.last_arguments()?;
+        let messages = arguments["messages"]
+            .as_array()?
+            .iter()
+            .map(|m| {
+                Message::new(
+                    role(m["role"].as_str().unwrap_or_default()),
+                    m["content"].as_str().unwrap_or_default(),
+                )
+            })
+            .collect();
+        Some(ObservedRequest::new(messages, Sampling::default()))
+    }
+
+    /// `tools/call` requests: the session's handshake and tool list are not requests for a
+    /// reply.
+    async fn requests_received(&self) -> usize {
+        self.server.stats().tool_calls as usize
+    }
+
+    fn max_response_bytes(&self) -> Option<u64> {
+        Some(LIMIT)
+    }
+}
+
 benchcore::agent_behaviour!(
     openai_compatible,
     OpenAiHarness::start(Flavour::Compatible).await
@@ -232,3 +319,5 @@ benchcore::agent_behaviour!(openai, OpenAiHarness::start(Flavour::OpenAi).await)
 benchcore::agent_behaviour!(openrouter, OpenAiHarness::start(Flavour::OpenRouter).await);
 benchcore::agent_behaviour!(anthropic, AnthropicHarness::start(false).await);
 benchcore::agent_behaviour!(anthropic_streaming, AnthropicHarness::start(true).await);
+benchcore::agent_behaviour!(mcp, McpHarness::start(false).await);
+benchcore::agent_behaviour!(mcp_sse, McpHarness::start(true).await);

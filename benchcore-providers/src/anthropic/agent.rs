@@ -244,6 +244,8 @@ impl Agent for AnthropicAgent {
         let mut capabilities = AgentCapabilities::default();
         capabilities.system_prompt = true;
         capabilities.usage = true;
+        capabilities.sampling = true;
+        capabilities.context_errors = true;
         capabilities.remote = true;
         capabilities.streaming = self.stream;
         capabilities

@@ -5,9 +5,7 @@ use super::session::{choose_tool, Session};
 use super::{error, wire};
 use crate::{http, sse};
 use async_trait::async_trait;
-use benchcore::{
-    Agent, AgentCapabilities, AgentError, AgentErrorKind, AgentReply, AgentRequest, Role, Secret,
-};
+use benchcore::{Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest, Role, Secret};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Url;
 use serde_json::{json, Value};
@@ -382,32 +380,12 @@ impl Agent for McpAgent {
         capabilities
     }
 
+    /// Bounded like every HTTP provider's exchange: by the sooner of the request's deadline
+    /// and `timeout_ms`, and a deadline already passed fails at once, sending nothing.
     async fn respond(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
         let started = Instant::now();
-        let limit = [
-            request
-                .deadline
-                .map(|d| d.saturating_duration_since(started)),
-            self.timeout,
-        ]
-        .into_iter()
-        .flatten()
-        .min();
-        let result = match limit {
-            Some(limit) => tokio::time::timeout(limit, self.exchange(request))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(AgentError::new(
-                        AgentErrorKind::Timeout,
-                        format!(
-                            "no answer from the MCP server within {} ms",
-                            limit.as_millis()
-                        ),
-                    ))
-                }),
-            None => self.exchange(request).await,
-        };
-        result
+        http::bounded(request.deadline, self.timeout, self.exchange(request))
+            .await
             .map(|reply| reply.with_latency(started.elapsed()))
             .map_err(|err| err.with_provider(self.name.clone()))
     }

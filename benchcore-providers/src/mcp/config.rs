@@ -140,6 +140,18 @@ impl McpConfig {
         self
     }
 
+    /// Sets the client-side limit on each exchange.
+    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout_ms = Some(timeout.as_millis().try_into().unwrap_or(u64::MAX));
+        self
+    }
+
+    /// Sets the largest reply body accepted.
+    pub fn with_max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = Some(bytes);
+        self
+    }
+
     /// The agent's name: `name`, else `mcp`.
     pub fn agent_name(&self) -> String {
         self.name.clone().unwrap_or_else(|| "mcp".to_owned())

@@ -231,6 +231,8 @@ impl Agent for OpenAiCompatAgent {
         capabilities.system_prompt = true;
         capabilities.json_mode = chat;
         capabilities.usage = true;
+        capabilities.sampling = true;
+        capabilities.context_errors = true;
         capabilities.remote = true;
         capabilities.streaming = self.stream;
         capabilities

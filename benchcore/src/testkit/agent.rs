@@ -196,6 +196,44 @@ fn remote_with_streaming(c: &AgentCapabilities) -> bool {
     c.remote && c.streaming
 }
 
+fn remote_with_sampling(c: &AgentCapabilities) -> bool {
+    c.remote && c.sampling
+}
+
+fn remote_with_context_errors(c: &AgentCapabilities) -> bool {
+    c.remote && c.context_errors
+}
+
+/// The flag called `name`, for the capability names a case's `requires` lists.
+fn flag(capabilities: &AgentCapabilities, name: &str) -> Option<bool> {
+    let c = capabilities;
+    Some(match name {
+        "tools" => c.tools,
+        "seed" => c.seed,
+        "system_prompt" => c.system_prompt,
+        "json_mode" => c.json_mode,
+        "streaming" => c.streaming,
+        "usage" => c.usage,
+        "sampling" => c.sampling,
+        "context_errors" => c.context_errors,
+        "remote" => c.remote,
+        _ => return None,
+    })
+}
+
+/// The capabilities named in `requires` (`remote + seed`) that the agent does not claim; all
+/// of `requires` when it names one this suite does not know.
+fn lacking(capabilities: &AgentCapabilities, requires: &'static str) -> Vec<&'static str> {
+    let names: Vec<&'static str> = requires.split('+').map(str::trim).collect();
+    if names.iter().any(|n| flag(capabilities, n).is_none()) {
+        return vec![requires];
+    }
+    names
+        .into_iter()
+        .filter(|n| flag(capabilities, n) == Some(false))
+        .collect()
+}
+
 /// Every case, in contract order.
 pub fn cases() -> Vec<Case> {
     vec![
@@ -231,8 +269,8 @@ pub fn cases() -> Vec<Case> {
         },
         Case {
             name: "context_too_long_is_its_kind",
-            needs: remote,
-            requires: "remote",
+            needs: remote_with_context_errors,
+            requires: "remote + context_errors",
             run: |h| Box::pin(context_too_long_is_its_kind(h)),
         },
         Case {
@@ -260,6 +298,12 @@ pub fn cases() -> Vec<Case> {
             run: |h| Box::pin(deadline_exceeded_is_timeout_kind(h)),
         },
         Case {
+            name: "passed_deadline_is_timeout_and_sends_nothing",
+            needs: remote,
+            requires: "remote",
+            run: |h| Box::pin(passed_deadline_is_timeout_and_sends_nothing(h)),
+        },
+        Case {
             name: "dropping_respond_is_safe",
             needs: remote,
             requires: "remote",
@@ -267,8 +311,8 @@ pub fn cases() -> Vec<Case> {
         },
         Case {
             name: "sampling_settings_are_carried",
-            needs: remote,
-            requires: "remote",
+            needs: remote_with_sampling,
+            requires: "remote + sampling",
             run: |h| Box::pin(sampling_settings_are_carried(h)),
         },
         Case {
@@ -309,7 +353,8 @@ pub async fn run_case(name: &str, harness: Arc<dyn AgentHarness>) {
     let capabilities = harness.agent(Vec::new()).await.capabilities();
     if !(case.needs)(&capabilities) {
         eprintln!(
-            "skipped {name}: the agent does not claim `{}`",
+            "skipped {name}: the agent does not claim `{}` (the case requires `{}`)",
+            lacking(&capabilities, case.requires).join("`, `"),
             case.requires
         );
         return;
@@ -396,6 +441,11 @@ pub async fn success_reply_carries_text_and_usage(harness: Arc<dyn AgentHarness>
             reply.usage == Some(usage),
             "reply usage is {:?}, expected {usage:?}",
             reply.usage
+        );
+    } else {
+        eprintln!(
+            "success_reply_carries_text_and_usage: usage not checked: the agent does not claim \
+             `usage`"
         );
     }
     Ok(())
@@ -557,6 +607,42 @@ pub async fn deadline_exceeded_is_timeout_kind(harness: Arc<dyn AgentHarness>) -
     ensure!(
         took < Duration::from_secs(5),
         "respond took {took:?} to time out on a 300 ms deadline"
+    );
+    Ok(())
+}
+
+/// A request whose deadline has already passed is a `Timeout` at once, and nothing reaches
+/// the server: an answer could no longer count, however fast it came.
+pub async fn passed_deadline_is_timeout_and_sends_nothing(
+    harness: Arc<dyn AgentHarness>,
+) -> CaseResult {
+    let agent = harness.agent(vec![]).await;
+    // A first exchange warms the agent up (open connections, sessions), so the late request
+    // below would leave at once if the agent sent it.
+    respond(agent.as_ref(), &question())
+        .await?
+        .map_err(|err| CaseFailure(format!("expected a reply, got {err}")))?;
+    let before = harness.requests_received().await;
+    let request = question().with_deadline(Instant::now());
+    match respond(agent.as_ref(), &request).await? {
+        Ok(reply) => {
+            return Err(CaseFailure(format!(
+                "a request past its deadline was answered with Ok({:?})",
+                reply.text
+            )))
+        }
+        Err(err) => ensure!(
+            err.kind == AgentErrorKind::Timeout,
+            "the error kind is {}, expected timeout: {err}",
+            err.kind
+        ),
+    }
+    // A request that slipped out before the error would arrive within this wait.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let sent = harness.requests_received().await - before;
+    ensure!(
+        sent == 0,
+        "the server saw {sent} requests for a request past its deadline, expected none"
     );
     Ok(())
 }
@@ -728,6 +814,11 @@ pub async fn streamed_reply_records_time_to_first_token(
             "reply usage is {:?}, expected {usage:?} from the end of the stream",
             reply.usage
         );
+    } else {
+        eprintln!(
+            "streamed_reply_records_time_to_first_token: usage not checked: the agent does not \
+             claim `usage`"
+        );
     }
     let Some(first) = reply.time_to_first_token else {
         return Err(CaseFailure(
@@ -769,6 +860,7 @@ macro_rules! agent_behaviour {
                 truncated_body_is_retryable,
                 oversized_body_is_cut_off_at_the_limit,
                 deadline_exceeded_is_timeout_kind,
+                passed_deadline_is_timeout_and_sends_nothing,
                 dropping_respond_is_safe,
                 sampling_settings_are_carried,
                 seed_is_carried,
@@ -800,4 +892,73 @@ macro_rules! agent_behaviour {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every flag of [`AgentCapabilities`], by its serialized name.
+    fn flag_names() -> Vec<String> {
+        let value = serde_json::to_value(AgentCapabilities::default()).unwrap();
+        value
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, v)| v.is_boolean())
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// Capabilities with exactly the flags `on` set.
+    fn with(on: &[&str]) -> AgentCapabilities {
+        let mut value = serde_json::to_value(AgentCapabilities::default()).unwrap();
+        for name in on {
+            value[*name] = serde_json::Value::Bool(true);
+        }
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn every_flag_can_be_named_in_requires() {
+        let caps = AgentCapabilities::default();
+        for name in flag_names() {
+            assert_eq!(
+                flag(&caps, &name),
+                Some(false),
+                "`flag` does not know {name}"
+            );
+        }
+    }
+
+    /// `needs` and `requires` say the same: a case runs when every flag it names is set, and
+    /// a skipped case names exactly the flag it lacks.
+    #[test]
+    fn each_case_needs_exactly_what_it_requires() {
+        let all = flag_names();
+        for case in cases() {
+            let required: Vec<&str> = case.requires.split('+').map(str::trim).collect();
+            assert!(
+                (case.needs)(&with(&required)),
+                "{} does not run with {:?}",
+                case.name,
+                case.requires
+            );
+            for missing in &required {
+                let others: Vec<&str> = all
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|n| n != missing)
+                    .collect();
+                let caps = with(&others);
+                assert!(!(case.needs)(&caps), "{} runs without {missing}", case.name);
+                assert_eq!(
+                    lacking(&caps, case.requires),
+                    vec![*missing],
+                    "{}",
+                    case.name
+                );
+            }
+        }
+    }
 }

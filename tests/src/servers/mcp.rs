@@ -1,13 +1,20 @@
 //! A loopback MCP server speaking the Streamable HTTP transport (protocol 2025-06-18): the
 //! `initialize` handshake with session ids, `tools/list` with pagination, `tools/call`, JSON
-//! or SSE replies, bearer tokens, and scripted faults.
+//! or SSE replies, bearer tokens, and scripted answers to `tools/call` (the faults of
+//! [`McpScripted`], the same as every provider's loopback server plays for the agent
+//! behaviour suite).
 //!
 //! Tools: `echo {text}` answers its text; `ask {question, mode?}` answers
-//! `answer to: QUESTION` (in `mode` when given); `add {a, b}` answers structured content only.
+//! `answer to: QUESTION` (in `mode` when given); `add {a, b}` answers structured content only;
+//! `chat {messages}` takes the conversation as `[{role, content}]` and answers the last user
+//! message. The `params` of every `tools/call` are kept ([`McpServer::calls`]), so a test sees
+//! the arguments the agent sent.
 
-use axum::body::Body;
+use super::scripted::{chunked_json, cut_json, event_stream};
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
@@ -48,9 +55,13 @@ impl Default for McpServerConfig {
     }
 }
 
-/// A scripted answer to the next `tools/call`.
+/// A scripted answer to the next `tools/call`. In SSE mode ([`McpServerConfig::sse`]) the
+/// answers with a 200 status come as an event stream, else as one JSON body.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum McpScripted {
+    /// A tool result with this text.
+    Reply(String),
     /// A tool result with `isError: true` and this text.
     ToolError(String),
     /// A JSON-RPC error.
@@ -66,6 +77,28 @@ pub enum McpScripted {
     CutStream,
     /// HTTP 503.
     Unavailable,
+    /// HTTP 429 with a JSON-RPC error body, and `Retry-After` in seconds when set.
+    RateLimited {
+        /// The `Retry-After` header's value.
+        retry_after_secs: Option<u64>,
+    },
+    /// HTTP 500 with a JSON-RPC error body.
+    ServerError,
+    /// HTTP 401 with a JSON-RPC error body, as for a refused bearer token.
+    Unauthorized,
+    /// 200 with a body (in SSE mode, an event) that is not JSON.
+    Malformed,
+    /// Never answers (until the server stops).
+    Hang,
+    /// 200 whose body (in SSE mode, whose stream, after a log notification) stops half-way
+    /// through the response: the headers are sent, then the connection drops.
+    Truncated,
+    /// 200 with a valid tool result of at least `bytes` bytes, sent without a
+    /// `Content-Length`.
+    Oversized {
+        /// The reply's least size.
+        bytes: usize,
+    },
 }
 
 /// What the server has seen.
@@ -94,6 +127,7 @@ struct Counters {
 
 struct Shared {
     config: McpServerConfig,
+    stopped: watch::Receiver<bool>,
     sessions: Mutex<HashSet<String>>,
     next_session: AtomicU64,
     script: Mutex<VecDeque<McpScripted>>,
@@ -127,8 +161,10 @@ impl McpServer {
     pub async fn start(config: McpServerConfig) -> anyhow::Result<McpServer> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
+        let (shutdown, mut stop) = watch::channel(false);
         let shared = Arc::new(Shared {
             config,
+            stopped: stop.clone(),
             sessions: Mutex::new(HashSet::new()),
             next_session: AtomicU64::new(1),
             script: Mutex::new(VecDeque::new()),
@@ -138,7 +174,6 @@ impl McpServer {
         let app = Router::new()
             .route("/mcp", post(handle))
             .with_state(Arc::clone(&shared));
-        let (shutdown, mut stop) = watch::channel(false);
         let task = tokio::spawn(async move {
             let signal = async move {
                 let _ = stop.wait_for(|s| *s).await;
@@ -165,7 +200,8 @@ impl McpServer {
         lock(&self.shared.script).extend(steps);
     }
 
-    /// The `params` of every `tools/call` received.
+    /// The `params` (`{name, arguments}`) of every `tools/call` received, scripted ones
+    /// included, in order.
     pub fn calls(&self) -> Vec<Value> {
         lock(&self.shared.calls).clone()
     }
@@ -180,6 +216,13 @@ impl McpServer {
             tool_lists: c.lists.load(Ordering::Relaxed),
             tool_calls: c.calls.load(Ordering::Relaxed),
         }
+    }
+
+    /// The arguments of the last `tools/call` received.
+    pub fn last_arguments(&self) -> Option<Value> {
+        lock(&self.shared.calls)
+            .last()
+            .map(|params| params["arguments"].clone())
     }
 
     /// Stops serving and waits for it.
@@ -205,6 +248,12 @@ fn tools() -> Vec<Value> {
                "inputSchema": {"type": "object", "properties": {"question": {"type": "string"}, "mode": {"type": "string"}}, "required": ["question"]}}),
         json!({"name": "add", "description": "Adds two numbers.",
                "inputSchema": {"type": "object", "properties": {"a": {"type": "number"}, "b": {"type": "number"}}, "required": ["a", "b"]}}),
+        json!({"name": "chat", "description": "Answers the last user message of a conversation.",
+               "inputSchema": {"type": "object", "properties": {"messages": {"type": "array", "items": {
+                   "type": "object",
+                   "properties": {"role": {"type": "string"}, "content": {"type": "string"}},
+                   "required": ["role", "content"]}}},
+               "required": ["messages"]}}),
     ]
 }
 
@@ -220,6 +269,46 @@ fn rpc_error(id: &Value, code: i64, message: &str) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
 }
 
+/// The log notification an SSE reply starts with, as servers send progress before the
+/// response.
+fn note() -> Value {
+    json!({"jsonrpc": "2.0", "method": "notifications/message",
+           "params": {"level": "info", "data": "working"}})
+}
+
+/// One SSE event carrying `data`.
+fn event(data: &str) -> Bytes {
+    Bytes::from(format!("event: message\ndata: {data}\n\n"))
+}
+
+/// A successful `tools/call` response with this text.
+fn text_result(id: &Value, text: &str) -> Value {
+    json!({"jsonrpc": "2.0", "id": id,
+           "result": {"content": [{"type": "text", "text": text}], "isError": false}})
+}
+
+/// A 200 carrying `data` as it is, in the configured form: one JSON body, or an event stream
+/// of a log notification and then `data`; the connection drops after the first half of
+/// `data` when `cut` is set.
+fn body_of(shared: &Shared, data: &str, cut: bool) -> Response {
+    if shared.config.sse {
+        let mut message = event(data);
+        if cut {
+            message = message.slice(..message.len() / 2);
+        }
+        return event_stream(
+            vec![event(&note().to_string()), message],
+            Duration::ZERO,
+            cut,
+        );
+    }
+    if cut {
+        cut_json(data.as_bytes())
+    } else {
+        chunked_json(data.as_bytes().to_vec())
+    }
+}
+
 /// Sends a response as JSON or as an SSE stream (a log notification first, as servers do).
 fn reply(shared: &Shared, message: Value, session: Option<String>, cut: bool) -> Response {
     let mut builder = Response::builder().status(StatusCode::OK);
@@ -227,9 +316,7 @@ fn reply(shared: &Shared, message: Value, session: Option<String>, cut: bool) ->
         builder = builder.header("mcp-session-id", session);
     }
     if shared.config.sse || cut {
-        let note = json!({"jsonrpc": "2.0", "method": "notifications/message",
-                          "params": {"level": "info", "data": "working"}});
-        let mut body = format!("event: message\ndata: {note}\n\n");
+        let mut body = format!("event: message\ndata: {}\n\n", note());
         if !cut {
             body.push_str(&format!("event: message\nid: 1\ndata: {message}\n\n"));
         }
@@ -373,6 +460,52 @@ async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Str
             lock(&shared.calls).push(params.clone());
             let scripted = lock(&shared.script).pop_front();
             let result = match scripted {
+                Some(McpScripted::Reply(text)) => {
+                    json!({"content": [{"type": "text", "text": text}], "isError": false})
+                }
+                Some(McpScripted::RateLimited { retry_after_secs }) => {
+                    let mut response = plain(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        rpc_error(&id, -32000, "rate limited: slow down"),
+                    );
+                    if let Some(secs) = retry_after_secs {
+                        response
+                            .headers_mut()
+                            .insert(RETRY_AFTER, HeaderValue::from(secs));
+                    }
+                    return response;
+                }
+                Some(McpScripted::ServerError) => {
+                    return plain(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        rpc_error(&id, -32603, "internal server error"),
+                    )
+                }
+                Some(McpScripted::Unauthorized) => {
+                    return plain(
+                        StatusCode::UNAUTHORIZED,
+                        rpc_error(&id, -32001, "invalid bearer token"),
+                    )
+                }
+                Some(McpScripted::Malformed) => {
+                    return body_of(&shared, "{\"jsonrpc\": \"2.0\", this is not JSON", false)
+                }
+                Some(McpScripted::Hang) => {
+                    let mut stopped = shared.stopped.clone();
+                    let _ = stopped.wait_for(|s| *s).await;
+                    return plain(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        rpc_error(&id, -32000, "the server is stopping"),
+                    );
+                }
+                Some(McpScripted::Truncated) => {
+                    let full = text_result(&id, "a reply that never arrives whole");
+                    return body_of(&shared, &full.to_string(), true);
+                }
+                Some(McpScripted::Oversized { bytes }) => {
+                    let full = text_result(&id, &"x".repeat(bytes));
+                    return body_of(&shared, &full.to_string(), false);
+                }
                 Some(McpScripted::ToolError(text)) => {
                     json!({"content": [{"type": "text", "text": text}], "isError": true})
                 }
@@ -433,6 +566,18 @@ fn call_tool(params: &Value) -> Result<Value, String> {
                 }
                 _ => Err("arguments `a` and `b` must be numbers".into()),
             }
+        }
+        "chat" => {
+            let messages = args["messages"]
+                .as_array()
+                .ok_or("argument `messages` must be an array of {role, content}")?;
+            let last = messages
+                .iter()
+                .rev()
+                .find(|m| m["role"] == "user")
+                .and_then(|m| m["content"].as_str())
+                .ok_or("`messages` holds no user message")?;
+            Ok(json!({"content": [{"type": "text", "text": last}]}))
         }
         other => Err(format!("unknown tool {other:?}")),
     }
