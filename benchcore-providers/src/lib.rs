@@ -12,6 +12,7 @@ pub mod mcp;
 #[cfg(feature = "openai-compatible")]
 pub mod openai_compat;
 pub mod pricing;
+mod prompt;
 mod registry;
 pub mod replay;
 pub mod sse;

@@ -3,6 +3,7 @@
 use super::error;
 use super::wire::{MessageResponse, MessagesRequest, StreamEvent, WireUsage};
 use super::AnthropicConfig;
+use crate::prompt::with_system_prompt;
 use crate::{http, sse};
 use async_trait::async_trait;
 use benchcore::{
@@ -31,6 +32,7 @@ pub struct AnthropicAgent {
     timeout: Option<Duration>,
     max_response_bytes: u64,
     stream: bool,
+    system_prompt: Option<String>,
     client: reqwest::Client,
 }
 
@@ -46,6 +48,7 @@ pub(crate) struct Parts {
     pub(crate) timeout: Option<Duration>,
     pub(crate) max_response_bytes: u64,
     pub(crate) stream: bool,
+    pub(crate) system_prompt: Option<String>,
     pub(crate) client: reqwest::Client,
 }
 
@@ -61,6 +64,7 @@ impl AnthropicAgent {
             timeout: parts.timeout,
             max_response_bytes: parts.max_response_bytes,
             stream: parts.stream,
+            system_prompt: parts.system_prompt,
             client: parts.client,
         }
     }
@@ -254,10 +258,11 @@ impl Agent for AnthropicAgent {
     async fn respond(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
         let started = Instant::now();
         let sampling = request.sampling.or(&self.defaults);
+        let messages = with_system_prompt(self.system_prompt.as_deref(), &request.messages);
         let result = async {
             let body = serde_json::to_vec(&MessagesRequest::new(
                 &self.model,
-                &request.messages,
+                &messages,
                 &sampling,
                 AnthropicConfig::DEFAULT_MAX_TOKENS,
                 self.stream,

@@ -64,6 +64,10 @@ pub struct AnthropicConfig {
     /// is a malformed reply.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_response_bytes: Option<u64>,
+    /// The agent's own system prompt, sent as the start of the `system` field (a case's
+    /// own system messages follow it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system_prompt: Option<String>,
     /// Streams each reply as server-sent events, which records the time to the first
     /// token.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -91,6 +95,12 @@ impl AnthropicConfig {
     /// Sets the agent's name.
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
+        self
+    }
+
+    /// Sets the agent's own system prompt.
+    pub fn with_system_prompt(mut self, prompt: impl Into<String>) -> Self {
+        self.system_prompt = Some(prompt.into());
         self
     }
 
@@ -194,6 +204,7 @@ impl AnthropicConfig {
                 .max_response_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             stream: self.stream,
+            system_prompt: self.system_prompt.clone(),
             client: http::client(headers)?,
         }))
     }
@@ -283,6 +294,7 @@ impl fmt::Debug for AnthropicConfig {
             .field("max_tokens", &self.max_tokens)
             .field("timeout_ms", &self.timeout_ms)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("system_prompt", &self.system_prompt)
             .field("stream", &self.stream)
             .finish()
     }

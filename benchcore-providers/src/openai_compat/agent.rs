@@ -5,6 +5,7 @@ use super::error;
 use super::responses::{self, ResponsesRequest};
 use super::stream::ChatStreamFold;
 use super::wire::{ChatRequest, ChatResponse, Content};
+use crate::prompt::with_system_prompt;
 use crate::{http, sse};
 use async_trait::async_trait;
 use benchcore::{
@@ -36,6 +37,7 @@ pub struct OpenAiCompatAgent {
     timeout: Option<Duration>,
     max_response_bytes: u64,
     stream: bool,
+    system_prompt: Option<String>,
     client: reqwest::Client,
 }
 
@@ -70,6 +72,7 @@ pub(crate) struct Parts {
     pub(crate) timeout: Option<Duration>,
     pub(crate) max_response_bytes: u64,
     pub(crate) stream: bool,
+    pub(crate) system_prompt: Option<String>,
     pub(crate) client: reqwest::Client,
 }
 
@@ -87,6 +90,7 @@ impl OpenAiCompatAgent {
             timeout: parts.timeout,
             max_response_bytes: parts.max_response_bytes,
             stream: parts.stream,
+            system_prompt: parts.system_prompt,
             client: parts.client,
         }
     }
@@ -127,17 +131,18 @@ impl OpenAiCompatAgent {
     /// The request body for this agent's API.
     fn body(&self, request: &AgentRequest) -> Result<Vec<u8>, serde_json::Error> {
         let sampling = request.sampling.or(&self.defaults);
+        let messages = with_system_prompt(self.system_prompt.as_deref(), &request.messages);
         match &self.api {
             Api::ChatCompletions => serde_json::to_vec(&ChatRequest::new(
                 &self.model,
-                &request.messages,
+                &messages,
                 &sampling,
                 self.stream,
             )),
             Api::Responses(prompt) => serde_json::to_vec(&ResponsesRequest::new(
                 &self.model,
                 prompt,
-                &request.messages,
+                &messages,
                 &sampling,
             )),
         }

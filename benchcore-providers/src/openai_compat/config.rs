@@ -66,6 +66,10 @@ pub struct OpenAiCompatConfig {
     /// one is a malformed reply.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_response_bytes: Option<u64>,
+    /// The agent's own system prompt, sent before each conversation (a case's own system
+    /// messages follow it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system_prompt: Option<String>,
     /// Streams each reply as server-sent events (`"stream": true` with
     /// `stream_options.include_usage`), which records the time to the first token.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -101,6 +105,12 @@ impl OpenAiCompatConfig {
     /// Sets the agent's name.
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
+        self
+    }
+
+    /// Sets the agent's own system prompt.
+    pub fn with_system_prompt(mut self, prompt: impl Into<String>) -> Self {
+        self.system_prompt = Some(prompt.into());
         self
     }
 
@@ -225,6 +235,7 @@ impl OpenAiCompatConfig {
                 .max_response_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             stream: self.stream,
+            system_prompt: self.system_prompt.clone(),
             client: http::client(headers)?,
         }))
     }
@@ -380,6 +391,7 @@ impl fmt::Debug for OpenAiCompatConfig {
             .field("seed", &self.seed)
             .field("timeout_ms", &self.timeout_ms)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("system_prompt", &self.system_prompt)
             .field("stream", &self.stream)
             .field("platform_prompt", &self.platform_prompt)
             .finish()

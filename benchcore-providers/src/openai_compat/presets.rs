@@ -60,6 +60,10 @@ macro_rules! preset_config {
             /// The largest reply body accepted, in bytes (default 8 MiB), streamed or not.
             #[serde(skip_serializing_if = "Option::is_none")]
             pub max_response_bytes: Option<u64>,
+            /// The agent's own system prompt, sent before each conversation (a case's own
+            /// system messages follow it).
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub system_prompt: Option<String>,
             /// Streams each reply as server-sent events, which records the time to the first
             /// token.
             #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -79,6 +83,12 @@ macro_rules! preset_config {
             /// Sets the agent's name.
             pub fn with_name(mut self, name: impl Into<String>) -> Self {
                 self.name = Some(name.into());
+                self
+            }
+
+            /// Sets the agent's own system prompt.
+            pub fn with_system_prompt(mut self, prompt: impl Into<String>) -> Self {
+                self.system_prompt = Some(prompt.into());
                 self
             }
 
@@ -172,6 +182,7 @@ macro_rules! preset_config {
                     seed: self.seed,
                     timeout_ms: self.timeout_ms,
                     max_response_bytes: self.max_response_bytes,
+                    system_prompt: self.system_prompt.clone(),
                     stream: self.stream,
                     platform_prompt: None,
                 }
@@ -192,6 +203,7 @@ macro_rules! preset_config {
                     .field("seed", &self.seed)
                     .field("timeout_ms", &self.timeout_ms)
                     .field("max_response_bytes", &self.max_response_bytes)
+                    .field("system_prompt", &self.system_prompt)
                     .field("stream", &self.stream)
                     $( .field(stringify!($field), &self.$field) )*
                     .finish()
