@@ -286,3 +286,48 @@ async fn configs_with_a_prompt_build_store_and_rebuild() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_streamed_managed_prompt_reads_deltas_usage_and_time_to_first_token() {
+    let server = server().await;
+    let agent = prompted(&server).with_stream(true).build().unwrap();
+    server.push_script(vec![Scripted::Streamed {
+        chunks: vec!["Bon".into(), "jour".into()],
+        usage: Some(Usage::new(11, 2)),
+    }]);
+    let reply = agent.respond(&ask("Say hello in French")).await.unwrap();
+    assert_eq!(reply.text, "Bonjour");
+    assert_eq!(reply.usage, Some(Usage::new(11, 2)));
+    assert!(reply.time_to_first_token.is_some());
+    assert!(agent.capabilities().streaming);
+    assert_eq!(server.requests()[0]["stream"], true);
+}
+
+#[tokio::test]
+async fn a_streamed_managed_prompt_cut_off_or_failing_is_classified() {
+    let server = server().await;
+    let agent = prompted(&server).with_stream(true).build().unwrap();
+    server.push_script(vec![
+        Scripted::Truncated,
+        Scripted::StreamError,
+        Scripted::Malformed,
+    ]);
+    let kinds: Vec<AgentErrorKind> = [
+        agent.respond(&ask("a")).await,
+        agent.respond(&ask("b")).await,
+        agent.respond(&ask("c")).await,
+    ]
+    .into_iter()
+    .map(|r| r.unwrap_err().kind)
+    .collect();
+    assert_eq!(
+        kinds,
+        [
+            AgentErrorKind::Transient,
+            AgentErrorKind::Transient,
+            AgentErrorKind::MalformedReply
+        ]
+    );
+    // A whole stream after the failures still reads.
+    assert_eq!(agent.respond(&ask("ok")).await.unwrap().text, "ok");
+}

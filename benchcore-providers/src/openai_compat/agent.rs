@@ -2,7 +2,7 @@
 //! one Responses API exchange for a managed prompt.
 
 use super::error;
-use super::responses::{self, ResponsesRequest};
+use super::responses::{self, ResponsesRequest, ResponsesStreamFold};
 use super::stream::ChatStreamFold;
 use super::wire::{ChatRequest, ChatResponse, Content};
 use crate::prompt::with_system_prompt;
@@ -144,6 +144,7 @@ impl OpenAiCompatAgent {
                 prompt,
                 &messages,
                 &sampling,
+                self.stream,
             )),
         }
     }
@@ -169,12 +170,25 @@ impl OpenAiCompatAgent {
         }
         if self.stream && http::is_event_stream(&response) {
             let key = self.key();
-            let mut fold = ChatStreamFold::new(started);
-            let ended = sse::read_events(response, self.max_response_bytes, |event| {
-                fold.event(&event.data, key)
-            })
-            .await?;
-            return fold.into_reply(ended.is_break());
+            return match self.api {
+                Api::ChatCompletions => {
+                    let mut fold = ChatStreamFold::new(started);
+                    let ended = sse::read_events(response, self.max_response_bytes, |event| {
+                        fold.event(&event.data, key)
+                    })
+                    .await?;
+                    fold.into_reply(ended.is_break())
+                }
+                Api::Responses(_) => {
+                    let mut fold = ResponsesStreamFold::new(started);
+                    // The fold knows whether `response.completed` arrived.
+                    let _ended = sse::read_events(response, self.max_response_bytes, |event| {
+                        fold.event(&event.data, key)
+                    })
+                    .await?;
+                    fold.into_reply()
+                }
+            };
         }
         let body = http::read_body(response, self.max_response_bytes).await?;
         match self.api {

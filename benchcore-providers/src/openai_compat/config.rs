@@ -333,12 +333,6 @@ impl OpenAiCompatConfig {
         {
             return Err(self.field_error("prompt_version", "is empty"));
         }
-        if self.stream {
-            return Err(self.field_error(
-                "stream",
-                "is not supported with prompt_id (the Responses API is read whole)",
-            ));
-        }
         Ok(Api::Responses(super::agent::Prompt {
             id: id.clone(),
             version: prompt.version.clone(),

@@ -531,10 +531,10 @@ mod tests {
             err(OpenAiConfig::from_prompt("pmpt_1").with_prompt_version(" ")),
             "agents.pmpt_1.prompt_version: is empty"
         );
-        assert_eq!(
-            err(OpenAiConfig::from_prompt("pmpt_1").with_stream(true)),
-            "agents.pmpt_1.stream: is not supported with prompt_id (the Responses API is read whole)"
-        );
+        assert!(OpenAiConfig::from_prompt("pmpt_1")
+            .with_stream(true)
+            .validate()
+            .is_ok());
         // Other presets still require a model.
         assert_eq!(
             NvidiaConfig::default().validate().unwrap_err().to_string(),

@@ -22,6 +22,9 @@ pub(crate) struct ResponsesRequest<'a> {
     pub(crate) temperature: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) max_output_tokens: Option<u32>,
+    /// Ask for server-sent events.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) stream: bool,
 }
 
 /// The `prompt` object: which managed prompt, at which version, with which variables.
@@ -48,6 +51,7 @@ impl<'a> ResponsesRequest<'a> {
         prompt: &'a Prompt,
         messages: &'a [Message],
         sampling: &Sampling,
+        stream: bool,
     ) -> Self {
         Self {
             model: (!model.trim().is_empty()).then_some(model),
@@ -69,6 +73,7 @@ impl<'a> ResponsesRequest<'a> {
                 .collect(),
             temperature: sampling.temperature,
             max_output_tokens: sampling.max_tokens,
+            stream,
         }
     }
 }
@@ -122,6 +127,10 @@ pub(crate) fn parse_reply(body: &[u8], key: Option<&str>) -> Result<AgentReply, 
     let response: ResponseObject = serde_json::from_slice(body).map_err(|err| {
         AgentError::malformed(format!("the reply is not a Responses API response: {err}"))
     })?;
+    reply_from(response, key)
+}
+
+fn reply_from(response: ResponseObject, key: Option<&str>) -> Result<AgentReply, AgentError> {
     if let Some(error) = response.error.as_ref().filter(|e| !e.is_null()) {
         return Err(failed(error, key));
     }
@@ -170,6 +179,84 @@ fn failed(error: &serde_json::Value, key: Option<&str>) -> AgentError {
     err
 }
 
+/// A streamed Responses API reply, built up event by event: `response.output_text.delta`
+/// events give the text (and the time to first token); `response.completed` carries the
+/// whole response, whose usage and model count; `response.failed` and `error` events are
+/// classified like a failed response. There is no `[DONE]`: a stream that ends before
+/// `response.completed` was cut off.
+pub(crate) struct ResponsesStreamFold {
+    started: std::time::Instant,
+    text: String,
+    first_token: Option<std::time::Duration>,
+    completed: Option<AgentReply>,
+}
+
+impl ResponsesStreamFold {
+    pub(crate) fn new(started: std::time::Instant) -> Self {
+        Self {
+            started,
+            text: String::new(),
+            first_token: None,
+            completed: None,
+        }
+    }
+
+    /// Takes one event's data; breaks at `response.completed`.
+    pub(crate) fn event(
+        &mut self,
+        data: &str,
+        key: Option<&str>,
+    ) -> Result<std::ops::ControlFlow<()>, AgentError> {
+        use std::ops::ControlFlow;
+        let event: serde_json::Value = serde_json::from_str(data.trim()).map_err(|err| {
+            AgentError::malformed(format!("the stream holds an event that is not JSON: {err}"))
+        })?;
+        match event["type"].as_str().unwrap_or_default() {
+            "response.output_text.delta" => {
+                let delta = event["delta"].as_str().unwrap_or_default();
+                if !delta.is_empty() && self.first_token.is_none() {
+                    self.first_token = Some(self.started.elapsed());
+                }
+                self.text.push_str(delta);
+            }
+            "response.completed" => {
+                let response: ResponseObject = serde_json::from_value(event["response"].clone())
+                    .map_err(|err| {
+                        AgentError::malformed(format!(
+                            "`response.completed` holds no response: {err}"
+                        ))
+                    })?;
+                self.completed = Some(reply_from(response, key)?);
+                return Ok(ControlFlow::Break(()));
+            }
+            "response.failed" => {
+                return Err(failed(&event["response"]["error"], key));
+            }
+            "error" => return Err(failed(&event, key)),
+            _ if event.get("error").is_some_and(|e| !e.is_null()) => {
+                return Err(failed(&event["error"], key));
+            }
+            _ => {}
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+
+    /// The reply, once `response.completed` arrived. The streamed text wins when the
+    /// completed response repeats none.
+    pub(crate) fn into_reply(self) -> Result<AgentReply, AgentError> {
+        let mut reply = self.completed.ok_or_else(|| {
+            AgentError::transient(
+                "the stream ended before `response.completed`: the reply was truncated",
+            )
+        })?;
+        if reply.text.is_empty() {
+            reply.text = self.text;
+        }
+        reply.time_to_first_token = self.first_token;
+        Ok(reply)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,8 +282,10 @@ mod tests {
         let sampling = Sampling::default()
             .with_temperature(0.2)
             .with_max_tokens(50);
-        let body =
-            serde_json::to_value(ResponsesRequest::new("", &prompt, &messages, &sampling)).unwrap();
+        let body = serde_json::to_value(ResponsesRequest::new(
+            "", &prompt, &messages, &sampling, false,
+        ))
+        .unwrap();
         assert_eq!(
             body,
             json!({
@@ -219,6 +308,7 @@ mod tests {
             &bare,
             &[],
             &Sampling::default(),
+            false,
         ))
         .unwrap();
         assert_eq!(body, json!({"model": "gpt-4o", "prompt": {"id": "pmpt_9"}}));

@@ -29,7 +29,7 @@ pub use super::scripted::{Scripted, ServerConfig, ServerStats};
 /// Routes: `POST /v1/chat/completions` (a `text/event-stream` of
 /// `chat.completion.chunk`s ending in `data: [DONE]` when the request says
 /// `"stream": true`, with a last usage chunk when `stream_options.include_usage`),
-/// `POST /v1/responses` (managed prompts; whole replies only) and `GET /v1/models`.
+/// `POST /v1/responses` (managed prompts, whole or streamed) and `GET /v1/models`.
 ///
 /// ```no_run
 /// # async fn demo() -> anyhow::Result<()> {
@@ -198,12 +198,16 @@ enum Exchange {
         model: String,
         prompt: serde_json::Value,
         prompt_words: u64,
+        stream: bool,
     },
 }
 
 impl Exchange {
     fn streams(&self) -> bool {
-        matches!(self, Exchange::Chat { stream: true, .. })
+        matches!(
+            self,
+            Exchange::Chat { stream: true, .. } | Exchange::Responses { stream: true, .. }
+        )
     }
 
     fn prompt_words(&self) -> u64 {
@@ -303,16 +307,6 @@ async fn responses(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
     if request.model.is_none() && request.prompt.is_none() {
         return missing(&shared, "model");
     }
-    if request.stream {
-        bump(&shared.counters.bad_requests);
-        return error(
-            StatusCode::BAD_REQUEST,
-            "This loopback server does not stream the Responses API.",
-            "invalid_request_error",
-            Some("stream"),
-            None,
-        );
-    }
     let messages = request.messages();
     let step = shared.next_step(n, || {
         messages
@@ -329,6 +323,7 @@ async fn responses(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
             .unwrap_or_else(|| "gpt-mock-prompted".to_owned()),
         prompt: request.prompt.unwrap_or(serde_json::Value::Null),
         prompt_words: messages.iter().map(|(_, text)| words(text)).sum(),
+        stream: request.stream,
     };
     answer(&shared, &exchange, step).await
 }
@@ -559,7 +554,7 @@ fn stream_events(exchange: &Exchange, chunks: &[String], usage: Usage) -> Vec<By
         ..
     } = exchange
     else {
-        return Vec::new();
+        return responses_stream_events(exchange, chunks, usage);
     };
     let id = format!("chatcmpl-mock{:012x}", next_id());
     let created = now();
@@ -589,6 +584,45 @@ fn stream_events(exchange: &Exchange, chunks: &[String], usage: Usage) -> Vec<By
         })));
     }
     events.push(Bytes::from_static(b"data: [DONE]\n\n"));
+    events
+}
+
+/// A streamed Responses API reply, as OpenAI sends it: `response.created`, one
+/// `response.output_text.delta` per piece, `response.output_text.done`, then
+/// `response.completed` carrying the whole response (with its usage). Each event is named
+/// (`event:`) and its data has the same `type`.
+fn responses_stream_events(exchange: &Exchange, chunks: &[String], usage: Usage) -> Vec<Bytes> {
+    let text = chunks.concat();
+    let Ok(mut completed) =
+        serde_json::from_slice::<serde_json::Value>(&body(exchange, &text, usage))
+    else {
+        return Vec::new();
+    };
+    let item_id = completed["output"][0]["id"].clone();
+    let mut created = completed.clone();
+    created["status"] = json!("in_progress");
+    created["output"] = json!([]);
+    created["usage"] = serde_json::Value::Null;
+    let mut sequence = 0u64;
+    let mut event = |kind: &str, mut data: serde_json::Value| {
+        data["type"] = json!(kind);
+        data["sequence_number"] = json!(sequence);
+        sequence += 1;
+        Bytes::from(format!("event: {kind}\ndata: {data}\n\n"))
+    };
+    let mut events = vec![event("response.created", json!({"response": created}))];
+    for piece in chunks {
+        events.push(event(
+            "response.output_text.delta",
+            json!({"item_id": item_id, "output_index": 0, "content_index": 0, "delta": piece}),
+        ));
+    }
+    events.push(event(
+        "response.output_text.done",
+        json!({"item_id": item_id, "output_index": 0, "content_index": 0, "text": text}),
+    ));
+    completed["status"] = json!("completed");
+    events.push(event("response.completed", json!({"response": completed})));
     events
 }
 
