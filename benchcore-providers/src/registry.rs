@@ -334,10 +334,13 @@ impl AgentConfig {
         else {
             return Err(bad(""));
         };
-        let model = rest
-            .map(str::trim)
-            .filter(|m| !m.is_empty())
-            .ok_or_else(|| bad(" (the model is missing)"))?;
+        // These kinds have a default model, so the kind alone is a spec.
+        let has_default_model = matches!(kind, "openrouter" | "nvidia" | "anthropic");
+        let model = match rest.map(str::trim).filter(|m| !m.is_empty()) {
+            Some(model) => model,
+            None if has_default_model => "",
+            None => return Err(bad(" (the model is missing)")),
+        };
         if kind == "anthropic" {
             return Self::anthropic_spec(model, feature).map_err(|why| bad(&why));
         }
@@ -566,6 +569,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn kinds_with_a_default_model_need_none_in_a_spec() {
+        assert_eq!(
+            AgentConfig::parse_spec("openrouter").unwrap().name(),
+            "openrouter/auto"
+        );
+        assert_eq!(
+            AgentConfig::parse_spec("nvidia:").unwrap().name(),
+            "meta/llama-3.1-8b-instruct"
+        );
+        assert!(AgentConfig::parse_spec("openai").is_err());
+    }
+
+    #[test]
     fn lmstudio_ids_with_their_prefix_are_specs() {
         let config = AgentConfig::parse_spec("lmstudio/liquid/lfm2.5-1.2b").unwrap();
         assert_eq!(config.kind(), "lmstudio");
@@ -792,8 +808,9 @@ mod anthropic_tests {
             panic!()
         };
         assert_eq!(c.model, "claude-sonnet-4-5");
-        let err = AgentConfig::parse_spec("anthropic:").unwrap_err();
-        assert!(err.message.contains("the model is missing"), "{err}");
+        // The kind alone takes the default model.
+        let bare = AgentConfig::parse_spec("anthropic:").unwrap();
+        assert_eq!(bare.name(), AnthropicConfig::DEFAULT_MODEL);
         let list = AgentConfig::from_toml(
             "[[agents]]\nkind = \"anthropic\"\nmodel = \"claude-x\"\nstream = true\nmax_tokens = 64\n",
         )

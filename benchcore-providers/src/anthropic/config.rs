@@ -75,6 +75,9 @@ pub struct AnthropicConfig {
 }
 
 impl AnthropicConfig {
+    /// The model used when the config names none.
+    pub const DEFAULT_MODEL: &str = "claude-sonnet-4-5";
+
     /// Anthropic's API root.
     pub const BASE_URL: &str = "https://api.anthropic.com";
     /// The environment variable read for the key unless `api_key_env` says otherwise.
@@ -160,7 +163,17 @@ impl AnthropicConfig {
 
     /// The agent's name: `name`, else the model.
     pub fn agent_name(&self) -> String {
-        self.name.clone().unwrap_or_else(|| self.model.clone())
+        self.name
+            .clone()
+            .unwrap_or_else(|| self.model_or_default().to_owned())
+    }
+
+    /// The model requests name: `model`, else [`Self::DEFAULT_MODEL`].
+    pub fn model_or_default(&self) -> &str {
+        match self.model.trim() {
+            "" => Self::DEFAULT_MODEL,
+            model => model,
+        }
     }
 
     /// Checks every field without reading the environment. Errors name the field as
@@ -195,7 +208,7 @@ impl AnthropicConfig {
         Ok(super::AnthropicAgent::new(super::agent::Parts {
             name: self.agent_name(),
             endpoint: checked.endpoint,
-            model: self.model.clone(),
+            model: self.model_or_default().to_owned(),
             api_key,
             key_source,
             defaults,
@@ -216,12 +229,6 @@ impl AnthropicConfig {
     }
 
     fn check(&self) -> Result<Checked, ConfigError> {
-        if self.model.trim().is_empty() {
-            return Err(self.field_error(
-                "model",
-                "is required (the model as Anthropic names it, like claude-sonnet-4-5)",
-            ));
-        }
         if let Some(name) = &self.name {
             if name.trim().is_empty() || name.chars().any(char::is_control) {
                 return Err(self.field_error("name", format!("`{name}` is not a usable name")));
@@ -335,10 +342,9 @@ mod tests {
 
     #[test]
     fn every_field_is_checked() {
-        assert_eq!(
-            err(AnthropicConfig::new("").with_api_key("k")),
-            "agents.<unnamed>.model: is required (the model as Anthropic names it, like claude-sonnet-4-5)"
-        );
+        let unset = AnthropicConfig::new("").with_api_key("k");
+        assert!(unset.validate().is_ok());
+        assert_eq!(unset.agent_name(), AnthropicConfig::DEFAULT_MODEL);
         assert!(err(base().with_name(" ")).starts_with("agents. .name"));
         assert_eq!(
             err(base().with_temperature(1.5)),

@@ -339,9 +339,16 @@ impl OpenRouterConfig {
     /// The environment variable read for the key unless `api_key_env` says otherwise.
     pub const API_KEY_ENV: &str = "OPENROUTER_API_KEY";
 
+    /// The model used when the config names none: OpenRouter's own router, which picks a
+    /// model per request.
+    pub const DEFAULT_MODEL: &str = "openrouter/auto";
+
     /// The equivalent generic config.
     pub fn to_compat(&self) -> OpenAiCompatConfig {
         let mut config = self.shared(Self::BASE_URL.to_owned(), Some(Self::API_KEY_ENV));
+        if config.model.trim().is_empty() {
+            config.model = Self::DEFAULT_MODEL.to_owned();
+        }
         if let Some(referer) = &self.referer {
             config
                 .headers
@@ -366,9 +373,16 @@ impl NvidiaConfig {
     /// The environment variable read for the key unless `api_key_env` says otherwise.
     pub const API_KEY_ENV: &str = "NVIDIA_API_KEY";
 
+    /// The model used when the config names none.
+    pub const DEFAULT_MODEL: &str = "meta/llama-3.1-8b-instruct";
+
     /// The equivalent generic config.
     pub fn to_compat(&self) -> OpenAiCompatConfig {
-        self.shared(Self::BASE_URL.to_owned(), Some(Self::API_KEY_ENV))
+        let mut config = self.shared(Self::BASE_URL.to_owned(), Some(Self::API_KEY_ENV));
+        if config.model.trim().is_empty() {
+            config.model = Self::DEFAULT_MODEL.to_owned();
+        }
+        config
     }
 }
 
@@ -535,10 +549,14 @@ mod tests {
             .with_stream(true)
             .validate()
             .is_ok());
-        // Other presets still require a model.
+        // NVIDIA and OpenRouter have default models.
         assert_eq!(
-            NvidiaConfig::default().validate().unwrap_err().to_string(),
-            "agents.<unnamed>.model: is required (the model as the server names it)"
+            NvidiaConfig::default().to_compat().model,
+            NvidiaConfig::DEFAULT_MODEL
+        );
+        assert_eq!(
+            OpenRouterConfig::default().agent_name(),
+            OpenRouterConfig::DEFAULT_MODEL
         );
     }
 
