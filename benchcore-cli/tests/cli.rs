@@ -389,3 +389,44 @@ fn dotenv_feeds_the_environment_but_the_shell_wins() {
     let out = sandbox.run(&["runs", "--json", "--workspace", "default"]);
     assert_eq!(text(&out.stdout).lines().count(), 0);
 }
+
+#[test]
+fn a_postgres_url_is_a_store_too() {
+    let base = std::env::var("BENCHCORE_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let schema = format!("cli_{}_{}", std::process::id(), fastrand_suffix());
+    let url = format!("{base}?schema={schema}");
+    let sandbox = Sandbox::new();
+    let suite = examples().join("arithmetic.jsonl");
+    let out = sandbox
+        .command(&["run", suite.to_str().unwrap(), "-a", "gold", "-q"])
+        .env("BENCHCORE_STORE", &url)
+        .output()
+        .unwrap();
+    let listed = sandbox
+        .command(&["runs", "--json"])
+        .env("BENCHCORE_STORE", &url)
+        .output()
+        .unwrap();
+    // Drop the schema whatever happened above.
+    let _ = Command::new("psql")
+        .args([
+            base.as_str(),
+            "-qc",
+            &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"),
+        ])
+        .output();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&listed.stdout).lines().count(),
+        1,
+        "{}",
+        text(&listed.stderr)
+    );
+}
+
+fn fastrand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()))
+}

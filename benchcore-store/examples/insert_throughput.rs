@@ -1,12 +1,17 @@
-//! Measures how fast a `SqliteStore` records attempts, the engine's hot path.
+//! Measures how fast the stores record attempts, the engine's hot path.
 //!
 //! ```text
 //! cargo run --release -p benchcore-store --example insert_throughput [ATTEMPTS] [BATCH]
+//! cargo run --release -p benchcore-store --features postgres --example insert_throughput \
+//!     -- [ATTEMPTS] [BATCH] --postgres[=URL]
 //! ```
 //!
-//! Records realistic attempts (a two-turn transcript, one evaluation) into a new temp file in
-//! batches as the engine's writer sends them, then re-records the whole run (every key hits
-//! the conflict path), and prints rows per second for both.
+//! Records realistic attempts (a two-turn transcript, one evaluation) in batches as the
+//! engine's writer sends them, then re-records the whole run (every key hits the conflict
+//! path), and prints rows per second for both, then the time to summarize and to list the
+//! completed keys. SQLite runs on a new temp file. With `--postgres`, the same runs on
+//! PostgreSQL too, in a new schema dropped afterwards, on the server at URL (default: env
+//! `BENCHCORE_TEST_POSTGRES`, else `postgres://postgres@127.0.0.1:5432/test`).
 
 use benchcore::{
     AgentSpec, AttemptKey, AttemptRecord, Evaluation, Outcome, RunSpec, RunStore, Speaker,
@@ -45,13 +50,15 @@ fn attempt(i: usize) -> AttemptRecord {
     r
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let total: usize = args.next().map_or(Ok(100_000), |a| a.parse())?;
-    let batch: usize = args.next().map_or(Ok(512), |a| a.parse())?;
-    let dir = tempfile::tempdir()?;
-    let store = SqliteStore::open(dir.path().join("bench.db")).await?;
+/// Records `records` into a new run of `store` in batches of `batch`, twice, and prints the
+/// figures under `name`.
+async fn measure(
+    name: &str,
+    store: &dyn RunStore,
+    records: &[AttemptRecord],
+    batch: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let total = records.len();
     let ws = Workspace::default();
     let mut spec = RunSpec::default();
     spec.suite.cases = (total / 4) as u64;
@@ -59,8 +66,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|a| AgentSpec::named(format!("agent-{a}")))
         .collect();
     store.create_run(&ws, "run-1", &spec).await?;
-    let records: Vec<AttemptRecord> = (0..total).map(attempt).collect();
-
+    println!("{name}:");
     for pass in ["insert", "re-record (conflicts)"] {
         let start = Instant::now();
         for chunk in records.chunks(batch) {
@@ -88,6 +94,75 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         start.elapsed().as_secs_f64() * 1e3,
         outcomes.len()
     );
-    store.close().await;
     Ok(())
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut positional = Vec::new();
+    let mut postgres: Option<String> = None;
+    for arg in std::env::args().skip(1) {
+        if arg == "--postgres" {
+            postgres = Some(
+                std::env::var("BENCHCORE_TEST_POSTGRES")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned()),
+            );
+        } else if let Some(url) = arg.strip_prefix("--postgres=") {
+            postgres = Some(url.to_owned());
+        } else {
+            positional.push(arg);
+        }
+    }
+    let mut positional = positional.into_iter();
+    let total: usize = positional.next().map_or(Ok(100_000), |a| a.parse())?;
+    let batch: usize = positional.next().map_or(Ok(512), |a| a.parse())?;
+    let records: Vec<AttemptRecord> = (0..total).map(attempt).collect();
+
+    let dir = tempfile::tempdir()?;
+    let store = SqliteStore::open(dir.path().join("bench.db")).await?;
+    measure("sqlite (temp file)", &store, &records, batch).await?;
+    store.close().await;
+
+    if let Some(url) = postgres {
+        measure_postgres(&url, &records, batch).await?;
+    }
+    Ok(())
+}
+
+/// The same on PostgreSQL, in a schema of its own dropped afterwards.
+#[cfg(feature = "postgres")]
+async fn measure_postgres(
+    url: &str,
+    records: &[AttemptRecord],
+    batch: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use benchcore_store::PostgresConfig;
+    use sqlx::Connection;
+
+    let schema = format!("bench_throughput_{}", std::process::id());
+    let config = PostgresConfig::from_url(url)?.schema(&schema);
+    let label = config.label();
+    let store = config.open().await?;
+    let measured = measure(&label, &store, records, batch).await;
+    store.close().await;
+    let mut conn = sqlx::postgres::PgConnection::connect(url).await?;
+    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    measured
+}
+
+#[cfg(not(feature = "postgres"))]
+#[allow(clippy::unused_async)]
+async fn measure_postgres(
+    _url: &str,
+    _records: &[AttemptRecord],
+    _batch: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    Err(
+        "--postgres needs feature `postgres`: cargo run --release -p benchcore-store \
+         --features postgres --example insert_throughput -- --postgres"
+            .into(),
+    )
 }

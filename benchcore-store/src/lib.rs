@@ -7,8 +7,13 @@ mod config;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+#[cfg(feature = "postgres")]
+pub mod postgres;
+
 #[cfg(feature = "sqlite")]
 pub use config::SqliteConfig;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresConfig, PostgresResponseCache, PostgresStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteResponseCache, SqliteStore};
 
@@ -22,7 +27,9 @@ pub type StoreWithCache = (Arc<dyn RunStore>, Arc<dyn ResponseCache>);
 ///
 /// - `sqlite://path`, `sqlite:path`, or a bare path (`bench.db`, `./runs/bench.db`):
 ///   a [`SqliteStore`] (feature `sqlite`, on by default), created when missing;
-/// - `postgres://…`: not built in yet;
+/// - `postgres://…` or `postgresql://…`: a `PostgresStore` (feature `postgres`), its
+///   schema created when missing (see `PostgresConfig::from_url` for the settings, such as
+///   `?schema=name`);
 /// - anything else: an error naming the scheme.
 ///
 /// ```no_run
@@ -42,12 +49,10 @@ pub async fn open(url: &str) -> Result<Arc<dyn RunStore>, StoreError> {
     }
     match scheme(url).as_deref() {
         None | Some("sqlite") => open_sqlite(url).await,
-        Some("postgres" | "postgresql") => Err(config_error(
-            "postgres: PostgreSQL support is not built in yet (it will come with feature \
-             `postgres` of benchcore-store); use a sqlite:// URL or a file path",
-        )),
+        Some("postgres" | "postgresql") => open_postgres(url).await,
         Some(other) => Err(config_error(format!(
-            "store URL scheme `{other}` is not supported (use sqlite://path or a file path)"
+            "store URL scheme `{other}` is not supported (use sqlite://path, a file path or \
+             postgres://…)"
         ))),
     }
 }
@@ -76,6 +81,7 @@ pub async fn open_with_cache(
     }
     match scheme(url).as_deref() {
         None | Some("sqlite") => open_sqlite_with_cache(url, workspace).await,
+        Some("postgres" | "postgresql") => open_postgres_with_cache(url, workspace).await,
         _ => {
             // Name what is wrong with the URL the way `open` does.
             let _ = open(url).await?;
@@ -121,6 +127,46 @@ async fn open_sqlite(_url: &str) -> Result<Arc<dyn RunStore>, StoreError> {
     ))
 }
 
+#[cfg(feature = "postgres")]
+async fn open_postgres(url: &str) -> Result<Arc<dyn RunStore>, StoreError> {
+    Ok(Arc::new(PostgresStore::open(url).await?))
+}
+
+#[cfg(feature = "postgres")]
+async fn open_postgres_with_cache(
+    url: &str,
+    workspace: &Workspace,
+) -> Result<StoreWithCache, StoreError> {
+    let store = PostgresStore::open(url).await?;
+    let cache = store.response_cache(workspace);
+    Ok((Arc::new(store), cache))
+}
+
+#[cfg(not(feature = "postgres"))]
+#[allow(clippy::unused_async)]
+async fn open_postgres(_url: &str) -> Result<Arc<dyn RunStore>, StoreError> {
+    Err(postgres_missing())
+}
+
+#[cfg(not(feature = "postgres"))]
+#[allow(clippy::unused_async)]
+async fn open_postgres_with_cache(
+    _url: &str,
+    _workspace: &Workspace,
+) -> Result<StoreWithCache, StoreError> {
+    Err(postgres_missing())
+}
+
+/// The error for a `postgres://` URL in a build without the feature. It never repeats the
+/// URL, which may hold a password.
+#[cfg(not(feature = "postgres"))]
+fn postgres_missing() -> StoreError {
+    config_error(
+        "postgres: PostgreSQL support is not built in (enable feature `postgres` of \
+         benchcore-store); use a sqlite:// URL or a file path",
+    )
+}
+
 /// The URL's scheme, lowercased, when it has one: letters first, then letters, digits, `+`,
 /// `-` or `.`, then `:`. A single letter is a Windows drive, not a scheme.
 fn scheme(url: &str) -> Option<String> {
@@ -152,23 +198,51 @@ mod tests {
         assert_eq!(scheme("runs/v2:bench.db"), None);
     }
 
+    #[cfg(not(feature = "postgres"))]
     #[tokio::test]
-    async fn unknown_and_missing_backends_say_what_to_do() {
-        let err = open("postgres://user:secret@localhost/bench")
+    async fn postgres_without_the_feature_names_the_feature() {
+        for url in [
+            "postgres://user:secret@localhost/bench",
+            "postgresql://user:secret@localhost/bench",
+        ] {
+            let err = open(url).await.err().unwrap();
+            assert_eq!(err.kind(), StoreErrorKind::Config);
+            assert!(
+                err.message.contains("PostgreSQL support is not built in"),
+                "{err}"
+            );
+            assert!(err.message.contains("feature `postgres`"), "{err}");
+            assert!(
+                !err.message.contains("secret"),
+                "the error leaks the password: {err}"
+            );
+            let err = open_with_cache(url, &Workspace::default())
+                .await
+                .err()
+                .unwrap();
+            assert!(err.message.contains("feature `postgres`"), "{err}");
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    #[tokio::test]
+    async fn postgres_connection_errors_name_the_server_not_the_password() {
+        // Port 1 on loopback: nothing listens there, so connecting is refused at once.
+        let err = open("postgresql://bench:secret@127.0.0.1:1/results?connect_timeout_ms=5000")
             .await
             .err()
             .unwrap();
-        assert_eq!(err.kind(), StoreErrorKind::Config);
+        assert_eq!(err.kind(), StoreErrorKind::Backend, "{err}");
         assert!(
             err.message
-                .contains("PostgreSQL support is not built in yet"),
+                .starts_with("postgres bench@127.0.0.1:1/results: cannot connect"),
             "{err}"
         );
-        assert!(err.message.contains("feature `postgres`"), "{err}");
-        assert!(
-            !err.message.contains("secret"),
-            "the error leaks the password: {err}"
-        );
+        assert!(!format!("{err:?}").contains("secret"), "leaks: {err:?}");
+    }
+
+    #[tokio::test]
+    async fn unknown_backends_say_what_to_do() {
         let err = open("mysql://localhost/bench").await.err().unwrap();
         assert_eq!(err.kind(), StoreErrorKind::Config);
         assert!(err.message.contains("`mysql`"), "{err}");

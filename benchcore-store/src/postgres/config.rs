@@ -1,0 +1,603 @@
+//! [`PostgresConfig`]: which server, database and schema, and how to connect.
+
+use benchcore::{Secret, StoreError, StoreErrorKind};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::time::Duration;
+
+/// The `sslmode` values libpq knows, in order of strictness.
+const SSL_MODES: [&str; 6] = [
+    "disable",
+    "allow",
+    "prefer",
+    "require",
+    "verify-ca",
+    "verify-full",
+];
+
+/// The URL query settings [`PostgresConfig::from_url`] reads.
+const SETTINGS: &str = "schema, create_schema, pool_size, connect_timeout_ms, sslmode, \
+     sslrootcert, application_name, host";
+
+/// Settings of a [`PostgresStore`](super::PostgresStore): which server, database and schema,
+/// and how to connect to it.
+///
+/// `Debug` never shows the password.
+///
+/// ```
+/// use benchcore_store::PostgresConfig;
+///
+/// let config = PostgresConfig::from_url(
+///     "postgres://bench:s3cret@db.internal:5433/results?schema=team_a&pool_size=4",
+/// )
+/// .unwrap();
+/// assert_eq!((config.host.as_str(), config.port), ("db.internal", 5433));
+/// assert_eq!(config.database.as_deref(), Some("results"));
+/// assert_eq!(config.schema.as_deref(), Some("team_a"));
+/// assert_eq!(config.password.as_ref().map(|p| p.expose()), Some("s3cret"));
+/// assert!(!format!("{config:?}").contains("s3cret"));
+/// ```
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct PostgresConfig {
+    /// The server's host name or IP address, or the folder of its Unix socket when it starts
+    /// with `/` (default `localhost`).
+    pub host: String,
+    /// The server's port (default 5432).
+    pub port: u16,
+    /// The user to connect as (default `postgres`).
+    pub user: String,
+    /// The user's password; `None` leaves it to `PGPASSWORD` or to a server that asks for
+    /// none (trust or peer authentication).
+    pub password: Option<Secret>,
+    /// The database (default: the server's default, a database named after the user).
+    pub database: Option<String>,
+    /// The schema that holds the tables, set as the connections' `search_path`
+    /// (default: the server's `search_path`, normally `public`). Lowercase letters, digits
+    /// and `_`, starting with a letter or `_`, at most 63 characters.
+    pub schema: Option<String>,
+    /// Create the schema when missing (default `true`).
+    pub create_schema: bool,
+    /// Most connections open at once (default 8).
+    pub pool_size: u32,
+    /// How long connecting, or waiting for a free connection, may take, in milliseconds
+    /// (default 10 000).
+    pub connect_timeout_ms: u64,
+    /// libpq's `sslmode`: `disable`, `allow`, `prefer` (the default), `require`, `verify-ca`
+    /// or `verify-full`. TLS goes through rustls with the Mozilla root certificates.
+    pub ssl_mode: String,
+    /// A PEM file of the certificate authority to trust instead, for `verify-ca` and
+    /// `verify-full`.
+    pub ssl_root_cert: Option<String>,
+    /// The name the server shows for these connections (default `benchcore`).
+    pub application_name: String,
+}
+
+impl Default for PostgresConfig {
+    fn default() -> Self {
+        Self {
+            host: "localhost".to_owned(),
+            port: 5432,
+            user: "postgres".to_owned(),
+            password: None,
+            database: None,
+            schema: None,
+            create_schema: true,
+            pool_size: 8,
+            connect_timeout_ms: 10_000,
+            ssl_mode: "prefer".to_owned(),
+            ssl_root_cert: None,
+            application_name: "benchcore".to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for PostgresConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            // `Secret` prints `***`.
+            .field("password", &self.password)
+            .field("database", &self.database)
+            .field("schema", &self.schema)
+            .field("create_schema", &self.create_schema)
+            .field("pool_size", &self.pool_size)
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .field("ssl_mode", &self.ssl_mode)
+            .field("ssl_root_cert", &self.ssl_root_cert)
+            .field("application_name", &self.application_name)
+            .finish()
+    }
+}
+
+impl PostgresConfig {
+    /// Defaults for the server at `host`.
+    pub fn new(host: impl Into<String>) -> Self {
+        Self {
+            host: host.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Reads `postgres://[user[:password]@][host][:port][/database][?settings]` (or
+    /// `postgresql://…`). User, password and database may be percent-encoded; an IPv6 host
+    /// goes in brackets. Query settings: `schema`, `create_schema=true|false`, `pool_size=N`,
+    /// `connect_timeout_ms=N`, `sslmode`, `sslrootcert`, `application_name`, and `host` (a
+    /// Unix socket folder such as `/var/run/postgresql`).
+    ///
+    /// # Errors
+    /// A `Config` error naming the bad part (never showing the password): another scheme, a
+    /// port that is not a number, an unknown setting, or a field [`validate`](Self::validate)
+    /// refuses.
+    pub fn from_url(url: &str) -> Result<Self, StoreError> {
+        let rest = strip_scheme(url).ok_or_else(|| {
+            config_error(
+                "store.url",
+                "a PostgreSQL URL starts with postgres:// or postgresql://",
+            )
+        })?;
+        let (rest, query) = match rest.split_once('?') {
+            Some((rest, query)) => (rest, Some(query)),
+            None => (rest, None),
+        };
+        if rest.contains('#') {
+            return Err(config_error("store.url", "has a fragment (`#…`)"));
+        }
+        let (authority, path) = match rest.find('/') {
+            Some(at) => (&rest[..at], &rest[at + 1..]),
+            None => (rest, ""),
+        };
+        // The last `@` ends the user info: a password may hold an unencoded `@`.
+        let (userinfo, hostport) = match authority.rfind('@') {
+            Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
+            None => (None, authority),
+        };
+        let mut config = Self::default();
+        if let Some(userinfo) = userinfo {
+            let (user, password) = match userinfo.split_once(':') {
+                Some((user, password)) => (user, Some(password)),
+                None => (userinfo, None),
+            };
+            if !user.is_empty() {
+                config.user = decode(user, "store.url.user")?;
+            }
+            if let Some(password) = password {
+                // Never echo the value: it is the password.
+                let password = percent_decode(password)
+                    .ok_or_else(|| config_error("store.url.password", "is not valid UTF-8"))?;
+                config.password = Some(Secret::new(password));
+            }
+        }
+        let (host, port) = split_host_port(hostport)?;
+        if !host.is_empty() {
+            config.host = decode(host, "store.url.host")?;
+        }
+        if let Some(port) = port {
+            config.port = port
+                .parse()
+                .map_err(|_| config_error("store.url.port", format!("{port:?} is not a port")))?;
+        }
+        if !path.is_empty() {
+            config.database = Some(decode(path, "store.url.database")?);
+        }
+        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let field = format!("store.url.{key}");
+            let value = decode(value, &field)?;
+            let bad = |what: &str| config_error(&field, format!("{value:?} is not {what}"));
+            match key {
+                "schema" => config.schema = Some(value.clone()),
+                "create_schema" => {
+                    config.create_schema = value.parse().map_err(|_| bad("true or false"))?;
+                }
+                "pool_size" => config.pool_size = value.parse().map_err(|_| bad("a number"))?,
+                "connect_timeout_ms" => {
+                    config.connect_timeout_ms = value.parse().map_err(|_| bad("a number"))?;
+                }
+                "sslmode" => config.ssl_mode = value.clone(),
+                "sslrootcert" => config.ssl_root_cert = Some(value.clone()),
+                "application_name" => config.application_name = value.clone(),
+                "host" => config.host = value.clone(),
+                _ => {
+                    return Err(config_error(
+                        &field,
+                        format!("unknown setting (known: {SETTINGS})"),
+                    ))
+                }
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads the store URL from `BENCHCORE_STORE` when it is set (it must be a PostgreSQL
+    /// URL), and otherwise builds the config from libpq's variables `PGHOST`, `PGPORT`,
+    /// `PGUSER`, `PGPASSWORD`, `PGDATABASE` and `PGSSLMODE`, with `BENCHCORE_PG_SCHEMA` for
+    /// the schema. Unset variables keep their defaults.
+    ///
+    /// # Errors
+    /// As [`from_url`](Self::from_url), or a variable that does not parse (named).
+    pub fn from_env() -> Result<Self, StoreError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) over any source of variables.
+    fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, StoreError> {
+        if let Some(url) = var("BENCHCORE_STORE").filter(|u| !u.trim().is_empty()) {
+            return Self::from_url(&url).map_err(|mut e| {
+                e.message = format!("BENCHCORE_STORE: {}", e.message);
+                e
+            });
+        }
+        let mut config = Self::default();
+        if let Some(host) = var("PGHOST") {
+            config.host = host;
+        }
+        if let Some(port) = var("PGPORT") {
+            config.port = port
+                .parse()
+                .map_err(|_| config_error("PGPORT", format!("{port:?} is not a port")))?;
+        }
+        if let Some(user) = var("PGUSER") {
+            config.user = user;
+        }
+        config.password = var("PGPASSWORD").map(Secret::new);
+        config.database = var("PGDATABASE");
+        if let Some(mode) = var("PGSSLMODE") {
+            config.ssl_mode = mode;
+        }
+        config.schema = var("BENCHCORE_PG_SCHEMA");
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Sets the port.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Sets the user.
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.user = user.into();
+        self
+    }
+
+    /// Sets the password.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(Secret::new(password));
+        self
+    }
+
+    /// Sets the database.
+    pub fn database(mut self, database: impl Into<String>) -> Self {
+        self.database = Some(database.into());
+        self
+    }
+
+    /// Sets the schema that holds the tables.
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = Some(schema.into());
+        self
+    }
+
+    /// Sets whether to create a missing schema.
+    pub fn create_schema(mut self, create: bool) -> Self {
+        self.create_schema = create;
+        self
+    }
+
+    /// Sets the most connections open at once.
+    pub fn pool_size(mut self, connections: u32) -> Self {
+        self.pool_size = connections;
+        self
+    }
+
+    /// Sets how long connecting may take.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        self
+    }
+
+    /// Sets libpq's `sslmode`.
+    pub fn ssl_mode(mut self, mode: impl Into<String>) -> Self {
+        self.ssl_mode = mode.into();
+        self
+    }
+
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// A `Config` error naming the bad field: an empty host or user, port 0, a pool of no
+    /// connections, no connect time, an unknown `sslmode`, or a schema name that is not a
+    /// plain lowercase identifier.
+    pub fn validate(&self) -> Result<(), StoreError> {
+        if self.host.is_empty() {
+            return Err(config_error("store.postgres.host", "is empty"));
+        }
+        if self.port == 0 {
+            return Err(config_error("store.postgres.port", "must not be 0"));
+        }
+        if self.user.is_empty() {
+            return Err(config_error("store.postgres.user", "is empty"));
+        }
+        if self.database.as_deref() == Some("") {
+            return Err(config_error("store.postgres.database", "is empty"));
+        }
+        if let Some(schema) = &self.schema {
+            check_schema(schema)?;
+        }
+        if self.pool_size == 0 {
+            return Err(config_error(
+                "store.postgres.pool_size",
+                "must be at least 1",
+            ));
+        }
+        if self.connect_timeout_ms == 0 {
+            return Err(config_error(
+                "store.postgres.connect_timeout_ms",
+                "must be at least 1",
+            ));
+        }
+        if !SSL_MODES.contains(&self.ssl_mode.as_str()) {
+            return Err(config_error(
+                "store.postgres.ssl_mode",
+                format!("{:?} is not one of {}", self.ssl_mode, SSL_MODES.join(", ")),
+            ));
+        }
+        Ok(())
+    }
+
+    /// How messages name the database: `postgres user@host:port/database`, plus the
+    /// schema when one is set. It never holds the password.
+    pub fn label(&self) -> String {
+        let host = if self.host.contains(':') && !self.host.starts_with('/') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let mut label = format!(
+            "postgres {}@{host}:{}/{}",
+            self.user,
+            self.port,
+            self.database.as_deref().unwrap_or(&self.user)
+        );
+        if let Some(schema) = &self.schema {
+            label.push_str(&format!(" schema {schema}"));
+        }
+        label
+    }
+
+    /// Opens (and migrates) the store this config describes.
+    ///
+    /// # Errors
+    /// See [`PostgresStore::open_with`](super::PostgresStore::open_with).
+    pub async fn open(self) -> Result<super::PostgresStore, StoreError> {
+        super::PostgresStore::open_with(self).await
+    }
+}
+
+/// The part after `postgres://` or `postgresql://` (any case).
+fn strip_scheme(url: &str) -> Option<&str> {
+    let (scheme, rest) = url.split_once("://")?;
+    (scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql"))
+        .then_some(rest)
+}
+
+/// `host[:port]` or `[v6]:port` into host and port text.
+fn split_host_port(hostport: &str) -> Result<(&str, Option<&str>), StoreError> {
+    if let Some(v6) = hostport.strip_prefix('[') {
+        let (host, after) = v6
+            .split_once(']')
+            .ok_or_else(|| config_error("store.url.host", "an IPv6 address lacks its `]`"))?;
+        return match after {
+            "" => Ok((host, None)),
+            _ => after
+                .strip_prefix(':')
+                .map(|p| (host, Some(p)))
+                .ok_or_else(|| {
+                    config_error("store.url.host", "expected `:port` after the IPv6 address")
+                }),
+        };
+    }
+    Ok(match hostport.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (hostport, None),
+    })
+}
+
+/// A schema name the store can put in `search_path` and DDL without quoting.
+fn check_schema(schema: &str) -> Result<(), StoreError> {
+    let valid = !schema.is_empty()
+        && schema.len() <= 63
+        && schema.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && schema
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !schema.starts_with("pg_");
+    if valid {
+        Ok(())
+    } else {
+        Err(config_error(
+            "store.postgres.schema",
+            format!(
+                "{schema:?} is not a schema name (1-63 of a-z 0-9 _, starting with a letter \
+                 or _, not pg_…)"
+            ),
+        ))
+    }
+}
+
+/// Percent-decodes a URL part, naming `field` when it is not UTF-8.
+fn decode(text: &str, field: &str) -> Result<String, StoreError> {
+    percent_decode(text).ok_or_else(|| {
+        config_error(
+            field,
+            format!("{text:?} is not valid UTF-8 once percent-decoded"),
+        )
+    })
+}
+
+/// `%XX` escapes to bytes (a `%` without two hex digits stays as it is); `None` when the
+/// bytes are not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+pub(super) fn config_error(field: &str, message: impl fmt::Display) -> StoreError {
+    StoreError::new(StoreErrorKind::Config, format!("{field}: {message}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let c = PostgresConfig::from_url("postgres://postgres@127.0.0.1:5432/test").unwrap();
+        assert_eq!(
+            (c.user.as_str(), c.host.as_str(), c.port),
+            ("postgres", "127.0.0.1", 5432)
+        );
+        assert_eq!(c.database.as_deref(), Some("test"));
+        assert_eq!((c.password, c.schema), (None, None));
+
+        let c = PostgresConfig::from_url(
+            "PostgreSQL://u%40x:p%3Aw@rd@[::1]:6000/my%20db?schema=s_1&create_schema=false\
+             &pool_size=3&connect_timeout_ms=250&sslmode=require&application_name=ci",
+        )
+        .unwrap();
+        assert_eq!(c.user, "u@x");
+        assert_eq!(c.password.as_ref().unwrap().expose(), "p:w@rd");
+        assert_eq!((c.host.as_str(), c.port), ("::1", 6000));
+        assert_eq!(c.database.as_deref(), Some("my db"));
+        assert_eq!(c.schema.as_deref(), Some("s_1"));
+        assert!(!c.create_schema);
+        assert_eq!((c.pool_size, c.connect_timeout_ms), (3, 250));
+        assert_eq!(
+            (c.ssl_mode.as_str(), c.application_name.as_str()),
+            ("require", "ci")
+        );
+        assert_eq!(c.label(), "postgres u@x@[::1]:6000/my db schema s_1");
+
+        let socket =
+            PostgresConfig::from_url("postgres:///bench?host=%2Fvar%2Frun%2Fpostgresql").unwrap();
+        assert_eq!(socket.host, "/var/run/postgresql");
+        assert_eq!(socket.database.as_deref(), Some("bench"));
+        let bare = PostgresConfig::from_url("postgres://").unwrap();
+        assert_eq!(bare, PostgresConfig::default());
+    }
+
+    #[test]
+    fn bad_urls_name_the_part_and_hide_the_password() {
+        let cases = [
+            ("postgres://u:hunter2@h:port/db", "store.url.port"),
+            (
+                "postgres://u:hunter2@h/db?schema=Team",
+                "store.postgres.schema",
+            ),
+            (
+                "postgres://u:hunter2@h/db?schema=pg_x",
+                "store.postgres.schema",
+            ),
+            ("postgres://u:hunter2@h/db?pool=3", "store.url.pool"),
+            (
+                "postgres://u:hunter2@h/db?pool_size=0",
+                "pool_size: must be at least 1",
+            ),
+            (
+                "postgres://u:hunter2@h/db?sslmode=maybe",
+                "store.postgres.ssl_mode",
+            ),
+            ("postgres://u:hunter2@[::1/db", "store.url.host"),
+            ("mysql://u:hunter2@h/db", "postgres://"),
+        ];
+        for (url, want) in cases {
+            let err = PostgresConfig::from_url(url).unwrap_err();
+            assert_eq!(err.kind(), StoreErrorKind::Config, "{url}");
+            assert!(err.message.contains(want), "{url}: {err}");
+            assert!(!err.message.contains("hunter2"), "{url}: leaks: {err}");
+        }
+    }
+
+    #[test]
+    fn debug_redacts_the_password() {
+        let c = PostgresConfig::new("db").password("hunter2").schema("x");
+        let text = format!("{c:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("password: Some(***)"), "{text}");
+        assert!(!c.label().contains("hunter2"));
+    }
+
+    #[test]
+    fn environment() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let c = PostgresConfig::from_lookup(env(&[
+            ("PGHOST", "db"),
+            ("PGPORT", "5433"),
+            ("PGUSER", "u"),
+            ("PGPASSWORD", "pw"),
+            ("PGDATABASE", "d"),
+            ("BENCHCORE_PG_SCHEMA", "s"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (c.host.as_str(), c.port, c.user.as_str()),
+            ("db", 5433, "u")
+        );
+        assert_eq!(c.password.unwrap().expose(), "pw");
+        assert_eq!(
+            (c.database.as_deref(), c.schema.as_deref()),
+            (Some("d"), Some("s"))
+        );
+        let c = PostgresConfig::from_lookup(env(&[
+            ("BENCHCORE_STORE", "postgres://x@h/db2"),
+            ("PGHOST", "ignored"),
+        ]))
+        .unwrap();
+        assert_eq!((c.host.as_str(), c.database.as_deref()), ("h", Some("db2")));
+        let err = PostgresConfig::from_lookup(env(&[("PGPORT", "x")])).unwrap_err();
+        assert!(err.message.starts_with("PGPORT"), "{err}");
+        let err =
+            PostgresConfig::from_lookup(env(&[("BENCHCORE_STORE", "sqlite://a.db")])).unwrap_err();
+        assert!(err.message.starts_with("BENCHCORE_STORE"), "{err}");
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%20b%2f%").as_deref(), Some("a b/%"));
+        assert_eq!(percent_decode("%zz%4%+f").as_deref(), Some("%zz%4%+f"));
+        assert_eq!(percent_decode("%ff"), None);
+    }
+}

@@ -1,0 +1,328 @@
+//! The PostgreSQL schema: created and migrated on open, once even when several stores open
+//! it at the same moment, refused when foreign or newer.
+
+mod postgres_support;
+
+use benchcore::{RunSpec, RunStore, StoreErrorKind, Workspace};
+use benchcore_store::postgres::latest_schema_version;
+use benchcore_store::PostgresStore;
+use postgres_support::{base_url, TestSchema};
+use sqlx::Connection;
+use std::sync::Arc;
+
+/// The versions recorded in the schema's `_sqlx_migrations` table.
+async fn applied(schema: &TestSchema) -> Vec<i64> {
+    let mut conn = schema.connection().await;
+    let versions = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    versions
+}
+
+#[tokio::test]
+async fn fresh_schema_is_created_at_the_latest_version() {
+    let schema = TestSchema::new().await;
+    let store = PostgresStore::open(&schema.url()).await.unwrap();
+    assert_eq!(latest_schema_version(), 2);
+    assert_eq!(
+        store.schema_version().await.unwrap(),
+        latest_schema_version()
+    );
+    assert_eq!(store.config().schema.as_deref(), Some(schema.name()));
+    // The tables are in the schema, not in `public`.
+    let mut conn = schema.connection().await;
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables \
+         WHERE table_schema = $1 ORDER BY table_name",
+    )
+    .bind(schema.name())
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        tables,
+        [
+            "_sqlx_migrations",
+            "attempts",
+            "response_cache",
+            "run_agents",
+            "runs"
+        ]
+    );
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn json_columns_are_jsonb_and_counts_bigint() {
+    let schema = TestSchema::new().await;
+    let _store = PostgresStore::open(&schema.url()).await.unwrap();
+    let mut conn = schema.connection().await;
+    let types: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text, data_type::text \
+         FROM information_schema.columns WHERE table_schema = $1 \
+           AND column_name IN ('spec', 'transcript', 'evaluations', 'reports', 'reply', \
+                               'input_tokens', 'score', 'cached', 'seq') \
+         ORDER BY table_name, column_name",
+    )
+    .bind(schema.name())
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let types: Vec<(&str, &str, &str)> = types
+        .iter()
+        .map(|(t, c, d)| (t.as_str(), c.as_str(), d.as_str()))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            ("attempts", "cached", "boolean"),
+            ("attempts", "evaluations", "jsonb"),
+            ("attempts", "input_tokens", "bigint"),
+            ("attempts", "reports", "jsonb"),
+            ("attempts", "score", "double precision"),
+            ("attempts", "transcript", "jsonb"),
+            ("response_cache", "reply", "jsonb"),
+            ("runs", "seq", "bigint"),
+            ("runs", "spec", "jsonb"),
+        ]
+    );
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn opening_twice_does_not_reapply() {
+    let schema = TestSchema::new().await;
+    let ws = Workspace::default();
+    let first = PostgresStore::open(&schema.url()).await.unwrap();
+    first
+        .create_run(&ws, "r1", &RunSpec::default())
+        .await
+        .unwrap();
+    first.close().await;
+    drop(first);
+
+    let second = PostgresStore::open(&schema.url()).await.unwrap();
+    let third = PostgresStore::open(&schema.url()).await.unwrap();
+    assert_eq!(
+        second.schema_version().await.unwrap(),
+        latest_schema_version()
+    );
+    assert!(
+        second.get_run(&ws, "r1").await.unwrap().is_some(),
+        "reopening lost the run"
+    );
+    assert!(third.get_run(&ws, "r1").await.unwrap().is_some());
+    // One row per migration: reopening recorded nothing new.
+    assert_eq!(applied(&schema).await, vec![1, 2]);
+}
+
+/// sqlx's migrator takes a PostgreSQL advisory lock, and creating the schema takes one of
+/// the store's: four stores opening one new schema at the same moment (each on its own
+/// connections, as four processes would) create it once and apply each migration once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn four_stores_opening_a_fresh_schema_at_once_migrate_it_once() {
+    let schema = TestSchema::new().await;
+    let url = schema.url();
+    let start = Arc::new(tokio::sync::Barrier::new(4));
+    let opening: Vec<_> = (0..4)
+        .map(|_| {
+            let (url, start) = (url.clone(), start.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                PostgresStore::open(&url).await
+            })
+        })
+        .collect();
+    let mut stores = Vec::new();
+    for (i, task) in opening.into_iter().enumerate() {
+        let store = task
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("store {i} failed to open: {e}"));
+        stores.push(store);
+    }
+    assert_eq!(applied(&schema).await, vec![1, 2]);
+    let ws = Workspace::default();
+    for (i, store) in stores.iter().enumerate() {
+        assert_eq!(store.schema_version().await.unwrap(), 2);
+        store
+            .create_run(&ws, &format!("run-{i}"), &RunSpec::default())
+            .await
+            .unwrap();
+    }
+    // Every store sees every other store's run: one schema, not four.
+    for store in &stores {
+        let runs = store
+            .list_runs(&ws, &benchcore::RunFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(runs.len(), 4);
+    }
+}
+
+#[tokio::test]
+async fn a_newer_schema_is_refused() {
+    let schema = TestSchema::new().await;
+    PostgresStore::open(&schema.url())
+        .await
+        .unwrap()
+        .close()
+        .await;
+    let mut conn = schema.connection().await;
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from the future', TRUE, '\\x00', 0)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    let err = PostgresStore::open(&schema.url()).await.unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::Corrupt, "{err}");
+    assert!(err.message.contains("9999"), "{err}");
+    assert!(err.message.contains(schema.name()), "{err}");
+    // The failed open released the migration lock: opening a new schema is not blocked.
+    let other = TestSchema::new().await;
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        PostgresStore::open(&other.url()),
+    )
+    .await
+    .expect("a failed migration left the advisory lock held")
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_migration_changed_after_it_was_applied_is_refused() {
+    let schema = TestSchema::new().await;
+    PostgresStore::open(&schema.url())
+        .await
+        .unwrap()
+        .close()
+        .await;
+    let mut conn = schema.connection().await;
+    sqlx::query("UPDATE _sqlx_migrations SET checksum = '\\x00' WHERE version = 1")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let err = PostgresStore::open(&schema.url()).await.unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::Corrupt, "{err}");
+    assert!(err.message.contains("migration 1 was changed"), "{err}");
+}
+
+#[tokio::test]
+async fn missing_schema_without_create_is_a_config_error() {
+    let schema = TestSchema::new().await;
+    let err = schema
+        .config()
+        .create_schema(false)
+        .open()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::Config, "{err}");
+    assert!(err.message.contains(schema.name()), "{err}");
+    assert!(err.message.contains("does not exist"), "{err}");
+}
+
+#[tokio::test]
+async fn an_unknown_database_is_a_config_error_naming_it_and_not_the_password() {
+    let base = benchcore_store::PostgresConfig::from_url(&base_url()).unwrap();
+    let mut config = base
+        .clone()
+        .database("benchcore_no_such_db")
+        .password("hunter2");
+    config.schema = None;
+    let err = config.open().await.unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::Config, "{err}");
+    let text = format!("{err} {err:?}");
+    assert!(
+        text.contains(&format!(
+            "{}@{}:{}/benchcore_no_such_db",
+            base.user, base.host, base.port
+        )),
+        "the error does not name user, host, port and database: {text}"
+    );
+    assert!(
+        !text.contains("hunter2"),
+        "the error leaks the password: {text}"
+    );
+}
+
+#[tokio::test]
+async fn open_dispatches_postgres_urls() {
+    for scheme in ["postgres", "postgresql"] {
+        let schema = TestSchema::new().await;
+        let url = schema.url().replacen("postgres", scheme, 1);
+        assert!(url.starts_with(&format!("{scheme}://")), "{url}");
+        let store = benchcore_store::open(&url).await.unwrap();
+        let capabilities = store.capabilities();
+        assert!(
+            capabilities.persistent
+                && capabilities.concurrent_writers
+                && capabilities.response_cache,
+            "{url}: {capabilities:?}"
+        );
+        store
+            .create_run(&Workspace::default(), "r", &RunSpec::default())
+            .await
+            .unwrap();
+        assert_eq!(applied(&schema).await, vec![1, 2], "{url}");
+    }
+}
+
+#[tokio::test]
+async fn a_version_1_schema_upgrades_with_its_runs_kept() {
+    use benchcore::agent::cache::{CacheKey, CachedReply};
+    use benchcore::{AgentReply, ResponseCache};
+    let schema = TestSchema::new().await;
+    // A schema as version 1 left it: only the first migration applied, one run in it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/migrations/postgres/0001_initial.sql"
+        ),
+        dir.path().join("0001_initial.sql"),
+    )
+    .unwrap();
+    let mut conn = postgres_support::connect().await;
+    sqlx::query(&format!("CREATE SCHEMA {}", schema.name()))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query(&format!("SET search_path TO {}", schema.name()))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::migrate::Migrator::new(dir.path())
+        .await
+        .unwrap()
+        .run_direct(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO runs (workspace, id, suite, status, created_at_ms, updated_at_ms, spec) \
+         VALUES ('default', 'old-run', 's', 'finished', 1, 1, $1::jsonb)",
+    )
+    .bind(serde_json::to_string(&RunSpec::default()).unwrap())
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+
+    let store = PostgresStore::open(&schema.url()).await.unwrap();
+    assert_eq!(store.schema_version().await.unwrap(), 2);
+    let ws = Workspace::default();
+    let run = store.get_run(&ws, "old-run").await.unwrap().unwrap();
+    assert_eq!(run.spec, RunSpec::default());
+    let cache = store.response_cache(&ws);
+    let key = CacheKey::from_canonical("request");
+    cache
+        .put(&key, &CachedReply::from_reply(&AgentReply::text("kept")))
+        .await
+        .unwrap();
+    assert_eq!(cache.get(&key).await.unwrap().unwrap().text, "kept");
+}
