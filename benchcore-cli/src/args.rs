@@ -41,8 +41,16 @@ pub enum Command {
     Runs(RunsArgs),
     /// Show one run's results.
     Show(ShowArgs),
+    /// Write every attempt of a run, with its evaluations, as JSON lines or CSV.
+    Export(ExportArgs),
     /// Print the JSON Schema of a config file (agent, judge, evaluator, case, run).
     Schema(SchemaArgs),
+    /// Save, list and delete agent configs kept in the store, their secrets encrypted.
+    #[command(subcommand)]
+    Agents(AgentsCommand),
+    /// Inspect the store: `benchcore store status`.
+    #[command(subcommand)]
+    Store(StoreCommand),
 }
 
 /// Pass/fail gates for CI.
@@ -74,8 +82,8 @@ pub struct RunArgs {
     pub suite: PathBuf,
 
     /// An agent: `gold`, `null`, `replay:FILE`, `openai:MODEL`, `openrouter:MODEL`,
-    /// `nvidia:MODEL`, `lmstudio:MODEL`, `openai_compatible:MODEL@BASE_URL`, or a JSON/TOML
-    /// agent config file. Repeat for several.
+    /// `nvidia:MODEL`, `lmstudio:MODEL`, `openai_compatible:MODEL@BASE_URL`, a JSON/TOML
+    /// agent config file, or `saved:NAME` (see `benchcore agents`). Repeat for several.
     #[arg(long = "agent", short, required = true, value_name = "SPEC")]
     pub agents: Vec<String>,
 
@@ -237,6 +245,32 @@ pub struct ShowArgs {
     pub json: bool,
 }
 
+/// An export format.
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON object per attempt, one per line.
+    #[default]
+    Jsonl,
+    /// One row per attempt, with a score and a passed column per evaluator.
+    Csv,
+}
+
+/// `benchcore export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The run's id (`latest` for the newest).
+    pub run: String,
+    /// The output format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+    pub format: ExportFormat,
+    /// Write here instead of to stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Attempts read from the store at a time (memory use follows it, not the run's size).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub page_size: usize,
+}
+
 /// Which config's schema.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum SchemaKind {
@@ -258,4 +292,55 @@ pub struct SchemaArgs {
     /// Which schema.
     #[arg(value_enum)]
     pub kind: SchemaKind,
+}
+
+/// `benchcore agents …`.
+#[derive(Debug, Subcommand)]
+pub enum AgentsCommand {
+    /// Save an agent config file under a name (replacing one of that name); `api_key`,
+    /// `token` and credential headers are encrypted with BENCHCORE_ENCRYPTION_KEY.
+    Save(AgentsSaveArgs),
+    /// List the workspace's saved agents.
+    List(AgentsListArgs),
+    /// Delete a saved agent.
+    Delete(AgentsDeleteArgs),
+}
+
+/// `benchcore agents save NAME FILE`.
+#[derive(Debug, Args)]
+pub struct AgentsSaveArgs {
+    /// The name to use with `--agent saved:NAME`.
+    pub name: String,
+    /// A JSON or TOML file holding one agent config.
+    pub file: PathBuf,
+}
+
+/// `benchcore agents list`.
+#[derive(Debug, Args)]
+pub struct AgentsListArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `benchcore agents delete NAME`.
+#[derive(Debug, Args)]
+pub struct AgentsDeleteArgs {
+    /// The saved agent's name.
+    pub name: String,
+}
+
+/// `benchcore store …`.
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// The encryption key loaded, the key state stored, and secrets that fail to decrypt.
+    Status(StoreStatusArgs),
+}
+
+/// `benchcore store status`.
+#[derive(Debug, Args)]
+pub struct StoreStatusArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }

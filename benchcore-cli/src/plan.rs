@@ -8,7 +8,7 @@ use benchcore::{
     Agent, AgentLimits, Cached, QuestionSet, ResponseCache, RetryPolicy, Run, RunSpec, Sampling,
 };
 use benchcore_providers::{build_agent_with, build_evaluator, AgentConfig, JudgeConfig, Pricing};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +17,45 @@ use std::time::Duration;
 pub(crate) struct AgentWrapping {
     pricing: Arc<Pricing>,
     cache: Option<Arc<dyn ResponseCache>>,
+    /// Saved agents' configs (secrets included), by name, for `--agent saved:NAME`.
+    saved: HashMap<String, AgentConfig>,
+}
+
+/// The prefix of an `--agent` value naming a saved agent.
+pub(crate) const SAVED_PREFIX: &str = "saved:";
+
+/// The `kind` of a stored run spec's agent config that refers to a saved agent by name.
+const SAVED_KIND: &str = "saved";
+
+/// The saved agents a run asks for with `--agent saved:NAME`.
+pub(crate) fn saved_names_in_args(args: &RunArgs) -> Vec<String> {
+    args.agents
+        .iter()
+        .filter_map(|spec| spec.strip_prefix(SAVED_PREFIX))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The saved agents a stored run spec refers to.
+pub(crate) fn saved_names_in_spec(spec: &RunSpec) -> Vec<String> {
+    spec.agents
+        .iter()
+        .filter_map(|agent| saved_reference(&agent.config))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What a run spec stores for a saved agent: its name, never its config or secrets; resume
+/// loads it by name again.
+fn saved_spec(name: &str) -> serde_json::Value {
+    serde_json::json!({ "kind": SAVED_KIND, "name": name })
+}
+
+fn saved_reference(config: &serde_json::Value) -> Option<&str> {
+    if config.get("kind")?.as_str()? != SAVED_KIND {
+        return None;
+    }
+    config.get("name")?.as_str()
 }
 
 impl AgentWrapping {
@@ -33,7 +72,20 @@ impl AgentWrapping {
         Ok(Self {
             pricing: Arc::new(pricing),
             cache,
+            saved: HashMap::new(),
         })
+    }
+
+    /// Adds the saved agents' configs that `saved:NAME` values and stored references name.
+    pub(crate) fn with_saved(mut self, saved: HashMap<String, AgentConfig>) -> Self {
+        self.saved = saved;
+        self
+    }
+
+    fn saved(&self, name: &str) -> anyhow::Result<&AgentConfig> {
+        self.saved
+            .get(name)
+            .with_context(|| format!("saved agent `{name}` was not loaded"))
     }
 
     /// Builds the agent a config describes, priced, behind the cache when there is one (its
@@ -72,6 +124,13 @@ pub(crate) fn run_from_args(args: &RunArgs, wrapping: &AgentWrapping) -> anyhow:
     }
     let mut run = Run::new(suite);
     for spec in &args.agents {
+        if let Some(name) = spec.strip_prefix(SAVED_PREFIX) {
+            let agent = wrapping
+                .build(wrapping.saved(name)?)
+                .with_context(|| format!("--agent {spec}"))?;
+            run = run.agent_with(agent, saved_spec(name), limits.clone());
+            continue;
+        }
         for config in agent_configs(spec)? {
             let agent = wrapping.build(&config)?;
             run = run.agent_with(agent, config.to_stored(), limits.clone());
@@ -158,10 +217,19 @@ pub(crate) fn run_from_spec(spec: &RunSpec, wrapping: &AgentWrapping) -> anyhow:
                 agent.name
             );
         }
-        let config: AgentConfig = serde_json::from_value(agent.config.clone())
-            .with_context(|| format!("the stored config of agent `{}`", agent.name))?;
+        let loaded;
+        let config = match saved_reference(&agent.config) {
+            Some(name) => wrapping
+                .saved(name)
+                .with_context(|| format!("agent `{}`", agent.name))?,
+            None => {
+                loaded = serde_json::from_value::<AgentConfig>(agent.config.clone())
+                    .with_context(|| format!("the stored config of agent `{}`", agent.name))?;
+                &loaded
+            }
+        };
         let built = wrapping
-            .build(&config)
+            .build(config)
             .with_context(|| format!("rebuilding agent `{}`", agent.name))?;
         run = run.agent_with(built, agent.config.clone(), agent.limits.clone());
     }
@@ -299,6 +367,25 @@ mod tests {
             cached.push(attempts.iter().filter(|a| a.cached).count());
         }
         assert_eq!(cached, vec![0, 2]);
+    }
+
+    #[test]
+    fn saved_agents_are_stored_by_name_and_rebuilt_by_name() {
+        let files = Files::new();
+        let args = files.args(&["--agent", "saved:ref", "--agent", "gold"]);
+        assert_eq!(saved_names_in_args(&args), ["ref"]);
+        let err = run_from_args(&args, &plain()).err().unwrap();
+        assert!(format!("{err:#}").contains("saved agent `ref`"), "{err:#}");
+        let saved = HashMap::from([("ref".to_owned(), AgentConfig::Gold)]);
+        let wrapping = plain().with_saved(saved.clone());
+        let spec = run_from_args(&args, &wrapping).unwrap().spec().clone();
+        assert_eq!(
+            spec.agents[0].config,
+            serde_json::json!({"kind": "saved", "name": "ref"})
+        );
+        assert_eq!(saved_names_in_spec(&spec), ["ref"]);
+        let rebuilt = run_from_spec(&spec, &plain().with_saved(saved)).unwrap();
+        assert_eq!(rebuilt.spec().agents, spec.agents);
     }
 
     #[test]

@@ -10,6 +10,15 @@ pub mod sqlite;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 
+// Without a backend, the helpers the backends share have no caller.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+pub mod crypto;
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+mod vault;
+
+pub use crypto::{EncryptionKey, KeyFormat, Keyring};
+pub use vault::{AgentVault, EncryptionStatus, Rotation, SavedAgent};
+
 #[cfg(feature = "sqlite")]
 pub use config::SqliteConfig;
 #[cfg(feature = "postgres")]
@@ -23,7 +32,8 @@ use std::sync::Arc;
 /// A store opened by [`open_with_cache`], with the response cache of one workspace in it.
 pub type StoreWithCache = (Arc<dyn RunStore>, Arc<dyn ResponseCache>);
 
-/// Opens the store a URL names, dispatching on its scheme:
+/// Opens the store a URL names, dispatching on its scheme (with the encryption keys of the
+/// environment, see [`open_vault`]):
 ///
 /// - `sqlite://path`, `sqlite:path`, or a bare path (`bench.db`, `./runs/bench.db`):
 ///   a [`SqliteStore`] (feature `sqlite`, on by default), created when missing;
@@ -97,7 +107,7 @@ async fn open_sqlite_with_cache(
     url: &str,
     workspace: &Workspace,
 ) -> Result<StoreWithCache, StoreError> {
-    let store = SqliteConfig::from_url(url)?.open().await?;
+    let store = sqlite_from_env(url).await?;
     let cache = store.response_cache(workspace);
     Ok((Arc::new(store), cache))
 }
@@ -115,8 +125,44 @@ async fn open_sqlite_with_cache(
 
 #[cfg(feature = "sqlite")]
 async fn open_sqlite(url: &str) -> Result<Arc<dyn RunStore>, StoreError> {
-    let store = SqliteConfig::from_url(url)?.open().await?;
-    Ok(Arc::new(store))
+    Ok(Arc::new(sqlite_from_env(url).await?))
+}
+
+/// The SQLite store of `url` with the keys of the environment.
+#[cfg(feature = "sqlite")]
+async fn sqlite_from_env(url: &str) -> Result<SqliteStore, StoreError> {
+    SqliteStore::open_with_keyring(SqliteConfig::from_url(url)?, Keyring::from_env()?).await
+}
+
+/// The PostgreSQL store of `url` with the keys of the environment.
+#[cfg(feature = "postgres")]
+async fn postgres_from_env(url: &str) -> Result<PostgresStore, StoreError> {
+    PostgresStore::open_with_keyring(PostgresConfig::from_url(url)?, Keyring::from_env()?).await
+}
+
+/// Opens the saved agents of the store a URL names, as [`open`] does: with the keys of
+/// `BENCHCORE_ENCRYPTION_KEY` and `BENCHCORE_ENCRYPTION_KEY_PREVIOUS`, rotating first when
+/// `BENCHCORE_ENCRYPTION_KEY_ROTATE_ON_START=true` (see [`Keyring::from_env`]).
+///
+/// # Errors
+/// As [`open`]; and a `Config` error for a bad key in the environment.
+pub async fn open_vault(url: &str) -> Result<Arc<dyn AgentVault>, StoreError> {
+    if url.trim().is_empty() {
+        return Err(config_error("the store URL is empty"));
+    }
+    match scheme(url).as_deref() {
+        #[cfg(feature = "sqlite")]
+        None | Some("sqlite") => Ok(Arc::new(sqlite_from_env(url).await?)),
+        #[cfg(feature = "postgres")]
+        Some("postgres" | "postgresql") => Ok(Arc::new(postgres_from_env(url).await?)),
+        _ => {
+            // Name what is wrong with the URL the way `open` does.
+            let _ = open(url).await?;
+            Err(config_error(format!(
+                "the store at {url} cannot keep saved agents (capability `encryption`)"
+            )))
+        }
+    }
 }
 
 #[cfg(not(feature = "sqlite"))]
@@ -129,7 +175,7 @@ async fn open_sqlite(_url: &str) -> Result<Arc<dyn RunStore>, StoreError> {
 
 #[cfg(feature = "postgres")]
 async fn open_postgres(url: &str) -> Result<Arc<dyn RunStore>, StoreError> {
-    Ok(Arc::new(PostgresStore::open(url).await?))
+    Ok(Arc::new(postgres_from_env(url).await?))
 }
 
 #[cfg(feature = "postgres")]
@@ -137,7 +183,7 @@ async fn open_postgres_with_cache(
     url: &str,
     workspace: &Workspace,
 ) -> Result<StoreWithCache, StoreError> {
-    let store = PostgresStore::open(url).await?;
+    let store = postgres_from_env(url).await?;
     let cache = store.response_cache(workspace);
     Ok((Arc::new(store), cache))
 }

@@ -25,7 +25,7 @@ async fn applied(schema: &TestSchema) -> Vec<i64> {
 async fn fresh_schema_is_created_at_the_latest_version() {
     let schema = TestSchema::new().await;
     let store = PostgresStore::open(&schema.url()).await.unwrap();
-    assert_eq!(latest_schema_version(), 2);
+    assert_eq!(latest_schema_version(), 3);
     assert_eq!(
         store.schema_version().await.unwrap(),
         latest_schema_version()
@@ -46,9 +46,11 @@ async fn fresh_schema_is_created_at_the_latest_version() {
         [
             "_sqlx_migrations",
             "attempts",
+            "encryption_key_state",
             "response_cache",
             "run_agents",
-            "runs"
+            "runs",
+            "saved_agents"
         ]
     );
     conn.close().await.unwrap();
@@ -115,7 +117,7 @@ async fn opening_twice_does_not_reapply() {
     );
     assert!(third.get_run(&ws, "r1").await.unwrap().is_some());
     // One row per migration: reopening recorded nothing new.
-    assert_eq!(applied(&schema).await, vec![1, 2]);
+    assert_eq!(applied(&schema).await, vec![1, 2, 3]);
 }
 
 /// sqlx's migrator takes a PostgreSQL advisory lock, and creating the schema takes one of
@@ -143,10 +145,10 @@ async fn four_stores_opening_a_fresh_schema_at_once_migrate_it_once() {
             .unwrap_or_else(|e| panic!("store {i} failed to open: {e}"));
         stores.push(store);
     }
-    assert_eq!(applied(&schema).await, vec![1, 2]);
+    assert_eq!(applied(&schema).await, vec![1, 2, 3]);
     let ws = Workspace::default();
     for (i, store) in stores.iter().enumerate() {
-        assert_eq!(store.schema_version().await.unwrap(), 2);
+        assert_eq!(store.schema_version().await.unwrap(), 3);
         store
             .create_run(&ws, &format!("run-{i}"), &RunSpec::default())
             .await
@@ -269,7 +271,7 @@ async fn open_dispatches_postgres_urls() {
             .create_run(&Workspace::default(), "r", &RunSpec::default())
             .await
             .unwrap();
-        assert_eq!(applied(&schema).await, vec![1, 2], "{url}");
+        assert_eq!(applied(&schema).await, vec![1, 2, 3], "{url}");
     }
 }
 
@@ -314,7 +316,7 @@ async fn a_version_1_schema_upgrades_with_its_runs_kept() {
     conn.close().await.unwrap();
 
     let store = PostgresStore::open(&schema.url()).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 2);
+    assert_eq!(store.schema_version().await.unwrap(), 3);
     let ws = Workspace::default();
     let run = store.get_run(&ws, "old-run").await.unwrap().unwrap();
     assert_eq!(run.spec, RunSpec::default());

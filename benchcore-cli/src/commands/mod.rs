@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+mod agents;
+mod export;
 mod resume;
 mod run;
 mod runs;
@@ -18,16 +20,21 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => {
             let (store, cache) =
                 open_store_with_cache(&cli.store, &workspace, args.agent_options.cache).await?;
-            run::run(store, cache, workspace, *args).await
+            run::run(&cli.store, store, cache, workspace, *args).await
         }
         Command::Resume(args) => {
             let (store, cache) =
                 open_store_with_cache(&cli.store, &workspace, args.agent_options.cache).await?;
-            resume::resume(store, cache, workspace, args).await
+            resume::resume(&cli.store, store, cache, workspace, args).await
         }
         Command::Runs(args) => runs::runs(open_store(&cli.store).await?, workspace, args).await,
         Command::Show(args) => show::show(open_store(&cli.store).await?, workspace, args).await,
+        Command::Export(args) => {
+            export::export(open_store(&cli.store).await?, workspace, args).await
+        }
         Command::Schema(args) => schema::schema(args),
+        Command::Agents(command) => agents::agents(&cli.store, workspace, command).await,
+        Command::Store(command) => agents::store(&cli.store, command).await,
     }
 }
 

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 pub(crate) async fn resume(
+    store_url: &str,
     store: Arc<dyn RunStore>,
     cache: Option<Arc<dyn ResponseCache>>,
     workspace: Workspace,
@@ -17,7 +18,14 @@ pub(crate) async fn resume(
         .get_run(&workspace, &args.run)
         .await?
         .ok_or_else(|| StoreError::run_not_found(&workspace, &args.run))?;
-    let wrapping = plan::AgentWrapping::new(&args.agent_options, cache)?;
+    let saved = super::agents::load_saved(
+        store_url,
+        &workspace,
+        &plan::saved_names_in_spec(&stored.spec),
+    )
+    .await
+    .with_context(|| format!("rebuilding run {}", args.run))?;
+    let wrapping = plan::AgentWrapping::new(&args.agent_options, cache)?.with_saved(saved);
     let run = plan::run_from_spec(&stored.spec, &wrapping)
         .with_context(|| format!("rebuilding run {}", args.run))?;
     let options = if args.retry_errors {

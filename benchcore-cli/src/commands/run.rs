@@ -7,12 +7,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 pub(crate) async fn run(
+    store_url: &str,
     store: Arc<dyn RunStore>,
     cache: Option<Arc<dyn ResponseCache>>,
     workspace: Workspace,
     args: RunArgs,
 ) -> anyhow::Result<ExitCode> {
-    let wrapping = plan::AgentWrapping::new(&args.agent_options, cache)?;
+    let saved =
+        super::agents::load_saved(store_url, &workspace, &plan::saved_names_in_args(&args)).await?;
+    let wrapping = plan::AgentWrapping::new(&args.agent_options, cache)?.with_saved(saved);
     let run = plan::run_from_args(&args, &wrapping)?;
     let engine = Engine::new(store).with_workspace(workspace);
     let handle = engine.start(run).await?;

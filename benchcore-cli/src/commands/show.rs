@@ -2,7 +2,7 @@
 
 use crate::args::ShowArgs;
 use crate::output;
-use benchcore::{AttemptQuery, RunFilter, RunStore, StoreError, Workspace};
+use benchcore::{AttemptQuery, RunFilter, RunInfo, RunStore, StoreError, Workspace};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -11,18 +11,7 @@ pub(crate) async fn show(
     workspace: Workspace,
     args: ShowArgs,
 ) -> anyhow::Result<ExitCode> {
-    let run = if args.run == "latest" {
-        let mut filter = RunFilter::default();
-        filter.limit = Some(1);
-        store
-            .list_runs(&workspace, &filter)
-            .await?
-            .into_iter()
-            .next()
-    } else {
-        store.get_run(&workspace, &args.run).await?
-    }
-    .ok_or_else(|| StoreError::run_not_found(&workspace, &args.run))?;
+    let run = find_run(store.as_ref(), &workspace, &args.run).await?;
     let summary = store.summarize(&workspace, &run.id).await?;
     let attempts = if args.attempts {
         store
@@ -48,4 +37,24 @@ pub(crate) async fn show(
     }
     output::print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A run by id, or the newest one for `latest`.
+pub(super) async fn find_run(
+    store: &dyn RunStore,
+    workspace: &Workspace,
+    run: &str,
+) -> Result<RunInfo, StoreError> {
+    let found = if run == "latest" {
+        let mut filter = RunFilter::default();
+        filter.limit = Some(1);
+        store
+            .list_runs(workspace, &filter)
+            .await?
+            .into_iter()
+            .next()
+    } else {
+        store.get_run(workspace, run).await?
+    };
+    found.ok_or_else(|| StoreError::run_not_found(workspace, run))
 }

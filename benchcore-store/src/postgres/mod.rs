@@ -5,6 +5,7 @@ mod config;
 mod error;
 mod queries;
 mod store;
+mod vault;
 
 pub use cache::PostgresResponseCache;
 pub use config::PostgresConfig;

@@ -160,21 +160,46 @@ pub(super) const ATTEMPT_OUTCOMES: &str = "SELECT case_id, agent, sample, outcom
 pub(super) fn select_attempts() -> &'static str {
     static SQL: OnceLock<String> = OnceLock::new();
     SQL.get_or_init(|| {
-        let columns = ATTEMPT_COLUMNS
-            .iter()
-            .map(|(name, kind)| match *kind {
-                "jsonb" => format!("{name}::text"),
-                _ => (*name).to_owned(),
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
         format!(
-            "SELECT {columns} FROM attempts \
+            "SELECT {} FROM attempts \
              WHERE workspace = $1 AND run_id = $2 \
                AND ($3::text IS NULL OR agent = $3) \
                AND ($4::text IS NULL OR outcome = $4) \
              ORDER BY case_id, agent, sample \
-             LIMIT $5::bigint OFFSET $6::bigint"
+             LIMIT $5::bigint OFFSET $6::bigint",
+            select_columns()
+        )
+    })
+}
+
+/// The columns [`select_attempts`] and [`select_attempts_after`] read, JSONB as text.
+fn select_columns() -> String {
+    ATTEMPT_COLUMNS
+        .iter()
+        .map(|(name, kind)| match *kind {
+            "jsonb" => format!("{name}::text"),
+            _ => (*name).to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A run's attempts after a key (keyset paging), whole, ordered by key: the row comparison
+/// is an index condition on the primary key, so a page deep in a run costs what the first
+/// one does (a deep `OFFSET` reads and drops every earlier row).
+/// Binds: as [`select_attempts`], then the key: case_id, agent, sample.
+pub(super) fn select_attempts_after() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        format!(
+            "SELECT {} FROM attempts \
+             WHERE workspace = $1 AND run_id = $2 \
+               AND (case_id, agent, sample) > ($7::text, $8::text, $9::bigint) \
+               AND ($3::text IS NULL OR agent = $3) \
+               AND ($4::text IS NULL OR outcome = $4) \
+             ORDER BY case_id, agent, sample \
+             LIMIT $5::bigint OFFSET $6::bigint",
+            select_columns()
         )
     })
 }
@@ -233,6 +258,49 @@ pub(super) const LOCK_SCHEMA_CREATION: &str = "SELECT pg_advisory_xact_lock(7090
 pub(super) fn create_schema(schema: &str) -> String {
     format!("CREATE SCHEMA IF NOT EXISTS {schema}")
 }
+
+/// Saves an agent, replacing one of the same name (its creation time kept).
+/// Binds: workspace, name, kind, config_public (JSON text), secret, now.
+pub(super) const AGENT_SAVE: &str = "INSERT INTO saved_agents \
+     (workspace, name, kind, config_public, secret, created_at_ms, updated_at_ms) \
+     VALUES ($1, $2, $3, $4::jsonb, $5, $6, $6) \
+     ON CONFLICT (workspace, name) DO UPDATE SET kind = excluded.kind, \
+     config_public = excluded.config_public, secret = excluded.secret, \
+     updated_at_ms = excluded.updated_at_ms";
+
+/// A saved agent's public config (JSON text) and sealed secrets. Binds: workspace, name.
+pub(super) const AGENT_LOAD: &str = "SELECT config_public::text, secret FROM saved_agents \
+     WHERE workspace = $1 AND name = $2";
+
+/// A workspace's saved agents by name. Binds: workspace.
+pub(super) const AGENT_LIST: &str = "SELECT name, kind, secret IS NOT NULL, created_at_ms, \
+     updated_at_ms FROM saved_agents WHERE workspace = $1 ORDER BY name";
+
+/// Deletes a saved agent. Binds: workspace, name.
+pub(super) const AGENT_DELETE: &str = "DELETE FROM saved_agents WHERE workspace = $1 AND name = $2";
+
+/// Every sealed secret, across workspaces, locked for a rotation when `FOR UPDATE` is added.
+pub(super) const AGENT_SECRETS: &str = "SELECT workspace, name, secret FROM saved_agents \
+     WHERE secret IS NOT NULL ORDER BY workspace, name";
+
+/// Replaces a sealed secret. Binds: workspace, name, secret.
+pub(super) const AGENT_RESEAL: &str =
+    "UPDATE saved_agents SET secret = $3 WHERE workspace = $1 AND name = $2";
+
+/// The stored key state.
+pub(super) const KEY_STATE_GET: &str =
+    "SELECT fingerprint, sentinel FROM encryption_key_state WHERE id = 1";
+
+/// Stores the key state. Binds: fingerprint, sentinel, now.
+pub(super) const KEY_STATE_PUT: &str = "INSERT INTO encryption_key_state \
+     (id, fingerprint, sentinel, updated_at_ms) VALUES (1, $1, $2, $3) \
+     ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, \
+     sentinel = excluded.sentinel, updated_at_ms = excluded.updated_at_ms";
+
+/// Serializes key setup and rotation across processes until the transaction ends: one
+/// process rotates while the others wait, then find nothing left to do.
+pub(super) const LOCK_KEY_ROTATION: &str =
+    "SELECT pg_advisory_xact_lock(739401, hashtext(current_schema()))";
 
 #[cfg(test)]
 mod tests {

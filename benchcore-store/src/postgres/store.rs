@@ -1,6 +1,8 @@
 //! [`PostgresStore`]: the [`RunStore`] contract on a PostgreSQL database.
 
 use super::{error, queries, PostgresConfig, PostgresResponseCache, MIGRATOR};
+use crate::crypto::Keyring;
+use crate::vault::Rotation;
 use async_trait::async_trait;
 use benchcore::store::{percentile_rank, sort_by_spec_order};
 use benchcore::{
@@ -31,8 +33,12 @@ pub struct PostgresStore {
     config: PostgresConfig,
     /// `postgres user@host:port/database [schema s]`: how every error message names the
     /// database. Never holds the password.
-    label: String,
-    pool: PgPool,
+    pub(super) label: String,
+    pub(super) pool: PgPool,
+    /// The keys saved agents' secrets are sealed and opened with.
+    pub(super) keyring: Arc<Keyring>,
+    /// What opening rotated.
+    rotation: Rotation,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -40,6 +46,7 @@ impl fmt::Debug for PostgresStore {
         f.debug_struct("PostgresStore")
             .field("database", &self.label)
             .field("connections", &self.pool.size())
+            .field("keyring", &self.keyring)
             .finish_non_exhaustive()
     }
 }
@@ -64,6 +71,23 @@ impl PostgresStore {
     /// - `Backend`: the server cannot be reached (the message names host, port and
     ///   database, never the password), or any other database failure.
     pub async fn open_with(config: PostgresConfig) -> Result<Self, StoreError> {
+        Self::open_with_keyring(config, Keyring::none()).await
+    }
+
+    /// Opens the database `config` describes, as [`open_with`](Self::open_with) does, with
+    /// the keys saved agents' secrets are sealed with. When a key is loaded and the schema
+    /// has no key state yet, its fingerprint and a sentinel are stored; with
+    /// [`Keyring::rotate_on_start`], every secret sealed by another key is re-encrypted under
+    /// the current one first, in the same transaction, under a transaction-level advisory
+    /// lock: one process rotates while the others wait, then find nothing to do.
+    ///
+    /// # Errors
+    /// As [`open_with`](Self::open_with); and `Encryption` when a rotation meets a secret
+    /// that neither key opens (nothing is changed then).
+    pub async fn open_with_keyring(
+        config: PostgresConfig,
+        keyring: Keyring,
+    ) -> Result<Self, StoreError> {
         config.validate()?;
         let label = config.label();
         let options = connect_options(&config)?;
@@ -83,9 +107,12 @@ impl PostgresStore {
                 )
             })?
             .map_err(|e| error::map(&label, "cannot connect", e))?;
-        let prepared = prepare_schema(&mut conn, &config, &label).await;
+        let prepared = match prepare_schema(&mut conn, &config, &label).await {
+            Ok(()) => super::vault::prepare_keys(&mut conn, &label, &keyring).await,
+            Err(e) => Err(e),
+        };
         let _ = conn.close().await;
-        prepared?;
+        let rotation = prepared?;
         let pool = PgPoolOptions::new()
             .max_connections(config.pool_size)
             .acquire_timeout(timeout)
@@ -94,7 +121,14 @@ impl PostgresStore {
             config,
             label,
             pool,
+            keyring: Arc::new(keyring),
+            rotation,
         })
+    }
+
+    /// What opening the store rotated (nothing unless rotation was asked for).
+    pub fn rotation(&self) -> Rotation {
+        self.rotation
     }
 
     /// The settings it was opened with.
@@ -128,11 +162,11 @@ impl PostgresStore {
         self.pool.close().await;
     }
 
-    fn error(&self, what: &str, e: sqlx::Error) -> StoreError {
+    pub(super) fn error(&self, what: &str, e: sqlx::Error) -> StoreError {
         error::map(&self.label, what, e)
     }
 
-    fn get<'r, T>(&self, row: &'r PgRow, index: usize) -> Result<T, StoreError>
+    pub(super) fn get<'r, T>(&self, row: &'r PgRow, index: usize) -> Result<T, StoreError>
     where
         T: Decode<'r, Postgres> + Type<Postgres>,
     {
@@ -141,7 +175,7 @@ impl PostgresStore {
     }
 
     /// A `u64` column (stored as the same 64 bits in a `BIGINT`).
-    fn get_u64(&self, row: &PgRow, index: usize) -> Result<u64, StoreError> {
+    pub(super) fn get_u64(&self, row: &PgRow, index: usize) -> Result<u64, StoreError> {
         Ok(self.get::<i64>(row, index)? as u64)
     }
 
@@ -499,6 +533,7 @@ impl RunStore for PostgresStore {
         capabilities.persistent = true;
         capabilities.concurrent_writers = true;
         capabilities.response_cache = true;
+        capabilities.encryption = true;
         capabilities
     }
 
@@ -651,13 +686,24 @@ impl RunStore for PostgresStore {
         run_id: &str,
         query: &AttemptQuery,
     ) -> Result<Vec<AttemptRecord>, StoreError> {
-        sqlx::query(queries::select_attempts())
+        let sql = match query.after {
+            Some(_) => queries::select_attempts_after(),
+            None => queries::select_attempts(),
+        };
+        let mut select = sqlx::query(sql)
             .bind(workspace.as_str())
             .bind(run_id)
             .bind(query.agent.as_deref())
             .bind(query.outcome.map(Outcome::as_str))
             .bind(limit(query.limit))
-            .bind(i64::try_from(query.offset).unwrap_or(i64::MAX))
+            .bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
+        if let Some(after) = &query.after {
+            select = select
+                .bind(after.case_id.as_str())
+                .bind(after.agent.as_str())
+                .bind(i64::from(after.sample));
+        }
+        select
             .fetch_all(&self.pool)
             .await
             .map_err(|e| self.error(&format!("cannot read the attempts of run {run_id:?}"), e))?

@@ -4,6 +4,7 @@ mod cache;
 mod error;
 mod queries;
 mod store;
+mod vault;
 
 pub use cache::SqliteResponseCache;
 pub use store::SqliteStore;

@@ -148,6 +148,27 @@ pub(super) fn select_attempts() -> &'static str {
     })
 }
 
+/// A run's attempts after a key (keyset paging), whole, ordered by key: the row-value
+/// comparison lets SQLite seek the primary key index to the key instead of stepping over
+/// every earlier row as a deep `OFFSET` does.
+/// Binds: workspace, run_id, agent (or NULL), outcome (or NULL), limit (-1 for none), offset,
+/// then the key: case_id, agent, sample.
+pub(super) fn select_attempts_after() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        format!(
+            "SELECT {} FROM attempts \
+             WHERE workspace = ?1 AND run_id = ?2 \
+               AND (case_id, agent, sample) > (?7, ?8, ?9) \
+               AND (?3 IS NULL OR agent = ?3) \
+               AND (?4 IS NULL OR outcome = ?4) \
+             ORDER BY case_id, agent, sample \
+             LIMIT ?5 OFFSET ?6",
+            ATTEMPT_COLUMNS[1..].join(", ")
+        )
+    })
+}
+
 /// Per-agent counts and sums, aggregated in the database so a summary of a million attempts
 /// costs no memory. Columns: agent, n, passed, failed, invalid, errors, skipped, score sum and
 /// count over judged attempts, input and output tokens, cost, retries, latencies recorded.
@@ -179,6 +200,44 @@ pub(super) const CACHE_PUT: &str = "INSERT INTO response_cache \
 
 /// How many cached replies a workspace has. Binds: workspace.
 pub(super) const CACHE_COUNT: &str = "SELECT COUNT(*) FROM response_cache WHERE workspace = ?1";
+
+/// Saves an agent, replacing one of the same name (its creation time kept).
+/// Binds: workspace, name, kind, config_public, secret, now.
+pub(super) const AGENT_SAVE: &str = "INSERT INTO saved_agents \
+     (workspace, name, kind, config_public, secret, created_at_ms, updated_at_ms) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) \
+     ON CONFLICT (workspace, name) DO UPDATE SET kind = excluded.kind, \
+     config_public = excluded.config_public, secret = excluded.secret, \
+     updated_at_ms = excluded.updated_at_ms";
+
+/// A saved agent's public config and sealed secrets. Binds: workspace, name.
+pub(super) const AGENT_LOAD: &str =
+    "SELECT config_public, secret FROM saved_agents WHERE workspace = ?1 AND name = ?2";
+
+/// A workspace's saved agents by name. Binds: workspace.
+pub(super) const AGENT_LIST: &str = "SELECT name, kind, secret IS NOT NULL, created_at_ms, \
+     updated_at_ms FROM saved_agents WHERE workspace = ?1 ORDER BY name";
+
+/// Deletes a saved agent. Binds: workspace, name.
+pub(super) const AGENT_DELETE: &str = "DELETE FROM saved_agents WHERE workspace = ?1 AND name = ?2";
+
+/// Every sealed secret, across workspaces.
+pub(super) const AGENT_SECRETS: &str = "SELECT workspace, name, secret FROM saved_agents \
+     WHERE secret IS NOT NULL ORDER BY workspace, name";
+
+/// Replaces a sealed secret. Binds: workspace, name, secret.
+pub(super) const AGENT_RESEAL: &str =
+    "UPDATE saved_agents SET secret = ?3 WHERE workspace = ?1 AND name = ?2";
+
+/// The stored key state.
+pub(super) const KEY_STATE_GET: &str =
+    "SELECT fingerprint, sentinel FROM encryption_key_state WHERE id = 1";
+
+/// Stores the key state. Binds: fingerprint, sentinel, now.
+pub(super) const KEY_STATE_PUT: &str = "INSERT INTO encryption_key_state \
+     (id, fingerprint, sentinel, updated_at_ms) VALUES (1, ?1, ?2, ?3) \
+     ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, \
+     sentinel = excluded.sentinel, updated_at_ms = excluded.updated_at_ms";
 
 /// The newest applied schema version.
 pub(super) const SCHEMA_VERSION: &str =

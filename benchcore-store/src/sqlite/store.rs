@@ -1,6 +1,8 @@
 //! [`SqliteStore`]: the [`RunStore`] contract on one SQLite file.
 
 use super::{error, queries, SqliteResponseCache, MIGRATOR};
+use crate::crypto::Keyring;
+use crate::vault::Rotation;
 use crate::SqliteConfig;
 use async_trait::async_trait;
 use benchcore::store::{percentile_rank, sort_by_spec_order};
@@ -29,9 +31,13 @@ type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments<'q>>;
 pub struct SqliteStore {
     path: PathBuf,
     /// `sqlite <path>`: how every error message names the database.
-    label: String,
-    writer: SqlitePool,
-    reader: SqlitePool,
+    pub(super) label: String,
+    pub(super) writer: SqlitePool,
+    pub(super) reader: SqlitePool,
+    /// The keys saved agents' secrets are sealed and opened with.
+    pub(super) keyring: Arc<Keyring>,
+    /// What opening rotated.
+    rotation: Rotation,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -39,6 +45,7 @@ impl fmt::Debug for SqliteStore {
         f.debug_struct("SqliteStore")
             .field("path", &self.path)
             .field("read_connections", &self.reader.size())
+            .field("keyring", &self.keyring)
             .finish_non_exhaustive()
     }
 }
@@ -62,6 +69,23 @@ impl SqliteStore {
     ///   or was changed by hand.
     /// - `Backend`: any other database failure.
     pub async fn open_with(config: SqliteConfig) -> Result<Self, StoreError> {
+        Self::open_with_keyring(config, Keyring::none()).await
+    }
+
+    /// Opens the database `config` describes, as [`open_with`](Self::open_with) does, with
+    /// the keys saved agents' secrets are sealed with. When a key is loaded and the file has
+    /// no key state yet, its fingerprint and a sentinel are stored; with
+    /// [`Keyring::rotate_on_start`], every secret sealed by another key is re-encrypted under
+    /// the current one first, in the same `BEGIN IMMEDIATE` transaction (a second open finds
+    /// nothing to do).
+    ///
+    /// # Errors
+    /// As [`open_with`](Self::open_with); and `Encryption` when a rotation meets a secret
+    /// that neither key opens (nothing is changed then).
+    pub async fn open_with_keyring(
+        config: SqliteConfig,
+        keyring: Keyring,
+    ) -> Result<Self, StoreError> {
         config.validate()?;
         let path = config.path.clone();
         let label = format!("sqlite {}", path.display());
@@ -106,6 +130,13 @@ impl SqliteStore {
                 return Err(error::map_migrate(&label, first));
             }
         }
+        let rotation = match super::vault::prepare_keys(&writer, &label, &keyring).await {
+            Ok(rotation) => rotation,
+            Err(e) => {
+                writer.close().await;
+                return Err(e);
+            }
+        };
         let reader = SqlitePoolOptions::new()
             .max_connections(config.pool_size)
             .connect_lazy_with(options.create_if_missing(false));
@@ -114,7 +145,14 @@ impl SqliteStore {
             label,
             writer,
             reader,
+            keyring: Arc::new(keyring),
+            rotation,
         })
+    }
+
+    /// What opening the store rotated (nothing unless rotation was asked for).
+    pub fn rotation(&self) -> Rotation {
+        self.rotation
     }
 
     /// The database file.
@@ -150,11 +188,11 @@ impl SqliteStore {
         self.reader.close().await;
     }
 
-    fn error(&self, what: &str, e: sqlx::Error) -> StoreError {
+    pub(super) fn error(&self, what: &str, e: sqlx::Error) -> StoreError {
         error::map(&self.label, what, e)
     }
 
-    fn get<'r, T>(&self, row: &'r SqliteRow, index: usize) -> Result<T, StoreError>
+    pub(super) fn get<'r, T>(&self, row: &'r SqliteRow, index: usize) -> Result<T, StoreError>
     where
         T: Decode<'r, Sqlite> + Type<Sqlite>,
     {
@@ -163,7 +201,7 @@ impl SqliteStore {
     }
 
     /// A `u64` column (stored as the same 64 bits in an `INTEGER`).
-    fn get_u64(&self, row: &SqliteRow, index: usize) -> Result<u64, StoreError> {
+    pub(super) fn get_u64(&self, row: &SqliteRow, index: usize) -> Result<u64, StoreError> {
         Ok(self.get::<i64>(row, index)? as u64)
     }
 
@@ -374,6 +412,7 @@ impl RunStore for SqliteStore {
         capabilities.persistent = true;
         capabilities.concurrent_writers = true;
         capabilities.response_cache = true;
+        capabilities.encryption = true;
         capabilities
     }
 
@@ -541,13 +580,24 @@ impl RunStore for SqliteStore {
         run_id: &str,
         query: &AttemptQuery,
     ) -> Result<Vec<AttemptRecord>, StoreError> {
-        sqlx::query(queries::select_attempts())
+        let sql = match query.after {
+            Some(_) => queries::select_attempts_after(),
+            None => queries::select_attempts(),
+        };
+        let mut select = sqlx::query(sql)
             .bind(workspace.as_str())
             .bind(run_id)
             .bind(query.agent.as_deref())
             .bind(query.outcome.map(Outcome::as_str))
             .bind(limit(query.limit))
-            .bind(i64::try_from(query.offset).unwrap_or(i64::MAX))
+            .bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
+        if let Some(after) = &query.after {
+            select = select
+                .bind(after.case_id.as_str())
+                .bind(after.agent.as_str())
+                .bind(i64::from(after.sample));
+        }
+        select
             .fetch_all(&self.reader)
             .await
             .map_err(|e| self.error(&format!("cannot read the attempts of run {run_id:?}"), e))?

@@ -14,6 +14,9 @@ pub enum StoreErrorKind {
     Corrupt,
     /// The database or file failed.
     Backend,
+    /// A secret cannot be sealed or opened: no encryption key is set, or the stored value was
+    /// sealed with a key that is not loaded (the message names the key id it needs).
+    Encryption,
 }
 
 impl fmt::Display for StoreErrorKind {
@@ -24,6 +27,7 @@ impl fmt::Display for StoreErrorKind {
             Self::Config => "config",
             Self::Corrupt => "corrupt",
             Self::Backend => "backend",
+            Self::Encryption => "encryption",
         })
     }
 }

@@ -5,6 +5,7 @@ use super::{
 use crate::{now_ms, AttemptKey, AttemptRecord, Outcome, StoreCapabilities};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 use std::sync::Mutex;
 
 type RunKey = (Workspace, String);
@@ -211,8 +212,13 @@ impl RunStore for MemoryStore {
             .runs
             .get(&key(workspace, run_id))
             .map(|run| {
+                let start = match &query.after {
+                    Some(after) => Bound::Excluded(after),
+                    None => Bound::Unbounded,
+                };
                 run.attempts
-                    .values()
+                    .range((start, Bound::Unbounded))
+                    .map(|(_, r)| r)
                     .filter(|r| query.agent.as_ref().is_none_or(|a| &r.key.agent == a))
                     .filter(|r| query.outcome.is_none_or(|o| r.outcome == o))
                     .skip(query.offset)

@@ -24,10 +24,32 @@ pub struct AttemptQuery {
     pub agent: Option<String>,
     /// Only this outcome.
     pub outcome: Option<Outcome>,
-    /// Skip this many (ordered by case, agent, sample).
+    /// Skip this many (ordered by case, agent, sample), after `after` applies.
     pub offset: usize,
     /// At most this many.
     pub limit: Option<usize>,
+    /// Only attempts whose key sorts after this one (keyset paging): pass the last key of a
+    /// page to read the next. Unlike a deep `offset`, the store seeks straight to it.
+    pub after: Option<AttemptKey>,
+}
+
+impl AttemptQuery {
+    /// Every attempt of the run.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// Sets the page size.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Starts after this key (see [`AttemptQuery::after`]).
+    pub fn after(mut self, key: Option<AttemptKey>) -> Self {
+        self.after = key;
+        self
+    }
 }
 
 /// Where runs and their attempts are kept. Every call is scoped to a [`Workspace`]: nothing
@@ -46,6 +68,9 @@ pub struct AttemptQuery {
 /// - Recorded attempts and runs survive closing and reopening a persistent store.
 /// - `list_runs` returns newest first and honours every filter field.
 /// - `summarize` computes from the stored attempts, never from memory of the run.
+/// - `attempts` with `after: Some(key)` returns only attempts whose key sorts after `key` in
+///   (case, agent, sample) order, whether or not `key` itself is stored; paging with the
+///   last key of each page reads every attempt exactly once.
 #[async_trait]
 pub trait RunStore: Send + Sync + 'static {
     /// What this store supports.

@@ -198,6 +198,7 @@ pub(super) fn query(
         outcome,
         offset,
         limit,
+        after: None,
     }
 }
 

@@ -142,3 +142,71 @@ pub async fn attempt_query_filters_and_pages(harness: Arc<dyn StoreHarness>) {
     );
     assert_eq!(read(query(Some("nobody"), None, 0, None)).await, Vec::new());
 }
+
+/// `attempts` with `after` returns only keys that sort after it, stored or not, with the
+/// filters and `limit` still applying; paging by the last key reads every attempt once.
+pub async fn attempt_query_after_a_key_pages_by_key(harness: Arc<dyn StoreHarness>) {
+    let store = harness.fresh().await;
+    let ws = Workspace::default();
+    create(&store, &ws, "r1", &spec("s", &["a", "b"], 3)).await;
+    let mut batch = Vec::new();
+    for case in ["B", "a", "a/1", "b"] {
+        for agent in ["a", "b"] {
+            for sample in [0, 2, 10] {
+                let outcome = Outcome::ALL[(batch.len()) % Outcome::ALL.len()];
+                batch.push(record("r1", case, agent, sample, outcome));
+            }
+        }
+    }
+    recorded(&store, &ws, &batch).await;
+    let mut all = batch.clone();
+    all.sort_by(|x, y| x.key.cmp(&y.key));
+    let read = |q: AttemptQuery| {
+        let store = store.clone();
+        let ws = ws.clone();
+        async move {
+            ok(
+                store.attempts(&ws, "r1", &q).await,
+                &format!("attempts {q:?}"),
+            )
+        }
+    };
+    let after = |key: AttemptKey| all.iter().filter(move |r| r.key > key);
+
+    // A stored key: the page starts right after it, sample 10 sorting after sample 2.
+    let key = AttemptKey::new("a", "b", 2);
+    let want: Vec<AttemptRecord> = after(key.clone()).cloned().collect();
+    assert_eq!(
+        read(AttemptQuery::all().after(Some(key.clone()))).await,
+        want,
+        "after {key}"
+    );
+    // A key that is not stored.
+    let key = AttemptKey::new("a/0", "zzz", 99);
+    let want: Vec<AttemptRecord> = after(key.clone()).take(4).cloned().collect();
+    assert_eq!(
+        read(AttemptQuery::all().limit(4).after(Some(key.clone()))).await,
+        want,
+        "after unstored {key}, limit 4"
+    );
+    // With a filter.
+    let key = AttemptKey::new("a", "a", 0);
+    let mut q = AttemptQuery::all().after(Some(key.clone()));
+    q.agent = Some("b".to_owned());
+    let want: Vec<AttemptRecord> = after(key).filter(|r| r.key.agent == "b").cloned().collect();
+    assert_eq!(read(q).await, want, "after a key, agent b");
+    // Past the end.
+    let key = all.last().map(|r| r.key.clone());
+    assert_eq!(read(AttemptQuery::all().after(key)).await, Vec::new());
+
+    // Paging by the last key of each page reads every attempt exactly once, in order.
+    let mut paged = Vec::new();
+    let mut last = None;
+    loop {
+        let page = read(AttemptQuery::all().limit(5).after(last.clone())).await;
+        let Some(tail) = page.last() else { break };
+        last = Some(tail.key.clone());
+        paged.extend(page);
+    }
+    assert_eq!(paged, all, "paging by key");
+}
