@@ -804,3 +804,121 @@ async fn a_run_time_budget_skips_what_has_not_started() {
         .unwrap();
     assert_eq!(skipped.failure.unwrap().kind, "budget");
 }
+
+/// A memory store whose writes fail after the first `ok_batches`.
+struct FailingStore {
+    inner: MemoryStore,
+    ok_batches: AtomicUsize,
+}
+
+#[async_trait]
+impl RunStore for FailingStore {
+    fn capabilities(&self) -> benchcore::StoreCapabilities {
+        self.inner.capabilities()
+    }
+    async fn create_run(
+        &self,
+        w: &Workspace,
+        id: &str,
+        spec: &benchcore::RunSpec,
+    ) -> Result<(), benchcore::StoreError> {
+        self.inner.create_run(w, id, spec).await
+    }
+    async fn get_run(
+        &self,
+        w: &Workspace,
+        id: &str,
+    ) -> Result<Option<benchcore::RunInfo>, benchcore::StoreError> {
+        self.inner.get_run(w, id).await
+    }
+    async fn list_runs(
+        &self,
+        w: &Workspace,
+        f: &benchcore::RunFilter,
+    ) -> Result<Vec<benchcore::RunInfo>, benchcore::StoreError> {
+        self.inner.list_runs(w, f).await
+    }
+    async fn set_run_status(
+        &self,
+        w: &Workspace,
+        id: &str,
+        s: RunStatus,
+    ) -> Result<(), benchcore::StoreError> {
+        self.inner.set_run_status(w, id, s).await
+    }
+    async fn record_attempts(
+        &self,
+        w: &Workspace,
+        a: &[AttemptRecord],
+    ) -> Result<(), benchcore::StoreError> {
+        let left = self.ok_batches.load(Ordering::SeqCst);
+        if left == 0 {
+            return Err(benchcore::StoreError::new(
+                benchcore::StoreErrorKind::Backend,
+                "disk full",
+            ));
+        }
+        self.ok_batches.store(left - 1, Ordering::SeqCst);
+        self.inner.record_attempts(w, a).await
+    }
+    async fn attempt_outcomes(
+        &self,
+        w: &Workspace,
+        id: &str,
+    ) -> Result<Vec<(benchcore::AttemptKey, Outcome)>, benchcore::StoreError> {
+        self.inner.attempt_outcomes(w, id).await
+    }
+    async fn attempts(
+        &self,
+        w: &Workspace,
+        id: &str,
+        q: &AttemptQuery,
+    ) -> Result<Vec<AttemptRecord>, benchcore::StoreError> {
+        self.inner.attempts(w, id, q).await
+    }
+    async fn summarize(
+        &self,
+        w: &Workspace,
+        id: &str,
+    ) -> Result<benchcore::RunSummary, benchcore::StoreError> {
+        self.inner.summarize(w, id).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_store_stops_the_run_instead_of_calling_agents_for_nothing() {
+    let store = Arc::new(FailingStore {
+        inner: MemoryStore::new(),
+        ok_batches: AtomicUsize::new(1),
+    });
+    let agent = Arc::new(Scripted {
+        delay: Duration::from_millis(2),
+        ..Scripted::named("paid")
+    });
+    let n = 2000;
+    let err = Engine::new(store.clone())
+        .run(
+            Run::new(suite(n))
+                .agent_with(
+                    shared(&agent),
+                    serde_json::Value::Null,
+                    AgentLimits::default(),
+                )
+                .concurrency(4),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("disk full"), "{err}");
+    let calls = agent.calls.load(Ordering::SeqCst);
+    assert!(
+        calls < n / 2,
+        "{calls} of {n} requests were sent after the store failed"
+    );
+    let ws = Workspace::default();
+    let run = &store
+        .inner
+        .list_runs(&ws, &Default::default())
+        .await
+        .unwrap()[0];
+    assert_eq!(run.status, RunStatus::Failed);
+}

@@ -69,11 +69,20 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
     });
     let global = Arc::new(Semaphore::new(spec.concurrency));
     let (record_tx, record_rx) = mpsc::channel(RECORD_QUEUE);
-    let writer = tokio::spawn(writer::write_attempts(
-        Arc::clone(&d.store),
-        d.workspace.clone(),
-        record_rx,
-    ));
+    let writer = {
+        let (store, workspace, cancel) =
+            (Arc::clone(&d.store), d.workspace.clone(), d.cancel.clone());
+        tokio::spawn(async move {
+            let written = writer::write_attempts(store, workspace, record_rx).await;
+            if written.is_err() {
+                // Nothing more can be recorded: stop sending requests whose replies would be
+                // lost. What was recorded stays, and the run can be resumed once the store is
+                // back.
+                cancel.cancel();
+            }
+            written
+        })
+    };
 
     // One dispatcher per agent, so an agent at its own limit never holds up the others.
     let mut queues = Vec::with_capacity(agents.len());
@@ -106,10 +115,10 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
         .map_err(|e| Error::Run(format!("the writer task failed: {e}")))?;
 
     let store_result = written.map_err(Error::from);
-    let status = if d.cancel.is_cancelled() {
-        RunStatus::Cancelled
-    } else if produced.is_err() || store_result.is_err() {
+    let status = if produced.is_err() || store_result.is_err() {
         RunStatus::Failed
+    } else if d.cancel.is_cancelled() {
+        RunStatus::Cancelled
     } else {
         RunStatus::Finished
     };
