@@ -9,6 +9,8 @@ pub mod sqlite;
 
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod rows;
 
 // Without a backend, the helpers the backends share have no caller.
 #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]

@@ -1,6 +1,7 @@
 //! Saved agents on every backend built in: secrets encrypted at rest, wrong keys refused by
 //! name, previous-key reads, rotation on open, status reporting and workspaces kept apart.
 //! `sqlite::…` runs each case on a new temp file, `postgres::…` in a new schema.
+#![cfg(any(feature = "sqlite", feature = "postgres"))]
 
 #[cfg(feature = "postgres")]
 mod postgres_support;

@@ -2,13 +2,13 @@
 
 use super::{error, queries, PostgresConfig, PostgresResponseCache, MIGRATOR};
 use crate::crypto::Keyring;
+use crate::rows::{Backend, Reader};
 use crate::vault::Rotation;
 use async_trait::async_trait;
 use benchcore::store::{percentile_rank, sort_by_spec_order};
 use benchcore::{
-    AgentSummary, AttemptFailure, AttemptKey, AttemptQuery, AttemptRecord, Outcome, RunFilter,
-    RunInfo, RunSpec, RunStatus, RunStore, RunSummary, StoreCapabilities, StoreError,
-    StoreErrorKind, Usage, Workspace,
+    AgentSummary, AttemptKey, AttemptQuery, AttemptRecord, Outcome, RunFilter, RunInfo, RunSpec,
+    RunStatus, RunStore, RunSummary, StoreCapabilities, StoreError, StoreErrorKind, Workspace,
 };
 use sqlx::postgres::{
     PgArguments, PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow, PgSslMode,
@@ -183,73 +183,13 @@ impl PostgresStore {
         Ok(self.get::<Option<i64>>(row, index)?.map(|v| v as u64))
     }
 
-    fn get_u32(&self, row: &PgRow, index: usize, what: &str) -> Result<u32, StoreError> {
-        let value = self.get::<i64>(row, index)?;
-        u32::try_from(value)
-            .map_err(|_| error::invalid(&self.label, what, &format!("{value} is out of range")))
-    }
-
-    fn outcome(&self, text: &str) -> Result<Outcome, StoreError> {
-        text.parse()
-            .map_err(|e: String| error::invalid(&self.label, "cannot read an attempt", &e))
-    }
-
     fn run_from_row(&self, workspace: &Workspace, row: &PgRow) -> Result<RunInfo, StoreError> {
-        let id: String = self.get(row, 0)?;
-        let what = || format!("cannot read run {id:?}");
-        let spec: RunSpec = serde_json::from_str(self.get::<&str>(row, 1)?)
-            .map_err(|e| error::corrupt(&self.label, &what(), e))?;
-        let status: RunStatus = self
-            .get::<&str>(row, 2)?
-            .parse()
-            .map_err(|e: String| error::invalid(&self.label, &what(), &e))?;
-        let created_at_ms = self.get_u64(row, 3)?;
-        let updated_at_ms = self.get_u64(row, 4)?;
-        let recorded = self.get_u64(row, 5)?;
-        let mut info = RunInfo::new(workspace.clone(), id, spec, status);
-        info.created_at_ms = created_at_ms;
-        info.updated_at_ms = updated_at_ms;
-        info.recorded = recorded;
-        Ok(info)
+        Reader::new(self, row).run(workspace)
     }
 
     /// Reads a row of [`queries::select_attempts`].
     fn attempt_from_row(&self, row: &PgRow) -> Result<AttemptRecord, StoreError> {
-        let key = AttemptKey::new(
-            self.get::<String>(row, 1)?,
-            self.get::<String>(row, 2)?,
-            self.get_u32(row, 3, "cannot read an attempt's sample")?,
-        );
-        let outcome = self.outcome(self.get::<&str>(row, 4)?)?;
-        let what = || format!("cannot read attempt {key}");
-        let mut r = AttemptRecord::new(self.get::<String>(row, 0)?, key.clone(), outcome);
-        r.score = self.get(row, 5)?;
-        r.failure = match (
-            self.get::<Option<String>>(row, 6)?,
-            self.get::<Option<String>>(row, 7)?,
-        ) {
-            (Some(kind), Some(message)) => Some(AttemptFailure { kind, message }),
-            _ => None,
-        };
-        r.usage = Usage::new(self.get_u64(row, 8)?, self.get_u64(row, 9)?);
-        r.cost_usd = self.get(row, 10)?;
-        r.model = self.get(row, 11)?;
-        r.latency_ms = self.get_opt_u64(row, 12)?;
-        r.ttft_ms = self.get_opt_u64(row, 13)?;
-        r.wall_ms = self.get_u64(row, 14)?;
-        r.work_ms = self.get_u64(row, 15)?;
-        r.retries = self.get_u32(row, 16, "cannot read an attempt's retries")?;
-        r.cached = self.get(row, 17)?;
-        r.started_at_ms = self.get_u64(row, 18)?;
-        r.finished_at_ms = self.get_u64(row, 19)?;
-        r.artifacts_dir = self.get(row, 20)?;
-        r.transcript = serde_json::from_str(self.get::<&str>(row, 21)?)
-            .map_err(|e| error::corrupt(&self.label, &format!("{}: transcript", what()), e))?;
-        r.evaluations = serde_json::from_str(self.get::<&str>(row, 22)?)
-            .map_err(|e| error::corrupt(&self.label, &format!("{}: evaluations", what()), e))?;
-        r.reports = serde_json::from_str(self.get::<&str>(row, 23)?)
-            .map_err(|e| error::corrupt(&self.label, &format!("{}: reports", what()), e))?;
-        Ok(r)
+        Reader::new(self, row).attempt()
     }
 
     /// Writes a batch larger than one statement in one transaction. Returning early drops
@@ -670,12 +610,13 @@ impl RunStore for PostgresStore {
             .map_err(|e| self.error(&format!("cannot read the outcomes of run {run_id:?}"), e))?
             .iter()
             .map(|row| {
+                let r = Reader::new(self, row);
                 let key = AttemptKey::new(
-                    self.get::<String>(row, 0)?,
-                    self.get::<String>(row, 1)?,
-                    self.get_u32(row, 2, "cannot read an attempt's sample")?,
+                    r.string(0)?,
+                    r.string(1)?,
+                    r.u32(2, "cannot read an attempt's sample")?,
                 );
-                Ok((key, self.outcome(self.get::<&str>(row, 3)?)?))
+                Ok((key, r.outcome(3)?))
             })
             .collect()
     }
@@ -804,6 +745,20 @@ impl RunStore for PostgresStore {
         let order: Vec<String> = run.spec.agents.iter().map(|a| a.name.clone()).collect();
         sort_by_spec_order(&mut agents, &order);
         Ok(RunSummary::new(run_id, run.total(), agents))
+    }
+}
+
+impl Backend for PostgresStore {
+    fn sql_error(&self, what: &str, e: sqlx::Error) -> StoreError {
+        self.error(what, e)
+    }
+
+    fn corrupt(&self, what: &str, e: serde_json::Error) -> StoreError {
+        error::corrupt(&self.label, what, e)
+    }
+
+    fn invalid(&self, what: &str, detail: &str) -> StoreError {
+        error::invalid(&self.label, what, detail)
     }
 }
 
