@@ -629,14 +629,33 @@ async fn misconfigured_runs_are_refused() {
     assert!(err.to_string().contains("samples"), "{err}");
 }
 
-/// A memory store whose writes wait until the gate opens.
-struct GatedStore {
+/// A memory store whose writes wait until the gate opens, or fail once `ok_batches` are spent.
+struct WrappedStore {
     inner: MemoryStore,
     gate: tokio::sync::Semaphore,
+    ok_batches: AtomicUsize,
+}
+
+impl WrappedStore {
+    fn gated() -> Self {
+        Self {
+            inner: MemoryStore::new(),
+            gate: tokio::sync::Semaphore::new(0),
+            ok_batches: AtomicUsize::new(usize::MAX),
+        }
+    }
+
+    fn failing_after(batches: usize) -> Self {
+        Self {
+            inner: MemoryStore::new(),
+            gate: tokio::sync::Semaphore::new(usize::MAX >> 4),
+            ok_batches: AtomicUsize::new(batches),
+        }
+    }
 }
 
 #[async_trait]
-impl RunStore for GatedStore {
+impl RunStore for WrappedStore {
     fn capabilities(&self) -> benchcore::StoreCapabilities {
         self.inner.capabilities()
     }
@@ -676,6 +695,16 @@ impl RunStore for GatedStore {
         a: &[AttemptRecord],
     ) -> Result<(), benchcore::StoreError> {
         let _open = self.gate.acquire().await.unwrap();
+        let spent = self
+            .ok_batches
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_err();
+        if spent {
+            return Err(benchcore::StoreError::new(
+                benchcore::StoreErrorKind::Backend,
+                "disk full",
+            ));
+        }
         self.inner.record_attempts(w, a).await
     }
     async fn attempt_outcomes(
@@ -704,10 +733,7 @@ impl RunStore for GatedStore {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_store_slows_the_run_instead_of_piling_up_attempts() {
-    let store = Arc::new(GatedStore {
-        inner: MemoryStore::new(),
-        gate: tokio::sync::Semaphore::new(0),
-    });
+    let store = Arc::new(WrappedStore::gated());
     let agent = Arc::new(Scripted::named("fast"));
     let n = 8000;
     let handle = Engine::new(store.clone())
@@ -805,92 +831,9 @@ async fn a_run_time_budget_skips_what_has_not_started() {
     assert_eq!(skipped.failure.unwrap().kind, "budget");
 }
 
-/// A memory store whose writes fail after the first `ok_batches`.
-struct FailingStore {
-    inner: MemoryStore,
-    ok_batches: AtomicUsize,
-}
-
-#[async_trait]
-impl RunStore for FailingStore {
-    fn capabilities(&self) -> benchcore::StoreCapabilities {
-        self.inner.capabilities()
-    }
-    async fn create_run(
-        &self,
-        w: &Workspace,
-        id: &str,
-        spec: &benchcore::RunSpec,
-    ) -> Result<(), benchcore::StoreError> {
-        self.inner.create_run(w, id, spec).await
-    }
-    async fn get_run(
-        &self,
-        w: &Workspace,
-        id: &str,
-    ) -> Result<Option<benchcore::RunInfo>, benchcore::StoreError> {
-        self.inner.get_run(w, id).await
-    }
-    async fn list_runs(
-        &self,
-        w: &Workspace,
-        f: &benchcore::RunFilter,
-    ) -> Result<Vec<benchcore::RunInfo>, benchcore::StoreError> {
-        self.inner.list_runs(w, f).await
-    }
-    async fn set_run_status(
-        &self,
-        w: &Workspace,
-        id: &str,
-        s: RunStatus,
-    ) -> Result<(), benchcore::StoreError> {
-        self.inner.set_run_status(w, id, s).await
-    }
-    async fn record_attempts(
-        &self,
-        w: &Workspace,
-        a: &[AttemptRecord],
-    ) -> Result<(), benchcore::StoreError> {
-        let left = self.ok_batches.load(Ordering::SeqCst);
-        if left == 0 {
-            return Err(benchcore::StoreError::new(
-                benchcore::StoreErrorKind::Backend,
-                "disk full",
-            ));
-        }
-        self.ok_batches.store(left - 1, Ordering::SeqCst);
-        self.inner.record_attempts(w, a).await
-    }
-    async fn attempt_outcomes(
-        &self,
-        w: &Workspace,
-        id: &str,
-    ) -> Result<Vec<(benchcore::AttemptKey, Outcome)>, benchcore::StoreError> {
-        self.inner.attempt_outcomes(w, id).await
-    }
-    async fn attempts(
-        &self,
-        w: &Workspace,
-        id: &str,
-        q: &AttemptQuery,
-    ) -> Result<Vec<AttemptRecord>, benchcore::StoreError> {
-        self.inner.attempts(w, id, q).await
-    }
-    async fn summarize(
-        &self,
-        w: &Workspace,
-        id: &str,
-    ) -> Result<benchcore::RunSummary, benchcore::StoreError> {
-        self.inner.summarize(w, id).await
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_store_stops_the_run_instead_of_calling_agents_for_nothing() {
-    let store = Arc::new(FailingStore {
-        inner: MemoryStore::new(),
-        ok_batches: AtomicUsize::new(1),
-    });
+    let store = Arc::new(WrappedStore::failing_after(1));
     let agent = Arc::new(Scripted {
         delay: Duration::from_millis(2),
         ..Scripted::named("paid")
