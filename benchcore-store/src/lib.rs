@@ -11,6 +11,8 @@ pub mod sqlite;
 pub mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod rows;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql_error;
 
 // Without a backend, the helpers the backends share have no caller.
 #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]

@@ -1,8 +1,12 @@
 //! SQLite and sqlx failures as [`StoreError`]s: the kind is decided here, once, and every
 //! message names the database and what was being done.
 
+use crate::sql_error::{self, Dialect};
 use benchcore::{StoreError, StoreErrorKind};
+use sqlx::error::DatabaseError;
 use sqlx::migrate::MigrateError;
+
+pub(super) use crate::sql_error::{corrupt, encode, invalid};
 
 /// SQLite primary result codes (the low byte of an extended code).
 mod code {
@@ -16,19 +20,6 @@ mod code {
     pub(super) const CONSTRAINT_PRIMARYKEY: i32 = 1555;
     /// SQLITE_CONSTRAINT_UNIQUE.
     pub(super) const CONSTRAINT_UNIQUE: i32 = 2067;
-}
-
-/// An error of `kind` saying `{label}: {what}: {cause}`, with `source` as its cause.
-fn with_source(
-    kind: StoreErrorKind,
-    label: &str,
-    what: &str,
-    cause: &str,
-    source: impl std::error::Error + Send + Sync + 'static,
-) -> StoreError {
-    let mut error = StoreError::backend(format!("{label}: {what}: {cause}"), source);
-    error.kind = kind;
-    error
 }
 
 /// The kind of a SQLite extended result code.
@@ -45,87 +36,25 @@ fn kind_of_code(extended: i32) -> StoreErrorKind {
     }
 }
 
-/// A sqlx error met while doing `what` on the database `label` (`sqlite path/to.db`).
+/// A SQLite error: its kind from the extended result code, its message as the cause.
+fn database(db: &dyn DatabaseError) -> (StoreErrorKind, String) {
+    let extended = db.code().and_then(|c| c.parse::<i32>().ok()).unwrap_or(0);
+    (kind_of_code(extended), db.message().to_owned())
+}
+
+const DIALECT: Dialect = Dialect {
+    classify: database,
+    unreachable_hint: None,
+};
+
+/// A sqlx error met while doing `what` on the database `label`.
 pub(super) fn map(label: &str, what: &str, error: sqlx::Error) -> StoreError {
-    let (kind, cause) = match &error {
-        sqlx::Error::Database(db) => {
-            let extended = db.code().and_then(|c| c.parse::<i32>().ok()).unwrap_or(0);
-            (kind_of_code(extended), db.message().to_owned())
-        }
-        sqlx::Error::Configuration(e) => (StoreErrorKind::Config, e.to_string()),
-        sqlx::Error::RowNotFound => (StoreErrorKind::NotFound, error.to_string()),
-        sqlx::Error::ColumnDecode { .. }
-        | sqlx::Error::Decode(_)
-        | sqlx::Error::ColumnNotFound(_)
-        | sqlx::Error::ColumnIndexOutOfBounds { .. }
-        | sqlx::Error::TypeNotFound { .. } => (StoreErrorKind::Corrupt, error.to_string()),
-        sqlx::Error::Migrate(_) => (StoreErrorKind::Corrupt, error.to_string()),
-        _ => (StoreErrorKind::Backend, error.to_string()),
-    };
-    with_source(kind, label, what, &cause, error)
+    sql_error::map(&DIALECT, label, what, error)
 }
 
 /// A migration failure on the database `label`.
 pub(super) fn map_migrate(label: &str, error: MigrateError) -> StoreError {
-    let what = "cannot apply schema migrations";
-    match error {
-        MigrateError::Execute(e) => map(label, what, e),
-        MigrateError::ExecuteMigration(e, version) => {
-            map(label, &format!("{what}: migration {version}"), e)
-        }
-        MigrateError::VersionMissing(version) => with_source(
-            StoreErrorKind::Corrupt,
-            label,
-            what,
-            &format!(
-                "the database has schema version {version}, which this build does not know \
-                 (was it written by a newer benchcore?)"
-            ),
-            error,
-        ),
-        MigrateError::VersionMismatch(version) => with_source(
-            StoreErrorKind::Corrupt,
-            label,
-            what,
-            &format!("migration {version} was changed after it was applied to this database"),
-            error,
-        ),
-        MigrateError::Dirty(version) => with_source(
-            StoreErrorKind::Corrupt,
-            label,
-            what,
-            &format!("migration {version} was applied only in part"),
-            error,
-        ),
-        other => {
-            let cause = other.to_string();
-            with_source(StoreErrorKind::Backend, label, what, &cause, other)
-        }
-    }
-}
-
-/// Stored data that does not decode: a value written by something else, or by a newer build.
-pub(super) fn corrupt(
-    label: &str,
-    what: &str,
-    source: impl std::error::Error + Send + Sync + 'static,
-) -> StoreError {
-    let cause = source.to_string();
-    with_source(StoreErrorKind::Corrupt, label, what, &cause, source)
-}
-
-/// A stored value that is not one of the values this build writes.
-pub(super) fn invalid(label: &str, what: &str, detail: &str) -> StoreError {
-    StoreError::new(
-        StoreErrorKind::Corrupt,
-        format!("{label}: {what}: {detail}"),
-    )
-}
-
-/// A value that cannot be written (it does not encode as JSON).
-pub(super) fn encode(label: &str, what: &str, source: serde_json::Error) -> StoreError {
-    let cause = source.to_string();
-    with_source(StoreErrorKind::Backend, label, what, &cause, source)
+    sql_error::map_migrate(&DIALECT, label, error)
 }
 
 #[cfg(test)]
