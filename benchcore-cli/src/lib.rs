@@ -8,6 +8,7 @@ mod commands;
 mod output;
 mod plan;
 mod progress;
+mod suites;
 
 pub use args::Cli;
 

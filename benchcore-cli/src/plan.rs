@@ -4,9 +4,7 @@
 use crate::args::{AgentOptions, RunArgs};
 use anyhow::{bail, Context};
 use benchcore::evaluator::EvaluatorConfig;
-use benchcore::{
-    Agent, AgentLimits, Cached, QuestionSet, ResponseCache, RetryPolicy, Run, RunSpec, Sampling,
-};
+use benchcore::{Agent, AgentLimits, Cached, ResponseCache, RetryPolicy, Run, RunSpec, Sampling};
 use benchcore_providers::{build_agent_with, build_evaluator, AgentConfig, JudgeConfig, Pricing};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -111,7 +109,7 @@ pub(crate) fn run_from_args(args: &RunArgs, wrapping: &AgentWrapping) -> anyhow:
             args.timeout
         );
     }
-    let suite = QuestionSet::open(&args.suite)?;
+    let opened = crate::suites::open_suite(Path::new(&args.suite), None, wrapping)?;
     let mut limits = AgentLimits::default();
     if let Some(n) = args.agent_concurrency {
         limits = limits.with_concurrency(n);
@@ -122,7 +120,7 @@ pub(crate) fn run_from_args(args: &RunArgs, wrapping: &AgentWrapping) -> anyhow:
     if let Some(tpm) = args.tpm {
         limits = limits.with_tokens_per_minute(tpm);
     }
-    let mut run = Run::new(suite);
+    let mut run = with_suite(opened);
     for spec in &args.agents {
         if let Some(name) = spec.strip_prefix(SAVED_PREFIX) {
             let agent = wrapping
@@ -183,6 +181,21 @@ pub(crate) fn run_from_args(args: &RunArgs, wrapping: &AgentWrapping) -> anyhow:
     Ok(run)
 }
 
+/// A run over an opened suite, with the episode, evaluators and tests its kind brings.
+fn with_suite(opened: crate::suites::OpenedSuite) -> Run {
+    let mut run = Run::from_source(opened.source);
+    if let Some(episode) = opened.episode {
+        run = run.episode_arc(episode);
+    }
+    for evaluator in opened.evaluators {
+        run = run.evaluator_arc(evaluator);
+    }
+    for test in opened.tests {
+        run = run.transcript_test_arc(test);
+    }
+    run
+}
+
 /// The agents one `--agent` value names: a config file (one agent or a list) or a short spec.
 fn agent_configs(spec: &str) -> anyhow::Result<Vec<AgentConfig>> {
     let looks_like_file = [".json", ".toml"].iter().any(|ext| spec.ends_with(ext));
@@ -196,20 +209,14 @@ fn agent_configs(spec: &str) -> anyhow::Result<Vec<AgentConfig>> {
 /// from the environment again, wrapped as `wrapping` says), each evaluator from its config
 /// (judges included).
 pub(crate) fn run_from_spec(spec: &RunSpec, wrapping: &AgentWrapping) -> anyhow::Result<Run> {
-    if spec.kind != "question_set" {
-        bail!(
-            "runs of kind `{}` cannot be resumed by this version",
-            spec.kind
-        );
-    }
     let path = spec
         .suite
         .path
         .as_deref()
         .context("the run's suite was built in code, not read from a file: resume it from the program that started it")?;
-    let suite =
-        QuestionSet::open(path).with_context(|| format!("reopening the run's suite {path}"))?;
-    let mut run = Run::new(suite);
+    let opened = crate::suites::open_suite(Path::new(path), Some(&spec.kind), wrapping)
+        .with_context(|| format!("reopening the run's suite {path}"))?;
+    let mut run = with_suite(opened);
     for agent in &spec.agents {
         if agent.config.is_null() {
             bail!(

@@ -1,12 +1,13 @@
 //! One attempt: send (with limits and retries), evaluate, test, and build its record.
 
+use super::episode::{Episode, EpisodeContext, Spent};
 use super::events::RunEvent;
 use super::limits::{AdaptiveLimiter, AgentLimits, TokenBucket};
 use super::RetryPolicy;
 use crate::{
     now_ms, Agent, AgentError, AgentErrorKind, AgentReply, AgentRequest, AttemptFailure,
-    AttemptKey, AttemptRecord, Case, EvalContext, Evaluation, Evaluator, Outcome, Role, Sampling,
-    Speaker, Transcript, TranscriptTest, Turn,
+    AttemptKey, AttemptRecord, Case, Ending, EvalContext, Evaluation, Evaluator, Outcome, Sampling,
+    Transcript, TranscriptTest,
 };
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -79,6 +80,37 @@ impl AgentState {
         }
     }
 
+    fn on_success(&self, reply: &AgentReply, estimated_tokens: u64) {
+        self.consecutive_auth_failures.store(0, Ordering::Relaxed);
+        self.limiter.on_success();
+        if let (Some(bucket), Some(usage)) = (&self.tokens, reply.usage) {
+            bucket.adjust(usage.total() as f64 - estimated_tokens as f64);
+        }
+    }
+
+    /// Learns from a failed exchange sent at `sent`: repeated auth failures stop the agent;
+    /// a rate limit shrinks its concurrency and honours `Retry-After`.
+    fn on_error(&self, error: &AgentError, sent: Instant, run: &RunShared) {
+        match error.kind {
+            AgentErrorKind::Auth => {
+                let failures = self
+                    .consecutive_auth_failures
+                    .fetch_add(1, Ordering::Relaxed)
+                    + 1;
+                if failures >= run.retry.stop_after_auth_failures.max(1) {
+                    self.stopped.store(true, Ordering::Relaxed);
+                }
+            }
+            AgentErrorKind::RateLimited => {
+                self.limiter.on_rate_limited(sent);
+                if let Some(after) = error.retry_after {
+                    self.pause_for(after);
+                }
+            }
+            _ => {}
+        }
+    }
+
     pub(crate) fn is_stopped(&self) -> bool {
         self.stopped.load(Ordering::Relaxed)
     }
@@ -87,6 +119,7 @@ impl AgentState {
 /// What every attempt of a run shares.
 pub(crate) struct RunShared {
     pub(crate) run_id: String,
+    pub(crate) episode: Arc<dyn Episode>,
     pub(crate) evaluators: Vec<Arc<dyn Evaluator>>,
     pub(crate) tests: Vec<Arc<dyn TranscriptTest>>,
     pub(crate) retry: RetryPolicy,
@@ -177,7 +210,6 @@ pub(crate) async fn run_attempt(
     let mut record = AttemptRecord::new(run.run_id.clone(), key.clone(), Outcome::Error);
     record.started_at_ms = started_at_ms;
     record.artifacts_dir = run.artifacts_dir(&key);
-    record.transcript = opening_transcript(&case, started_at_ms);
 
     let finish = |mut record: AttemptRecord| {
         record.wall_ms = queued_at.elapsed().as_millis() as u64;
@@ -211,109 +243,97 @@ pub(crate) async fn run_attempt(
     }
 
     run.emit(RunEvent::AttemptStarted { key: key.clone() });
-    let request = AgentRequest::new(case.messages.clone())
-        .with_sampling(run.sampling.clone())
-        .with_case(Arc::clone(&case), sample);
-    let exchange = exchange_with_retries(run, agent, &key, request).await;
-    record.retries = exchange.retries;
-    let reply = match exchange.result {
-        Ok(reply) => reply,
-        Err(error) => {
-            record.failure = Some(AttemptFailure {
-                kind: error.kind.as_str().into(),
-                message: error.to_string(),
-            });
-            return finish(record);
-        }
+    let artifacts = record.artifacts_dir.as_ref().map(PathBuf::from);
+    let mut cx = EpisodeContext {
+        run,
+        agent,
+        case: Arc::clone(&case),
+        key,
+        artifacts: artifacts.as_deref(),
+        transcript: Transcript::default(),
+        turn_timeout: None,
+        spent: Spent::default(),
     };
-
-    let latency = reply.latency.unwrap_or(exchange.last_exchange);
-    record.latency_ms = Some(latency.as_millis() as u64);
-    record.ttft_ms = reply.time_to_first_token.map(|d| d.as_millis() as u64);
-    record.usage = reply.usage.unwrap_or_default();
-    record.cost_usd = if reply.cached {
-        Some(0.0)
-    } else {
-        reply.cost_usd
-    };
-    record.model = reply.model.clone();
-    record.cached = reply.cached;
-    if let Some(cost) = record.cost_usd {
-        run.spent_micro_usd
-            .fetch_add((cost * 1e6).round() as u64, Ordering::Relaxed);
+    let played = run.episode.play(&mut cx).await;
+    let EpisodeContext {
+        transcript, spent, ..
+    } = cx;
+    record.transcript = transcript;
+    record.retries = spent.retries;
+    record.usage = spent.usage;
+    record.cost_usd = spent.cost_usd;
+    record.model = spent.model;
+    record.cached = spent.cached;
+    record.latency_ms = spent.latency.map(|d| d.as_millis() as u64);
+    record.ttft_ms = spent.ttft.map(|d| d.as_millis() as u64);
+    if let Err(error) = played {
+        record.work_ms = spent.work.as_millis() as u64;
+        record.transcript.ending.get_or_insert(Ending::Error);
+        record.failure = Some(AttemptFailure {
+            kind: error.kind.as_str().into(),
+            message: error.to_string(),
+        });
+        return finish(record);
     }
-    record.transcript.push(
-        Turn::new(Speaker::Agent, reply.text.clone())
-            .at(now_ms())
-            .with_timing(record.latency_ms, reply.usage),
-    );
-    record.transcript.ending = Some(crate::Ending::Natural);
+    record.transcript.ending.get_or_insert(Ending::Natural);
 
     let judged_at = Instant::now();
-    let (outcome, score, evaluations) = evaluate(run, &case, &reply.text, &record).await;
-    record.outcome = outcome;
-    record.score = score;
-    record.evaluations = evaluations;
+    let reply = record.reply().to_owned();
+    let judged = evaluate(run, &case, &reply, &record).await;
+    record.outcome = judged.outcome;
+    record.score = judged.score;
+    record.evaluations = judged.evaluations;
+    record.failure = judged.failure;
     record.reports = run
         .tests
         .iter()
         .map(|t| t.run(&record.transcript))
         .collect();
-    record.work_ms = (exchange.last_exchange + judged_at.elapsed()).as_millis() as u64;
+    record.work_ms = (spent.work + judged_at.elapsed()).as_millis() as u64;
     finish(record)
 }
 
-/// The case's messages as the transcript's opening turns.
-fn opening_transcript(case: &Case, at_ms: u64) -> Transcript {
-    let mut transcript = Transcript::default();
-    for message in &case.messages {
-        let speaker = match message.role {
-            Role::System => Speaker::System,
-            Role::Assistant => Speaker::Agent,
-            Role::User | Role::Tool => Speaker::Participant,
-        };
-        transcript.push(Turn::new(speaker, message.content.clone()).at(at_ms));
-    }
-    transcript
-}
-
-struct Exchange {
-    result: Result<AgentReply, AgentError>,
-    retries: u32,
+pub(super) struct Exchange {
+    pub(super) result: Result<AgentReply, AgentError>,
+    pub(super) retries: u32,
     /// Duration of the last exchange: the one whose result counts.
-    last_exchange: Duration,
+    pub(super) last_exchange: Duration,
 }
 
-async fn exchange_with_retries(
+/// Sends `request` until it succeeds or retrying is over. `limits` is the agent under test's
+/// state (rate limits, pauses, auth health); other agents (a simulated user) have none.
+pub(super) async fn exchange_with_retries(
     run: &RunShared,
-    agent: &AgentState,
+    agent: &dyn Agent,
+    name: &str,
+    limits: Option<&AgentState>,
     key: &AttemptKey,
     mut request: AgentRequest,
+    timeout: Duration,
 ) -> Exchange {
     let attempt_deadline = Instant::now() + Duration::from_millis(run.retry.max_attempt_ms);
     let estimated_tokens = request.estimated_tokens();
     let mut retries = 0;
     loop {
-        agent.wait_for_budget(estimated_tokens).await;
-        let deadline = (Instant::now() + run.timeout).min(attempt_deadline);
+        if let Some(limits) = limits {
+            limits.wait_for_budget(estimated_tokens).await;
+        }
+        let deadline = (Instant::now() + timeout).min(attempt_deadline);
         request.deadline = Some(deadline);
         let sent = Instant::now();
-        let result =
-            match tokio::time::timeout_at(deadline.into(), agent.agent.respond(&request)).await {
-                Ok(result) => result,
-                Err(_) => Err(AgentError::timeout(format!(
-                    "no reply within {} ms",
-                    deadline.saturating_duration_since(sent).as_millis()
-                ))
-                .with_provider(agent.name.clone())),
-            };
+        let result = match tokio::time::timeout_at(deadline.into(), agent.respond(&request)).await {
+            Ok(result) => result,
+            Err(_) => Err(AgentError::timeout(format!(
+                "no reply within {} ms",
+                deadline.saturating_duration_since(sent).as_millis()
+            ))
+            .with_provider(name.to_owned())),
+        };
         let last_exchange = sent.elapsed();
         let error = match result {
             Ok(reply) => {
-                agent.consecutive_auth_failures.store(0, Ordering::Relaxed);
-                agent.limiter.on_success();
-                if let (Some(bucket), Some(usage)) = (&agent.tokens, reply.usage) {
-                    bucket.adjust(usage.total() as f64 - estimated_tokens as f64);
+                if let Some(limits) = limits {
+                    limits.on_success(&reply, estimated_tokens);
                 }
                 return Exchange {
                     result: Ok(reply),
@@ -323,23 +343,8 @@ async fn exchange_with_retries(
             }
             Err(error) => error,
         };
-        match error.kind {
-            AgentErrorKind::Auth => {
-                let failures = agent
-                    .consecutive_auth_failures
-                    .fetch_add(1, Ordering::Relaxed)
-                    + 1;
-                if failures >= run.retry.stop_after_auth_failures.max(1) {
-                    agent.stopped.store(true, Ordering::Relaxed);
-                }
-            }
-            AgentErrorKind::RateLimited => {
-                agent.limiter.on_rate_limited(sent);
-                if let Some(after) = error.retry_after {
-                    agent.pause_for(after);
-                }
-            }
-            _ => {}
+        if let Some(limits) = limits {
+            limits.on_error(&error, sent, run);
         }
         let give_up = |why: &str| Exchange {
             result: Err(AgentError {
@@ -377,35 +382,56 @@ async fn exchange_with_retries(
     }
 }
 
+/// What the evaluators made of an attempt.
+struct Judged {
+    outcome: Outcome,
+    score: Option<f64>,
+    evaluations: Vec<Evaluation>,
+    failure: Option<AttemptFailure>,
+}
+
 /// Runs every evaluator. Passed when all pass; failed when any fails; invalid when none
-/// failed but one could not judge. The score is the mean of the scores given.
-async fn evaluate(
-    run: &RunShared,
-    case: &Case,
-    reply: &str,
-    record: &AttemptRecord,
-) -> (Outcome, Option<f64>, Vec<Evaluation>) {
+/// failed but one could not judge; an `error` when an evaluator's own infrastructure broke (a
+/// sandbox that could not start), which keeps the attempt out of accuracy. The score is the
+/// mean of the scores given.
+async fn evaluate(run: &RunShared, case: &Case, reply: &str, record: &AttemptRecord) -> Judged {
     let mut cx = EvalContext::new(case, reply, &record.transcript);
     let artifacts = record.artifacts_dir.as_ref().map(PathBuf::from);
     cx.artifacts = artifacts.as_deref();
     let mut evaluations = Vec::with_capacity(run.evaluators.len());
+    let mut failure = None;
     for evaluator in &run.evaluators {
         evaluations.push(match evaluator.evaluate(&cx).await {
             Ok(mut evaluation) => {
                 evaluation.score = evaluation.score.map(|s| s.clamp(0.0, 1.0));
                 evaluation
             }
-            Err(error) => Evaluation::could_not_judge(evaluator.name(), &error),
+            Err(error) => {
+                if error.is_infrastructure() && failure.is_none() {
+                    failure = Some(AttemptFailure {
+                        kind: "infrastructure".into(),
+                        message: format!("{}: {}", evaluator.name(), error.message),
+                    });
+                }
+                Evaluation::could_not_judge(evaluator.name(), &error)
+            }
         });
     }
     let scores: Vec<f64> = evaluations.iter().filter_map(|e| e.score).collect();
     let score = (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
-    let outcome = if evaluations.iter().any(|e| e.passed == Some(false)) {
+    let outcome = if failure.is_some() {
+        Outcome::Error
+    } else if evaluations.iter().any(|e| e.passed == Some(false)) {
         Outcome::Failed
     } else if evaluations.iter().any(|e| e.passed.is_none()) {
         Outcome::Invalid
     } else {
         Outcome::Passed
     };
-    (outcome, score, evaluations)
+    Judged {
+        outcome,
+        score,
+        evaluations,
+        failure,
+    }
 }

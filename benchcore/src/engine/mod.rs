@@ -3,6 +3,7 @@
 mod attempt;
 mod backoff;
 mod cancel;
+mod episode;
 mod events;
 mod limits;
 mod run;
@@ -11,6 +12,7 @@ mod writer;
 
 pub use backoff::RetryPolicy;
 pub use cancel::CancelToken;
+pub use episode::{Episode, EpisodeContext, SingleTurn};
 pub use events::RunEvent;
 pub use limits::AgentLimits;
 pub use run::Run;

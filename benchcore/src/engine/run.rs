@@ -1,4 +1,4 @@
-use super::{AgentLimits, RetryPolicy};
+use super::{AgentLimits, Episode, RetryPolicy, SingleTurn};
 use crate::evaluator::{EvaluatorConfig, Exact};
 use crate::{
     Agent, AgentSpec, CaseSource, ConfigError, Error, Evaluator, Result, RunSpec, Sampling,
@@ -28,6 +28,7 @@ pub struct Run {
     spec: RunSpec,
     suite: Arc<dyn CaseSource>,
     agents: Vec<(Arc<dyn Agent>, AgentSpec)>,
+    episode: Arc<dyn Episode>,
     evaluators: Vec<Arc<dyn Evaluator>>,
     tests: Vec<Arc<dyn TranscriptTest>>,
 }
@@ -45,6 +46,7 @@ pub(crate) struct Prepared {
     pub(crate) spec: RunSpec,
     pub(crate) suite: Arc<dyn CaseSource>,
     pub(crate) agents: Vec<(Arc<dyn Agent>, AgentSpec)>,
+    pub(crate) episode: Arc<dyn Episode>,
     pub(crate) evaluators: Vec<Arc<dyn Evaluator>>,
     pub(crate) tests: Vec<Arc<dyn TranscriptTest>>,
 }
@@ -64,6 +66,7 @@ impl Run {
             },
             suite,
             agents: Vec::new(),
+            episode: Arc::new(SingleTurn),
             evaluators: Vec::new(),
             tests: Vec::new(),
         }
@@ -96,9 +99,28 @@ impl Run {
         self
     }
 
+    /// How each attempt plays out (a conversation, a code task); a single exchange unless set.
+    /// The spec's `kind` becomes the episode's.
+    pub fn episode(self, episode: impl Episode) -> Self {
+        self.episode_arc(Arc::new(episode))
+    }
+
+    /// As [`Run::episode`], for a shared episode.
+    pub fn episode_arc(mut self, episode: Arc<dyn Episode>) -> Self {
+        episode.kind().clone_into(&mut self.spec.kind);
+        self.episode = episode;
+        self
+    }
+
     /// Adds an evaluator. With none, the run uses exact match.
     pub fn evaluator(mut self, evaluator: impl Evaluator) -> Self {
         self.evaluators.push(Arc::new(evaluator));
+        self
+    }
+
+    /// Adds a shared evaluator (not recorded in the spec: give it again to resume).
+    pub fn evaluator_arc(mut self, evaluator: Arc<dyn Evaluator>) -> Self {
+        self.evaluators.push(evaluator);
         self
     }
 
@@ -128,6 +150,12 @@ impl Run {
     /// Adds a transcript test, run after every attempt.
     pub fn transcript_test(mut self, test: impl TranscriptTest) -> Self {
         self.tests.push(Arc::new(test));
+        self
+    }
+
+    /// Adds a shared transcript test.
+    pub fn transcript_test_arc(mut self, test: Arc<dyn TranscriptTest>) -> Self {
+        self.tests.push(test);
         self
     }
 
@@ -257,13 +285,16 @@ impl Run {
         if self.spec.timeout_ms == 0 {
             return Err(ConfigError::field("timeout_ms", "must be at least 1"));
         }
-        if self.evaluators.is_empty() {
+        // A question set with no evaluator compares answers exactly; other kinds (a
+        // conversation, a code task) bring their own judgement, or none.
+        if self.evaluators.is_empty() && self.spec.kind == SingleTurn.kind() {
             self.evaluators.push(Arc::new(Exact::default()));
         }
         Ok(Prepared {
             spec: self.spec,
             suite: self.suite,
             agents: self.agents,
+            episode: self.episode,
             evaluators: self.evaluators,
             tests: self.tests,
         })

@@ -41,6 +41,7 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
         spec,
         suite,
         agents,
+        episode,
         evaluators,
         tests,
     } = d.prepared;
@@ -53,6 +54,7 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
 
     let shared = Arc::new(RunShared {
         run_id: d.run_id.clone(),
+        episode,
         evaluators,
         tests,
         retry: spec.retry.clone(),

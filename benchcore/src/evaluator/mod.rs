@@ -135,21 +135,40 @@ impl Evaluation {
 }
 
 /// The evaluator could not judge (no target, an unreadable judge reply …). The attempt's
-/// outcome becomes `invalid`, never a silent zero.
+/// outcome becomes `invalid`, never a silent zero; or `error` when the evaluator's own
+/// infrastructure broke ([`EvalError::infrastructure`]), which says nothing of the answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 #[non_exhaustive]
 pub struct EvalError {
     /// What went wrong.
     pub message: String,
+    /// The evaluator's machinery failed (a sandbox that could not be copied or started), not
+    /// the answer: the attempt becomes an `error`, kept out of accuracy and rerun by
+    /// `resume --retry-errors`.
+    pub infrastructure: bool,
 }
 
 impl EvalError {
-    /// An error with this message.
+    /// An error with this message: the answer could not be judged.
     pub fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
+            infrastructure: false,
         }
+    }
+
+    /// The evaluator's own machinery failed; the attempt becomes an `error`.
+    pub fn infrastructure(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            infrastructure: true,
+        }
+    }
+
+    /// Whether the evaluator's machinery failed rather than the answer.
+    pub fn is_infrastructure(&self) -> bool {
+        self.infrastructure
     }
 }
 
