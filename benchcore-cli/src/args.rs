@@ -41,6 +41,9 @@ pub enum Command {
     Runs(RunsArgs),
     /// Show one run's results.
     Show(ShowArgs),
+    /// Quality metrics of a conversation run: an LLM judge's rubric scores, computed once on
+    /// request and stored with the run.
+    Metrics(MetricsArgs),
     /// Write every attempt of a run, with its evaluations, as JSON lines or CSV.
     Export(ExportArgs),
     /// Print the JSON Schema of a config file (agent, judge, evaluator, case, run).
@@ -48,9 +51,23 @@ pub enum Command {
     /// Save, list and delete agent configs kept in the store, their secrets encrypted.
     #[command(subcommand)]
     Agents(AgentsCommand),
+    /// Work on runs started with `run --detach`: claim their attempts from the store's work
+    /// queue, run them, record them. Start as many as you like, on any machines.
+    Worker(WorkerArgs),
     /// Inspect the store: `benchcore store status`.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Check a code-task catalog, or import tasks into one.
+    #[command(subcommand)]
+    Tasks(TasksCommand),
+    /// Per agent, its best-accuracy run with that run's cost, tokens and duration.
+    Leaderboard(LeaderboardArgs),
+    /// Write one self-contained HTML report of a run (no network needed to open it).
+    Report(ReportArgs),
+    /// Serve a local, read-only web viewer over the store on 127.0.0.1.
+    View(ViewArgs),
+    /// Print a shell completion script: `benchcore completions bash > ~/.local/share/bash-completion/completions/benchcore`.
+    Completions(CompletionsArgs),
 }
 
 /// Pass/fail gates for CI.
@@ -78,13 +95,15 @@ pub struct OutputArgs {
 /// `benchcore run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The suite: a question set (`.jsonl` or `.csv`).
+    /// The suite: a question set (`.jsonl` or `.csv`), a folder of conversation scenarios
+    /// (or one scenario `.toml`/`.json`), or a code-task catalog.
     pub suite: PathBuf,
 
     /// An agent: `gold`, `null`, `replay:FILE`, `openai:MODEL`, `openrouter:MODEL`,
     /// `nvidia:MODEL`, `lmstudio:MODEL`, `openai_compatible:MODEL@BASE_URL`, a JSON/TOML
     /// agent config file, or `saved:NAME` (see `benchcore agents`). Repeat for several.
-    #[arg(long = "agent", short, required = true, value_name = "SPEC")]
+    /// A conversation suite needs none: each scenario's `interviewer.agent` is tested then.
+    #[arg(long = "agent", short, value_name = "SPEC")]
     pub agents: Vec<String>,
 
     /// An evaluator: `exact`, `exact:ignore_case`, `includes`, `regex:PATTERN`, `numeric:TOL`,
@@ -153,6 +172,24 @@ pub struct RunArgs {
     #[arg(long, default_value = "runs", value_name = "DIR")]
     pub out: PathBuf,
 
+    /// Write every prompt under `--out` and call no model (no run is stored).
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Code tasks: show the tests in the prompt too.
+    #[arg(long)]
+    pub include_tests: bool,
+
+    /// Code tasks: the answer format the prompt asks for (`files` or `diff`) instead of each
+    /// task's own; both are always accepted.
+    #[arg(long, value_name = "FORMAT")]
+    pub answer_format: Option<String>,
+
+    /// Put the run's attempts on the store's work queue and return at once; `benchcore
+    /// worker` processes, on any machines, do them (PostgreSQL stores only).
+    #[arg(long, conflicts_with_all = ["min_pass_rate", "max_error_rate"])]
+    pub detach: bool,
+
     /// CI gates.
     #[command(flatten)]
     pub gates: Gates,
@@ -174,6 +211,41 @@ pub struct AgentOptions {
     /// million tokens) laid over the built-in list prices.
     #[arg(long, env = "BENCHCORE_PRICING", value_name = "FILE")]
     pub pricing: Option<PathBuf>,
+}
+
+/// `benchcore worker`.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// This worker's name in leases (unique per process; host and process id when unset).
+    #[arg(long, env = "BENCHCORE_WORKER_ID")]
+    pub id: Option<String>,
+
+    /// How long a claimed attempt stays this worker's without renewal, in seconds. A worker
+    /// renews its leases every third of this; one that dies loses them after this long.
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    pub lease: f64,
+
+    /// Attempts claimed and not yet finished, at most: enough ahead that the run's
+    /// concurrency never waits for the queue, few enough that the end of a run is shared
+    /// among workers (default: a quarter more than the largest concurrency of its runs).
+    #[arg(long, value_name = "N")]
+    pub prefetch: Option<usize>,
+
+    /// How often to look for work when the queue is empty, in seconds.
+    #[arg(long, default_value_t = 1.0, value_name = "SECS")]
+    pub poll: f64,
+
+    /// Exit once the workspace's queue is empty, instead of waiting for new runs.
+    #[arg(long)]
+    pub until_idle: bool,
+
+    /// Response cache and pricing for the agents.
+    #[command(flatten)]
+    pub agent_options: AgentOptions,
+
+    /// No progress lines.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `benchcore resume`.
@@ -240,9 +312,33 @@ pub struct ShowArgs {
     /// Also list every attempt.
     #[arg(long)]
     pub attempts: bool,
+    /// With `--attempts`: only this agent's.
+    #[arg(long, requires = "attempts")]
+    pub agent: Option<String>,
+    /// With `--attempts`: only attempts with this outcome.
+    #[arg(long, value_enum, requires = "attempts")]
+    pub outcome: Option<OutcomeArg>,
+    /// With `--attempts`: at most this many.
+    #[arg(long, requires = "attempts")]
+    pub limit: Option<usize>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// An attempt outcome, for filtering.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OutcomeArg {
+    /// Every evaluator passed it.
+    Passed,
+    /// An evaluator failed it.
+    Failed,
+    /// No evaluator could judge it.
+    Invalid,
+    /// Infrastructure failed.
+    Error,
+    /// A budget ran out before it started.
+    Skipped,
 }
 
 /// An export format.
@@ -271,6 +367,31 @@ pub struct ExportArgs {
     pub page_size: usize,
 }
 
+/// `benchcore metrics RUN`.
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// The run's id (`latest` for the newest).
+    pub run: String,
+
+    /// The quality judge: a JSON or TOML file (`agent`, `criteria` …; see `benchcore schema
+    /// quality`), or an agent spec (`openai:gpt-4o-mini`, `saved:NAME`) with the default
+    /// rubric. Needed to compute metrics; without it, stored metrics are shown.
+    #[arg(long, value_name = "FILE")]
+    pub judge: Option<String>,
+
+    /// Judge every conversation again and replace the stored metrics.
+    #[arg(long, requires = "judge")]
+    pub recompute: bool,
+
+    /// Response cache and pricing for the judge agent.
+    #[command(flatten)]
+    pub agent_options: AgentOptions,
+
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Which config's schema.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum SchemaKind {
@@ -284,6 +405,12 @@ pub enum SchemaKind {
     Case,
     /// A run spec, as stored.
     Run,
+    /// A conversation scenario file.
+    Scenario,
+    /// A quality judge file (`benchcore metrics --judge FILE`).
+    Quality,
+    /// A code task's `metadata.json`.
+    Task,
 }
 
 /// `benchcore schema`.
@@ -341,6 +468,94 @@ pub enum StoreCommand {
 #[derive(Debug, Args)]
 pub struct StoreStatusArgs {
     /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `benchcore report RUN`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The run's id (`latest` for the newest).
+    pub run: String,
+    /// The HTML file to write (`RUN.html` when unset; `-` for stdout).
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Bytes of each artifact file (patch, logs …) embedded per attempt; 0 for none.
+    #[arg(long, default_value_t = 65_536, value_name = "N")]
+    pub artifact_bytes: usize,
+}
+
+/// `benchcore view`.
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// The port on 127.0.0.1 (0 picks a free one; the URL is printed either way).
+    #[arg(long, default_value_t = 8642)]
+    pub port: u16,
+    /// How often live pages look at the store for progress, in milliseconds.
+    #[arg(long, default_value_t = 500, value_name = "MS")]
+    pub poll_ms: u64,
+}
+
+/// `benchcore completions SHELL`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `benchcore tasks …`.
+#[derive(Debug, Subcommand)]
+pub enum TasksCommand {
+    /// Check a catalog folder (or one task folder): every problem, naming its file. Exits 1
+    /// when there is an error.
+    Check(TasksCheckArgs),
+    /// Import tasks from another format.
+    #[command(subcommand)]
+    Import(TasksImportCommand),
+}
+
+/// `benchcore tasks check DIR`.
+#[derive(Debug, Args)]
+pub struct TasksCheckArgs {
+    /// The catalog folder.
+    pub dir: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `benchcore tasks import …`.
+#[derive(Debug, Subcommand)]
+pub enum TasksImportCommand {
+    /// HumanEval JSON lines (`task_id`, `prompt`, `canonical_solution`, `test`,
+    /// `entry_point`) as Python tasks.
+    Humaneval(TasksImportArgs),
+}
+
+/// `benchcore tasks import humaneval FILE --out DIR`.
+#[derive(Debug, Args)]
+pub struct TasksImportArgs {
+    /// The JSONL file.
+    pub file: PathBuf,
+    /// The catalog folder to write the tasks into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// `benchcore leaderboard`.
+#[derive(Debug, Args)]
+pub struct LeaderboardArgs {
+    /// Only runs of this suite.
+    #[arg(long)]
+    pub suite: Option<String>,
+    /// Only this agent.
+    #[arg(long)]
+    pub agent: Option<String>,
+    /// Only the newest this many runs.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
 }

@@ -8,7 +8,9 @@ mod commands;
 mod output;
 mod plan;
 mod progress;
+mod report;
 mod suites;
+mod viewer;
 
 pub use args::Cli;
 

@@ -3,6 +3,7 @@
 
 use crate::args::{AgentOptions, RunArgs};
 use anyhow::{bail, Context};
+use benchcore::engine::Episode;
 use benchcore::evaluator::EvaluatorConfig;
 use benchcore::{Agent, AgentLimits, Cached, ResponseCache, RetryPolicy, Run, RunSpec, Sampling};
 use benchcore_providers::{build_agent_with, build_evaluator, AgentConfig, JudgeConfig, Pricing};
@@ -80,6 +81,15 @@ impl AgentWrapping {
         self
     }
 
+    /// The same prices and cache, with other saved agents.
+    pub(crate) fn clone_with_saved(&self, saved: HashMap<String, AgentConfig>) -> Self {
+        Self {
+            pricing: Arc::clone(&self.pricing),
+            cache: self.cache.clone(),
+            saved,
+        }
+    }
+
     fn saved(&self, name: &str) -> anyhow::Result<&AgentConfig> {
         self.saved
             .get(name)
@@ -88,7 +98,7 @@ impl AgentWrapping {
 
     /// Builds the agent a config describes, priced, behind the cache when there is one (its
     /// stored config identifies it in cache keys).
-    fn build(&self, config: &AgentConfig) -> anyhow::Result<Arc<dyn Agent>> {
+    pub(crate) fn build(&self, config: &AgentConfig) -> anyhow::Result<Arc<dyn Agent>> {
         let agent = build_agent_with(config, Arc::clone(&self.pricing))?;
         Ok(match &self.cache {
             Some(cache) => {
@@ -109,7 +119,9 @@ pub(crate) fn run_from_args(args: &RunArgs, wrapping: &AgentWrapping) -> anyhow:
             args.timeout
         );
     }
-    let opened = crate::suites::open_suite(Path::new(&args.suite), None, wrapping)?;
+    let (opened, extras) =
+        crate::suites::open_suite_with_extras(Path::new(&args.suite), None, wrapping)?;
+    let opened = crate::suites::code_tasks::with_args(opened, args)?;
     let mut limits = AgentLimits::default();
     if let Some(n) = args.agent_concurrency {
         limits = limits.with_concurrency(n);
@@ -121,6 +133,7 @@ pub(crate) fn run_from_args(args: &RunArgs, wrapping: &AgentWrapping) -> anyhow:
         limits = limits.with_tokens_per_minute(tpm);
     }
     let mut run = with_suite(opened);
+    crate::suites::code_tasks::record_options(&mut run, args)?;
     for spec in &args.agents {
         if let Some(name) = spec.strip_prefix(SAVED_PREFIX) {
             let agent = wrapping
@@ -133,6 +146,14 @@ pub(crate) fn run_from_args(args: &RunArgs, wrapping: &AgentWrapping) -> anyhow:
             let agent = wrapping.build(&config)?;
             run = run.agent_with(agent, config.to_stored(), limits.clone());
         }
+    }
+    if args.agents.is_empty() {
+        for (agent, config) in crate::suites::conversation::default_agents(extras.default_agents)? {
+            run = run.agent_with(agent, config, limits.clone());
+        }
+    }
+    if !extras.tags.is_null() {
+        run.spec_mut().tags = extras.tags;
     }
     let mut evaluator_names = HashSet::new();
     for spec in &args.evaluators {
@@ -197,7 +218,7 @@ fn with_suite(opened: crate::suites::OpenedSuite) -> Run {
 }
 
 /// The agents one `--agent` value names: a config file (one agent or a list) or a short spec.
-fn agent_configs(spec: &str) -> anyhow::Result<Vec<AgentConfig>> {
+pub(crate) fn agent_configs(spec: &str) -> anyhow::Result<Vec<AgentConfig>> {
     let looks_like_file = [".json", ".toml"].iter().any(|ext| spec.ends_with(ext));
     if looks_like_file || Path::new(spec).is_file() {
         return Ok(AgentConfig::from_file(Path::new(spec))?);
@@ -214,8 +235,54 @@ pub(crate) fn run_from_spec(spec: &RunSpec, wrapping: &AgentWrapping) -> anyhow:
         .path
         .as_deref()
         .context("the run's suite was built in code, not read from a file: resume it from the program that started it")?;
-    let opened = crate::suites::open_suite(Path::new(path), Some(&spec.kind), wrapping)
-        .with_context(|| format!("reopening the run's suite {path}"))?;
+    let (opened, extras) =
+        crate::suites::open_suite_with_extras(Path::new(path), Some(&spec.kind), wrapping)
+            .with_context(|| format!("reopening the run's suite {path}"))?;
+    crate::suites::check_resume(spec, &extras)?;
+    let opened = crate::suites::code_tasks::with_stored_options(opened, spec)?;
+    let (own, rest) = crate::suites::conversation::split_own_agents(spec, extras)?;
+    let mut run = rebuild(&rest, wrapping, opened)?;
+    for (agent, stored) in own {
+        run = run.agent_with(agent, stored.config, stored.limits);
+    }
+    Ok(run)
+}
+
+/// Rebuilds a stored run for a worker, whose cases come from the work queue: a question set
+/// needs no suite file; other kinds reopen theirs for what each attempt plays (a conversation's
+/// simulated users, a code task's tests), so the path must be readable on the worker's machine.
+pub(crate) fn run_for_worker(spec: &RunSpec, wrapping: &AgentWrapping) -> anyhow::Result<Run> {
+    if spec.kind == benchcore::engine::SingleTurn.kind() {
+        let queued = QueuedCases(spec.suite.clone());
+        return rebuild(spec, wrapping, crate::suites::OpenedSuite::plain(Arc::new(queued)));
+    }
+    run_from_spec(spec, wrapping)
+}
+
+/// The suite of a run whose cases come with its queued attempts: it reads nothing itself.
+struct QueuedCases(benchcore::SuiteRef);
+
+impl benchcore::CaseSource for QueuedCases {
+    fn describe(&self) -> benchcore::SuiteRef {
+        self.0.clone()
+    }
+
+    fn len(&self) -> u64 {
+        self.0.cases
+    }
+
+    fn cases(
+        &self,
+    ) -> futures::stream::BoxStream<'static, Result<benchcore::Case, benchcore::SuiteError>> {
+        Box::pin(futures::stream::empty())
+    }
+}
+
+fn rebuild(
+    spec: &RunSpec,
+    wrapping: &AgentWrapping,
+    opened: crate::suites::OpenedSuite,
+) -> anyhow::Result<Run> {
     let mut run = with_suite(opened);
     for agent in &spec.agents {
         if agent.config.is_null() {

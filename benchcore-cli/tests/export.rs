@@ -265,6 +265,10 @@ fn export_pages_through_more_attempts_than_one_page() {
         path,
     ]);
     assert!(out.stdout.is_empty());
+    assert!(
+        !Path::new(&format!("{path}.partial")).exists(),
+        "the file is written beside its name and renamed when whole"
+    );
     let (_, rows) = csv_rows(&std::fs::read(path).unwrap());
     assert_eq!(rows.len(), 92);
     let keys: Vec<(String, String, u64)> = rows

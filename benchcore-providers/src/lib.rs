@@ -13,8 +13,10 @@ pub mod mcp;
 pub mod openai_compat;
 pub mod pricing;
 mod prompt;
+pub mod quality;
 mod registry;
 pub mod replay;
+pub mod scripted;
 pub mod sse;
 
 #[cfg(feature = "anthropic")]
@@ -31,3 +33,4 @@ pub use openai_compat::{
 pub use pricing::{Priced, Pricing};
 pub use registry::{agent_config_schema, build_agent, build_agent_with, AgentConfig};
 pub use replay::{ReplayAgent, ReplayConfig};
+pub use scripted::{ScriptedAgent, ScriptedConfig};

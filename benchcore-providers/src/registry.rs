@@ -21,6 +21,7 @@ use crate::openai_compat::{
 };
 use crate::pricing::{self, Pricing};
 use crate::replay::ReplayConfig;
+use crate::scripted::ScriptedConfig;
 
 /// The forms [`AgentConfig::parse_spec`] accepts, for error messages.
 const SPEC_FORMS: &str =
@@ -44,6 +45,7 @@ const KINDS: &[&str] = &[
     #[cfg(feature = "mcp")]
     "mcp",
     "replay",
+    "scripted",
     "gold",
     "null",
 ];
@@ -110,6 +112,9 @@ pub enum AgentConfig {
     /// Replies recorded earlier (a JSON Lines file, or attempt records), or one fixed text.
     #[serde(rename = "replay")]
     Replay(ReplayConfig),
+    /// Says the lines of a script, one per turn (offline conversations).
+    #[serde(rename = "scripted")]
+    Scripted(ScriptedConfig),
     /// The reference agent that answers each case's target: a suite run with it should
     /// pass everywhere.
     #[serde(rename = "gold")]
@@ -201,6 +206,7 @@ impl AgentConfig {
             #[cfg(feature = "mcp")]
             "mcp" => AgentConfig::Mcp(McpConfig::deserialize(rest)?),
             "replay" => AgentConfig::Replay(ReplayConfig::deserialize(rest)?),
+            "scripted" => AgentConfig::Scripted(ScriptedConfig::deserialize(rest)?),
             "gold" => {
                 NoFields::deserialize(rest)?;
                 AgentConfig::Gold
@@ -231,6 +237,7 @@ impl AgentConfig {
             #[cfg(feature = "mcp")]
             AgentConfig::Mcp(_) => "mcp",
             AgentConfig::Replay(_) => "replay",
+            AgentConfig::Scripted(_) => "scripted",
             AgentConfig::Gold => "gold",
             AgentConfig::Null => "null",
         }
@@ -255,6 +262,7 @@ impl AgentConfig {
             #[cfg(feature = "mcp")]
             AgentConfig::Mcp(c) => c.agent_name(),
             AgentConfig::Replay(c) => c.agent_name(),
+            AgentConfig::Scripted(c) => c.agent_name(),
             AgentConfig::Gold => "gold".to_owned(),
             AgentConfig::Null => "null".to_owned(),
         }
@@ -279,6 +287,7 @@ impl AgentConfig {
             #[cfg(feature = "mcp")]
             AgentConfig::Mcp(c) => c.validate(),
             AgentConfig::Replay(c) => c.validate(),
+            AgentConfig::Scripted(c) => c.validate(),
             AgentConfig::Gold | AgentConfig::Null => Ok(()),
         }
     }
@@ -554,6 +563,7 @@ fn build_unpriced(config: &AgentConfig) -> Result<Arc<dyn Agent>, ConfigError> {
         #[cfg(feature = "mcp")]
         AgentConfig::Mcp(c) => Arc::new(c.clone().build()?),
         AgentConfig::Replay(c) => Arc::new(c.clone().build()?),
+        AgentConfig::Scripted(c) => Arc::new(c.clone().build()?),
         AgentConfig::Gold => Arc::new(Gold),
         AgentConfig::Null => Arc::new(Null),
     })

@@ -30,7 +30,7 @@ pub use postgres::{PostgresConfig, PostgresResponseCache, PostgresStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteResponseCache, SqliteStore};
 
-use benchcore::{ResponseCache, RunStore, StoreError, StoreErrorKind, Workspace};
+use benchcore::{ResponseCache, RunStore, StoreError, StoreErrorKind, WorkQueue, Workspace};
 use std::sync::Arc;
 
 /// A store opened by [`open_with_cache`], with the response cache of one workspace in it.
@@ -142,6 +142,34 @@ async fn sqlite_from_env(url: &str) -> Result<SqliteStore, StoreError> {
 #[cfg(feature = "postgres")]
 async fn postgres_from_env(url: &str) -> Result<PostgresStore, StoreError> {
     PostgresStore::open_with_keyring(PostgresConfig::from_url(url)?, Keyring::from_env()?).await
+}
+
+/// A store and its work queue, sharing one connection pool.
+pub type StoreWithQueue = (Arc<dyn RunStore>, Arc<dyn WorkQueue>);
+
+/// Opens the store a URL names together with its work queue, for `run --detach` and workers.
+/// Only PostgreSQL keeps a work queue (capability `work_queue`): many processes on many
+/// machines claim from it at once.
+///
+/// # Errors
+/// As [`open`]; and a `Config` error for a store without a work queue.
+pub async fn open_with_queue(url: &str) -> Result<StoreWithQueue, StoreError> {
+    match scheme(url).as_deref() {
+        #[cfg(feature = "postgres")]
+        Some("postgres" | "postgresql") => {
+            let store = Arc::new(postgres_from_env(url).await?);
+            let queue: Arc<dyn WorkQueue> = Arc::clone(&store) as Arc<dyn WorkQueue>;
+            Ok((store, queue))
+        }
+        _ => {
+            // Name what is wrong with the URL the way `open` does.
+            let _ = open(url).await?;
+            Err(config_error(format!(
+                "the store at {url} has no work queue (capability `work_queue`): workers \
+                 share runs through PostgreSQL (postgres://…)"
+            )))
+        }
+    }
 }
 
 /// Opens the saved agents of the store a URL names, as [`open`] does: with the keys of

@@ -10,7 +10,7 @@ async fn fresh_database_is_at_the_latest_version() {
     let path = dir.path().join("a").join("b").join("fresh.db");
     let store = SqliteStore::open(&path).await.unwrap();
     assert!(path.exists(), "the file and its folders were not created");
-    assert_eq!(latest_schema_version(), 3);
+    assert_eq!(latest_schema_version(), 4);
     assert_eq!(
         store.schema_version().await.unwrap(),
         latest_schema_version()
@@ -54,7 +54,7 @@ async fn opening_twice_does_not_reapply() {
         pool.close().await;
         rows
     };
-    assert_eq!(applied, vec![1, 2, 3]);
+    assert_eq!(applied, vec![1, 2, 3, 4]);
 }
 
 #[tokio::test]
@@ -164,9 +164,20 @@ async fn a_version_1_file_upgrades_with_its_runs_kept() {
     pool.close().await;
 
     let store = SqliteStore::open(&path).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 3);
+    assert_eq!(store.schema_version().await.unwrap(), 4);
     let ws = Workspace::default();
     assert!(store.get_run(&ws, "old-run").await.unwrap().is_some());
+    // Version 4's table: an old run takes quality metrics.
+    let metric = benchcore::store::MetricRecord::new(
+        benchcore::AttemptKey::new("q1", "a", 0),
+        "rapport",
+        0.5,
+    );
+    store
+        .record_metrics(&ws, "old-run", std::slice::from_ref(&metric))
+        .await
+        .unwrap();
+    assert_eq!(store.metrics(&ws, "old-run").await.unwrap(), vec![metric]);
     let cache = store.response_cache(&ws);
     let key = CacheKey::from_canonical("request");
     cache

@@ -25,7 +25,7 @@ async fn applied(schema: &TestSchema) -> Vec<i64> {
 async fn fresh_schema_is_created_at_the_latest_version() {
     let schema = TestSchema::new().await;
     let store = PostgresStore::open(&schema.url()).await.unwrap();
-    assert_eq!(latest_schema_version(), 3);
+    assert_eq!(latest_schema_version(), 5);
     assert_eq!(
         store.schema_version().await.unwrap(),
         latest_schema_version()
@@ -45,12 +45,14 @@ async fn fresh_schema_is_created_at_the_latest_version() {
         tables,
         [
             "_sqlx_migrations",
+            "attempt_metrics",
             "attempts",
             "encryption_key_state",
             "response_cache",
             "run_agents",
             "runs",
-            "saved_agents"
+            "saved_agents",
+            "work_queue"
         ]
     );
     conn.close().await.unwrap();
@@ -79,6 +81,7 @@ async fn json_columns_are_jsonb_and_counts_bigint() {
     assert_eq!(
         types,
         [
+            ("attempt_metrics", "score", "double precision"),
             ("attempts", "cached", "boolean"),
             ("attempts", "evaluations", "jsonb"),
             ("attempts", "input_tokens", "bigint"),
@@ -88,6 +91,7 @@ async fn json_columns_are_jsonb_and_counts_bigint() {
             ("response_cache", "reply", "jsonb"),
             ("runs", "seq", "bigint"),
             ("runs", "spec", "jsonb"),
+            ("work_queue", "seq", "bigint"),
         ]
     );
     conn.close().await.unwrap();
@@ -117,7 +121,7 @@ async fn opening_twice_does_not_reapply() {
     );
     assert!(third.get_run(&ws, "r1").await.unwrap().is_some());
     // One row per migration: reopening recorded nothing new.
-    assert_eq!(applied(&schema).await, vec![1, 2, 3]);
+    assert_eq!(applied(&schema).await, vec![1, 2, 3, 4, 5]);
 }
 
 /// sqlx's migrator takes a PostgreSQL advisory lock, and creating the schema takes one of
@@ -145,10 +149,10 @@ async fn four_stores_opening_a_fresh_schema_at_once_migrate_it_once() {
             .unwrap_or_else(|e| panic!("store {i} failed to open: {e}"));
         stores.push(store);
     }
-    assert_eq!(applied(&schema).await, vec![1, 2, 3]);
+    assert_eq!(applied(&schema).await, vec![1, 2, 3, 4, 5]);
     let ws = Workspace::default();
     for (i, store) in stores.iter().enumerate() {
-        assert_eq!(store.schema_version().await.unwrap(), 3);
+        assert_eq!(store.schema_version().await.unwrap(), 5);
         store
             .create_run(&ws, &format!("run-{i}"), &RunSpec::default())
             .await
@@ -271,7 +275,7 @@ async fn open_dispatches_postgres_urls() {
             .create_run(&Workspace::default(), "r", &RunSpec::default())
             .await
             .unwrap();
-        assert_eq!(applied(&schema).await, vec![1, 2, 3], "{url}");
+        assert_eq!(applied(&schema).await, vec![1, 2, 3, 4, 5], "{url}");
     }
 }
 
@@ -316,7 +320,7 @@ async fn a_version_1_schema_upgrades_with_its_runs_kept() {
     conn.close().await.unwrap();
 
     let store = PostgresStore::open(&schema.url()).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 3);
+    assert_eq!(store.schema_version().await.unwrap(), 5);
     let ws = Workspace::default();
     let run = store.get_run(&ws, "old-run").await.unwrap().unwrap();
     assert_eq!(run.spec, RunSpec::default());

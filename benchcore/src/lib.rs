@@ -6,6 +6,8 @@ pub mod agent;
 mod attempt;
 mod capabilities;
 mod case;
+pub mod code_task;
+pub mod conversation;
 pub mod engine;
 mod error;
 pub mod evaluator;
@@ -33,9 +35,10 @@ pub use evaluator::{EvalContext, EvalError, Evaluation, Evaluator};
 pub use message::{Message, Role};
 pub use secret::Secret;
 pub use store::{
-    AgentSpec, AgentSummary, AttemptQuery, MemoryStore, RunFilter, RunInfo, RunSpec, RunStatus,
+    AgentSpec, AgentSummary, AttemptQuery, MemoryStore, QueuedAttempt, WorkQueue, RunFilter, RunInfo, RunSpec, RunStatus,
     RunStore, RunSummary, StoreError, StoreErrorKind, SuiteRef, Workspace,
 };
+pub use store::LeaderboardEntry;
 pub use suite::{CaseSource, QuestionSet, SuiteError, SuiteErrorKind};
 pub use time::{new_run_id, now_ms};
 pub use transcript::{

@@ -25,7 +25,14 @@ pub(crate) async fn export(
 ) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(args.page_size > 0, "--page-size must be at least 1");
     let run = find_run(store.as_ref(), &workspace, &args.run).await?;
-    let sink: Box<dyn Write> = match &args.out {
+    // A file is written beside its final name and renamed when complete, so a failed export
+    // never leaves a partial file that looks whole.
+    let partial = args.out.as_ref().map(|path| {
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        name.push(".partial");
+        path.with_file_name(name)
+    });
+    let sink: Box<dyn Write> = match &partial {
         Some(path) => Box::new(
             std::fs::File::create(path)
                 .with_context(|| format!("cannot create {}", path.display()))?,
@@ -34,12 +41,25 @@ pub(crate) async fn export(
     };
     let out = BufWriter::with_capacity(1 << 16, sink);
     let pages = Pages::new(store.clone(), workspace.clone(), &run, args.page_size);
-    match args.format {
-        ExportFormat::Jsonl => write_jsonl(pages, out).await?,
+    let written = match args.format {
+        ExportFormat::Jsonl => write_jsonl(pages, out).await,
         ExportFormat::Csv => {
-            let evaluators = evaluator_names(&store, &workspace, &run, args.page_size).await?;
-            write_csv(pages, out, &evaluators).await?;
+            match evaluator_names(&store, &workspace, &run, args.page_size).await {
+                Ok(evaluators) => write_csv(pages, out, &evaluators).await,
+                Err(e) => Err(e),
+            }
         }
+    };
+    match (&partial, &args.out) {
+        (Some(partial), Some(path)) => {
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(partial);
+                return Err(e);
+            }
+            std::fs::rename(partial, path)
+                .with_context(|| format!("cannot move the export into {}", path.display()))?;
+        }
+        _ => written?,
     }
     Ok(ExitCode::SUCCESS)
 }

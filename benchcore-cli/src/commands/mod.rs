@@ -1,12 +1,20 @@
 //! One module per subcommand.
 
 mod agents;
+mod completions;
+mod dry_run;
 mod export;
+mod leaderboard;
+mod metrics;
+mod report;
 mod resume;
 mod run;
 mod runs;
 mod schema;
 mod show;
+mod tasks;
+mod view;
+mod worker;
 
 use crate::args::{Cli, Command};
 use anyhow::Context;
@@ -17,6 +25,8 @@ use std::sync::Arc;
 pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let workspace = Workspace::new(cli.workspace.clone())?;
     match cli.command {
+        Command::Run(args) if args.dry_run => dry_run::dry_run(*args).await,
+        Command::Run(args) if args.detach => run::detach(&cli.store, workspace, *args).await,
         Command::Run(args) => {
             let (store, cache) =
                 open_store_with_cache(&cli.store, &workspace, args.agent_options.cache).await?;
@@ -33,8 +43,23 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             export::export(open_store(&cli.store).await?, workspace, args).await
         }
         Command::Schema(args) => schema::schema(args),
+        Command::Metrics(args) => {
+            let (store, cache) =
+                open_store_with_cache(&cli.store, &workspace, args.agent_options.cache).await?;
+            metrics::metrics(&cli.store, store, cache, workspace, args).await
+        }
+        Command::Tasks(command) => tasks::tasks(command),
+        Command::Leaderboard(args) => {
+            leaderboard::leaderboard(open_store(&cli.store).await?, workspace, args).await
+        }
         Command::Agents(command) => agents::agents(&cli.store, workspace, command).await,
         Command::Store(command) => agents::store(&cli.store, command).await,
+        Command::Report(args) => {
+            report::report(open_store(&cli.store).await?, workspace, args).await
+        }
+        Command::View(args) => view::view(&cli.store, workspace, args).await,
+        Command::Completions(args) => completions::completions(args),
+        Command::Worker(args) => worker::worker(&cli.store, workspace, args).await,
     }
 }
 

@@ -35,5 +35,6 @@ pub(crate) async fn resume(
     };
     let engine = Engine::new(store).with_workspace(workspace);
     let handle = engine.resume(&args.run, run, options).await?;
-    super::run::watch(handle, &args.output, &args.gates).await
+    let code = super::run::watch(handle, &args.output, &args.gates).await?;
+    crate::suites::code_tasks::finish(&engine, &args.run, code, args.output.json).await
 }

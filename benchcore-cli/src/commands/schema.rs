@@ -13,6 +13,11 @@ pub(crate) fn schema(args: SchemaArgs) -> anyhow::Result<ExitCode> {
         SchemaKind::Evaluator => serde_json::to_value(schemars::schema_for!(EvaluatorConfig))?,
         SchemaKind::Case => serde_json::to_value(schemars::schema_for!(Case))?,
         SchemaKind::Run => serde_json::to_value(schemars::schema_for!(RunSpec))?,
+        SchemaKind::Scenario => benchcore::conversation::scenario_schema(),
+        SchemaKind::Quality => benchcore_providers::quality::quality_config_schema(),
+        SchemaKind::Task => {
+            serde_json::to_value(schemars::schema_for!(benchcore::code_task::TaskMetadata))?
+        }
     };
     output::print(&format!("{}\n", serde_json::to_string_pretty(&schema)?))?;
     Ok(ExitCode::SUCCESS)

@@ -2,10 +2,13 @@
 //! Each kind brings the episode and the judgement it always uses, so a resumed run gets them
 //! back by reopening the same path.
 
+pub(crate) mod code_tasks;
+pub(crate) mod conversation;
+
 use crate::plan::AgentWrapping;
 use anyhow::Context;
 use benchcore::engine::Episode;
-use benchcore::{CaseSource, Evaluator, QuestionSet, TranscriptTest};
+use benchcore::{Agent, CaseSource, Evaluator, QuestionSet, RunSpec, TranscriptTest};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -22,8 +25,30 @@ pub(crate) struct OpenedSuite {
     pub(crate) tests: Vec<Arc<dyn TranscriptTest>>,
 }
 
+/// Agents under test a suite supplies, each with the config its run spec stores.
+pub(crate) type SuppliedAgents = Vec<(Arc<dyn Agent>, serde_json::Value)>;
+
+/// What a suite records and offers beyond its [`OpenedSuite`].
+pub(crate) struct SuiteExtras {
+    /// What the run spec's `tags` record about the suite (a conversation suite's prompts).
+    pub(crate) tags: serde_json::Value,
+    /// The agents under test the suite names itself (with their stored configs), for runs
+    /// that name none; or why there are none (empty when the kind names none).
+    pub(crate) default_agents: Result<SuppliedAgents, String>,
+}
+
+impl Default for SuiteExtras {
+    fn default() -> Self {
+        Self {
+            tags: serde_json::Value::Null,
+            default_agents: Err(String::new()),
+        }
+    }
+}
+
 impl OpenedSuite {
-    fn plain(source: Arc<dyn CaseSource>) -> Self {
+    /// A suite that brings nothing but its cases.
+    pub(crate) fn plain(source: Arc<dyn CaseSource>) -> Self {
         Self {
             source,
             episode: None,
@@ -38,13 +63,48 @@ impl OpenedSuite {
 pub(crate) fn open_suite(
     path: &Path,
     kind: Option<&str>,
-    _wrapping: &AgentWrapping,
+    wrapping: &AgentWrapping,
 ) -> anyhow::Result<OpenedSuite> {
     match kind {
+        Some(conversation::KIND) => return Ok(conversation::open(path, wrapping)?.0),
+        None if conversation::is_conversation_path(path)
+            && !code_tasks::is_code_task_path(path) =>
+        {
+            return Ok(conversation::open(path, wrapping)?.0)
+        }
+        Some(benchcore::code_task::KIND) => return code_tasks::open(path, Default::default()),
+        None if code_tasks::is_code_task_path(path) => {
+            return code_tasks::open(path, Default::default())
+        }
         None | Some("question_set") => {}
         Some(other) => anyhow::bail!("runs of kind `{other}` cannot be run by this version"),
     }
     let suite = QuestionSet::open(path)
         .with_context(|| format!("opening the question set {}", path.display()))?;
     Ok(OpenedSuite::plain(Arc::new(suite)))
+}
+
+/// Opens the suite at `path` as [`open_suite`] does, with what its kind records in the run
+/// spec and the agents it names.
+pub(crate) fn open_suite_with_extras(
+    path: &Path,
+    kind: Option<&str>,
+    wrapping: &AgentWrapping,
+) -> anyhow::Result<(OpenedSuite, SuiteExtras)> {
+    let conversation = match kind {
+        Some(kind) => kind == conversation::KIND,
+        None => conversation::is_conversation_path(path) && !code_tasks::is_code_task_path(path),
+    };
+    if conversation {
+        return conversation::open(path, wrapping);
+    }
+    Ok((open_suite(path, kind, wrapping)?, SuiteExtras::default()))
+}
+
+/// Refuses to resume a run whose reopened suite no longer matches what the run recorded.
+pub(crate) fn check_resume(spec: &RunSpec, extras: &SuiteExtras) -> anyhow::Result<()> {
+    if spec.kind == conversation::KIND {
+        conversation::check_unchanged(spec, extras)?;
+    }
+    Ok(())
 }

@@ -3,7 +3,9 @@
 mod cache;
 mod config;
 mod error;
+mod metrics;
 mod queries;
+mod queue;
 mod store;
 mod vault;
 

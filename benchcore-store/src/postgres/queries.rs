@@ -135,9 +135,15 @@ fn upsert_sql() -> String {
         .map(|o| format!("'{}'", o.as_str()))
         .collect::<Vec<_>>()
         .join(", ");
+    // The batch is read once into `t`; recording an attempt also completes its work-queue
+    // item (see migration 0005), in the same statement.
     format!(
-        "INSERT INTO attempts (workspace, {columns}) \
-         SELECT $1, {values} FROM UNNEST({arrays}) AS t ({columns}) \
+        "WITH t AS (SELECT * FROM UNNEST({arrays}) AS t ({columns})), \
+         done AS (DELETE FROM work_queue q USING t \
+                  WHERE q.workspace = $1 AND q.run_id = t.run_id AND q.case_id = t.case_id \
+                    AND q.agent = t.agent AND q.sample = t.sample) \
+         INSERT INTO attempts (workspace, {columns}) \
+         SELECT $1, {values} FROM t \
          ON CONFLICT (workspace, {key}) DO UPDATE SET {updates} \
          WHERE attempts.outcome IN ({replaceable})",
         columns = names.join(", "),

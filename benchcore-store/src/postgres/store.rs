@@ -474,6 +474,7 @@ impl RunStore for PostgresStore {
         capabilities.concurrent_writers = true;
         capabilities.response_cache = true;
         capabilities.encryption = true;
+        capabilities.work_queue = true;
         capabilities
     }
 
@@ -745,6 +746,23 @@ impl RunStore for PostgresStore {
         let order: Vec<String> = run.spec.agents.iter().map(|a| a.name.clone()).collect();
         sort_by_spec_order(&mut agents, &order);
         Ok(RunSummary::new(run_id, run.total(), agents))
+    }
+
+    async fn record_metrics(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+        metrics: &[benchcore::store::MetricRecord],
+    ) -> Result<(), StoreError> {
+        self.record_metrics_sql(workspace, run_id, metrics).await
+    }
+
+    async fn metrics(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+    ) -> Result<Vec<benchcore::store::MetricRecord>, StoreError> {
+        self.metrics_sql(workspace, run_id).await
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod cache;
 mod error;
+mod metrics;
 mod queries;
 mod store;
 mod vault;

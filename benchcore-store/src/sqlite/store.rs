@@ -616,6 +616,23 @@ impl RunStore for SqliteStore {
         sort_by_spec_order(&mut agents, &order);
         Ok(RunSummary::new(run_id, run.total(), agents))
     }
+
+    async fn record_metrics(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+        metrics: &[benchcore::store::MetricRecord],
+    ) -> Result<(), StoreError> {
+        self.record_metrics_sql(workspace, run_id, metrics).await
+    }
+
+    async fn metrics(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+    ) -> Result<Vec<benchcore::store::MetricRecord>, StoreError> {
+        self.metrics_sql(workspace, run_id).await
+    }
 }
 
 impl Backend for SqliteStore {

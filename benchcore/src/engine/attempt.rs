@@ -253,10 +253,14 @@ pub(crate) async fn run_attempt(
         transcript: Transcript::default(),
         turn_timeout: None,
         spent: Spent::default(),
+        reports: Vec::new(),
     };
     let played = run.episode.play(&mut cx).await;
     let EpisodeContext {
-        transcript, spent, ..
+        transcript,
+        spent,
+        reports,
+        ..
     } = cx;
     record.transcript = transcript;
     record.retries = spent.retries;
@@ -284,11 +288,10 @@ pub(crate) async fn run_attempt(
     record.score = judged.score;
     record.evaluations = judged.evaluations;
     record.failure = judged.failure;
-    record.reports = run
-        .tests
-        .iter()
-        .map(|t| t.run(&record.transcript))
-        .collect();
+    record.reports = reports;
+    record
+        .reports
+        .extend(run.tests.iter().map(|t| t.run(&record.transcript)));
     record.work_ms = (spent.work + judged_at.elapsed()).as_millis() as u64;
     finish(record)
 }

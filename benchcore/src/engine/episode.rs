@@ -8,7 +8,7 @@
 use super::attempt::{exchange_with_retries, AgentState, RunShared};
 use crate::{
     Agent, AgentError, AgentReply, AgentRequest, AttemptKey, Case, Ending, Role, Sampling, Speaker,
-    Transcript, Turn, Usage,
+    TestReport, Transcript, Turn, Usage,
 };
 use async_trait::async_trait;
 use std::path::Path;
@@ -105,6 +105,8 @@ pub struct EpisodeContext<'a> {
     pub(super) transcript: Transcript,
     pub(super) turn_timeout: Option<Duration>,
     pub(super) spent: Spent,
+    /// Transcript-test reports the episode measured itself, recorded before the run's own.
+    pub(super) reports: Vec<TestReport>,
 }
 
 impl std::fmt::Debug for EpisodeContext<'_> {
@@ -179,6 +181,13 @@ impl<'a> EpisodeContext<'a> {
     /// never exceeded.
     pub fn set_turn_timeout(&mut self, timeout: Option<Duration>) {
         self.turn_timeout = timeout;
+    }
+
+    /// Adds a transcript-test report to the attempt's record (a test the episode runs itself,
+    /// for example with settings of the case's own). Recorded only when `play` returns `Ok`,
+    /// before the reports of the run's transcript tests.
+    pub fn push_report(&mut self, report: TestReport) {
+        self.reports.push(report);
     }
 
     /// Appends the agent under test's reply as an `AGENT` turn, with its timing and usage.

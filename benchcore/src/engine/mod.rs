@@ -17,7 +17,9 @@ pub use events::RunEvent;
 pub use limits::AgentLimits;
 pub use run::Run;
 
-use crate::{Error, Result, RunStatus, RunStore, RunSummary, Workspace};
+use crate::{
+    Error, QueuedAttempt, Result, RunStatus, RunStore, RunSummary, WorkQueue, Workspace,
+};
 use futures::stream::BoxStream;
 use futures::StreamExt;
 use std::sync::Arc;
@@ -115,7 +117,7 @@ impl Engine {
         self.store
             .create_run(&self.workspace, &run_id, &prepared.spec)
             .await?;
-        Ok(self.spawn(run_id, prepared, Default::default(), 0))
+        Ok(self.spawn(run_id, prepared, schedule::Jobs::Suite(Default::default()), 0))
     }
 
     /// Resumes a stored run: attempts already recorded are skipped (and errors too, unless
@@ -151,7 +153,79 @@ impl Engine {
             .set_run_status(&self.workspace, run_id, RunStatus::Running)
             .await?;
         let already_done = skip.len() as u64;
-        Ok(self.spawn(run_id.to_owned(), prepared, skip, already_done))
+        Ok(self.spawn(
+            run_id.to_owned(),
+            prepared,
+            schedule::Jobs::Suite(skip),
+            already_done,
+        ))
+    }
+
+    /// Creates a run for workers to share: stores its spec, then puts every (case × agent ×
+    /// sample) on the work queue, cases included, and returns the run's id at once. Any
+    /// number of processes then [`work`](Engine::work) on it; recording an attempt takes it
+    /// off the queue.
+    ///
+    /// # Errors
+    /// As [`Engine::start`]; the suite cannot be read; the queue refuses the items.
+    pub async fn enqueue(&self, run: Run, queue: &dyn WorkQueue) -> Result<String> {
+        /// Items per enqueue call: bounded memory for any suite size.
+        const BATCH: usize = 2048;
+        let run_id = crate::new_run_id();
+        let prepared = run.prepare()?;
+        self.store
+            .create_run(&self.workspace, &run_id, &prepared.spec)
+            .await?;
+        let agents: Vec<&str> = prepared
+            .agents
+            .iter()
+            .map(|(_, spec)| spec.name.as_str())
+            .collect();
+        let mut cases = prepared.suite.cases();
+        let mut batch = Vec::with_capacity(BATCH);
+        while let Some(case) = cases.next().await {
+            let case = case?;
+            for sample in 0..prepared.spec.samples {
+                for agent in &agents {
+                    batch.push(QueuedAttempt::new(&run_id, case.clone(), *agent, sample));
+                }
+            }
+            if batch.len() >= BATCH {
+                queue.enqueue(&self.workspace, &batch).await?;
+                batch.clear();
+            }
+        }
+        queue.enqueue(&self.workspace, &batch).await?;
+        Ok(run_id)
+    }
+
+    /// Works on a stored run's attempts as a queue hands them out: each item is played and
+    /// recorded like an attempt of [`Engine::start`], with the run's stored limits, retries
+    /// and budgets (applied per process). `run` supplies the agents and evaluators of the
+    /// stored spec (its suite is not read: cases come with the items). The run's status is
+    /// left alone, since other processes may be working on it too. The handle's report comes
+    /// once `items` ends and every attempt taken is recorded.
+    ///
+    /// # Errors
+    /// The run is not in this workspace, or `run` has other agents than it.
+    pub async fn work(
+        &self,
+        run_id: &str,
+        run: Run,
+        items: BoxStream<'static, QueuedAttempt>,
+    ) -> Result<RunHandle> {
+        let stored = self
+            .store
+            .get_run(&self.workspace, run_id)
+            .await?
+            .ok_or_else(|| crate::StoreError::run_not_found(&self.workspace, run_id))?;
+        let prepared = run.with_stored_settings(stored.spec)?.prepare()?;
+        Ok(self.spawn(
+            run_id.to_owned(),
+            prepared,
+            schedule::Jobs::Queued(items),
+            0,
+        ))
     }
 
     /// Starts a run and waits for it to end.
@@ -166,7 +240,7 @@ impl Engine {
         &self,
         run_id: String,
         prepared: run::Prepared,
-        skip: std::collections::HashSet<crate::AttemptKey>,
+        jobs: schedule::Jobs,
         already_done: u64,
     ) -> RunHandle {
         let (events, first) = broadcast::channel(events::EVENT_BUFFER);
@@ -176,7 +250,7 @@ impl Engine {
             workspace: self.workspace.clone(),
             run_id: run_id.clone(),
             prepared,
-            skip,
+            jobs,
             already_done,
             events: events.clone(),
             cancel: cancel.clone(),

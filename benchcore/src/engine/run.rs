@@ -224,7 +224,21 @@ impl Run {
     }
 
     /// Takes a stored spec for a resume, checking the components match it.
-    pub(crate) fn with_stored_spec(mut self, stored: RunSpec) -> Result<Self> {
+    pub(crate) fn with_stored_spec(self, stored: RunSpec) -> Result<Self> {
+        if self.suite.len() != stored.suite.cases {
+            return Err(Error::Run(format!(
+                "the run's suite `{}` had {} cases; the suite given has {}: it changed since",
+                stored.suite.name,
+                stored.suite.cases,
+                self.suite.len()
+            )));
+        }
+        self.with_stored_settings(stored)
+    }
+
+    /// Takes a stored spec's settings and agent limits, checking the agents match it; the
+    /// suite is not compared (a worker gets its cases from the queue).
+    pub(crate) fn with_stored_settings(mut self, stored: RunSpec) -> Result<Self> {
         let mut ours: Vec<&str> = self.agents.iter().map(|(_, s)| s.name.as_str()).collect();
         let mut theirs: Vec<&str> = stored.agents.iter().map(|a| a.name.as_str()).collect();
         ours.sort_unstable();
@@ -232,14 +246,6 @@ impl Run {
         if ours != theirs {
             return Err(Error::Run(format!(
                 "the run was started with agents {theirs:?}, but {ours:?} were given to resume it"
-            )));
-        }
-        if self.suite.len() != stored.suite.cases {
-            return Err(Error::Run(format!(
-                "the run's suite `{}` had {} cases; the suite given has {}: it changed since",
-                stored.suite.name,
-                stored.suite.cases,
-                self.suite.len()
             )));
         }
         let limits = |name: &str| {

@@ -5,7 +5,8 @@ use super::attempt::{run_attempt, AgentState, RunShared};
 use super::events::RunEvent;
 use super::run::Prepared;
 use super::{writer, CancelToken, RunReport};
-use crate::{AttemptKey, Case, Error, Result, RunStatus, RunStore, Workspace};
+use crate::{AttemptKey, Case, Error, QueuedAttempt, Result, RunStatus, RunStore, Workspace};
+use futures::stream::BoxStream;
 use futures::StreamExt;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -24,10 +25,19 @@ pub(crate) struct Drive {
     pub(crate) workspace: Workspace,
     pub(crate) run_id: String,
     pub(crate) prepared: Prepared,
-    pub(crate) skip: HashSet<AttemptKey>,
+    pub(crate) jobs: Jobs,
     pub(crate) already_done: u64,
     pub(crate) events: broadcast::Sender<RunEvent>,
     pub(crate) cancel: CancelToken,
+}
+
+/// Where a drive's attempts come from.
+pub(crate) enum Jobs {
+    /// Every (case × agent × sample) of the suite but these; the drive owns the run's status.
+    Suite(HashSet<AttemptKey>),
+    /// The attempts a work queue hands this process; the run's status is the queue's
+    /// business, not this drive's.
+    Queued(BoxStream<'static, QueuedAttempt>),
 }
 
 struct Job {
@@ -45,7 +55,13 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
         evaluators,
         tests,
     } = d.prepared;
-    let total = suite.len() * agents.len() as u64 * u64::from(spec.samples);
+    let whole_run = matches!(d.jobs, Jobs::Suite(_));
+    // A worker sees only what it is handed, so it cannot know the run's total.
+    let total = if whole_run {
+        suite.len() * agents.len() as u64 * u64::from(spec.samples)
+    } else {
+        0
+    };
     let _ = d.events.send(RunEvent::Started {
         run_id: d.run_id.clone(),
         total,
@@ -109,7 +125,10 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
     }
     drop(record_tx);
 
-    let produced = produce(&*suite, spec.samples, &queues, &d.skip, &d.cancel).await;
+    let produced = match d.jobs {
+        Jobs::Suite(skip) => produce(&*suite, spec.samples, &queues, &skip, &d.cancel).await,
+        Jobs::Queued(items) => produce_queued(items, &queues, &d.cancel).await,
+    };
     drop(queues);
     while dispatchers.join_next().await.is_some() {}
     let written = writer
@@ -124,11 +143,15 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
     } else {
         RunStatus::Finished
     };
-    // Best effort on failure: the original error matters more than this one.
-    let status_set = d
-        .store
-        .set_run_status(&d.workspace, &d.run_id, status)
-        .await;
+    // Best effort on failure: the original error matters more than this one. A worker's
+    // part of a run leaves the status alone: other workers may still be at it.
+    let status_set = if whole_run {
+        d.store
+            .set_run_status(&d.workspace, &d.run_id, status)
+            .await
+    } else {
+        Ok(())
+    };
     produced?;
     store_result?;
     status_set?;
@@ -184,6 +207,38 @@ async fn produce(
                     sent = queue.send(job) => if sent.is_err() { return Ok(()) },
                 }
             }
+        }
+    }
+}
+
+/// Hands each queued attempt to its agent's queue, in the order the queue gave them.
+async fn produce_queued(
+    mut items: BoxStream<'static, QueuedAttempt>,
+    queues: &[(String, mpsc::Sender<Job>)],
+    cancel: &CancelToken,
+) -> Result<()> {
+    loop {
+        let next = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => return Ok(()),
+            next = items.next() => next,
+        };
+        let Some(item) = next else { return Ok(()) };
+        let Some((_, queue)) = queues.iter().find(|(name, _)| *name == item.agent) else {
+            return Err(Error::Run(format!(
+                "a queued attempt of run {} names agent `{}`, which the run does not have",
+                item.run_id, item.agent
+            )));
+        };
+        let job = Job {
+            case: Arc::new(item.case),
+            sample: item.sample,
+            queued_at: Instant::now(),
+        };
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => return Ok(()),
+            sent = queue.send(job) => if sent.is_err() { return Ok(()) },
         }
     }
 }

@@ -1,6 +1,6 @@
 use super::{
-    AttemptQuery, RunFilter, RunInfo, RunSpec, RunStatus, RunStore, RunSummary, StoreError,
-    StoreErrorKind, SummaryBuilder, SummaryRow, Workspace,
+    AttemptQuery, MetricRecord, RunFilter, RunInfo, RunSpec, RunStatus, RunStore, RunSummary,
+    StoreError, StoreErrorKind, SummaryBuilder, SummaryRow, Workspace,
 };
 use crate::{now_ms, AttemptKey, AttemptRecord, Outcome, StoreCapabilities};
 use async_trait::async_trait;
@@ -29,6 +29,8 @@ struct StoredRun {
     info: RunInfo,
     sequence: u64,
     attempts: BTreeMap<AttemptKey, AttemptRecord>,
+    /// Quality metrics by attempt key and metric name.
+    metrics: BTreeMap<(AttemptKey, String), MetricRecord>,
 }
 
 impl StoredRun {
@@ -91,6 +93,7 @@ impl RunStore for MemoryStore {
                 info,
                 sequence,
                 attempts: BTreeMap::new(),
+                metrics: BTreeMap::new(),
             },
         );
         Ok(())
@@ -255,6 +258,37 @@ impl RunStore for MemoryStore {
             run.info.total(),
             builder.finish(&order),
         ))
+    }
+
+    async fn record_metrics(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+        metrics: &[MetricRecord],
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let run = inner
+            .runs
+            .get_mut(&key(workspace, run_id))
+            .ok_or_else(|| StoreError::run_not_found(workspace, run_id))?;
+        for metric in metrics {
+            run.metrics
+                .insert((metric.key.clone(), metric.metric.clone()), metric.clone());
+        }
+        Ok(())
+    }
+
+    async fn metrics(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+    ) -> Result<Vec<MetricRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .runs
+            .get(&key(workspace, run_id))
+            .map(|run| run.metrics.values().cloned().collect())
+            .unwrap_or_default())
     }
 }
 

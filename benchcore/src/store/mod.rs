@@ -1,12 +1,18 @@
 //! The [`RunStore`] trait: where runs and attempts live, and everything read back from them.
 
 mod error;
+mod leaderboard;
 mod memory;
+mod metrics;
+mod queue;
 mod summary;
 mod types;
 
 pub use error::{StoreError, StoreErrorKind};
+pub use leaderboard::{best_runs_per_agent, LeaderboardEntry};
 pub use memory::MemoryStore;
+pub use metrics::MetricRecord;
+pub use queue::{QueuedAttempt, WorkQueue};
 pub use summary::{percentile_rank, sort_by_spec_order, SummaryBuilder, SummaryRow};
 pub use types::{
     AgentSpec, AgentSummary, RunFilter, RunInfo, RunSpec, RunStatus, RunSummary, SuiteRef,
@@ -134,9 +140,83 @@ pub trait RunStore: Send + Sync + 'static {
         workspace: &Workspace,
         run_id: &str,
     ) -> Result<RunSummary, StoreError>;
+
+    /// Stores quality metrics of a run's attempts (computed on request, such as an LLM
+    /// judge's rubric scores of conversations).
+    ///
+    /// # Contract
+    /// - `record_metrics` of an unknown run (or one in another workspace) fails with
+    ///   `NotFound` and stores nothing.
+    /// - A metric recorded again for the same attempt key and metric name replaces the
+    ///   stored one; metrics of other names are kept.
+    /// - `record_metrics` is atomic: either the whole batch is stored or none of it.
+    /// - Stored metrics survive closing and reopening a persistent store.
+    ///
+    /// The default keeps none: it fails with `Config`, naming the store's lack. Every store
+    /// of this project keeps them.
+    async fn record_metrics(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+        metrics: &[MetricRecord],
+    ) -> Result<(), StoreError> {
+        let _ = (workspace, metrics);
+        Err(metrics_unsupported(run_id))
+    }
+
+    /// A run's stored quality metrics, ordered by case, agent, sample and metric name.
+    ///
+    /// # Contract
+    /// - `metrics` of an unknown run returns an empty list.
+    /// - Every field reads back as recorded.
+    async fn metrics(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+    ) -> Result<Vec<MetricRecord>, StoreError> {
+        let _ = workspace;
+        Err(metrics_unsupported(run_id))
+    }
+
+    /// The leaderboard of the runs `filter` selects: per agent, its best-accuracy run with
+    /// that run's own cost, tokens and duration (see [`best_runs_per_agent`]). With
+    /// `filter.agent` set, only that agent's row.
+    ///
+    /// # Contract
+    /// - Each agent's row carries the accuracy, cost, tokens and duration of one run, the one
+    ///   with its best accuracy, never averages over its runs.
+    /// - Runs where the agent has no judged attempt do not count for it.
+    /// - Rows are ordered by accuracy, best first.
+    async fn leaderboard(
+        &self,
+        workspace: &Workspace,
+        filter: &RunFilter,
+    ) -> Result<Vec<LeaderboardEntry>, StoreError> {
+        let runs = self.list_runs(workspace, filter).await?;
+        let mut summarized = Vec::with_capacity(runs.len());
+        for run in runs {
+            let summary = self.summarize(workspace, &run.id).await?;
+            summarized.push((run, summary));
+        }
+        let mut entries = best_runs_per_agent(&summarized);
+        if let Some(agent) = &filter.agent {
+            entries.retain(|e| &e.agent == agent);
+        }
+        Ok(entries)
+    }
 }
 
 const _: fn(&dyn RunStore) = |_| {};
+
+fn metrics_unsupported(run_id: &str) -> StoreError {
+    StoreError::new(
+        StoreErrorKind::Config,
+        format!(
+            "this store keeps no quality metrics (run {run_id:?}): use the memory, SQLite or \
+             PostgreSQL store"
+        ),
+    )
+}
 
 /// Applies the replace rule of the contract: may `new` overwrite `existing`?
 pub fn may_replace(existing: Outcome) -> bool {

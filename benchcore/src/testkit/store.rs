@@ -27,6 +27,8 @@
 //! lacks prints which one and passes.
 
 mod helpers;
+mod leaderboard;
+mod metrics;
 mod persistence;
 mod reading;
 mod recording;
@@ -34,6 +36,8 @@ mod runs;
 mod summaries;
 mod workspaces;
 
+pub use leaderboard::*;
+pub use metrics::*;
 pub use persistence::*;
 pub use reading::*;
 pub use recording::*;
@@ -128,6 +132,11 @@ pub fn cases() -> Vec<Case> {
         case!(summarize_counts_and_percentiles),
         case!(summarize_reads_stored_attempts),
         case!(summarize_of_unknown_run_is_not_found),
+        case!(leaderboard_takes_each_agents_best_run),
+        case!(record_metrics_of_unknown_run_is_not_found),
+        case!(metrics_of_unknown_run_is_empty),
+        case!(metrics_round_trip_and_replace_per_metric),
+        case!(metrics_survive_reopen, "persistent", |c| c.persistent),
         case!(completed_keys_survive_reopen, "persistent", |c| c
             .persistent),
         case!(
@@ -210,6 +219,11 @@ macro_rules! store_behaviour {
             summarize_counts_and_percentiles,
             summarize_reads_stored_attempts,
             summarize_of_unknown_run_is_not_found,
+            leaderboard_takes_each_agents_best_run,
+            record_metrics_of_unknown_run_is_not_found,
+            metrics_of_unknown_run_is_empty,
+            metrics_round_trip_and_replace_per_metric,
+            metrics_survive_reopen,
             completed_keys_survive_reopen,
             two_handles_write_concurrently,
         );

@@ -1,7 +1,12 @@
 //! Transcripts: every turn of an exchange, rendered as `AGENT: …` / `PARTICIPANT: …` lines.
 
+pub mod builtin;
+mod config;
+mod python;
 mod test;
 
+pub use config::TranscriptTestsConfig;
+pub use python::{PythonTests, DEFAULT_PYTHON_TIMEOUT};
 pub use test::{Status, TestReport, TranscriptTest, Variable};
 
 use crate::Usage;

@@ -1,0 +1,330 @@
+"""Turning what people pass (spec strings, dicts, keyword arguments, paths, Python callables)
+into the engine's suites, agents, evaluators, transcript tests and stores."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
+
+from . import _native
+from ._errors import ConfigError
+from ._native import Agent, Evaluator, Store, Suite, TranscriptTest
+
+__all__ = [
+    "agent",
+    "agents_from_file",
+    "evaluator",
+    "judge",
+    "transcript_test",
+    "question_set",
+    "from_cases",
+    "conversations",
+    "code_tasks",
+    "load",
+    "open_store",
+    "memory_store",
+]
+
+PathLike = Union[str, "os.PathLike[str]"]
+AgentLike = Union[Agent, str, Mapping[str, Any], Callable[..., Any]]
+EvaluatorLike = Union[Evaluator, str, Mapping[str, Any], Callable[..., Any]]
+TranscriptTestLike = Union[TranscriptTest, str, Callable[[str], Any]]
+SuiteLike = Union[Suite, PathLike, Iterable[Mapping[str, Any]]]
+StoreLike = Union[Store, str, None]
+
+
+def _name_of(func: Callable[..., Any]) -> str:
+    name = getattr(func, "__name__", None)
+    if not name or name == "<lambda>":
+        raise ConfigError(
+            "a lambda or nameless callable needs a name: pass name=...", field="name"
+        )
+    return str(name)
+
+
+def agent(
+    target: Optional[AgentLike] = None,
+    /,
+    *,
+    name: Optional[str] = None,
+    concurrency: Optional[int] = None,
+    requests_per_minute: Optional[int] = None,
+    tokens_per_minute: Optional[int] = None,
+    fixed_concurrency: Optional[bool] = None,
+    **config: Any,
+) -> Agent:
+    """An agent, from any of:
+
+    - a spec string: ``agent("openai:gpt-4o-mini")``, ``agent("gold")``;
+    - a config dict or keyword arguments tagged by ``kind`` (every provider):
+      ``agent(kind="openai_compatible", model="llama3", base_url="http://127.0.0.1:8000/v1")``;
+    - a Python callable ``messages -> str | dict`` (sync or ``async def``), named by
+      ``name`` or its ``__name__``.
+
+    ``concurrency``, ``requests_per_minute``, ``tokens_per_minute`` and
+    ``fixed_concurrency`` set the agent's limits.
+    """
+    if isinstance(target, Agent):
+        if config or name:
+            raise ConfigError("an Agent takes no more config: build a new one", field="agent")
+        built = target
+    elif isinstance(target, str):
+        built = Agent.from_spec(target)
+        if config or name:
+            merged = dict(built.config or {})
+            merged.update(config)
+            if name:
+                merged["name"] = name
+            built = Agent.from_config(merged)
+    elif isinstance(target, Mapping) or (target is None and config):
+        merged = dict(target or {})
+        merged.update(config)
+        if name:
+            merged["name"] = name
+        built = Agent.from_config(merged)
+    elif callable(target):
+        if config:
+            raise ConfigError(
+                f"a callable agent takes no config keys ({', '.join(sorted(config))})",
+                field="agent",
+            )
+        built = Agent.from_callable(target, name or _name_of(target))
+    else:
+        raise ConfigError(
+            f"cannot make an agent of {type(target).__name__}: pass a spec string, a config "
+            "dict, keyword arguments with kind=..., or a callable",
+            field="agent",
+        )
+    limits = {
+        key: value
+        for key, value in {
+            "concurrency": concurrency,
+            "requests_per_minute": requests_per_minute,
+            "tokens_per_minute": tokens_per_minute,
+            "fixed_concurrency": fixed_concurrency,
+        }.items()
+        if value is not None
+    }
+    return built.with_limits(limits) if limits else built
+
+
+def agents_from_file(path: PathLike) -> list[Agent]:
+    """Every agent of a JSON or TOML agents file (one config, a list, or ``[[agents]]``)."""
+    return Agent.from_file(os.fspath(path))
+
+
+def evaluator(
+    target: Optional[EvaluatorLike] = None,
+    /,
+    *,
+    name: Optional[str] = None,
+    pass_threshold: float = 0.5,
+    **config: Any,
+) -> Evaluator:
+    """An evaluator, from any of:
+
+    - a spec string: ``"exact"``, ``"exact:ignore_case"``, ``"includes"``, ``"regex:^4$"``,
+      ``"numeric:0.01"``, ``"numeric:2%"``;
+    - a config dict or keyword arguments tagged by ``kind``:
+      ``evaluator(kind="numeric", tolerance=0.5)``;
+    - a Python callable ``(case, reply) -> float | bool | dict | None`` (sync or
+      ``async def``): a number in [0, 1] passes at ``pass_threshold``.
+    """
+    if isinstance(target, Evaluator):
+        return target
+    if isinstance(target, str):
+        if config:
+            raise ConfigError("a spec string takes no more config", field="evaluator")
+        return Evaluator.from_spec(target)
+    if isinstance(target, Mapping) or (target is None and config):
+        merged = dict(target or {})
+        merged.update(config)
+        return Evaluator.from_config(merged)
+    if callable(target):
+        return Evaluator.from_callable(target, name or _name_of(target), pass_threshold)
+    raise ConfigError(
+        f"cannot make an evaluator of {type(target).__name__}: pass a spec string, a config "
+        "dict or a callable",
+        field="evaluator",
+    )
+
+
+def judge(
+    agent_: AgentLike,
+    /,
+    *,
+    rubric: Optional[str] = None,
+    name: Optional[str] = None,
+    pass_threshold: Optional[float] = None,
+    scale: Optional[float] = None,
+    **config: Any,
+) -> Evaluator:
+    """An LLM judge: another agent (by config; a spec string or a dict) scores each reply
+    against ``rubric``. Other keys of the judge's config (``max_retries``, ``timeout_ms`` …)
+    go in ``config``."""
+    if isinstance(agent_, str):
+        agent_config = dict(Agent.from_spec(agent_).config or {})
+    elif isinstance(agent_, Mapping):
+        agent_config = dict(agent_)
+    elif isinstance(agent_, Agent) and agent_.config is not None:
+        agent_config = dict(agent_.config)
+    else:
+        raise ConfigError(
+            "a judge's agent is given by config (a spec string or a dict), so a resumed "
+            "run can rebuild it",
+            field="judge.agent",
+        )
+    judge_config: dict[str, Any] = {"agent": agent_config, **config}
+    for key, value in (
+        ("rubric", rubric),
+        ("name", name),
+        ("pass_threshold", pass_threshold),
+        ("scale", scale),
+    ):
+        if value is not None:
+            judge_config[key] = value
+    return Evaluator.from_config({"kind": "judge", "config": judge_config})
+
+
+def transcript_test(
+    target: Union[TranscriptTest, str, Callable[[str], Any]],
+    /,
+    *,
+    name: Optional[str] = None,
+    **thresholds: Any,
+) -> TranscriptTest:
+    """A transcript test: a built-in by name (``conversation_flow``, ``question_quality``,
+    ``active_listening``, ``pacing``) with optional thresholds, or a Python callable with the
+    contract ``run(transcript: str) -> {"title", "variables": [{"metric", "value",
+    "status"}]}``."""
+    if isinstance(target, TranscriptTest):
+        return target
+    if isinstance(target, str):
+        return TranscriptTest.builtin(target, thresholds or None)
+    if callable(target):
+        if thresholds:
+            raise ConfigError("a callable transcript test takes no thresholds", field="transcript_test")
+        return TranscriptTest.from_callable(target, name or _name_of(target))
+    raise ConfigError(
+        f"cannot make a transcript test of {type(target).__name__}: pass a built-in name or "
+        "a callable",
+        field="transcript_test",
+    )
+
+
+def question_set(path: PathLike) -> Suite:
+    """A question set file: ``.jsonl`` / ``.ndjson`` (one case a line) or ``.csv``."""
+    return Suite.question_set(os.fspath(path))
+
+
+def from_cases(cases: Iterable[Mapping[str, Any]], name: str = "cases") -> Suite:
+    """A question set of case dicts: ``{"id", "input" (or "messages"), "target",
+    "metadata"}``; other keys go into metadata."""
+    return Suite.from_cases(name, [dict(case) for case in cases])
+
+
+def conversations(
+    path: PathLike,
+    *,
+    simulated_user: Optional[AgentLike] = None,
+    transcript_tests: Optional[Union[PathLike, Mapping[str, Any]]] = None,
+    max_turns: Optional[int] = None,
+) -> Suite:
+    """A conversation suite: a scenario file or folder, played against a simulated user
+    (``simulated_user``: an agent; by default the scenarios' own)."""
+    loader = getattr(_native, "conversation_suite", None)
+    if loader is None:
+        raise ConfigError("this build of benchcore has no conversation suites", field="suite")
+    user = None if simulated_user is None else agent(simulated_user)
+    tests = transcript_tests
+    if tests is not None and not isinstance(tests, Mapping):
+        tests = os.fspath(tests)
+    return loader(os.fspath(path), user, tests, max_turns)
+
+
+def code_tasks(path: PathLike, **options: Any) -> Suite:
+    """A code-task catalog folder (each task: ``metadata.json``, ``instructions.md``,
+    ``workspace/``, ``tests/``); ``options`` as the catalog's settings."""
+    loader = getattr(_native, "code_task_suite", None)
+    if loader is None:
+        raise ConfigError("this build of benchcore has no code-task suites", field="suite")
+    return loader(os.fspath(path), options)
+
+
+def load(suite: SuiteLike) -> Suite:
+    """A suite from a ``Suite``, a question-set file, a conversation or code-task folder, or
+    a list of case dicts."""
+    if isinstance(suite, Suite):
+        return suite
+    if isinstance(suite, (str, os.PathLike)):
+        path = os.fspath(suite)
+        if os.path.isdir(path):
+            if os.path.exists(os.path.join(path, "catalog.json")) or _looks_like_catalog(path):
+                return code_tasks(path)
+            return conversations(path)
+        lowered = path.lower()
+        if lowered.endswith((".yaml", ".yml", ".toml")) and not lowered.endswith(".csv"):
+            return conversations(path)
+        return question_set(path)
+    if isinstance(suite, Iterable):
+        return from_cases(suite)  # type: ignore[arg-type]
+    raise ConfigError(
+        f"cannot make a suite of {type(suite).__name__}: pass a Suite, a path or a list of "
+        "case dicts",
+        field="suite",
+    )
+
+
+def _looks_like_catalog(path: str) -> bool:
+    try:
+        entries = os.listdir(path)
+    except OSError:
+        return False
+    return any(
+        os.path.exists(os.path.join(path, entry, "metadata.json")) for entry in entries
+    )
+
+
+def open_store(url: Optional[str] = None, workspace: str = "default") -> Store:
+    """A run store: ``sqlite://path`` (or a bare file path), ``postgres://user@host/db``
+    (``?schema=name``), or ``None`` / ``"memory"`` for one in memory."""
+    if url is None or url in ("memory", ":memory:"):
+        return Store.memory(workspace)
+    return Store.open(url, workspace)
+
+
+def memory_store(workspace: str = "default") -> Store:
+    """A store in memory: gone when the process ends."""
+    return Store.memory(workspace)
+
+
+def _store(store: StoreLike) -> Store:
+    if isinstance(store, Store):
+        return store
+    return open_store(store)
+
+
+def _agents(agents: Union[AgentLike, Sequence[AgentLike]]) -> list[Agent]:
+    if isinstance(agents, (str, Mapping, Agent)) or callable(agents):
+        return [agent(agents)]  # type: ignore[arg-type]
+    return [agent(a) for a in agents]
+
+
+def _evaluators(
+    evaluators: Union[None, EvaluatorLike, Sequence[EvaluatorLike]],
+) -> list[Evaluator]:
+    if evaluators is None:
+        return []
+    if isinstance(evaluators, (str, Mapping, Evaluator)) or callable(evaluators):
+        return [evaluator(evaluators)]  # type: ignore[arg-type]
+    return [evaluator(e) for e in evaluators]
+
+
+def _transcript_tests(
+    tests: Union[None, TranscriptTestLike, Sequence[TranscriptTestLike]],
+) -> list[TranscriptTest]:
+    if tests is None:
+        return []
+    if isinstance(tests, (str, TranscriptTest)) or callable(tests):
+        return [transcript_test(tests)]  # type: ignore[arg-type]
+    return [transcript_test(t) for t in tests]

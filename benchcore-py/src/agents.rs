@@ -1,0 +1,319 @@
+//! `benchcore.Agent`: an agent of any provider, built from a config, a spec string or a
+//! Python callable; and [`PyAgent`], the adapter that lets a callable answer requests.
+
+use crate::callable::{CallError, Callable};
+use crate::convert::{to_json, to_py, type_name};
+use crate::errors;
+use benchcore::{
+    async_trait, Agent, AgentError, AgentErrorKind, AgentLimits, AgentReply, AgentRequest,
+    Message, Usage,
+};
+use benchcore_providers::{build_agent, AgentConfig};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// An agent, ready to join runs: built from a config (every provider), a spec string, or a
+/// Python callable, with its per-agent limits.
+#[pyclass(frozen, module = "benchcore._native", name = "Agent")]
+#[derive(Clone)]
+pub(crate) struct AgentHandle {
+    pub(crate) agent: Arc<dyn Agent>,
+    /// The config it was built from (no secrets), stored with runs so they can be resumed;
+    /// `null` for a callable.
+    pub(crate) config: Value,
+    pub(crate) limits: AgentLimits,
+    kind: String,
+}
+
+impl AgentHandle {
+    fn from_agent_config(py: Python<'_>, config: AgentConfig) -> PyResult<Self> {
+        config.validate().map_err(|e| errors::config(py, &e))?;
+        let agent = build_agent(&config).map_err(|e| errors::config(py, &e))?;
+        Ok(Self {
+            agent,
+            config: config.to_stored(),
+            limits: AgentLimits::default(),
+            kind: config.kind().to_owned(),
+        })
+    }
+}
+
+#[pymethods]
+impl AgentHandle {
+    /// An agent from a config dict tagged by `kind` (`openai`, `anthropic`, `openrouter`,
+    /// `nvidia`, `lmstudio`, `openai_compatible`, `mcp`, `replay`, `scripted`, `gold`,
+    /// `null`), with that provider's keys.
+    #[staticmethod]
+    fn from_config(py: Python<'_>, config: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let value = to_json(config, "agent")?;
+        let text = value.to_string();
+        let parsed = AgentConfig::from_json(&text).map_err(|e| errors::config(py, &e))?;
+        match <[AgentConfig; 1]>::try_from(parsed) {
+            Ok([one]) => Self::from_agent_config(py, one),
+            Err(many) => Err(errors::argument(
+                py,
+                "agent",
+                format!(
+                    "expected one agent config, got {} (pass them one by one)",
+                    many.len()
+                ),
+            )),
+        }
+    }
+
+    /// An agent from the CLI's short form: `gold`, `openai:gpt-4o-mini`,
+    /// `openai_compatible:MODEL@BASE_URL` …
+    #[staticmethod]
+    fn from_spec(py: Python<'_>, spec: &str) -> PyResult<Self> {
+        let config = AgentConfig::parse_spec(spec).map_err(|e| errors::config(py, &e))?;
+        Self::from_agent_config(py, config)
+    }
+
+    /// Every agent of a JSON or TOML agents file.
+    #[staticmethod]
+    fn from_file(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Vec<Self>> {
+        AgentConfig::from_file(&path)
+            .map_err(|e| errors::config(py, &e))?
+            .into_iter()
+            .map(|config| Self::from_agent_config(py, config))
+            .collect()
+    }
+
+    /// An agent that calls `func(messages)` (sync or `async def`) and takes the `str` it
+    /// returns, or a dict with `text` and optionally `usage`, `cost_usd`, `model`.
+    #[staticmethod]
+    fn from_callable(py: Python<'_>, func: Py<PyAny>, name: String) -> PyResult<Self> {
+        if !func.bind(py).is_callable() {
+            return Err(errors::argument(
+                py,
+                "agent",
+                format!("{} is not callable", type_name(func.bind(py))),
+            ));
+        }
+        check_name(py, &name)?;
+        Ok(Self {
+            agent: Arc::new(PyAgent {
+                name,
+                call: Callable::new(func),
+            }),
+            config: Value::Null,
+            limits: AgentLimits::default(),
+            kind: "python".to_owned(),
+        })
+    }
+
+    /// The same agent with these limits: `concurrency`, `requests_per_minute`,
+    /// `tokens_per_minute`, `fixed_concurrency`.
+    fn with_limits(&self, py: Python<'_>, limits: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let value = to_json(limits, "limits")?;
+        let limits: AgentLimits = serde_json::from_value(value)
+            .map_err(|e| errors::argument(py, "limits", e.to_string()))?;
+        Ok(Self {
+            limits,
+            ..self.clone()
+        })
+    }
+
+    /// The agent's name in records.
+    #[getter]
+    fn name(&self) -> &str {
+        self.agent.name()
+    }
+
+    /// Its kind: a provider's (`openai` …) or `python` for a callable.
+    #[getter]
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    /// The config it was built from, without secrets (`None` for a callable).
+    #[getter]
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.config)
+    }
+
+    /// Its limits.
+    #[getter]
+    fn limits<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        crate::convert::to_py_ser(py, &self.limits)
+    }
+
+    /// Sends one question (or a list of `{"role", "content"}` messages) and returns the
+    /// reply as a dict: `text`, `usage`, `cost_usd`, `model`, `latency_ms`. One exchange,
+    /// no retries.
+    #[pyo3(signature = (question, timeout = 120.0))]
+    fn ask<'py>(
+        &self,
+        py: Python<'py>,
+        question: &Bound<'py, PyAny>,
+        timeout: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let messages = if let Ok(text) = question.cast::<PyString>() {
+            vec![Message::user(text.to_str()?)]
+        } else {
+            let value = to_json(question, "messages")?;
+            serde_json::from_value::<Vec<Message>>(value)
+                .map_err(|e| errors::argument(py, "messages", e.to_string()))?
+        };
+        let agent = Arc::clone(&self.agent);
+        let timeout = std::time::Duration::from_secs_f64(timeout.max(0.001));
+        let reply = crate::runtime::block_on(py, async move {
+            let request = AgentRequest::new(messages)
+                .with_deadline(std::time::Instant::now() + timeout);
+            let started = std::time::Instant::now();
+            match tokio::time::timeout(timeout, agent.respond(&request)).await {
+                Ok(Ok(reply)) => Ok((reply, started.elapsed())),
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err(AgentError::timeout(format!(
+                    "no reply within {:.1} s",
+                    timeout.as_secs_f64()
+                ))),
+            }
+        })?;
+        let (reply, elapsed) = reply.map_err(|e| errors::agent(py, &e))?;
+        let out = PyDict::new(py);
+        out.set_item("text", &reply.text)?;
+        out.set_item(
+            "usage",
+            match reply.usage {
+                Some(u) => crate::convert::to_py_ser(py, &u)?,
+                None => py.None().into_bound(py),
+            },
+        )?;
+        out.set_item("cost_usd", reply.cost_usd)?;
+        out.set_item("model", reply.model)?;
+        out.set_item(
+            "latency_ms",
+            reply.latency.unwrap_or(elapsed).as_millis() as u64,
+        )?;
+        Ok(out.into_any())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Agent(name={:?}, kind={:?})", self.agent.name(), self.kind)
+    }
+}
+
+/// Refuses names that cannot key records.
+pub(crate) fn check_name(py: Python<'_>, name: &str) -> PyResult<()> {
+    if name.trim().is_empty() {
+        return Err(errors::argument(py, "name", "must not be empty"));
+    }
+    Ok(())
+}
+
+/// A Python callable as an [`Agent`]: `func(messages) -> str | dict`.
+struct PyAgent {
+    name: String,
+    call: Callable,
+}
+
+#[async_trait]
+impl Agent for PyAgent {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn respond(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
+        let messages: Vec<(&'static str, String)> = request
+            .messages
+            .iter()
+            .map(|m| (m.role.as_str(), m.content.clone()))
+            .collect();
+        let result = self
+            .call
+            .call(
+                move |py| {
+                    let list = PyList::empty(py);
+                    for (role, content) in messages {
+                        let message = PyDict::new(py);
+                        message.set_item("role", role)?;
+                        message.set_item("content", content)?;
+                        list.append(message)?;
+                    }
+                    PyTuple::new(py, [list])
+                },
+                read_reply,
+            )
+            .await;
+        let who = format!("agent `{}`", self.name);
+        result.map_err(|error| {
+            match error {
+                CallError::Raised(raised) => {
+                    let kind = raised
+                        .provider
+                        .as_ref()
+                        .and_then(|(kind, _)| {
+                            serde_json::from_value::<AgentErrorKind>(Value::String(kind.clone()))
+                                .ok()
+                        })
+                        .unwrap_or(AgentErrorKind::BadRequest);
+                    let retry_after = raised
+                        .provider
+                        .as_ref()
+                        .and_then(|(_, r)| *r)
+                        .filter(|r| r.is_finite() && *r >= 0.0)
+                        .map(std::time::Duration::from_secs_f64);
+                    AgentError::new(kind, raised.describe(&who)).with_retry_after(retry_after)
+                }
+                CallError::Shape(why) => AgentError::new(
+                    AgentErrorKind::BadRequest,
+                    format!("{who} returned {why}"),
+                ),
+                CallError::Lost(why) => AgentError::transient(format!("{who}: {why}")),
+            }
+            .with_provider("python")
+        })
+    }
+}
+
+/// Reads what a callable agent returned: a `str`, or a dict with `text` and optionally
+/// `usage` (`{"input_tokens", "output_tokens"}`), `cost_usd` and `model`.
+fn read_reply(out: &Bound<'_, PyAny>) -> Result<AgentReply, String> {
+    if let Ok(text) = out.cast::<PyString>() {
+        return text
+            .to_str()
+            .map(AgentReply::text)
+            .map_err(|e| format!("a str that is not UTF-8: {e}"));
+    }
+    let expected = "expected a str, or a dict with `text` (and optionally `usage`, \
+                    `cost_usd`, `model`)";
+    let Ok(dict) = out.cast::<PyDict>() else {
+        return Err(format!("{}; {expected}", type_name(out)));
+    };
+    let value = to_json(dict.as_any(), "reply").map_err(|e| e.to_string())?;
+    let Value::Object(mut map) = value else {
+        return Err(format!("a dict that is not JSON; {expected}"));
+    };
+    let text = match map.remove("text") {
+        Some(Value::String(text)) => text,
+        Some(other) => return Err(format!("a dict whose `text` is {other}; {expected}")),
+        None => return Err(format!("a dict without `text`; {expected}")),
+    };
+    let mut reply = AgentReply::text(text);
+    match map.remove("usage") {
+        None | Some(Value::Null) => {}
+        Some(usage) => {
+            let usage: Usage = serde_json::from_value(usage).map_err(|e| {
+                format!("a dict whose `usage` is not {{\"input_tokens\": int, \"output_tokens\": int}}: {e}")
+            })?;
+            reply = reply.with_usage(usage);
+        }
+    }
+    match map.remove("cost_usd") {
+        None | Some(Value::Null) => {}
+        Some(Value::Number(n)) => reply = reply.with_cost(n.as_f64().unwrap_or(0.0)),
+        Some(other) => return Err(format!("a dict whose `cost_usd` is {other}; {expected}")),
+    }
+    match map.remove("model") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(model)) => reply = reply.with_model(model),
+        Some(other) => return Err(format!("a dict whose `model` is {other}; {expected}")),
+    }
+    if let Some(key) = map.keys().next() {
+        return Err(format!("a dict with an unknown key `{key}`; {expected}"));
+    }
+    Ok(reply)
+}

@@ -1,0 +1,198 @@
+//! `benchcore.Suite`: where cases come from — a question set file, cases built from Python
+//! dicts, a folder of conversation scenarios or a code-task catalog — with what that kind of
+//! benchmark brings along (how an attempt plays out, its evaluators, its transcript tests).
+
+use crate::convert::{to_json, to_py_ser};
+use crate::errors;
+use benchcore::engine::Episode;
+use benchcore::{Case, CaseSource, Evaluator, Message, QuestionSet, TranscriptTest};
+use futures::StreamExt;
+use pyo3::prelude::*;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// A suite of cases, ready to run.
+#[pyclass(frozen, module = "benchcore._native", name = "Suite")]
+#[derive(Clone)]
+pub(crate) struct SuiteHandle {
+    pub(crate) source: Arc<dyn CaseSource>,
+    /// How an attempt plays out; one exchange when `None`.
+    pub(crate) episode: Option<Arc<dyn Episode>>,
+    /// Evaluators the suite brings (a code task's test runner).
+    pub(crate) evaluators: Vec<Arc<dyn Evaluator>>,
+    /// Transcript tests the suite brings (a conversation suite's).
+    pub(crate) tests: Vec<Arc<dyn TranscriptTest>>,
+    pub(crate) kind: String,
+}
+
+impl SuiteHandle {
+    /// A question set.
+    pub(crate) fn questions(source: Arc<dyn CaseSource>) -> Self {
+        Self {
+            source,
+            episode: None,
+            evaluators: Vec::new(),
+            tests: Vec::new(),
+            kind: "question_set".to_owned(),
+        }
+    }
+}
+
+#[pymethods]
+impl SuiteHandle {
+    /// A question set from a `.jsonl` (`.ndjson`) or `.csv` file, checked line by line.
+    #[staticmethod]
+    fn question_set(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+        let set = QuestionSet::open(&path).map_err(|e| errors::suite(py, &e))?;
+        Ok(Self::questions(Arc::new(set)))
+    }
+
+    /// A question set of cases given as dicts, each like a JSONL line: `id`, `input` (or
+    /// `messages`), optionally `target` and `metadata`; other keys go into metadata.
+    #[staticmethod]
+    fn from_cases(py: Python<'_>, name: String, cases: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let items = match to_json(cases, "cases")? {
+            Value::Array(items) => items,
+            _ => {
+                return Err(errors::argument(
+                    py,
+                    "cases",
+                    "expected a list of case dicts",
+                ))
+            }
+        };
+        let cases = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| case_from_value(py, item, &format!("cases[{i}]")))
+            .collect::<PyResult<Vec<_>>>()?;
+        let set = QuestionSet::from_cases(name, cases).map_err(|e| errors::suite(py, &e))?;
+        Ok(Self::questions(Arc::new(set)))
+    }
+
+    /// The suite's name.
+    #[getter]
+    fn name(&self) -> String {
+        self.source.describe().name
+    }
+
+    /// The kind of benchmark: `question_set`, `conversation`, `code_task`.
+    #[getter]
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    /// The file or folder it was read from.
+    #[getter]
+    fn path(&self) -> Option<String> {
+        self.source.describe().path
+    }
+
+    fn __len__(&self) -> usize {
+        self.source.len() as usize
+    }
+
+    /// The first `limit` cases (all when `None`) as dicts.
+    #[pyo3(signature = (limit = None))]
+    fn cases<'py>(&self, py: Python<'py>, limit: Option<usize>) -> PyResult<Bound<'py, PyAny>> {
+        let source = Arc::clone(&self.source);
+        let read = crate::runtime::block_on(py, async move {
+            let mut cases = Vec::new();
+            let mut stream = source.cases();
+            while let Some(case) = stream.next().await {
+                cases.push(case?);
+                if limit.is_some_and(|l| cases.len() >= l) {
+                    break;
+                }
+            }
+            Ok::<_, benchcore::SuiteError>(cases)
+        })?;
+        let cases = read.map_err(|e| errors::suite(py, &e))?;
+        to_py_ser(py, &cases)
+    }
+
+    fn __repr__(&self) -> String {
+        let described = self.source.describe();
+        format!(
+            "Suite(name={:?}, kind={:?}, cases={})",
+            described.name, self.kind, described.cases
+        )
+    }
+}
+
+/// A case from a dict shaped like a JSONL line; errors name `what` and the field.
+pub(crate) fn case_from_value(py: Python<'_>, value: Value, what: &str) -> PyResult<Case> {
+    let Value::Object(mut fields) = value else {
+        return Err(errors::argument(py, what, "expected a dict"));
+    };
+    let id = match fields.remove("id") {
+        Some(Value::String(id)) if !id.is_empty() => id,
+        Some(Value::Number(n)) => n.to_string(),
+        Some(other) => {
+            return Err(errors::argument(
+                py,
+                &format!("{what}.id"),
+                format!("expected a non-empty string or a number, got {other}"),
+            ))
+        }
+        None => return Err(errors::argument(py, &format!("{what}.id"), "missing")),
+    };
+    let messages = match (fields.remove("input"), fields.remove("messages")) {
+        (Some(Value::String(input)), None) => vec![Message::user(input)],
+        (Some(other), None) => {
+            return Err(errors::argument(
+                py,
+                &format!("{what}.input"),
+                format!("expected a string, got {other}"),
+            ))
+        }
+        (None, Some(messages)) => {
+            let messages: Vec<Message> = serde_json::from_value(messages).map_err(|e| {
+                errors::argument(
+                    py,
+                    &format!("{what}.messages"),
+                    format!("{e} (expected [{{\"role\": \"user\", \"content\": \"…\"}}])"),
+                )
+            })?;
+            if messages.is_empty() {
+                return Err(errors::argument(py, &format!("{what}.messages"), "is empty"));
+            }
+            messages
+        }
+        (Some(_), Some(_)) => {
+            return Err(errors::argument(
+                py,
+                what,
+                "has both `input` and `messages`: give one",
+            ))
+        }
+        (None, None) => {
+            return Err(errors::argument(
+                py,
+                &format!("{what}.input"),
+                "missing (give `input` or `messages`)",
+            ))
+        }
+    };
+    let target = fields.remove("target").filter(|t| !t.is_null());
+    let mut metadata = match fields.remove("metadata") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(map)) => map,
+        Some(other) => {
+            return Err(errors::argument(
+                py,
+                &format!("{what}.metadata"),
+                format!("expected a dict, got {other}"),
+            ))
+        }
+    };
+    metadata.extend(fields);
+    let mut case = Case::from_messages(id, messages);
+    if let Some(target) = target {
+        case = case.with_target(target);
+    }
+    if !metadata.is_empty() {
+        case = case.with_metadata(Value::Object(metadata));
+    }
+    Ok(case)
+}

@@ -1,0 +1,118 @@
+//! Quality metrics of a run's attempts in the `attempt_metrics` table (migration 4): the
+//! SQL behind [`RunStore::record_metrics`] and [`RunStore::metrics`] for [`SqliteStore`].
+//!
+//! [`RunStore::record_metrics`]: benchcore::RunStore::record_metrics
+//! [`RunStore::metrics`]: benchcore::RunStore::metrics
+
+use super::{error, queries, SqliteStore};
+use benchcore::store::MetricRecord;
+use benchcore::{AttemptKey, StoreError, Workspace};
+use sqlx::sqlite::SqliteRow;
+
+const UPSERT: &str = "INSERT INTO attempt_metrics \
+     (workspace, run_id, case_id, agent, sample, metric, score, label, rationale, details, computed_at_ms) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+     ON CONFLICT (workspace, run_id, case_id, agent, sample, metric) DO UPDATE SET \
+     score = excluded.score, label = excluded.label, rationale = excluded.rationale, \
+     details = excluded.details, computed_at_ms = excluded.computed_at_ms";
+
+const SELECT: &str =
+    "SELECT case_id, agent, sample, metric, score, label, rationale, details, computed_at_ms \
+     FROM attempt_metrics WHERE workspace = ?1 AND run_id = ?2 \
+     ORDER BY case_id, agent, sample, metric";
+
+impl SqliteStore {
+    /// Upserts `metrics` in one `BEGIN IMMEDIATE` transaction, after checking the run is in
+    /// the workspace.
+    pub(super) async fn record_metrics_sql(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+        metrics: &[MetricRecord],
+    ) -> Result<(), StoreError> {
+        let what = || format!("cannot record the metrics of run {run_id:?}");
+        let details = metrics
+            .iter()
+            .map(|m| {
+                (!m.details.is_null())
+                    .then(|| serde_json::to_string(&m.details))
+                    .transpose()
+                    .map_err(|e| error::encode(&self.label, &what(), e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| self.error(&what(), e))?;
+        let exists = sqlx::query(queries::RUN_EXISTS)
+            .bind(workspace.as_str())
+            .bind(run_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| self.error(&what(), e))?;
+        if exists.is_none() {
+            return Err(StoreError::run_not_found(workspace, run_id));
+        }
+        for (metric, details) in metrics.iter().zip(&details) {
+            sqlx::query(UPSERT)
+                .bind(workspace.as_str())
+                .bind(run_id)
+                .bind(metric.key.case_id.as_str())
+                .bind(metric.key.agent.as_str())
+                .bind(i64::from(metric.key.sample))
+                .bind(metric.metric.as_str())
+                .bind(metric.score)
+                .bind(metric.label.as_deref())
+                .bind(metric.rationale.as_deref())
+                .bind(details.as_deref())
+                .bind(metric.computed_at_ms as i64)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| self.error(&what(), e))?;
+        }
+        tx.commit().await.map_err(|e| self.error(&what(), e))
+    }
+
+    /// The run's metrics, ordered by attempt key and metric name.
+    pub(super) async fn metrics_sql(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+    ) -> Result<Vec<MetricRecord>, StoreError> {
+        sqlx::query(SELECT)
+            .bind(workspace.as_str())
+            .bind(run_id)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(|e| self.error(&format!("cannot read the metrics of run {run_id:?}"), e))?
+            .iter()
+            .map(|row| self.metric_from_row(row))
+            .collect()
+    }
+
+    fn metric_from_row(&self, row: &SqliteRow) -> Result<MetricRecord, StoreError> {
+        let key = AttemptKey::new(
+            self.get::<String>(row, 0)?,
+            self.get::<String>(row, 1)?,
+            u32::try_from(self.get::<i64>(row, 2)?).map_err(|_| {
+                error::invalid(
+                    &self.label,
+                    "cannot read a metric",
+                    "its sample is out of range",
+                )
+            })?,
+        );
+        let details = match self.get::<Option<String>>(row, 7)? {
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|e| error::corrupt(&self.label, "cannot read a metric's details", e))?,
+            None => serde_json::Value::Null,
+        };
+        let mut metric = MetricRecord::new(key, self.get::<String>(row, 3)?, self.get(row, 4)?)
+            .with_details(details)
+            .computed_at(self.get_u64(row, 8)?);
+        metric.label = self.get(row, 5)?;
+        metric.rationale = self.get(row, 6)?;
+        Ok(metric)
+    }
+}

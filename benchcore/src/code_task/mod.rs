@@ -1,0 +1,85 @@
+//! Code tasks: a catalog of tasks, each a folder with `metadata.json`, `instructions.md`, a
+//! starter `workspace/`, `tests/` and a reference `solution/`; the prompt built from them;
+//! answers (a unified diff or whole files) applied to a fresh copy with a patch fallback
+//! chain and path checks; the tests run in a [`Sandbox`] with limits; pass@k from samples.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use benchcore::code_task::{CodeTaskEpisode, CodeTaskEvaluator, CodeTaskSummary, TaskCatalog};
+//! use benchcore::{agent::reference::Gold, Engine, MemoryStore, Run};
+//! use std::sync::Arc;
+//!
+//! let catalog = TaskCatalog::open("examples/tasks")?;
+//! let evaluator = CodeTaskEvaluator::new(&catalog);
+//! let store = Arc::new(MemoryStore::new());
+//! let run = Run::new(catalog)
+//!     .agent(Gold)
+//!     .episode(CodeTaskEpisode)
+//!     .evaluator(evaluator)
+//!     .samples(3)
+//!     .artifacts_dir("runs");
+//! let report = Engine::new(store.clone()).run(run).await?;
+//! let summary = CodeTaskSummary::load(&*store, &Default::default(), &report.run_id).await?;
+//! summary.write("runs".as_ref())?;
+//! # Ok(()) }
+//! ```
+
+mod answer;
+mod apply;
+mod catalog;
+mod counts;
+mod diff;
+mod episode;
+mod evaluator;
+mod humaneval;
+mod metadata;
+mod pass_at_k;
+mod paths;
+mod prompt;
+pub mod sandbox;
+mod summary;
+mod workspace;
+
+pub use answer::{parse_answer, Answer, AnswerFile};
+pub use apply::{apply_patch_to_text, ApplyStep, HunkFailure, HunkPlacement, MAX_FUZZ};
+pub use catalog::{is_catalog, CatalogError, CatalogProblem, Severity, Task, TaskCatalog};
+pub use counts::{parse_test_counts, TestCounts};
+pub use diff::{parse_unified_diff, unified_diff, DiffError, FilePatch, Hunk, HunkLine};
+pub use episode::{CodeTaskEpisode, KIND};
+pub use evaluator::{CodeTaskEvaluator, EVALUATOR_NAME};
+pub use humaneval::{humaneval_folder, import_humaneval, write_humaneval_task, HumanEvalProblem};
+pub use metadata::{AnswerFormat, Difficulty, TaskMetadata};
+pub use pass_at_k::{mean_over_tasks, report_ks, PassAtK};
+pub use paths::{resolve_in, safe_relative, Glob, GlobSet, PathProblem};
+pub use prompt::{answer_format_text, build_prompt, PromptOptions};
+pub use sandbox::{
+    Isolation, LimitHit, Limits, Sandbox, SandboxCommand, SandboxError, SandboxOutput,
+};
+pub use summary::{AgentResult, AttemptSummary, CodeTaskSummary, TaskResult};
+pub use workspace::{apply_answer, copy_tree, list_files, ApplyReport, ChangedFile, RejectedPath};
+
+/// The folder name of an attempt's artifacts, as the engine names it:
+/// `<task>__<agent>__sampleNN`, each part made safe as one path component.
+///
+/// ```
+/// assert_eq!(benchcore::code_task::attempt_folder("py_add", "openai:gpt-4o", 3), "py_add__openai_gpt-4o__sample03");
+/// ```
+pub fn attempt_folder(case_id: &str, agent: &str, sample: u32) -> String {
+    fn safe(name: &str) -> String {
+        let s: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        match s.as_str() {
+            "" | "." | ".." => "_".to_owned(),
+            _ => s,
+        }
+    }
+    format!("{}__{}__sample{sample:02}", safe(case_id), safe(agent))
+}

@@ -1,0 +1,4 @@
+#pragma once
+#include <string>
+
+double eval_rpn(const std::string& expr);

@@ -1,0 +1,9 @@
+def merge(intervals):
+    """Merges overlapping closed intervals; returns them sorted by start."""
+    out = []
+    for start, end in intervals:
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out

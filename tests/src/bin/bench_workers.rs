@@ -1,0 +1,241 @@
+//! Workers benchmark: one run queued in PostgreSQL with `benchcore run --detach`, then done by
+//! one and by three `benchcore worker` processes against a loopback provider.
+//!
+//! ```text
+//! cargo build --release -p benchcore-cli -p benchcore-tests
+//! target/release/bench-workers            # 5,000 cases, 100 ms latency, -j 100 per worker
+//! ```
+//!
+//! The `benchcore` binary is taken from beside this one. PostgreSQL comes from
+//! `BENCHCORE_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432/test`); each scenario
+//! uses a schema of its own, dropped afterwards. The time runs from the `--detach` call to the
+//! moment the run is `finished` in the store; the ideal is the number of waves
+//! (`ceil(cases / (workers × concurrency))`) times the latency.
+
+use anyhow::{bail, Context};
+use benchcore::{RunStatus, Workspace};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CASES: usize = 5_000;
+const LATENCY_MS: u64 = 100;
+const CONCURRENCY: usize = 100;
+
+fn main() -> anyhow::Result<()> {
+    let here = std::env::current_exe()?;
+    let bin_dir = here.parent().context("no folder for this binary")?;
+    let benchcore = bin_dir.join("benchcore");
+    let engine_bench = bin_dir.join("bench-engine");
+    for needed in [&benchcore, &engine_bench] {
+        if !needed.exists() {
+            bail!(
+                "{} is missing: build it first with \
+                 `cargo build --release -p benchcore-cli -p benchcore-tests`",
+                needed.display()
+            );
+        }
+    }
+    let base = std::env::var("BENCHCORE_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let dir = tempfile::tempdir()?;
+    let suite = dir.path().join("suite.jsonl");
+    write_suite(&suite, CASES)?;
+    let server = MockServer::start(&engine_bench, LATENCY_MS)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+
+    println!(
+        "| workers | attempts | wall s | ideal s | wall / ideal | attempts/s | one process at the same total concurrency, s |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    for workers in [1usize, 3] {
+        let schema = format!("bench_workers_{}_{workers}", std::process::id());
+        let url = format!("{base}?schema={schema}");
+        let measured = runtime.block_on(measure(
+            &benchcore,
+            &url,
+            &suite,
+            &server.base_url,
+            workers,
+            dir.path(),
+        ));
+        let _ = Command::new("psql")
+            .args([
+                base.as_str(),
+                "-qc",
+                &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"),
+            ])
+            .output();
+        let wall = measured?;
+        let local_url = format!("{base}?schema={schema}_local");
+        let local = runtime.block_on(measure_local(
+            &benchcore,
+            &local_url,
+            &suite,
+            &server.base_url,
+            workers * CONCURRENCY,
+            dir.path(),
+        ));
+        let _ = Command::new("psql")
+            .args([
+                base.as_str(),
+                "-qc",
+                &format!("DROP SCHEMA IF EXISTS {schema}_local CASCADE"),
+            ])
+            .output();
+        let local = local?;
+        let waves = CASES.div_ceil(workers * CONCURRENCY) as f64;
+        let ideal = waves * LATENCY_MS as f64 / 1000.0;
+        println!(
+            "| {workers} | {CASES} | {wall:.2} | {ideal:.2} | {:.3}× | {:.0} | {local:.2} |",
+            wall / ideal,
+            CASES as f64 / wall
+        );
+    }
+    Ok(())
+}
+
+/// Queues the run, starts the workers, and returns the seconds until the run is finished.
+async fn measure(
+    benchcore: &Path,
+    url: &str,
+    suite: &Path,
+    base_url: &str,
+    workers: usize,
+    dir: &Path,
+) -> anyhow::Result<f64> {
+    // Create the schema before the clock starts: migrations are not the run's time.
+    let store = benchcore_store::open(url).await?;
+    let agent = format!("openai_compatible:bench@{base_url}");
+    let started = Instant::now();
+    let out = Command::new(benchcore)
+        .args(["run"])
+        .arg(suite)
+        .args([
+            "-a",
+            &agent,
+            "-j",
+            &CONCURRENCY.to_string(),
+            "--detach",
+            "-q",
+        ])
+        .env("BENCHCORE_STORE", url)
+        .current_dir(dir)
+        .output()?;
+    if !out.status.success() {
+        bail!("--detach failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let run_id = String::from_utf8(out.stdout)?.trim().to_owned();
+    let mut children: Vec<Child> = (0..workers)
+        .map(|i| {
+            Command::new(benchcore)
+                .args(["worker", "--until-idle", "-q", "--poll", "0.05"])
+                .args(["--id", &format!("bench-{i}")])
+                .env("BENCHCORE_STORE", url)
+                .current_dir(dir)
+                .stdout(Stdio::null())
+                .spawn()
+        })
+        .collect::<Result<_, _>>()?;
+    let ws = Workspace::default();
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let run = store
+            .get_run(&ws, &run_id)
+            .await?
+            .context("the run vanished")?;
+        if run.status == RunStatus::Finished {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("the run did not finish within 10 minutes");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let wall = started.elapsed().as_secs_f64();
+    for child in &mut children {
+        if !child.wait()?.success() {
+            bail!("a worker failed");
+        }
+    }
+    let summary = store.summarize(&ws, &run_id).await?;
+    let agent = &summary.agents[0];
+    if (agent.n, agent.passed) != (CASES as u64, CASES as u64) {
+        bail!("not every attempt passed once: {agent:?}");
+    }
+    Ok(wall)
+}
+
+/// The same run done by one `benchcore run` process at `concurrency`: what distribution costs.
+async fn measure_local(
+    benchcore: &Path,
+    url: &str,
+    suite: &Path,
+    base_url: &str,
+    concurrency: usize,
+    dir: &Path,
+) -> anyhow::Result<f64> {
+    drop(benchcore_store::open(url).await?);
+    let agent = format!("openai_compatible:bench@{base_url}");
+    let started = Instant::now();
+    let out = Command::new(benchcore)
+        .args(["run"])
+        .arg(suite)
+        .args(["-a", &agent, "-j", &concurrency.to_string(), "-q"])
+        .env("BENCHCORE_STORE", url)
+        .current_dir(dir)
+        .output()?;
+    if !out.status.success() {
+        bail!(
+            "the local run failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(started.elapsed().as_secs_f64())
+}
+
+fn write_suite(path: &Path, cases: usize) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for i in 0..cases {
+        writeln!(
+            out,
+            "{{\"id\": \"case-{i:07}\", \"input\": \"echo {i}\", \"target\": \"echo {i}\"}}"
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The provider in a process of its own (`bench-engine --serve`).
+struct MockServer {
+    child: Child,
+    base_url: String,
+}
+
+impl MockServer {
+    fn start(engine_bench: &PathBuf, latency_ms: u64) -> anyhow::Result<Self> {
+        let mut child = Command::new(engine_bench)
+            .args(["--serve", &latency_ms.to_string()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("starting the mock provider")?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().context("no stdout")?).read_line(&mut line)?;
+        let base_url = line
+            .trim()
+            .strip_prefix("listening ")
+            .with_context(|| format!("unexpected first line from the mock provider: {line:?}"))?
+            .to_owned();
+        Ok(Self { child, base_url })
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
