@@ -1,5 +1,5 @@
 # Shortcuts for people; CI runs .ci/run, which uses the same commands.
-.PHONY: help fmt lint test ci bench quickstart docs
+.PHONY: help fmt lint test ci bench quickstart docs py
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -24,3 +24,6 @@ quickstart: ## the README's first command
 
 docs: ## rustdoc for the workspace
 	cargo doc --workspace --no-deps --all-features
+
+py: ## build the Python package into the active virtual environment and run its tests
+	maturin develop --release -m benchcore-py/Cargo.toml && cd benchcore-py && python -m pytest

@@ -106,6 +106,11 @@ pub struct RunArgs {
     #[arg(long = "agent", short, value_name = "SPEC")]
     pub agents: Vec<String>,
 
+    /// Conversations: the simulated user of every scenario (an agent spec or config file),
+    /// instead of each scenario's own `simulated_user.agent`.
+    #[arg(long, value_name = "SPEC")]
+    pub simulated_user: Option<String>,
+
     /// An evaluator: `exact`, `exact:ignore_case`, `includes`, `regex:PATTERN`, `numeric:TOL`,
     /// `numeric:TOL%`. Repeat for several; `exact` when none is given.
     #[arg(long = "eval", short, value_name = "SPEC")]

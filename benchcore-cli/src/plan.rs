@@ -120,7 +120,9 @@ pub(crate) fn run_from_args(args: &RunArgs, wrapping: &AgentWrapping) -> anyhow:
         );
     }
     let (opened, extras) =
-        crate::suites::open_suite_with_extras(Path::new(&args.suite), None, wrapping)?;
+        crate::suites::open_suite_with_extras(Path::new(&args.suite), None, wrapping, |_| {
+            crate::suites::conversation::simulated_user_arg(args.simulated_user.as_deref())
+        })?;
     let opened = crate::suites::code_tasks::with_args(opened, args)?;
     let mut limits = AgentLimits::default();
     if let Some(n) = args.agent_concurrency {
@@ -152,8 +154,15 @@ pub(crate) fn run_from_args(args: &RunArgs, wrapping: &AgentWrapping) -> anyhow:
             run = run.agent_with(agent, config, limits.clone());
         }
     }
-    if !extras.tags.is_null() {
-        run.spec_mut().tags = extras.tags;
+    // Merged key by key: other parts of the spec's tags (a code task's prompt options) stay.
+    if let serde_json::Value::Object(extra) = extras.tags {
+        let tags = &mut run.spec_mut().tags;
+        if !tags.is_object() {
+            *tags = serde_json::json!({});
+        }
+        for (key, value) in extra {
+            tags[key.as_str()] = value;
+        }
     }
     let mut evaluator_names = HashSet::new();
     for spec in &args.evaluators {
@@ -236,8 +245,10 @@ pub(crate) fn run_from_spec(spec: &RunSpec, wrapping: &AgentWrapping) -> anyhow:
         .as_deref()
         .context("the run's suite was built in code, not read from a file: resume it from the program that started it")?;
     let (opened, extras) =
-        crate::suites::open_suite_with_extras(Path::new(path), Some(&spec.kind), wrapping)
-            .with_context(|| format!("reopening the run's suite {path}"))?;
+        crate::suites::open_suite_with_extras(Path::new(path), Some(&spec.kind), wrapping, |_| {
+            crate::suites::conversation::stored_simulated_user(spec)
+        })
+        .with_context(|| format!("reopening the run's suite {path}"))?;
     crate::suites::check_resume(spec, &extras)?;
     let opened = crate::suites::code_tasks::with_stored_options(opened, spec)?;
     let (own, rest) = crate::suites::conversation::split_own_agents(spec, extras)?;
@@ -254,7 +265,11 @@ pub(crate) fn run_from_spec(spec: &RunSpec, wrapping: &AgentWrapping) -> anyhow:
 pub(crate) fn run_for_worker(spec: &RunSpec, wrapping: &AgentWrapping) -> anyhow::Result<Run> {
     if spec.kind == benchcore::engine::SingleTurn.kind() {
         let queued = QueuedCases(spec.suite.clone());
-        return rebuild(spec, wrapping, crate::suites::OpenedSuite::plain(Arc::new(queued)));
+        return rebuild(
+            spec,
+            wrapping,
+            crate::suites::OpenedSuite::plain(Arc::new(queued)),
+        );
     }
     run_from_spec(spec, wrapping)
 }

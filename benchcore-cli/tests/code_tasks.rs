@@ -421,3 +421,50 @@ fn the_leaderboard_shows_each_agents_best_run() {
     let none = sandbox.run(&["leaderboard", "--suite", "nothing", "--json"]);
     assert_eq!(text(&none.stdout).trim(), "[]");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_unshare_fallback_and_no_isolation_both_run_tasks() {
+    use benchcore::{AttemptQuery, RunFilter, Workspace};
+    for (mode, isolation) in [("unshare", "namespaces"), ("none", "none")] {
+        let sandbox = Sandbox::new();
+        let catalog = sandbox.python_task(false);
+        let out = sandbox
+            .command(&[
+                "run",
+                catalog.to_str().unwrap(),
+                "-a",
+                "gold",
+                "-a",
+                "null",
+                "-q",
+            ])
+            .env("BENCHCORE_SANDBOX", mode)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{mode}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("catalog check: ok"), "{mode}");
+        if mode == "none" {
+            assert!(
+                text(&out.stderr).contains("no sandbox isolation"),
+                "{}",
+                text(&out.stderr)
+            );
+        }
+        let store =
+            benchcore_store::open(&format!("sqlite://{}", sandbox.path("runs.db").display()))
+                .await
+                .unwrap();
+        let ws = Workspace::default();
+        let run = &store.list_runs(&ws, &RunFilter::default()).await.unwrap()[0];
+        let attempts = store
+            .attempts(&ws, &run.id, &AttemptQuery::all())
+            .await
+            .unwrap();
+        for attempt in &attempts {
+            assert_eq!(
+                attempt.evaluations[0].details["sandbox"]["isolation"], isolation,
+                "{mode}"
+            );
+        }
+    }
+}

@@ -241,6 +241,8 @@ async fn a_conversation_run_killed_half_way_resumes_cleanly() {
         .await
         .unwrap();
     assert!(before.len() < n, "the run was killed before the end");
+    // Requests the dead process sent just before the kill land before this count.
+    tokio::time::sleep(Duration::from_millis(100)).await;
     let counts_before = requests_per_scenario(&server);
 
     let out = sandbox.run(&["resume", &run_id, "-q"]);
@@ -471,4 +473,76 @@ fn schemas_describe_scenarios_and_quality_judges() {
         let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert!(schema["properties"][field].is_object(), "{schema}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_runs_with_provider_agents_on_both_sides() {
+    let server = OpenAiServer::start(ServerConfig::default().recording())
+        .await
+        .unwrap();
+    let sandbox = Sandbox::new();
+    let suite = example().display().to_string();
+    let interviewer = format!("openai_compatible:interviewer@{}", server.base_url());
+    let user = format!("openai_compatible:participant@{}", server.base_url());
+    let out = sandbox.run(&[
+        "run",
+        &suite,
+        "--agent",
+        &interviewer,
+        "--simulated-user",
+        &user,
+        "-q",
+    ]);
+    // The loopback server echoes: both sides repeat the opening line until the turn limit.
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let run_id = sandbox.latest().await;
+    let store = sandbox.store().await;
+    let ws = Workspace::default();
+    let run = store.get_run(&ws, &run_id).await.unwrap().unwrap();
+    assert_eq!(run.spec.agents[0].name, "interviewer");
+    assert_eq!(
+        run.spec.tags["conversation"]["simulated_user"]["model"],
+        "participant"
+    );
+    let attempts = store
+        .attempts(&ws, &run_id, &AttemptQuery::all())
+        .await
+        .unwrap();
+    for attempt in &attempts {
+        assert_eq!(
+            attempt.transcript.ending,
+            Some(Ending::TurnLimit),
+            "{attempt:?}"
+        );
+        assert_eq!(attempt.outcome, Outcome::Failed);
+    }
+    assert_eq!(attempts[0].transcript.turns.len(), 12);
+    assert_eq!(attempts[1].transcript.turns.len(), 14);
+    let models: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|b| b["model"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(models.iter().filter(|m| *m == "interviewer").count(), 6 + 7);
+    assert_eq!(models.iter().filter(|m| *m == "participant").count(), 6 + 6);
+
+    // The stored simulated user is rebuilt on resume (nothing is left to do).
+    let resumed = sandbox.run(&["resume", &run_id, "-q"]);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    let err = text(
+        &sandbox
+            .run(&[
+                "run",
+                &Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../examples/questions/arithmetic.jsonl")
+                    .display()
+                    .to_string(),
+                "-a",
+                "gold",
+                "--simulated-user",
+                "gold",
+            ])
+            .stderr,
+    );
+    assert!(err.contains("not a conversation suite"), "{err}");
 }

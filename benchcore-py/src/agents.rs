@@ -5,8 +5,8 @@ use crate::callable::{CallError, Callable};
 use crate::convert::{to_json, to_py, type_name};
 use crate::errors;
 use benchcore::{
-    async_trait, Agent, AgentError, AgentErrorKind, AgentLimits, AgentReply, AgentRequest,
-    Message, Usage,
+    async_trait, Agent, AgentError, AgentErrorKind, AgentLimits, AgentReply, AgentRequest, Message,
+    Usage,
 };
 use benchcore_providers::{build_agent, AgentConfig};
 use pyo3::prelude::*;
@@ -48,19 +48,9 @@ impl AgentHandle {
     #[staticmethod]
     fn from_config(py: Python<'_>, config: &Bound<'_, PyAny>) -> PyResult<Self> {
         let value = to_json(config, "agent")?;
-        let text = value.to_string();
-        let parsed = AgentConfig::from_json(&text).map_err(|e| errors::config(py, &e))?;
-        match <[AgentConfig; 1]>::try_from(parsed) {
-            Ok([one]) => Self::from_agent_config(py, one),
-            Err(many) => Err(errors::argument(
-                py,
-                "agent",
-                format!(
-                    "expected one agent config, got {} (pass them one by one)",
-                    many.len()
-                ),
-            )),
-        }
+        let config: AgentConfig = serde_json::from_value(value)
+            .map_err(|e| errors::argument(py, "agent", e.to_string()))?;
+        Self::from_agent_config(py, config)
     }
 
     /// An agent from the CLI's short form: `gold`, `openai:gpt-4o-mini`,
@@ -160,8 +150,8 @@ impl AgentHandle {
         let agent = Arc::clone(&self.agent);
         let timeout = std::time::Duration::from_secs_f64(timeout.max(0.001));
         let reply = crate::runtime::block_on(py, async move {
-            let request = AgentRequest::new(messages)
-                .with_deadline(std::time::Instant::now() + timeout);
+            let request =
+                AgentRequest::new(messages).with_deadline(std::time::Instant::now() + timeout);
             let started = std::time::Instant::now();
             match tokio::time::timeout(timeout, agent.respond(&request)).await {
                 Ok(Ok(reply)) => Ok((reply, started.elapsed())),
@@ -258,10 +248,9 @@ impl Agent for PyAgent {
                         .map(std::time::Duration::from_secs_f64);
                     AgentError::new(kind, raised.describe(&who)).with_retry_after(retry_after)
                 }
-                CallError::Shape(why) => AgentError::new(
-                    AgentErrorKind::BadRequest,
-                    format!("{who} returned {why}"),
-                ),
+                CallError::Shape(why) => {
+                    AgentError::new(AgentErrorKind::BadRequest, format!("{who} returned {why}"))
+                }
                 CallError::Lost(why) => AgentError::transient(format!("{who}: {why}")),
             }
             .with_provider("python")

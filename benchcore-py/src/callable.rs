@@ -40,7 +40,11 @@ impl Raised {
 
     /// What a record keeps: the headline, then the traceback.
     pub(crate) fn describe(&self, who: &str) -> String {
-        format!("{who} raised {}\n{}", self.headline(), self.traceback.trim_end())
+        format!(
+            "{who} raised {}\n{}",
+            self.headline(),
+            self.traceback.trim_end()
+        )
     }
 
     /// Reads a Python exception.
@@ -50,7 +54,13 @@ impl Raised {
         let message = value.str().map(|s| s.to_string()).unwrap_or_default();
         let traceback = py
             .import("traceback")
-            .and_then(|tb| tb.call_method1("format_exception", (value,)))
+            .and_then(|tb| {
+                let trace = err
+                    .traceback(py)
+                    .map(|t| t.into_any())
+                    .unwrap_or_else(|| py.None().into_bound(py));
+                tb.call_method1("format_exception", (err.get_type(py), value, trace))
+            })
             .and_then(|lines| lines.extract::<Vec<String>>())
             .map(|lines| lines.concat())
             .unwrap_or_else(|_| format!("{type_name}: {message}\n"));
@@ -125,7 +135,9 @@ impl Callable {
             Python::attach(|py| -> Step<T> {
                 let out = match args(py).and_then(|args| func.bind(py).call1(args)) {
                     Ok(out) => out,
-                    Err(err) => return Step::Ready(Err(CallError::Raised(Raised::capture(py, &err)))),
+                    Err(err) => {
+                        return Step::Ready(Err(CallError::Raised(Raised::capture(py, &err))))
+                    }
                 };
                 if out.is_instance_of::<PyString>() || !is_awaitable(&out) {
                     return Step::Ready(read_first(&out).map_err(CallError::Shape));

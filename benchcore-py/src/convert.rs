@@ -86,9 +86,9 @@ fn to_json_at(obj: &Bound<'_, PyAny>, what: &str, depth: usize) -> PyResult<Valu
 }
 
 fn finite(f: f64, what: &str) -> PyResult<Value> {
-    Number::from_f64(f).map(Value::Number).ok_or_else(|| {
-        PyValueError::new_err(format!("{what}: {f} is not a finite number"))
-    })
+    Number::from_f64(f)
+        .map(Value::Number)
+        .ok_or_else(|| PyValueError::new_err(format!("{what}: {f} is not a finite number")))
 }
 
 /// The name of a value's type, for error messages.

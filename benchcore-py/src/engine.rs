@@ -17,6 +17,7 @@ use futures::StreamExt;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde::Deserialize;
+use serde_json::Value;
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -82,7 +83,12 @@ fn build_run(
             None => run.evaluator_arc(Arc::clone(&evaluator.evaluator)),
         };
     }
-    for test in suite.tests.iter().cloned().chain(tests.iter().map(|t| Arc::clone(&t.get().test))) {
+    for test in suite
+        .tests
+        .iter()
+        .cloned()
+        .chain(tests.iter().map(|t| Arc::clone(&t.get().test)))
+    {
         run = run.transcript_test_arc(test);
     }
     if let Some(samples) = settings.samples {
@@ -108,14 +114,26 @@ fn build_run(
     }
     if let Some(usd) = settings.max_cost_usd {
         if !(usd.is_finite() && usd >= 0.0) {
-            return Err(errors::argument(py, "max_cost_usd", format!("must be >= 0, got {usd}")));
+            return Err(errors::argument(
+                py,
+                "max_cost_usd",
+                format!("must be >= 0, got {usd}"),
+            ));
         }
         run = run.max_cost_usd(usd);
     }
     if let Some(limit) = settings.max_run_time {
         run = run.max_run_time(seconds(py, "max_run_time", limit)?);
     }
-    if let Some(tags) = settings.tags {
+    // The suite's tags (what a resume must find unchanged), then the caller's.
+    let mut tags = suite.tags.clone();
+    if let Some(given) = settings.tags {
+        match (&mut tags, given) {
+            (Value::Object(ours), Value::Object(theirs)) => ours.extend(theirs),
+            (tags, given) => *tags = given,
+        }
+    }
+    if !tags.is_null() {
         run.spec_mut().tags = tags;
     }
     Ok(run)
@@ -139,7 +157,14 @@ pub(crate) fn start(
 ) -> PyResult<RunHandle> {
     let settings: Settings = serde_json::from_value(to_json(settings, "settings")?)
         .map_err(|e| errors::argument(py, "settings", e.to_string()))?;
-    let run = build_run(py, suite.get(), &agents, &evaluators, &transcript_tests, settings)?;
+    let run = build_run(
+        py,
+        suite.get(),
+        &agents,
+        &evaluators,
+        &transcript_tests,
+        settings,
+    )?;
     let store = store.get();
     let engine = Engine::new(Arc::clone(&store.store)).with_workspace(store.workspace.clone());
     let started = crate::runtime::block_on(py, async move {
@@ -175,7 +200,9 @@ struct Shared {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -280,7 +307,9 @@ impl RunHandle {
     /// since the last call as dicts (none unless the run keeps events).
     fn poll<'py>(&self, py: Python<'py>, timeout: f64) -> PyResult<Bound<'py, PyList>> {
         let timeout = Duration::from_secs_f64(timeout.max(0.0));
-        self.wait_for(py, Some(timeout), |s| !s.events.is_empty() || s.report.is_some())?;
+        self.wait_for(py, Some(timeout), |s| {
+            !s.events.is_empty() || s.report.is_some()
+        })?;
         let events: Vec<RunEvent> = self.shared.lock().events.drain(..).collect();
         let list = PyList::empty(py);
         for event in &events {
@@ -326,6 +355,10 @@ impl RunHandle {
     }
 
     fn __repr__(&self) -> String {
-        format!("RunHandle(run_id={:?}, finished={})", self.run_id, self.finished())
+        format!(
+            "RunHandle(run_id={:?}, finished={})",
+            self.run_id,
+            self.finished()
+        )
     }
 }

@@ -1,7 +1,9 @@
 //! Rust errors as the Python exceptions of `benchcore._errors`: `BenchcoreError` and its
 //! subclasses, each carrying the fields callers branch on (`path`, `line`, `field`, `kind`).
 
-use benchcore::{AgentError, ConfigError, Error, EvalError, StoreError, StoreErrorKind, SuiteError};
+use benchcore::{
+    AgentError, ConfigError, Error, EvalError, StoreError, StoreErrorKind, SuiteError,
+};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -61,7 +63,11 @@ pub(crate) fn suite(py: Python<'_>, error: &SuiteError) -> PyErr {
     let missing = error.path.as_ref().is_some_and(|p| !p.exists());
     raise(
         py,
-        if missing { "SuiteNotFoundError" } else { "SuiteError" },
+        if missing {
+            "SuiteNotFoundError"
+        } else {
+            "SuiteError"
+        },
         error.to_string(),
         json!({
             "kind": format!("{:?}", error.kind()).to_lowercase(),

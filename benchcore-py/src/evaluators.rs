@@ -133,10 +133,7 @@ pub(crate) fn case_dict<'py>(py: Python<'py>, case: &Case) -> PyResult<Bound<'py
     let dict = PyDict::new(py);
     dict.set_item("id", &case.id)?;
     dict.set_item("input", case.input_text())?;
-    dict.set_item(
-        "messages",
-        crate::convert::to_py_ser(py, &case.messages)?,
-    )?;
+    dict.set_item("messages", crate::convert::to_py_ser(py, &case.messages)?)?;
     dict.set_item(
         "target",
         to_py(py, case.target.as_ref().unwrap_or(&Value::Null))?,
@@ -174,7 +171,15 @@ impl Evaluator for PyEvaluator {
         let result = self
             .call
             .call(
-                move |py| PyTuple::new(py, [case_dict(py, &case)?.into_any(), reply.into_pyobject(py)?.into_any()]),
+                move |py| {
+                    PyTuple::new(
+                        py,
+                        [
+                            case_dict(py, &case)?.into_any(),
+                            reply.into_pyobject(py)?.into_any(),
+                        ],
+                    )
+                },
                 move |out| read_judgement(out, &name, threshold),
             )
             .await;
@@ -227,7 +232,11 @@ fn read_judgement(out: &Bound<'_, PyAny>, name: &str, threshold: f64) -> Result<
     let mut evaluation = match (score, passed) {
         (Some(score), passed) => scored(name, score, threshold, passed)?,
         (None, Some(passed)) => Evaluation::binary(name, passed),
-        (None, None) => return Err(format!("a dict with neither `score` nor `passed`; {expected}")),
+        (None, None) => {
+            return Err(format!(
+                "a dict with neither `score` nor `passed`; {expected}"
+            ))
+        }
     };
     for key in ["label", "rationale"] {
         match map.remove(key) {
@@ -246,7 +255,12 @@ fn read_judgement(out: &Bound<'_, PyAny>, name: &str, threshold: f64) -> Result<
     Ok(Judgement::Judged(evaluation))
 }
 
-fn scored(name: &str, score: f64, threshold: f64, passed: Option<bool>) -> Result<Evaluation, String> {
+fn scored(
+    name: &str,
+    score: f64,
+    threshold: f64,
+    passed: Option<bool>,
+) -> Result<Evaluation, String> {
     if !(score.is_finite() && (0.0..=1.0).contains(&score)) {
         return Err(format!("the score {score}, outside 0 to 1"));
     }
@@ -256,4 +270,3 @@ fn scored(name: &str, score: f64, threshold: f64, passed: Option<bool>) -> Resul
     }
     Ok(evaluation)
 }
-

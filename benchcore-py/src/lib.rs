@@ -8,6 +8,7 @@ mod engine;
 mod errors;
 mod evaluators;
 mod events;
+mod kinds;
 mod runtime;
 mod store;
 mod suite;

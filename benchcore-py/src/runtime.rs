@@ -16,7 +16,9 @@ static RUNTIME: Mutex<Option<(u32, Arc<Runtime>)>> = Mutex::new(None);
 
 /// The extension's multi-threaded runtime, built on first use (again after a fork).
 pub(crate) fn handle() -> Handle {
-    let mut slot = RUNTIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut slot = RUNTIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let pid = std::process::id();
     if let Some((owner, runtime)) = slot.as_ref() {
         if *owner == pid {

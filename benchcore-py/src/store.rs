@@ -4,8 +4,8 @@
 use crate::convert::to_py_ser;
 use crate::errors;
 use benchcore::{
-    AttemptKey, AttemptQuery, AttemptRecord, MemoryStore, Outcome, RunFilter, RunInfo,
-    RunStatus, RunStore, Workspace,
+    AttemptKey, AttemptQuery, AttemptRecord, MemoryStore, Outcome, RunFilter, RunInfo, RunStatus,
+    RunStore, Workspace,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -32,8 +32,9 @@ impl StoreHandle {
     fn open(py: Python<'_>, url: String, workspace: &str) -> PyResult<Self> {
         let workspace = Workspace::new(workspace).map_err(|e| errors::config(py, &e))?;
         let target = url.clone();
-        let store = crate::runtime::block_on(py, async move { benchcore_store::open(&target).await })?
-            .map_err(|e| errors::store(py, &e))?;
+        let store =
+            crate::runtime::block_on(py, async move { benchcore_store::open(&target).await })?
+                .map_err(|e| errors::store(py, &e))?;
         Ok(Self {
             store,
             workspace,
@@ -84,10 +85,12 @@ impl StoreHandle {
             .map_err(|e| errors::argument(py, "status", e))?;
         filter.limit = limit;
         let (store, workspace) = (Arc::clone(&self.store), self.workspace.clone());
-        let runs = crate::runtime::block_on(py, async move {
-            store.list_runs(&workspace, &filter).await
-        })?
-        .map_err(|e| errors::store(py, &e))?;
+        let runs =
+            crate::runtime::block_on(
+                py,
+                async move { store.list_runs(&workspace, &filter).await },
+            )?
+            .map_err(|e| errors::store(py, &e))?;
         let list = pyo3::types::PyList::empty(py);
         for run in &runs {
             list.append(run_dict(py, run)?)?;
@@ -98,20 +101,21 @@ impl StoreHandle {
     /// One run as a dict (`id`, `status`, `spec`, `recorded`, `total` …), or `None`.
     fn get_run<'py>(&self, py: Python<'py>, run_id: String) -> PyResult<Option<Bound<'py, PyAny>>> {
         let (store, workspace) = (Arc::clone(&self.store), self.workspace.clone());
-        let run = crate::runtime::block_on(py, async move {
-            store.get_run(&workspace, &run_id).await
-        })?
-        .map_err(|e| errors::store(py, &e))?;
+        let run =
+            crate::runtime::block_on(py, async move { store.get_run(&workspace, &run_id).await })?
+                .map_err(|e| errors::store(py, &e))?;
         run.map(|run| run_dict(py, &run)).transpose()
     }
 
     /// Per-agent results of a run, computed from its stored attempts.
     fn summary<'py>(&self, py: Python<'py>, run_id: String) -> PyResult<Bound<'py, PyAny>> {
         let (store, workspace) = (Arc::clone(&self.store), self.workspace.clone());
-        let summary = crate::runtime::block_on(py, async move {
-            store.summarize(&workspace, &run_id).await
-        })?
-        .map_err(|e| errors::store(py, &e))?;
+        let summary =
+            crate::runtime::block_on(
+                py,
+                async move { store.summarize(&workspace, &run_id).await },
+            )?
+            .map_err(|e| errors::store(py, &e))?;
         to_py_ser(py, &summary)
     }
 
@@ -133,7 +137,16 @@ impl StoreHandle {
             .map_err(|e| errors::argument(py, "outcome", e))?;
         let (store, workspace) = (Arc::clone(&self.store), self.workspace.clone());
         let records = crate::runtime::block_on(py, async move {
-            read_attempts(store.as_ref(), &workspace, &run_id, agent, outcome, limit, offset).await
+            read_attempts(
+                store.as_ref(),
+                &workspace,
+                &run_id,
+                agent,
+                outcome,
+                limit,
+                offset,
+            )
+            .await
         })?
         .map_err(|e| errors::store(py, &e))?;
         to_py_ser(py, &records)
@@ -141,19 +154,29 @@ impl StoreHandle {
 
     /// The leaderboard: per agent, its best-accuracy run (optionally of one suite).
     #[pyo3(signature = (suite = None))]
-    fn leaderboard<'py>(&self, py: Python<'py>, suite: Option<String>) -> PyResult<Bound<'py, PyAny>> {
+    fn leaderboard<'py>(
+        &self,
+        py: Python<'py>,
+        suite: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let mut filter = RunFilter::default();
         filter.suite = suite;
         let (store, workspace) = (Arc::clone(&self.store), self.workspace.clone());
-        let entries = crate::runtime::block_on(py, async move {
-            store.leaderboard(&workspace, &filter).await
-        })?
-        .map_err(|e| errors::store(py, &e))?;
+        let entries =
+            crate::runtime::block_on(
+                py,
+                async move { store.leaderboard(&workspace, &filter).await },
+            )?
+            .map_err(|e| errors::store(py, &e))?;
         to_py_ser(py, &entries)
     }
 
     fn __repr__(&self) -> String {
-        format!("Store(url={:?}, workspace={:?})", self.url, self.workspace.as_str())
+        format!(
+            "Store(url={:?}, workspace={:?})",
+            self.url,
+            self.workspace.as_str()
+        )
     }
 }
 
@@ -230,7 +253,10 @@ mod tests {
             redact("postgres://bench:s3cret@db:5432/runs"),
             "postgres://bench:***@db:5432/runs"
         );
-        assert_eq!(redact("postgres://bench@db/runs"), "postgres://bench@db/runs");
+        assert_eq!(
+            redact("postgres://bench@db/runs"),
+            "postgres://bench@db/runs"
+        );
         assert_eq!(redact("sqlite://bench.db"), "sqlite://bench.db");
     }
 }

@@ -23,6 +23,9 @@ pub(crate) struct SuiteHandle {
     /// Transcript tests the suite brings (a conversation suite's).
     pub(crate) tests: Vec<Arc<dyn TranscriptTest>>,
     pub(crate) kind: String,
+    /// What the run spec's `tags` record about the suite (a conversation suite's prompts, a
+    /// code-task catalog's prompt options).
+    pub(crate) tags: Value,
 }
 
 impl SuiteHandle {
@@ -34,6 +37,7 @@ impl SuiteHandle {
             evaluators: Vec::new(),
             tests: Vec::new(),
             kind: "question_set".to_owned(),
+            tags: Value::Null,
         }
     }
 }
@@ -68,6 +72,42 @@ impl SuiteHandle {
             .collect::<PyResult<Vec<_>>>()?;
         let set = QuestionSet::from_cases(name, cases).map_err(|e| errors::suite(py, &e))?;
         Ok(Self::questions(Arc::new(set)))
+    }
+
+    /// The suite at `path`, its kind told from what is there: a code-task catalog folder, a
+    /// conversation scenario file or folder, else a question-set file.
+    #[staticmethod]
+    fn open(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+        crate::kinds::open_path(py, &path)
+    }
+
+    /// A conversation suite: a scenario file (`.toml`, `.json`) or a folder of them. Each
+    /// scenario's simulated user is `simulated_user` when given (any agent, a callable
+    /// included), else built from the scenario's `simulated_user.agent`.
+    #[staticmethod]
+    #[pyo3(signature = (path, simulated_user = None))]
+    fn conversations(
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        simulated_user: Option<&Bound<'_, crate::agents::AgentHandle>>,
+    ) -> PyResult<Self> {
+        let user = simulated_user.map(|u| (Arc::clone(&u.get().agent), u.get().config.clone()));
+        crate::kinds::conversations(py, &path, user)
+    }
+
+    /// A code-task catalog folder (or one task folder): each task's prompt, the answer
+    /// applied to a copy of its workspace, and its tests run in a sandbox.
+    /// `include_tests` shows the tests in the prompt; `answer_format` is `files` or
+    /// `diff` (default: each task's own).
+    #[staticmethod]
+    #[pyo3(signature = (path, include_tests = false, answer_format = None))]
+    fn code_tasks(
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        include_tests: bool,
+        answer_format: Option<String>,
+    ) -> PyResult<Self> {
+        crate::kinds::code_tasks(py, &path, include_tests, answer_format.as_deref())
     }
 
     /// The suite's name.
@@ -155,7 +195,11 @@ pub(crate) fn case_from_value(py: Python<'_>, value: Value, what: &str) -> PyRes
                 )
             })?;
             if messages.is_empty() {
-                return Err(errors::argument(py, &format!("{what}.messages"), "is empty"));
+                return Err(errors::argument(
+                    py,
+                    &format!("{what}.messages"),
+                    "is empty",
+                ));
             }
             messages
         }

@@ -93,9 +93,7 @@ impl TranscriptTest for PyTranscriptTest {
         let call = || Python::attach(|py| self.call(py, &text));
         // On the engine's threads, let the runtime move other work elsewhere while Python runs.
         match tokio::runtime::Handle::try_current() {
-            Ok(handle)
-                if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread =>
-            {
+            Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
                 tokio::task::block_in_place(call)
             }
             _ => call(),
@@ -129,7 +127,11 @@ impl PyTranscriptTest {
         let value = match to_json(&out, "report") {
             Ok(value) => value,
             Err(err) => {
-                return error_report(&self.name, format!("{who} returned {err}; {expected}"), None)
+                return error_report(
+                    &self.name,
+                    format!("{who} returned {err}; {expected}"),
+                    None,
+                )
             }
         };
         if !value.is_object() {

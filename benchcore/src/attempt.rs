@@ -26,6 +26,44 @@ impl AttemptKey {
     }
 }
 
+impl AttemptKey {
+    /// The name of the attempt's artifacts folder within its run's:
+    /// `<case>__<agent>__sampleNN`, each part made safe as one path component.
+    ///
+    /// ```
+    /// use benchcore::AttemptKey;
+    /// let key = AttemptKey::new("py_add", "openai:gpt-4o", 3);
+    /// assert_eq!(key.artifacts_folder(), "py_add__openai_gpt-4o__sample03");
+    /// ```
+    pub fn artifacts_folder(&self) -> String {
+        format!(
+            "{}__{}__sample{:02}",
+            path_safe(&self.case_id),
+            path_safe(&self.agent),
+            self.sample
+        )
+    }
+}
+
+/// A name made safe to be one path component: anything but ASCII letters, digits, `-`, `_`
+/// and `.` becomes `_`, and `.`/`..`/empty become `_`.
+fn path_safe(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match safe.as_str() {
+        "" | "." | ".." => "_".to_owned(),
+        _ => safe,
+    }
+}
+
 impl fmt::Display for AttemptKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}#{}", self.case_id, self.agent, self.sample)

@@ -34,11 +34,11 @@ pub use error::{ConfigError, Error, Result};
 pub use evaluator::{EvalContext, EvalError, Evaluation, Evaluator};
 pub use message::{Message, Role};
 pub use secret::Secret;
-pub use store::{
-    AgentSpec, AgentSummary, AttemptQuery, MemoryStore, QueuedAttempt, WorkQueue, RunFilter, RunInfo, RunSpec, RunStatus,
-    RunStore, RunSummary, StoreError, StoreErrorKind, SuiteRef, Workspace,
-};
 pub use store::LeaderboardEntry;
+pub use store::{
+    AgentSpec, AgentSummary, AttemptQuery, MemoryStore, QueuedAttempt, RunFilter, RunInfo, RunSpec,
+    RunStatus, RunStore, RunSummary, StoreError, StoreErrorKind, SuiteRef, WorkQueue, Workspace,
+};
 pub use suite::{CaseSource, QuestionSet, SuiteError, SuiteErrorKind};
 pub use time::{new_run_id, now_ms};
 pub use transcript::{

@@ -4,4 +4,5 @@
 //! 127.0.0.1, scriptable per request, so agents are tested over real HTTP without calling a
 //! real provider or needing a key.
 
+pub mod provider_process;
 pub mod servers;

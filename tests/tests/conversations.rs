@@ -4,8 +4,8 @@
 
 use benchcore::conversation::{Conversation, ConversationSuite};
 use benchcore::{
-    Agent, AttemptQuery, AttemptRecord, Ending, Engine, Outcome, RetryPolicy, Run, RunStatus,
-    RunStore, Speaker, Status, Workspace,
+    AttemptQuery, AttemptRecord, Ending, Engine, Outcome, RetryPolicy, Run, RunStatus, RunStore,
+    Speaker, Status, Workspace,
 };
 use benchcore_providers::quality::{compute_metrics, Criterion, MetricsOptions, QualityConfig};
 use benchcore_providers::{build_agent, AgentConfig};
@@ -659,8 +659,32 @@ async fn quality_metrics_are_judged_once_stored_and_recomputed_on_request() {
     assert!(third.metrics[0].computed_at_ms >= first.metrics[0].computed_at_ms);
 }
 
-/// Keeps the import of `Agent` honest: agents built from scenario configs are agents.
-#[allow(dead_code)]
-fn _is_agent(a: Arc<dyn Agent>) -> Arc<dyn Agent> {
-    a
+#[test]
+fn the_guide_examples_load() {
+    let path = format!("{}/../docs/conversations.md", env!("CARGO_MANIFEST_DIR"));
+    let guide = std::fs::read_to_string(&path).unwrap();
+    let toml: Vec<&str> = guide
+        .split("```toml\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .collect();
+    assert_eq!(toml.len(), 2, "a scenario and a quality judge");
+    let scenario = benchcore::conversation::Scenario::from_text(toml[0], true).unwrap();
+    for side in [&scenario.interviewer, &scenario.simulated_user] {
+        let agent = side.agent.clone().unwrap();
+        serde_json::from_value::<AgentConfig>(agent)
+            .unwrap()
+            .validate()
+            .unwrap();
+    }
+    assert_eq!(scenario.transcript_tests.builtin.len(), 4);
+    let judge = QualityConfig::from_toml(toml[1]).unwrap();
+    assert_eq!(judge.criteria.len(), 2);
+    for file in ["offline.toml", "openai.toml"] {
+        QualityConfig::from_file(format!(
+            "{}/../examples/conversations/judges/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+    }
 }

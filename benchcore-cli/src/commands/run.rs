@@ -2,8 +2,8 @@
 
 use crate::args::{Gates, OutputArgs, RunArgs};
 use crate::{output, plan, progress, EXIT_CANCELLED, EXIT_GATE, EXIT_OK};
-use benchcore::{Engine, ResponseCache, RunHandle, RunStatus, RunStore, Workspace};
 use anyhow::Context;
+use benchcore::{Engine, ResponseCache, RunHandle, RunStatus, RunStore, Workspace};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -39,9 +39,8 @@ pub(crate) async fn detach(
     // Built here only to check every agent and evaluator; workers build their own.
     let wrapping = plan::AgentWrapping::new(&args.agent_options, None)?.with_saved(saved);
     let run = plan::run_from_args(&args, &wrapping)?;
-    let total = run.spec().suite.cases
-        * run.spec().agents.len() as u64
-        * u64::from(run.spec().samples);
+    let total =
+        run.spec().suite.cases * run.spec().agents.len() as u64 * u64::from(run.spec().samples);
     let engine = Engine::new(store).with_workspace(workspace);
     let run_id = engine.enqueue(run, &*queue).await?;
     if args.output.json {

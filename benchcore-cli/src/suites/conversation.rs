@@ -35,17 +35,32 @@ pub(crate) fn is_conversation_path(path: &Path) -> bool {
 }
 
 /// Opens a conversation suite: the scenarios, the episode with every scenario's simulated
-/// user built, the prompts for the run spec's tags, and the scenarios' interviewers for runs
-/// that name no agent.
-pub(crate) fn open(
+/// user built (from `simulated_user` when given, else from the scenario), the prompts for the
+/// run spec's tags, and the scenarios' interviewers for runs that name no agent.
+pub(crate) fn open_with(
     path: &Path,
     wrapping: &AgentWrapping,
+    simulated_user: Option<AgentConfig>,
 ) -> anyhow::Result<(OpenedSuite, SuiteExtras)> {
     let suite = ConversationSuite::open(path)
         .with_context(|| format!("opening the conversation suite {}", path.display()))?;
-    let tags = suite.spec_tags();
+    let mut tags = suite.spec_tags();
     let interviewers = interviewers(&suite, wrapping);
+    let shared_user = match &simulated_user {
+        Some(config) => {
+            tags["conversation"]["simulated_user"] = config.to_stored();
+            Some(
+                wrapping
+                    .build(config)
+                    .context("--simulated-user: building the agent")?,
+            )
+        }
+        None => None,
+    };
     let episode = Conversation::new(suite, |scenario| {
+        if let Some(user) = &shared_user {
+            return Ok(Arc::clone(user));
+        }
         let config = scenario_agent(scenario, "simulated_user")?.with_context(|| {
             format!(
                 "{}: simulated_user.agent is required to run from the command line (an agent \
@@ -66,6 +81,31 @@ pub(crate) fn open(
         default_agents: interviewers,
     };
     Ok((opened, extras))
+}
+
+/// The simulated user `--simulated-user` names: an agent spec or an agent config file.
+pub(crate) fn simulated_user_arg(spec: Option<&str>) -> anyhow::Result<Option<AgentConfig>> {
+    let Some(spec) = spec else { return Ok(None) };
+    let mut configs =
+        crate::plan::agent_configs(spec).with_context(|| format!("--simulated-user {spec}"))?;
+    if configs.len() != 1 {
+        bail!(
+            "--simulated-user {spec}: name one agent, not {}",
+            configs.len()
+        );
+    }
+    Ok(configs.pop())
+}
+
+/// The simulated user a stored run chose for every scenario, if it chose one.
+pub(crate) fn stored_simulated_user(spec: &RunSpec) -> anyhow::Result<Option<AgentConfig>> {
+    let stored = &spec.tags["conversation"]["simulated_user"];
+    if stored.is_null() {
+        return Ok(None);
+    }
+    let config = serde_json::from_value(stored.clone())
+        .context("the stored config of the run's simulated user")?;
+    Ok(Some(config))
 }
 
 /// A scenario's agent config for `side` (`interviewer` or `simulated_user`), if it names one.

@@ -9,6 +9,7 @@ use crate::plan::AgentWrapping;
 use anyhow::Context;
 use benchcore::engine::Episode;
 use benchcore::{Agent, CaseSource, Evaluator, QuestionSet, RunSpec, TranscriptTest};
+use benchcore_providers::AgentConfig;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -66,11 +67,11 @@ pub(crate) fn open_suite(
     wrapping: &AgentWrapping,
 ) -> anyhow::Result<OpenedSuite> {
     match kind {
-        Some(conversation::KIND) => return Ok(conversation::open(path, wrapping)?.0),
+        Some(conversation::KIND) => return Ok(conversation::open_with(path, wrapping, None)?.0),
         None if conversation::is_conversation_path(path)
             && !code_tasks::is_code_task_path(path) =>
         {
-            return Ok(conversation::open(path, wrapping)?.0)
+            return Ok(conversation::open_with(path, wrapping, None)?.0)
         }
         Some(benchcore::code_task::KIND) => return code_tasks::open(path, Default::default()),
         None if code_tasks::is_code_task_path(path) => {
@@ -85,18 +86,28 @@ pub(crate) fn open_suite(
 }
 
 /// Opens the suite at `path` as [`open_suite`] does, with what its kind records in the run
-/// spec and the agents it names.
+/// spec and the agents it names. `simulated_user` gives a conversation suite's simulated user
+/// for every scenario, when one is chosen for the run (`--simulated-user`, or the stored run's).
 pub(crate) fn open_suite_with_extras(
     path: &Path,
     kind: Option<&str>,
     wrapping: &AgentWrapping,
+    simulated_user: impl FnOnce(&Path) -> anyhow::Result<Option<AgentConfig>>,
 ) -> anyhow::Result<(OpenedSuite, SuiteExtras)> {
     let conversation = match kind {
         Some(kind) => kind == conversation::KIND,
         None => conversation::is_conversation_path(path) && !code_tasks::is_code_task_path(path),
     };
+    let simulated_user = simulated_user(path)?;
     if conversation {
-        return conversation::open(path, wrapping);
+        return conversation::open_with(path, wrapping, simulated_user);
+    }
+    if simulated_user.is_some() {
+        anyhow::bail!(
+            "--simulated-user: {} is not a conversation suite; a simulated user takes part in \
+             conversations only",
+            path.display()
+        );
     }
     Ok((open_suite(path, kind, wrapping)?, SuiteExtras::default()))
 }

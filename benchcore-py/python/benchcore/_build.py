@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
-from . import _native
 from ._errors import ConfigError
 from ._native import Agent, Evaluator, Store, Suite, TranscriptTest
 
@@ -227,61 +226,40 @@ def conversations(
     path: PathLike,
     *,
     simulated_user: Optional[AgentLike] = None,
-    transcript_tests: Optional[Union[PathLike, Mapping[str, Any]]] = None,
-    max_turns: Optional[int] = None,
 ) -> Suite:
-    """A conversation suite: a scenario file or folder, played against a simulated user
-    (``simulated_user``: an agent; by default the scenarios' own)."""
-    loader = getattr(_native, "conversation_suite", None)
-    if loader is None:
-        raise ConfigError("this build of benchcore has no conversation suites", field="suite")
+    """A conversation suite: a scenario file (``.toml`` / ``.json``) or a folder of them.
+    The interviewer is the run's agent under test; each scenario's simulated user is
+    ``simulated_user`` when given (any agent, a Python callable included), else the
+    scenario's own ``simulated_user.agent``. Each scenario's transcript tests run after its
+    conversation."""
     user = None if simulated_user is None else agent(simulated_user)
-    tests = transcript_tests
-    if tests is not None and not isinstance(tests, Mapping):
-        tests = os.fspath(tests)
-    return loader(os.fspath(path), user, tests, max_turns)
+    return Suite.conversations(os.fspath(path), user)
 
 
-def code_tasks(path: PathLike, **options: Any) -> Suite:
+def code_tasks(
+    path: PathLike, *, include_tests: bool = False, answer_format: Optional[str] = None
+) -> Suite:
     """A code-task catalog folder (each task: ``metadata.json``, ``instructions.md``,
-    ``workspace/``, ``tests/``); ``options`` as the catalog's settings."""
-    loader = getattr(_native, "code_task_suite", None)
-    if loader is None:
-        raise ConfigError("this build of benchcore has no code-task suites", field="suite")
-    return loader(os.fspath(path), options)
+    ``workspace/``, ``tests/``): the agent's answer is applied to a copy of the task's
+    workspace and its tests run in a sandbox. ``include_tests`` shows the tests in the
+    prompt; ``answer_format`` is ``"files"`` or ``"diff"`` (default: each task's own)."""
+    return Suite.code_tasks(os.fspath(path), include_tests, answer_format)
 
 
 def load(suite: SuiteLike) -> Suite:
-    """A suite from a ``Suite``, a question-set file, a conversation or code-task folder, or
-    a list of case dicts."""
+    """A suite from a ``Suite``, a path (a question-set file, a conversation scenario file
+    or folder, a code-task catalog folder: the kind is told from what is there), or a list
+    of case dicts."""
     if isinstance(suite, Suite):
         return suite
     if isinstance(suite, (str, os.PathLike)):
-        path = os.fspath(suite)
-        if os.path.isdir(path):
-            if os.path.exists(os.path.join(path, "catalog.json")) or _looks_like_catalog(path):
-                return code_tasks(path)
-            return conversations(path)
-        lowered = path.lower()
-        if lowered.endswith((".yaml", ".yml", ".toml")) and not lowered.endswith(".csv"):
-            return conversations(path)
-        return question_set(path)
+        return Suite.open(os.fspath(suite))
     if isinstance(suite, Iterable):
-        return from_cases(suite)  # type: ignore[arg-type]
+        return from_cases(suite)
     raise ConfigError(
         f"cannot make a suite of {type(suite).__name__}: pass a Suite, a path or a list of "
         "case dicts",
         field="suite",
-    )
-
-
-def _looks_like_catalog(path: str) -> bool:
-    try:
-        entries = os.listdir(path)
-    except OSError:
-        return False
-    return any(
-        os.path.exists(os.path.join(path, entry, "metadata.json")) for entry in entries
     )
 
 
@@ -306,7 +284,7 @@ def _store(store: StoreLike) -> Store:
 
 def _agents(agents: Union[AgentLike, Sequence[AgentLike]]) -> list[Agent]:
     if isinstance(agents, (str, Mapping, Agent)) or callable(agents):
-        return [agent(agents)]  # type: ignore[arg-type]
+        return [agent(agents)]
     return [agent(a) for a in agents]
 
 
@@ -316,7 +294,7 @@ def _evaluators(
     if evaluators is None:
         return []
     if isinstance(evaluators, (str, Mapping, Evaluator)) or callable(evaluators):
-        return [evaluator(evaluators)]  # type: ignore[arg-type]
+        return [evaluator(evaluators)]
     return [evaluator(e) for e in evaluators]
 
 
@@ -326,5 +304,5 @@ def _transcript_tests(
     if tests is None:
         return []
     if isinstance(tests, (str, TranscriptTest)) or callable(tests):
-        return [transcript_test(tests)]  # type: ignore[arg-type]
+        return [transcript_test(tests)]
     return [transcript_test(t) for t in tests]

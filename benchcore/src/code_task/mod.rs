@@ -65,21 +65,5 @@ pub use workspace::{apply_answer, copy_tree, list_files, ApplyReport, ChangedFil
 /// assert_eq!(benchcore::code_task::attempt_folder("py_add", "openai:gpt-4o", 3), "py_add__openai_gpt-4o__sample03");
 /// ```
 pub fn attempt_folder(case_id: &str, agent: &str, sample: u32) -> String {
-    fn safe(name: &str) -> String {
-        let s: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        match s.as_str() {
-            "" | "." | ".." => "_".to_owned(),
-            _ => s,
-        }
-    }
-    format!("{}__{}__sample{sample:02}", safe(case_id), safe(agent))
+    crate::AttemptKey::new(case_id, agent, sample).artifacts_folder()
 }

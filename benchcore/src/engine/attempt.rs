@@ -167,35 +167,13 @@ impl RunShared {
     fn artifacts_dir(&self, key: &AttemptKey) -> Option<String> {
         self.artifacts_root.as_ref().map(|root| {
             root.join(&self.run_id)
-                .join(format!(
-                    "{}__{}__sample{:02}",
-                    file_safe(&key.case_id),
-                    file_safe(&key.agent),
-                    key.sample
-                ))
+                .join(key.artifacts_folder())
                 .display()
                 .to_string()
         })
     }
 }
 
-/// A name made safe to be one path component.
-fn file_safe(name: &str) -> String {
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    match safe.as_str() {
-        "" | "." | ".." => "_".to_owned(),
-        _ => safe,
-    }
-}
 
 /// Runs one attempt to its record. `queued_at` is when it was scheduled, for wall time.
 pub(crate) async fn run_attempt(

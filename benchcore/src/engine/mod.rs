@@ -17,9 +17,7 @@ pub use events::RunEvent;
 pub use limits::AgentLimits;
 pub use run::Run;
 
-use crate::{
-    Error, QueuedAttempt, Result, RunStatus, RunStore, RunSummary, WorkQueue, Workspace,
-};
+use crate::{Error, QueuedAttempt, Result, RunStatus, RunStore, RunSummary, WorkQueue, Workspace};
 use futures::stream::BoxStream;
 use futures::StreamExt;
 use std::sync::Arc;
@@ -117,7 +115,12 @@ impl Engine {
         self.store
             .create_run(&self.workspace, &run_id, &prepared.spec)
             .await?;
-        Ok(self.spawn(run_id, prepared, schedule::Jobs::Suite(Default::default()), 0))
+        Ok(self.spawn(
+            run_id,
+            prepared,
+            schedule::Jobs::Suite(Default::default()),
+            0,
+        ))
     }
 
     /// Resumes a stored run: attempts already recorded are skipped (and errors too, unless

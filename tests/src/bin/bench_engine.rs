@@ -11,10 +11,11 @@
 use anyhow::{bail, Context};
 use benchcore::{AgentLimits, Engine, QuestionSet, RetryPolicy, Run};
 use benchcore_providers::{build_agent, AgentConfig};
+use benchcore_tests::provider_process::ProviderProcess;
 use benchcore_tests::servers::{OpenAiServer, ServerConfig};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 struct Scenario {
@@ -71,7 +72,7 @@ fn main() -> anyhow::Result<()> {
         if !suite.exists() {
             write_suite(&suite, scenario.cases)?;
         }
-        let server = MockServer::start(scenario.latency_ms)?;
+        let server = ProviderProcess::start(&std::env::current_exe()?, scenario.latency_ms)?;
         let out = Command::new(std::env::current_exe()?)
             .arg("--child")
             .arg(&suite)
@@ -204,35 +205,4 @@ fn serve(args: &[String]) -> anyhow::Result<()> {
         std::io::stdout().flush()?;
         std::future::pending::<anyhow::Result<()>>().await
     })
-}
-
-/// The provider in a process of its own (this binary with `--serve`).
-struct MockServer {
-    child: Child,
-    base_url: String,
-}
-
-impl MockServer {
-    fn start(latency_ms: u64) -> anyhow::Result<Self> {
-        let mut child = Command::new(std::env::current_exe()?)
-            .args(["--serve", &latency_ms.to_string()])
-            .stdout(Stdio::piped())
-            .spawn()
-            .context("starting the mock provider")?;
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().context("no stdout")?).read_line(&mut line)?;
-        let base_url = line
-            .trim()
-            .strip_prefix("listening ")
-            .with_context(|| format!("unexpected first line from mock-openai: {line:?}"))?
-            .to_owned();
-        Ok(Self { child, base_url })
-    }
-}
-
-impl Drop for MockServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

@@ -9,13 +9,16 @@
 //! The `benchcore` binary is taken from beside this one. PostgreSQL comes from
 //! `BENCHCORE_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432/test`); each scenario
 //! uses a schema of its own, dropped afterwards. The time runs from the `--detach` call to the
-//! moment the run is `finished` in the store; the ideal is the number of waves
-//! (`ceil(cases / (workers × concurrency))`) times the latency.
+//! moment the run is `finished` in the store, with the workers already up and polling (as in
+//! a deployment, where workers wait for runs); the ideal is the number of waves
+//! (`ceil(cases / (workers × concurrency))`) times the latency. The last column is the same
+//! run done by one `benchcore run` process at the same total concurrency.
 
 use anyhow::{bail, Context};
 use benchcore::{RunStatus, Workspace};
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use benchcore_tests::provider_process::ProviderProcess;
+use std::io::Write;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -42,7 +45,7 @@ fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let suite = dir.path().join("suite.jsonl");
     write_suite(&suite, CASES)?;
-    let server = MockServer::start(&engine_bench, LATENCY_MS)?;
+    let server = ProviderProcess::start(&engine_bench, LATENCY_MS)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -109,6 +112,20 @@ async fn measure(
 ) -> anyhow::Result<f64> {
     // Create the schema before the clock starts: migrations are not the run's time.
     let store = benchcore_store::open(url).await?;
+    // Workers are long-lived: they are up and polling when a run is queued, as in a
+    // deployment.
+    let mut children: Vec<Child> = (0..workers)
+        .map(|i| {
+            Command::new(benchcore)
+                .args(["worker", "-q", "--poll", "0.05"])
+                .args(["--id", &format!("bench-{i}")])
+                .env("BENCHCORE_STORE", url)
+                .current_dir(dir)
+                .stdout(Stdio::null())
+                .spawn()
+        })
+        .collect::<Result<_, _>>()?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let agent = format!("openai_compatible:bench@{base_url}");
     let started = Instant::now();
     let out = Command::new(benchcore)
@@ -129,17 +146,6 @@ async fn measure(
         bail!("--detach failed: {}", String::from_utf8_lossy(&out.stderr));
     }
     let run_id = String::from_utf8(out.stdout)?.trim().to_owned();
-    let mut children: Vec<Child> = (0..workers)
-        .map(|i| {
-            Command::new(benchcore)
-                .args(["worker", "--until-idle", "-q", "--poll", "0.05"])
-                .args(["--id", &format!("bench-{i}")])
-                .env("BENCHCORE_STORE", url)
-                .current_dir(dir)
-                .stdout(Stdio::null())
-                .spawn()
-        })
-        .collect::<Result<_, _>>()?;
     let ws = Workspace::default();
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
@@ -157,7 +163,11 @@ async fn measure(
     }
     let wall = started.elapsed().as_secs_f64();
     for child in &mut children {
-        if !child.wait()?.success() {
+        // SIGTERM: a worker stops cleanly and exits 130.
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()?;
+        if child.wait()?.code() != Some(130) {
             bail!("a worker failed");
         }
     }
@@ -207,35 +217,4 @@ fn write_suite(path: &Path, cases: usize) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
-}
-
-/// The provider in a process of its own (`bench-engine --serve`).
-struct MockServer {
-    child: Child,
-    base_url: String,
-}
-
-impl MockServer {
-    fn start(engine_bench: &PathBuf, latency_ms: u64) -> anyhow::Result<Self> {
-        let mut child = Command::new(engine_bench)
-            .args(["--serve", &latency_ms.to_string()])
-            .stdout(Stdio::piped())
-            .spawn()
-            .context("starting the mock provider")?;
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().context("no stdout")?).read_line(&mut line)?;
-        let base_url = line
-            .trim()
-            .strip_prefix("listening ")
-            .with_context(|| format!("unexpected first line from the mock provider: {line:?}"))?
-            .to_owned();
-        Ok(Self { child, base_url })
-    }
-}
-
-impl Drop for MockServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

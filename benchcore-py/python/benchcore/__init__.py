@@ -1,0 +1,95 @@
+"""benchcore: a fast, resumable engine for benchmarking AI agents, from Python.
+
+>>> import benchcore
+>>> suite = benchcore.from_cases([{"id": "q1", "input": "2+3?", "target": "5"}])
+>>> run = benchcore.run(suite, "gold", evaluators="numeric")  # doctest: +SKIP
+>>> run.summary()  # doctest: +SKIP
+
+Suites (question sets, conversations, code tasks), agents (every provider, or a Python
+callable), evaluators and transcript tests (built-in, or Python callables), stores (SQLite,
+PostgreSQL, memory) and runs. See ``docs/python.md``.
+"""
+
+from __future__ import annotations
+
+from ._native import (
+    Agent,
+    Evaluator,
+    RunHandle,
+    Store,
+    Suite,
+    TranscriptTest,
+    __version__,
+)
+from ._errors import (
+    BenchcoreError,
+    ConfigError,
+    EvalError,
+    MissingDependencyError,
+    ProviderError,
+    RateLimitedError,
+    RunError,
+    RunNotFoundError,
+    StoreError,
+    SuiteError,
+    SuiteNotFoundError,
+)
+from ._build import (
+    agent,
+    agents_from_file,
+    code_tasks,
+    conversations,
+    evaluator,
+    from_cases,
+    judge,
+    load,
+    memory_store,
+    open_store,
+    question_set,
+    transcript_test,
+)
+from ._run import Run, last_run, resume, resume_async, run, run_async
+
+__all__ = [
+    "__version__",
+    # suites
+    "Suite",
+    "question_set",
+    "from_cases",
+    "conversations",
+    "code_tasks",
+    "load",
+    # agents, evaluators, transcript tests
+    "Agent",
+    "agent",
+    "agents_from_file",
+    "Evaluator",
+    "evaluator",
+    "judge",
+    "TranscriptTest",
+    "transcript_test",
+    # stores
+    "Store",
+    "open_store",
+    "memory_store",
+    # runs
+    "Run",
+    "RunHandle",
+    "run",
+    "run_async",
+    "resume",
+    "resume_async",
+    "last_run",
+    # errors
+    "BenchcoreError",
+    "ConfigError",
+    "SuiteError",
+    "SuiteNotFoundError",
+    "StoreError",
+    "RunNotFoundError",
+    "ProviderError",
+    "RateLimitedError",
+    "EvalError",
+    "RunError",
+    "MissingDependencyError",
+]

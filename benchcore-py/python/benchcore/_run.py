@@ -1,0 +1,499 @@
+"""``benchcore.run`` and friends: start or resume a run, watch it, and read its results."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
+
+from . import _build, _native, _progress
+from ._errors import MissingDependencyError, RunError
+from ._native import Agent, Evaluator, RunHandle, Store, Suite, TranscriptTest
+
+__all__ = ["Run", "run", "run_async", "resume", "resume_async", "last_run"]
+
+EventCallback = Callable[[dict[str, Any]], None]
+
+#: How long one wait for events lasts before the display is refreshed.
+_POLL_SECONDS = 0.1
+
+_last: Optional["Run"] = None
+
+
+@dataclass
+class _Parts:
+    """What a run was started with, kept so that it can be resumed in this process."""
+
+    suite: Suite
+    agents: list[Agent]
+    evaluators: list[Evaluator] = field(default_factory=list)
+    transcript_tests: list[TranscriptTest] = field(default_factory=list)
+
+
+class Run:
+    """A run in a store: its id, status and results. Everything is read back from the
+    store, so a ``Run`` from an earlier session reads the same as a fresh one."""
+
+    def __init__(self, run_id: str, store: Store, parts: Optional[_Parts] = None) -> None:
+        self.run_id = run_id
+        self.store = store
+        self._parts = parts
+
+    @property
+    def status(self) -> str:
+        """``running``, ``finished``, ``cancelled`` or ``failed``, as stored."""
+        return str(self.info()["status"])
+
+    def info(self) -> dict[str, Any]:
+        """The stored run: ``id``, ``status``, ``spec``, ``recorded``, ``total`` …"""
+        info = self.store.get_run(self.run_id)
+        if info is None:
+            raise RunError(f"run {self.run_id} is not in the store any more")
+        return dict(info)
+
+    def summary(self) -> dict[str, Any]:
+        """Per-agent results: ``{"run_id", "total", "agents": [{"agent", "n", "passed",
+        "failed", "invalid", "errors", "skipped", "accuracy", "mean_score", tokens, cost,
+        latency percentiles, "retries"}]}``."""
+        return dict(self.store.summary(self.run_id))
+
+    def attempts(
+        self,
+        agent: Optional[str] = None,
+        outcome: Optional[str] = None,
+        limit: Optional[int] = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """The recorded attempts as dicts (transcript, evaluations, reports, failure, usage,
+        timings), ordered by case, agent and sample."""
+        return list(self.store.attempts(self.run_id, agent, outcome, limit, offset))
+
+    def to_pandas(self, agent: Optional[str] = None, outcome: Optional[str] = None) -> Any:
+        """One row per attempt: keys, outcome, score, reply, tokens, cost, timings, the
+        failure, each evaluator's ``score.NAME`` / ``passed.NAME`` and each transcript
+        test's ``TITLE.METRIC``. Needs pandas."""
+        try:
+            import pandas
+        except ImportError as err:
+            raise MissingDependencyError(
+                "Run.to_pandas() needs pandas: pip install pandas", name="pandas"
+            ) from err
+        rows = [_row(a) for a in self.attempts(agent=agent, outcome=outcome)]
+        return pandas.DataFrame(rows, columns=_columns(rows))
+
+    def resume(
+        self,
+        *,
+        retry_errors: bool = False,
+        progress: _progress.ProgressOption = True,
+        on_event: Optional[EventCallback] = None,
+    ) -> "Run":
+        """Continues this run (stopped, cancelled or failed) with the components it was
+        started with in this process; attempts already recorded are skipped (and errors
+        too, unless ``retry_errors``)."""
+        parts = self._require_parts()
+        return _execute(
+            self.store, parts, {}, self.run_id, retry_errors, progress, on_event
+        )
+
+    async def resume_async(
+        self,
+        *,
+        retry_errors: bool = False,
+        progress: _progress.ProgressOption = False,
+        on_event: Optional[EventCallback] = None,
+    ) -> "Run":
+        """As :meth:`resume`, awaitable."""
+        parts = self._require_parts()
+        return await _execute_async(
+            self.store, parts, {}, self.run_id, retry_errors, progress, on_event
+        )
+
+    def _require_parts(self) -> _Parts:
+        if self._parts is None:
+            raise RunError(
+                f"run {self.run_id} was not started in this process: use "
+                "benchcore.resume(run_id, suite, agents, store=...)"
+            )
+        return self._parts
+
+    def __repr__(self) -> str:
+        return f"Run(run_id={self.run_id!r}, store={self.store.url!r})"
+
+    def _repr_html_(self) -> str:
+        summary = self.summary()
+        head = (
+            "<tr><th>agent</th><th>n</th><th>passed</th><th>failed</th><th>invalid</th>"
+            "<th>errors</th><th>accuracy</th><th>mean score</th><th>tokens</th>"
+            "<th>cost (USD)</th><th>p50 ms</th></tr>"
+        )
+        rows = []
+        for a in summary["agents"]:
+            accuracy = "–" if a["accuracy"] is None else f"{a['accuracy']:.3f}"
+            mean = "–" if a["mean_score"] is None else f"{a['mean_score']:.3f}"
+            p50 = "–" if a["latency_p50_ms"] is None else str(a["latency_p50_ms"])
+            rows.append(
+                f"<tr><td>{_escape(a['agent'])}</td><td>{a['n']}</td><td>{a['passed']}</td>"
+                f"<td>{a['failed']}</td><td>{a['invalid']}</td><td>{a['errors']}</td>"
+                f"<td>{accuracy}</td><td>{mean}</td>"
+                f"<td>{a['input_tokens'] + a['output_tokens']}</td>"
+                f"<td>{a['cost_usd']:.4f}</td><td>{p50}</td></tr>"
+            )
+        return (
+            f"<p>benchcore run <code>{_escape(self.run_id)}</code> ({_escape(self.status)})</p>"
+            f"<table>{head}{''.join(rows)}</table>"
+        )
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _row(attempt: Mapping[str, Any]) -> dict[str, Any]:
+    turns = attempt.get("transcript", {}).get("turns", [])
+    reply = next((t["text"] for t in reversed(turns) if t.get("speaker") == "agent"), "")
+    failure = attempt.get("failure") or {}
+    usage = attempt.get("usage") or {}
+    row: dict[str, Any] = {
+        "run_id": attempt["run_id"],
+        "case_id": attempt["case_id"],
+        "agent": attempt["agent"],
+        "sample": attempt["sample"],
+        "outcome": attempt["outcome"],
+        "score": attempt.get("score"),
+        "reply": reply,
+        "turns": len(turns),
+        "input_tokens": usage.get("input_tokens", 0),
+        "output_tokens": usage.get("output_tokens", 0),
+        "cost_usd": attempt.get("cost_usd"),
+        "model": attempt.get("model"),
+        "latency_ms": attempt.get("latency_ms"),
+        "wall_ms": attempt.get("wall_ms"),
+        "work_ms": attempt.get("work_ms"),
+        "retries": attempt.get("retries", 0),
+        "cached": attempt.get("cached", False),
+        "error_kind": failure.get("kind"),
+        "error": failure.get("message"),
+        "started_at_ms": attempt.get("started_at_ms"),
+        "finished_at_ms": attempt.get("finished_at_ms"),
+    }
+    for evaluation in attempt.get("evaluations", []):
+        name = evaluation["evaluator"]
+        row[f"score.{name}"] = evaluation.get("score")
+        row[f"passed.{name}"] = evaluation.get("passed")
+    for report in attempt.get("reports", []):
+        for variable in report.get("variables", []):
+            row[f"{report['title']}.{variable['metric']}"] = variable.get("value")
+    return row
+
+
+def _columns(rows: list[dict[str, Any]]) -> Optional[list[str]]:
+    if not rows:
+        return list(_row({"run_id": "", "case_id": "", "agent": "", "sample": 0, "outcome": ""}))
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    return list(columns)
+
+
+def _settings(**values: Any) -> dict[str, Any]:
+    settings = {k: v for k, v in values.items() if v is not None}
+    sampling = {
+        key: settings.pop(key)
+        for key in ("temperature", "max_tokens", "seed")
+        if key in settings
+    }
+    if sampling:
+        settings["sampling"] = sampling
+    return settings
+
+
+def _start(
+    store: Store,
+    parts: _Parts,
+    settings: Mapping[str, Any],
+    resume_id: Optional[str],
+    retry_errors: bool,
+    keep_events: bool,
+) -> RunHandle:
+    return _native.start(
+        store,
+        parts.suite,
+        parts.agents,
+        parts.evaluators,
+        parts.transcript_tests,
+        dict(settings),
+        resume_id,
+        retry_errors,
+        keep_events,
+    )
+
+
+def _finish(handle: RunHandle, store: Store, parts: _Parts) -> Run:
+    global _last
+    report = handle.result()
+    finished = Run(str(report["run_id"]), store, parts)
+    _last = finished
+    return finished
+
+
+def _interrupted(handle: RunHandle, store: Store, parts: _Parts, error: BaseException) -> None:
+    """Cancels the run after an interrupt (or a failing callback) and leaves it resumable."""
+    global _last
+    handle.cancel()
+    try:
+        handle.wait()
+    finally:
+        _last = Run(handle.run_id, store, parts)
+    if isinstance(error, (KeyboardInterrupt, asyncio.CancelledError)):
+        print(
+            f"benchcore: run {handle.run_id} cancelled; resume it with "
+            "benchcore.last_run().resume()",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _watch(
+    handle: RunHandle, display: Any, on_event: Optional[EventCallback]
+) -> None:
+    while True:
+        events = handle.poll(_POLL_SECONDS)
+        if on_event is not None:
+            for event in events:
+                on_event(event)
+        display.update(handle.progress())
+        if handle.finished:
+            if on_event is not None:
+                for event in handle.poll(0):
+                    on_event(event)
+            return
+
+
+def _execute(
+    store: Store,
+    parts: _Parts,
+    settings: Mapping[str, Any],
+    resume_id: Optional[str],
+    retry_errors: bool,
+    progress: _progress.ProgressOption,
+    on_event: Optional[EventCallback],
+) -> Run:
+    handle = _start(store, parts, settings, resume_id, retry_errors, on_event is not None)
+    display = _progress.display(progress, handle.run_id)
+    try:
+        _watch(handle, display, on_event)
+    except BaseException as error:
+        try:
+            _interrupted(handle, store, parts, error)
+        finally:
+            display.close(handle.progress(), "cancelled")
+        raise
+    display.close(handle.progress(), _status(handle))
+    return _finish(handle, store, parts)
+
+
+def _status(handle: RunHandle) -> str:
+    try:
+        return str(handle.result()["status"])
+    except Exception:
+        return "failed"
+
+
+async def _execute_async(
+    store: Store,
+    parts: _Parts,
+    settings: Mapping[str, Any],
+    resume_id: Optional[str],
+    retry_errors: bool,
+    progress: _progress.ProgressOption,
+    on_event: Optional[EventCallback],
+) -> Run:
+    loop = asyncio.get_running_loop()
+    handle = await loop.run_in_executor(
+        None,
+        _start,
+        store,
+        parts,
+        settings,
+        resume_id,
+        retry_errors,
+        on_event is not None,
+    )
+    display = _progress.display(progress, handle.run_id)
+    try:
+        while True:
+            events = await loop.run_in_executor(None, handle.poll, _POLL_SECONDS)
+            if on_event is not None:
+                for event in events:
+                    on_event(event)
+            display.update(handle.progress())
+            if handle.finished:
+                if on_event is not None:
+                    for event in handle.poll(0):
+                        on_event(event)
+                break
+    except BaseException as error:
+        try:
+            handle.cancel()
+            await loop.run_in_executor(None, handle.wait)
+            _interrupted(handle, store, parts, error)
+        finally:
+            display.close(handle.progress(), "cancelled")
+        raise
+    display.close(handle.progress(), _status(handle))
+    return _finish(handle, store, parts)
+
+
+def _prepare(
+    suite: _build.SuiteLike,
+    agents: Union[_build.AgentLike, Sequence[_build.AgentLike]],
+    evaluators: Any,
+    transcript_tests: Any,
+    store: _build.StoreLike,
+) -> tuple[Store, _Parts]:
+    parts = _Parts(
+        suite=_build.load(suite),
+        agents=_build._agents(agents),
+        evaluators=_build._evaluators(evaluators),
+        transcript_tests=_build._transcript_tests(transcript_tests),
+    )
+    return _build._store(store), parts
+
+
+def run(
+    suite: _build.SuiteLike,
+    agents: Union[_build.AgentLike, Sequence[_build.AgentLike]],
+    *,
+    evaluators: Any = None,
+    transcript_tests: Any = None,
+    store: _build.StoreLike = None,
+    samples: Optional[int] = None,
+    concurrency: Optional[int] = None,
+    timeout: Optional[float] = None,
+    retry: Optional[Mapping[str, Any]] = None,
+    temperature: Optional[float] = None,
+    max_tokens: Optional[int] = None,
+    seed: Optional[int] = None,
+    name: Optional[str] = None,
+    artifacts_dir: Optional[str] = None,
+    max_cost_usd: Optional[float] = None,
+    max_run_time: Optional[float] = None,
+    tags: Optional[Mapping[str, Any]] = None,
+    progress: _progress.ProgressOption = True,
+    on_event: Optional[EventCallback] = None,
+) -> Run:
+    """Runs every case of ``suite`` against every agent (``samples`` times each) and returns
+    the :class:`Run` once every attempt is recorded.
+
+    The engine runs on its own threads with the GIL released; Python agents, evaluators and
+    transcript tests take it only while they run. Ctrl-C (a notebook's stop button) cancels
+    the run cleanly, leaves it ``cancelled`` and resumable (``benchcore.last_run().resume()``),
+    and raises ``KeyboardInterrupt``.
+
+    ``store`` is a :class:`Store` or a URL (``sqlite://bench.db``, ``postgres://…``); runs
+    are kept in memory when it is ``None``. ``timeout`` and ``max_run_time`` are in seconds;
+    ``retry`` takes the keys of the retry policy (``max_retries``, ``initial_backoff_ms`` …).
+    ``progress`` shows a bar (``True``; tqdm if installed, else lines), ``"lines"``, or
+    nothing (``False``); ``on_event(event)`` is called with every event as a dict.
+    """
+    store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
+    settings = _settings(
+        samples=samples,
+        concurrency=concurrency,
+        timeout=timeout,
+        retry=dict(retry) if retry is not None else None,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        seed=seed,
+        name=name,
+        artifacts_dir=artifacts_dir,
+        max_cost_usd=max_cost_usd,
+        max_run_time=max_run_time,
+        tags=dict(tags) if tags is not None else None,
+    )
+    return _execute(store_, parts, settings, None, False, progress, on_event)
+
+
+async def run_async(
+    suite: _build.SuiteLike,
+    agents: Union[_build.AgentLike, Sequence[_build.AgentLike]],
+    *,
+    evaluators: Any = None,
+    transcript_tests: Any = None,
+    store: _build.StoreLike = None,
+    samples: Optional[int] = None,
+    concurrency: Optional[int] = None,
+    timeout: Optional[float] = None,
+    retry: Optional[Mapping[str, Any]] = None,
+    temperature: Optional[float] = None,
+    max_tokens: Optional[int] = None,
+    seed: Optional[int] = None,
+    name: Optional[str] = None,
+    artifacts_dir: Optional[str] = None,
+    max_cost_usd: Optional[float] = None,
+    max_run_time: Optional[float] = None,
+    tags: Optional[Mapping[str, Any]] = None,
+    progress: _progress.ProgressOption = False,
+    on_event: Optional[EventCallback] = None,
+) -> Run:
+    """As :func:`run`, awaitable: the event loop keeps running while the engine works, and
+    cancelling the awaiting task cancels the run (resumable)."""
+    store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
+    settings = _settings(
+        samples=samples,
+        concurrency=concurrency,
+        timeout=timeout,
+        retry=dict(retry) if retry is not None else None,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        seed=seed,
+        name=name,
+        artifacts_dir=artifacts_dir,
+        max_cost_usd=max_cost_usd,
+        max_run_time=max_run_time,
+        tags=dict(tags) if tags is not None else None,
+    )
+    return await _execute_async(store_, parts, settings, None, False, progress, on_event)
+
+
+def resume(
+    run_id: str,
+    suite: _build.SuiteLike,
+    agents: Union[_build.AgentLike, Sequence[_build.AgentLike]],
+    *,
+    store: _build.StoreLike,
+    evaluators: Any = None,
+    transcript_tests: Any = None,
+    retry_errors: bool = False,
+    progress: _progress.ProgressOption = True,
+    on_event: Optional[EventCallback] = None,
+) -> Run:
+    """Continues a stored run with the same suite, agents and evaluators it was started
+    with (its stored settings apply); attempts already recorded are skipped."""
+    store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
+    return _execute(store_, parts, {}, run_id, retry_errors, progress, on_event)
+
+
+async def resume_async(
+    run_id: str,
+    suite: _build.SuiteLike,
+    agents: Union[_build.AgentLike, Sequence[_build.AgentLike]],
+    *,
+    store: _build.StoreLike,
+    evaluators: Any = None,
+    transcript_tests: Any = None,
+    retry_errors: bool = False,
+    progress: _progress.ProgressOption = False,
+    on_event: Optional[EventCallback] = None,
+) -> Run:
+    """As :func:`resume`, awaitable."""
+    store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
+    return await _execute_async(store_, parts, {}, run_id, retry_errors, progress, on_event)
+
+
+def last_run() -> Optional[Run]:
+    """The run most recently finished or interrupted in this process (to resume one that
+    Ctrl-C stopped)."""
+    return _last
