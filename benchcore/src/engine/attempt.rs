@@ -174,7 +174,6 @@ impl RunShared {
     }
 }
 
-
 /// Runs one attempt to its record. `queued_at` is when it was scheduled, for wall time.
 pub(crate) async fn run_attempt(
     run: &RunShared,
