@@ -4,8 +4,8 @@
 
 use benchcore::conversation::{Conversation, ConversationSuite};
 use benchcore::{
-    AttemptQuery, AttemptRecord, Ending, Engine, Outcome, RetryPolicy, Run, RunStatus, RunStore,
-    Speaker, Status, Workspace,
+    AttemptQuery, AttemptRecord, Ending, Engine, Outcome, RetryPolicy, Run, RunReport, RunStatus,
+    RunStore, Speaker, Status, Workspace,
 };
 use benchcore_providers::quality::{compute_metrics, Criterion, MetricsOptions, QualityConfig};
 use benchcore_providers::{build_agent, AgentConfig};
@@ -86,6 +86,18 @@ async fn sqlite(dir: &Path) -> Arc<dyn RunStore> {
     benchcore_store::open(&format!("sqlite://{}", dir.join("runs.db").display()))
         .await
         .unwrap()
+}
+
+/// Runs the conversation suite in `dir` into a SQLite file there; returns the store, the
+/// report and the first attempt.
+async fn run_the_suite(dir: &Path) -> (Arc<dyn RunStore>, RunReport, AttemptRecord) {
+    let store = sqlite(dir).await;
+    let report = Engine::new(store.clone())
+        .run(conversation_run(dir))
+        .await
+        .unwrap();
+    let record = attempts(&store, &report.run_id).await.remove(0);
+    (store, report, record)
 }
 
 async fn attempts(store: &Arc<dyn RunStore>, run_id: &str) -> Vec<AttemptRecord> {
@@ -240,12 +252,7 @@ async fn echoing_agents_run_into_the_turn_limit() {
         &asker,
         &riser,
     );
-    let store = sqlite(dir.path()).await;
-    let report = Engine::new(store.clone())
-        .run(conversation_run(dir.path()))
-        .await
-        .unwrap();
-    let record = attempts(&store, &report.run_id).await.remove(0);
+    let (_, _, record) = run_the_suite(dir.path()).await;
     assert_eq!(record.transcript.turns.len(), 6);
     assert_eq!(record.transcript.ending, Some(Ending::TurnLimit));
     assert!(record
@@ -306,12 +313,7 @@ async fn transient_failures_mid_conversation_are_retried_on_both_sides() {
         &asker,
         &riser,
     );
-    let store = sqlite(dir.path()).await;
-    let report = Engine::new(store.clone())
-        .run(conversation_run(dir.path()))
-        .await
-        .unwrap();
-    let record = attempts(&store, &report.run_id).await.remove(0);
+    let (_, _, record) = run_the_suite(dir.path()).await;
     assert_eq!(record.outcome, Outcome::Passed, "{:?}", record.failure);
     assert_eq!(
         lines(&record)
@@ -348,12 +350,7 @@ async fn a_side_that_keeps_failing_leaves_an_error_with_the_partial_transcript()
         &asker,
         &riser,
     );
-    let store = sqlite(dir.path()).await;
-    let report = Engine::new(store.clone())
-        .run(conversation_run(dir.path()))
-        .await
-        .unwrap();
-    let record = attempts(&store, &report.run_id).await.remove(0);
+    let (_, _, record) = run_the_suite(dir.path()).await;
     assert_eq!(record.outcome, Outcome::Error);
     assert_eq!(record.failure.as_ref().unwrap().kind, "auth");
     assert_eq!(record.transcript.ending, Some(Ending::Error));
@@ -501,12 +498,7 @@ async fn python_transcript_tests_run_after_every_conversation_and_are_stored() {
         "def run(transcript):\n    return ['not', 'a', 'dict']\n",
     )
     .unwrap();
-    let store = sqlite(dir.path()).await;
-    let report = Engine::new(store.clone())
-        .run(conversation_run(dir.path()))
-        .await
-        .unwrap();
-    let record = attempts(&store, &report.run_id).await.remove(0);
+    let (_, _, record) = run_the_suite(dir.path()).await;
     let titles: Vec<&str> = record.reports.iter().map(|r| r.title.as_str()).collect();
     assert_eq!(
         titles,
