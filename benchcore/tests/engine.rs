@@ -3,8 +3,9 @@
 use benchcore::agent::reference::{Gold, Null};
 use benchcore::{
     async_trait, Agent, AgentError, AgentErrorKind, AgentLimits, AgentReply, AgentRequest,
-    AttemptQuery, AttemptRecord, Case, Engine, MemoryStore, Outcome, QuestionSet, ResumeOptions,
-    RetryPolicy, Run, RunEvent, RunStatus, RunStore, Usage, Workspace,
+    AttemptQuery, AttemptRecord, Case, Engine, EvalContext, EvalError, Evaluation, Evaluator,
+    MemoryStore, Outcome, QuestionSet, ResumeOptions, RetryPolicy, Run, RunEvent, RunStatus,
+    RunStore, Usage, Workspace,
 };
 use futures::StreamExt;
 use std::collections::HashMap;
@@ -582,6 +583,40 @@ async fn a_cost_budget_skips_the_rest_and_resume_reruns_skipped() {
     let s = &report.summary.agents[0];
     assert_eq!((s.passed, s.skipped), (10, 40));
     assert_eq!(s.accuracy, Some(1.0));
+}
+
+/// Passes everything and says judging cost a quarter of a dollar, as an LLM judge does.
+struct CostlyJudge;
+
+#[async_trait]
+impl Evaluator for CostlyJudge {
+    fn name(&self) -> &str {
+        "costly"
+    }
+
+    async fn evaluate(&self, _cx: &EvalContext<'_>) -> Result<Evaluation, EvalError> {
+        Ok(Evaluation::binary("costly", true).with_cost(Some(0.25)))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn judging_cost_counts_in_the_attempt_and_the_budget() {
+    let (engine, store) = engine();
+    let report = engine
+        .run(
+            Run::new(suite(6))
+                .agent(Gold)
+                .evaluator(CostlyJudge)
+                .concurrency(1)
+                .max_cost_usd(0.5),
+        )
+        .await
+        .unwrap();
+    let s = &report.summary.agents[0];
+    assert_eq!((s.passed, s.skipped), (2, 4), "the budget counts judging");
+    let all = records(&store, &report.run_id).await;
+    assert_eq!(all[0].cost_usd, Some(0.25));
+    assert_eq!(all[0].evaluations[0].cost_usd, Some(0.25));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

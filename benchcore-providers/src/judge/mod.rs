@@ -522,7 +522,8 @@ impl Evaluator for JudgeEvaluator {
         });
         let mut evaluation = Evaluation::scored(&self.name, found.score, self.pass_threshold)
             .with_label(found.label)
-            .with_details(details);
+            .with_details(details)
+            .with_cost(reply.cost_usd.filter(|_| !reply.cached));
         if let Some(rationale) = found.rationale {
             evaluation = evaluation.with_rationale(rationale);
         }

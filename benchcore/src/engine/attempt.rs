@@ -264,6 +264,12 @@ pub(crate) async fn run_attempt(
     record.outcome = judged.outcome;
     record.score = judged.score;
     record.evaluations = judged.evaluations;
+    // Judging is part of what the attempt cost (an LLM judge), and of the run's budget.
+    let judging: f64 = record.evaluations.iter().filter_map(|e| e.cost_usd).sum();
+    if judging > 0.0 {
+        record.cost_usd = Some(record.cost_usd.unwrap_or(0.0) + judging);
+        run.add_spent(judging);
+    }
     record.failure = judged.failure;
     record.reports = reports;
     record

@@ -79,6 +79,10 @@ pub struct Evaluation {
     /// Why the evaluator could not judge, when it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What judging cost in US dollars (an LLM judge's call), added to the attempt's cost and
+    /// to the run's cost budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
 }
 
 impl Evaluation {
@@ -92,6 +96,7 @@ impl Evaluation {
             rationale: None,
             details: serde_json::Value::Null,
             error: None,
+            cost_usd: None,
         }
     }
 
@@ -124,6 +129,12 @@ impl Evaluation {
     /// Sets the rationale.
     pub fn with_rationale(mut self, rationale: impl Into<String>) -> Self {
         self.rationale = Some(rationale.into());
+        self
+    }
+
+    /// Sets what judging cost, in US dollars.
+    pub fn with_cost(mut self, cost_usd: Option<f64>) -> Self {
+        self.cost_usd = cost_usd;
         self
     }
 
