@@ -3,6 +3,7 @@
 //! as their names. Each backend supplies its label and error mapping ([`Backend`]); its row
 //! type reads the few column types stored values use ([`Cells`]).
 
+use benchcore::store::MetricRecord;
 use benchcore::{
     AttemptFailure, AttemptKey, AttemptRecord, Outcome, RunInfo, RunSpec, RunStatus, StoreError,
     Usage, Workspace,
@@ -127,6 +128,27 @@ impl<'a, B: Backend + ?Sized, R: Cells + ?Sized> Reader<'a, B, R> {
         what: &str,
     ) -> Result<T, StoreError> {
         serde_json::from_str(self.text(index)?).map_err(|e| self.backend.corrupt(what, e))
+    }
+
+    /// A conversation quality metric: case, agent, sample, metric, score, label, rationale,
+    /// details (JSON text or NULL), computed at.
+    pub(crate) fn metric(&self) -> Result<MetricRecord, StoreError> {
+        let what = "cannot read a metric";
+        let key = AttemptKey::new(self.string(0)?, self.string(1)?, self.u32(2, what)?);
+        let score = self
+            .opt_f64(4)?
+            .ok_or_else(|| self.backend.invalid(what, "its score is missing"))?;
+        let details = match self.opt_string(7)? {
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|e| self.backend.corrupt("cannot read a metric's details", e))?,
+            None => serde_json::Value::Null,
+        };
+        let mut metric = MetricRecord::new(key, self.string(3)?, score)
+            .with_details(details)
+            .computed_at(self.u64(8)?);
+        metric.label = self.opt_string(5)?;
+        metric.rationale = self.opt_string(6)?;
+        Ok(metric)
     }
 
     /// A run: id, spec, status, created, updated, recorded.

@@ -5,9 +5,9 @@
 //! [`RunStore::metrics`]: benchcore::RunStore::metrics
 
 use super::{error, queries, PostgresStore};
+use crate::rows::Reader;
 use benchcore::store::MetricRecord;
-use benchcore::{AttemptKey, StoreError, Workspace};
-use sqlx::postgres::PgRow;
+use benchcore::{StoreError, Workspace};
 use std::borrow::Cow;
 
 const UPSERT: &str = "INSERT INTO attempt_metrics \
@@ -95,32 +95,7 @@ impl PostgresStore {
             .await
             .map_err(|e| self.error(&format!("cannot read the metrics of run {run_id:?}"), e))?
             .iter()
-            .map(|row| self.metric_from_row(row))
+            .map(|row| Reader::new(self, row).metric())
             .collect()
-    }
-
-    fn metric_from_row(&self, row: &PgRow) -> Result<MetricRecord, StoreError> {
-        let key = AttemptKey::new(
-            self.get::<String>(row, 0)?,
-            self.get::<String>(row, 1)?,
-            u32::try_from(self.get::<i64>(row, 2)?).map_err(|_| {
-                error::invalid(
-                    &self.label,
-                    "cannot read a metric",
-                    "its sample is out of range",
-                )
-            })?,
-        );
-        let details = match self.get::<Option<String>>(row, 7)? {
-            Some(text) => serde_json::from_str(&text)
-                .map_err(|e| error::corrupt(&self.label, "cannot read a metric's details", e))?,
-            None => serde_json::Value::Null,
-        };
-        let mut metric = MetricRecord::new(key, self.get::<String>(row, 3)?, self.get(row, 4)?)
-            .with_details(details)
-            .computed_at(self.get_u64(row, 8)?);
-        metric.label = self.get(row, 5)?;
-        metric.rationale = self.get(row, 6)?;
-        Ok(metric)
     }
 }
