@@ -9,7 +9,6 @@ mod output;
 mod plan;
 mod progress;
 mod report;
-mod suites;
 mod viewer;
 
 pub use args::Cli;

@@ -1,30 +1,20 @@
-//! Validated plans: arguments and config files turned into a [`Run`], and a stored spec turned
-//! back into one for resume.
+//! Plans: `benchcore run`'s arguments turned into a [`RunSpec`]. The library builds the run
+//! from it ([`Run::from_spec`]), for a new run and for `resume` alike.
 
 use crate::args::{AgentOptions, RunArgs};
 use anyhow::{bail, Context};
-use benchcore::engine::Episode;
+use benchcore::code_task::{AnswerFormat, PromptOptions};
 use benchcore::evaluator::EvaluatorConfig;
-use benchcore::{Agent, AgentLimits, Cached, ResponseCache, RetryPolicy, Run, RunSpec, Sampling};
-use benchcore_providers::{build_agent_with, build_evaluator, AgentConfig, JudgeConfig, Pricing};
+use benchcore::kind::SuiteKinds;
+use benchcore::{AgentLimits, ResponseCache, RetryPolicy, Run, RunSpec, Sampling};
+use benchcore_providers::{AgentConfig, JudgeConfig, Pricing, ProviderFactory};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How agents are built: their token prices, and the response cache in front of them.
-pub(crate) struct AgentWrapping {
-    pricing: Arc<Pricing>,
-    cache: Option<Arc<dyn ResponseCache>>,
-    /// Saved agents' configs (secrets included), by name, for `--agent saved:NAME`.
-    saved: HashMap<String, AgentConfig>,
-}
-
 /// The prefix of an `--agent` value naming a saved agent.
 pub(crate) const SAVED_PREFIX: &str = "saved:";
-
-/// The `kind` of a stored run spec's agent config that refers to a saved agent by name.
-const SAVED_KIND: &str = "saved";
 
 /// The saved agents a run asks for with `--agent saved:NAME`.
 pub(crate) fn saved_names_in_args(args: &RunArgs) -> Vec<String> {
@@ -39,78 +29,36 @@ pub(crate) fn saved_names_in_args(args: &RunArgs) -> Vec<String> {
 pub(crate) fn saved_names_in_spec(spec: &RunSpec) -> Vec<String> {
     spec.agents
         .iter()
-        .filter_map(|agent| saved_reference(&agent.config))
+        .filter_map(|agent| ProviderFactory::saved_name(&agent.config))
         .map(str::to_owned)
         .collect()
 }
 
-/// What a run spec stores for a saved agent: its name, never its config or secrets; resume
-/// loads it by name again.
-fn saved_spec(name: &str) -> serde_json::Value {
-    serde_json::json!({ "kind": SAVED_KIND, "name": name })
-}
-
-fn saved_reference(config: &serde_json::Value) -> Option<&str> {
-    if config.get("kind")?.as_str()? != SAVED_KIND {
-        return None;
-    }
-    config.get("name")?.as_str()
-}
-
-impl AgentWrapping {
-    /// The prices `--pricing` (or `BENCHCORE_PRICING`) names over the built-in table, and
-    /// `cache` when `--cache` asked for it.
-    pub(crate) fn new(
-        options: &AgentOptions,
-        cache: Option<Arc<dyn ResponseCache>>,
-    ) -> anyhow::Result<Self> {
-        let pricing = match &options.pricing {
-            Some(path) => Pricing::from_file(path)?,
-            None => Pricing::builtin(),
-        };
-        Ok(Self {
-            pricing: Arc::new(pricing),
-            cache,
-            saved: HashMap::new(),
-        })
-    }
-
-    /// Adds the saved agents' configs that `saved:NAME` values and stored references name.
-    pub(crate) fn with_saved(mut self, saved: HashMap<String, AgentConfig>) -> Self {
-        self.saved = saved;
-        self
-    }
-
-    /// The same prices and cache, with other saved agents.
-    pub(crate) fn clone_with_saved(&self, saved: HashMap<String, AgentConfig>) -> Self {
-        Self {
-            pricing: Arc::clone(&self.pricing),
-            cache: self.cache.clone(),
-            saved,
-        }
-    }
-
-    fn saved(&self, name: &str) -> anyhow::Result<&AgentConfig> {
-        self.saved
-            .get(name)
-            .with_context(|| format!("saved agent `{name}` was not loaded"))
-    }
-
-    /// Builds the agent a config describes, priced, behind the cache when there is one (its
-    /// stored config identifies it in cache keys).
-    pub(crate) fn build(&self, config: &AgentConfig) -> anyhow::Result<Arc<dyn Agent>> {
-        let agent = build_agent_with(config, Arc::clone(&self.pricing))?;
-        Ok(match &self.cache {
-            Some(cache) => {
-                Arc::new(Cached::new(agent, Arc::clone(cache)).with_identity(config.to_stored()))
-            }
-            None => agent,
-        })
-    }
+/// The factory agents are built with: the prices `--pricing` (or `BENCHCORE_PRICING`) names
+/// over the built-in table, `cache` when `--cache` asked for it, and the saved agents.
+pub(crate) fn factory(
+    options: &AgentOptions,
+    cache: Option<Arc<dyn ResponseCache>>,
+    saved: HashMap<String, AgentConfig>,
+) -> anyhow::Result<ProviderFactory> {
+    let pricing = match &options.pricing {
+        Some(path) => Pricing::from_file(path)?,
+        None => Pricing::builtin(),
+    };
+    Ok(ProviderFactory::new()
+        .with_pricing(pricing)
+        .with_cache(cache)
+        .with_saved(saved))
 }
 
 /// Builds the run `benchcore run` asked for.
-pub(crate) fn run_from_args(args: &RunArgs, wrapping: &AgentWrapping) -> anyhow::Result<Run> {
+pub(crate) fn run_from_args(args: &RunArgs, factory: &ProviderFactory) -> anyhow::Result<Run> {
+    Ok(Run::from_spec(spec_from_args(args)?, factory)?)
+}
+
+/// The spec `benchcore run` asks for: the suite with its kind's options, the agents by
+/// config, the evaluators and the settings.
+pub(crate) fn spec_from_args(args: &RunArgs) -> anyhow::Result<RunSpec> {
     check_rate("--min-pass-rate", args.gates.min_pass_rate)?;
     check_rate("--max-error-rate", args.gates.max_error_rate)?;
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
@@ -119,11 +67,31 @@ pub(crate) fn run_from_args(args: &RunArgs, wrapping: &AgentWrapping) -> anyhow:
             args.timeout
         );
     }
-    let (opened, extras) =
-        crate::suites::open_suite_with_extras(Path::new(&args.suite), None, wrapping, |_| {
-            crate::suites::conversation::simulated_user_arg(args.simulated_user.as_deref())
-        })?;
-    let opened = crate::suites::code_tasks::with_args(opened, args)?;
+    let mut spec = RunSpec::for_suite(&args.suite);
+    let kind = SuiteKinds::builtin()
+        .detect(Path::new(&args.suite))
+        .map(|k| k.name().to_owned())
+        .unwrap_or_default();
+    let mut tags = serde_json::json!({});
+    if let Some(options) = prompt_options(args)? {
+        if kind != benchcore::code_task::KIND {
+            bail!("--include-tests and --answer-format apply to code-task catalogs only");
+        }
+        tags[benchcore::code_task::KIND] = options.to_json();
+    }
+    if let Some(user) = simulated_user(args.simulated_user.as_deref())? {
+        if kind != benchcore::conversation::CONVERSATION {
+            bail!(
+                "--simulated-user: {} is not a conversation suite; a simulated user takes part \
+                 in conversations only",
+                args.suite.display()
+            );
+        }
+        tags[benchcore::conversation::CONVERSATION]["simulated_user"] = user.to_stored();
+    }
+    if tags.as_object().is_some_and(|t| !t.is_empty()) {
+        spec.tags = tags;
+    }
     let mut limits = AgentLimits::default();
     if let Some(n) = args.agent_concurrency {
         limits = limits.with_concurrency(n);
@@ -134,41 +102,26 @@ pub(crate) fn run_from_args(args: &RunArgs, wrapping: &AgentWrapping) -> anyhow:
     if let Some(tpm) = args.tpm {
         limits = limits.with_tokens_per_minute(tpm);
     }
-    let mut run = with_suite(opened);
-    crate::suites::code_tasks::record_options(&mut run, args)?;
-    for spec in &args.agents {
-        if let Some(name) = spec.strip_prefix(SAVED_PREFIX) {
-            let agent = wrapping
-                .build(wrapping.saved(name)?)
-                .with_context(|| format!("--agent {spec}"))?;
-            run = run.agent_with(agent, saved_spec(name), limits.clone());
-            continue;
-        }
-        for config in agent_configs(spec)? {
-            let agent = wrapping.build(&config)?;
-            run = run.agent_with(agent, config.to_stored(), limits.clone());
-        }
-    }
-    if args.agents.is_empty() {
-        for (agent, config) in crate::suites::conversation::default_agents(extras.default_agents)? {
-            run = run.agent_with(agent, config, limits.clone());
-        }
-    }
-    // Merged key by key: other parts of the spec's tags (a code task's prompt options) stay.
-    if let serde_json::Value::Object(extra) = extras.tags {
-        let tags = &mut run.spec_mut().tags;
-        if !tags.is_object() {
-            *tags = serde_json::json!({});
-        }
-        for (key, value) in extra {
-            tags[key.as_str()] = value;
+    for value in &args.agents {
+        let configs = match value.strip_prefix(SAVED_PREFIX) {
+            Some(name) => vec![ProviderFactory::saved_reference(name)],
+            None => agent_configs(value)?
+                .iter()
+                .map(AgentConfig::to_stored)
+                .collect(),
+        };
+        for config in configs {
+            spec = spec.with_agent_config(config);
+            if let Some(agent) = spec.agents.last_mut() {
+                agent.limits = limits.clone();
+            }
         }
     }
     let mut evaluator_names = HashSet::new();
-    for spec in &args.evaluators {
-        let config: EvaluatorConfig = spec.parse().with_context(|| format!("--eval {spec}"))?;
-        run = run.evaluator_config(config)?;
-        evaluator_names.insert(spec.split(':').next().unwrap_or(spec).to_owned());
+    for value in &args.evaluators {
+        let config: EvaluatorConfig = value.parse().with_context(|| format!("--eval {value}"))?;
+        spec.evaluators.push(config);
+        evaluator_names.insert(value.split(':').next().unwrap_or(value).to_owned());
     }
     for path in &args.judges {
         let judge = JudgeConfig::from_file(path)?;
@@ -179,11 +132,7 @@ pub(crate) fn run_from_args(args: &RunArgs, wrapping: &AgentWrapping) -> anyhow:
                 judge.name
             );
         }
-        let agent = wrapping
-            .build(&judge.agent)
-            .with_context(|| format!("--judge {}: building the judge agent", path.display()))?;
-        let evaluator = judge.build_with(agent)?;
-        run = run.evaluator_with(Arc::new(evaluator), judge.to_evaluator_config());
+        spec.evaluators.push(judge.to_evaluator_config());
     }
     let mut sampling = Sampling::default();
     if let Some(t) = args.temperature {
@@ -195,35 +144,43 @@ pub(crate) fn run_from_args(args: &RunArgs, wrapping: &AgentWrapping) -> anyhow:
     if let Some(s) = args.seed {
         sampling = sampling.with_seed(s);
     }
-    run = run
-        .samples(args.samples)
-        .concurrency(args.concurrency)
-        .timeout(Duration::from_secs_f64(args.timeout))
-        .retry(RetryPolicy::default().with_max_retries(args.max_retries))
-        .sampling(sampling)
-        .artifacts_dir(&args.out);
-    if let Some(name) = &args.name {
-        run = run.name(name.clone());
-    }
-    if let Some(usd) = args.max_cost {
-        run = run.max_cost_usd(usd);
-    }
-    Ok(run)
+    spec.samples = args.samples;
+    spec.concurrency = args.concurrency;
+    spec.timeout_ms = Duration::from_secs_f64(args.timeout).as_millis() as u64;
+    spec.retry = RetryPolicy::default().with_max_retries(args.max_retries);
+    spec.sampling = sampling;
+    spec.artifacts_dir = Some(args.out.display().to_string());
+    spec.name.clone_from(&args.name);
+    spec.max_cost_usd = args.max_cost;
+    Ok(spec)
 }
 
-/// A run over an opened suite, with the episode, evaluators and tests its kind brings.
-fn with_suite(opened: crate::suites::OpenedSuite) -> Run {
-    let mut run = Run::from_source(opened.source);
-    if let Some(episode) = opened.episode {
-        run = run.episode_arc(episode);
+/// The prompt options `run` was given, or `None` when it was given none.
+fn prompt_options(args: &RunArgs) -> anyhow::Result<Option<PromptOptions>> {
+    let mut options = PromptOptions::default();
+    if args.include_tests {
+        options = options.with_tests(true);
     }
-    for evaluator in opened.evaluators {
-        run = run.evaluator_arc(evaluator);
+    if let Some(format) = &args.answer_format {
+        let format: AnswerFormat = format
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("--answer-format: {e}"))?;
+        options = options.with_answer_format(format);
     }
-    for test in opened.tests {
-        run = run.transcript_test_arc(test);
+    Ok((options != PromptOptions::default()).then_some(options))
+}
+
+/// The simulated user `--simulated-user` names: an agent spec or an agent config file.
+fn simulated_user(value: Option<&str>) -> anyhow::Result<Option<AgentConfig>> {
+    let Some(value) = value else { return Ok(None) };
+    let mut configs = agent_configs(value).with_context(|| format!("--simulated-user {value}"))?;
+    if configs.len() != 1 {
+        bail!(
+            "--simulated-user {value}: name one agent, not {}",
+            configs.len()
+        );
     }
-    run
+    Ok(configs.pop())
 }
 
 /// The agents one `--agent` value names: a config file (one agent or a list) or a short spec.
@@ -233,100 +190,6 @@ pub(crate) fn agent_configs(spec: &str) -> anyhow::Result<Vec<AgentConfig>> {
         return Ok(AgentConfig::from_file(Path::new(spec))?);
     }
     Ok(vec![AgentConfig::parse_spec(spec)?])
-}
-
-/// Rebuilds a stored run: the suite from its path, each agent from its stored config (keys
-/// from the environment again, wrapped as `wrapping` says), each evaluator from its config
-/// (judges included).
-pub(crate) fn run_from_spec(spec: &RunSpec, wrapping: &AgentWrapping) -> anyhow::Result<Run> {
-    let path = spec
-        .suite
-        .path
-        .as_deref()
-        .context("the run's suite was built in code, not read from a file: resume it from the program that started it")?;
-    let (opened, extras) =
-        crate::suites::open_suite_with_extras(Path::new(path), Some(&spec.kind), wrapping, |_| {
-            crate::suites::conversation::stored_simulated_user(spec)
-        })
-        .with_context(|| format!("reopening the run's suite {path}"))?;
-    crate::suites::check_resume(spec, &extras)?;
-    let opened = crate::suites::code_tasks::with_stored_options(opened, spec)?;
-    let (own, rest) = crate::suites::conversation::split_own_agents(spec, extras)?;
-    let mut run = rebuild(&rest, wrapping, opened)?;
-    for (agent, stored) in own {
-        run = run.agent_with(agent, stored.config, stored.limits);
-    }
-    Ok(run)
-}
-
-/// Rebuilds a stored run for a worker, whose cases come from the work queue: a question set
-/// needs no suite file; other kinds reopen theirs for what each attempt plays (a conversation's
-/// simulated users, a code task's tests), so the path must be readable on the worker's machine.
-pub(crate) fn run_for_worker(spec: &RunSpec, wrapping: &AgentWrapping) -> anyhow::Result<Run> {
-    if spec.kind == benchcore::engine::SingleTurn.kind() {
-        let queued = QueuedCases(spec.suite.clone());
-        return rebuild(
-            spec,
-            wrapping,
-            crate::suites::OpenedSuite::plain(Arc::new(queued)),
-        );
-    }
-    run_from_spec(spec, wrapping)
-}
-
-/// The suite of a run whose cases come with its queued attempts: it reads nothing itself.
-struct QueuedCases(benchcore::SuiteRef);
-
-impl benchcore::CaseSource for QueuedCases {
-    fn describe(&self) -> benchcore::SuiteRef {
-        self.0.clone()
-    }
-
-    fn len(&self) -> u64 {
-        self.0.cases
-    }
-
-    fn cases(
-        &self,
-    ) -> futures::stream::BoxStream<'static, Result<benchcore::Case, benchcore::SuiteError>> {
-        Box::pin(futures::stream::empty())
-    }
-}
-
-fn rebuild(
-    spec: &RunSpec,
-    wrapping: &AgentWrapping,
-    opened: crate::suites::OpenedSuite,
-) -> anyhow::Result<Run> {
-    let mut run = with_suite(opened);
-    for agent in &spec.agents {
-        if agent.config.is_null() {
-            bail!(
-                "agent `{}` was built in code, not from a config: resume the run from the program that started it",
-                agent.name
-            );
-        }
-        let loaded;
-        let config = match saved_reference(&agent.config) {
-            Some(name) => wrapping
-                .saved(name)
-                .with_context(|| format!("agent `{}`", agent.name))?,
-            None => {
-                loaded = serde_json::from_value::<AgentConfig>(agent.config.clone())
-                    .with_context(|| format!("the stored config of agent `{}`", agent.name))?;
-                &loaded
-            }
-        };
-        let built = wrapping
-            .build(config)
-            .with_context(|| format!("rebuilding agent `{}`", agent.name))?;
-        run = run.agent_with(built, agent.config.clone(), agent.limits.clone());
-    }
-    for config in &spec.evaluators {
-        let evaluator = build_evaluator(config).context("rebuilding the run's evaluators")?;
-        run = run.evaluator_with(evaluator, config.clone());
-    }
-    Ok(run)
 }
 
 fn check_rate(flag: &str, rate: Option<f64>) -> anyhow::Result<()> {
@@ -373,8 +236,12 @@ mod tests {
         }
     }
 
-    fn plain() -> AgentWrapping {
-        AgentWrapping::new(&AgentOptions::default(), None).unwrap()
+    fn plain() -> ProviderFactory {
+        factory(&AgentOptions::default(), None, HashMap::new()).unwrap()
+    }
+
+    fn run_from_spec(spec: &RunSpec, factory: &ProviderFactory) -> anyhow::Result<Run> {
+        Ok(Run::from_spec(spec.clone(), factory)?)
     }
 
     #[test]
@@ -396,11 +263,7 @@ mod tests {
         };
         assert_eq!(config["name"], "strict");
         assert_eq!(config["agent"]["kind"], "replay");
-        let rebuilt = run_from_spec(
-            &spec,
-            &AgentWrapping::new(&Default::default(), None).unwrap(),
-        )
-        .unwrap();
+        let rebuilt = run_from_spec(&spec, &plain()).unwrap();
         assert_eq!(rebuilt.spec().evaluators, spec.evaluators);
     }
 
@@ -435,7 +298,7 @@ mod tests {
         let args = files.args(&["--agent", "gold", "--cache"]);
         assert!(args.agent_options.cache);
         let cache: Arc<dyn ResponseCache> = Arc::new(MemoryCache::new());
-        let wrapping = AgentWrapping::new(&args.agent_options, Some(cache)).unwrap();
+        let wrapping = factory(&args.agent_options, Some(cache), HashMap::new()).unwrap();
         let store: Arc<dyn RunStore> = Arc::new(MemoryStore::new());
         let engine = Engine::new(Arc::clone(&store));
         let mut cached = Vec::new();
@@ -482,7 +345,9 @@ mod tests {
         let files = Files::new();
         let prices = files.write("prices.json", r#"{"models": {"m": {"input": "x"}}}"#);
         let args = files.args(&["--agent", "gold", "--pricing", &prices]);
-        let err = AgentWrapping::new(&args.agent_options, None).err().unwrap();
+        let err = factory(&args.agent_options, None, HashMap::new())
+            .err()
+            .unwrap();
         assert!(format!("{err:#}").contains("prices.json"), "{err:#}");
     }
 }

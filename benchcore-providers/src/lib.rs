@@ -5,6 +5,7 @@
 #[cfg(feature = "anthropic")]
 pub mod anthropic;
 mod evaluators;
+mod factory;
 pub mod http;
 pub mod judge;
 #[cfg(feature = "mcp")]
@@ -22,6 +23,7 @@ pub mod sse;
 #[cfg(feature = "anthropic")]
 pub use anthropic::{AnthropicAgent, AnthropicConfig};
 pub use evaluators::build_evaluator;
+pub use factory::{ProviderFactory, SAVED_KIND};
 pub use judge::{JudgeConfig, JudgeEvaluator};
 #[cfg(feature = "mcp")]
 pub use mcp::{McpAgent, McpConfig};

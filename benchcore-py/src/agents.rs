@@ -21,7 +21,7 @@ use std::sync::Arc;
 pub(crate) struct AgentHandle {
     pub(crate) agent: Arc<dyn Agent>,
     /// The config it was built from (no secrets), stored with runs so they can be resumed;
-    /// `null` for a callable.
+    /// `{"kind": "python", "name": …}` for a callable, which must be given again to resume.
     pub(crate) config: Value,
     pub(crate) limits: AgentLimits,
     kind: String,
@@ -85,10 +85,10 @@ impl AgentHandle {
         check_name(py, &name)?;
         Ok(Self {
             agent: Arc::new(PyAgent {
-                name,
+                name: name.clone(),
                 call: Callable::new(func),
             }),
-            config: Value::Null,
+            config: serde_json::json!({ "kind": "python", "name": name }),
             limits: AgentLimits::default(),
             kind: "python".to_owned(),
         })

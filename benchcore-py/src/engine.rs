@@ -6,12 +6,13 @@ use crate::convert::{to_json, to_py_ser};
 use crate::errors;
 use crate::evaluators::EvaluatorHandle;
 use crate::events::{event_dict, Progress};
+use crate::factory::PyFactory;
 use crate::runtime::SIGNAL_CHECK;
 use crate::store::StoreHandle;
 use crate::suite::SuiteHandle;
 use crate::transcript::TranscriptTestHandle;
 use benchcore::{
-    CancelToken, Engine, ResumeOptions, RetryPolicy, Run, RunEvent, RunReport, Sampling,
+    CancelToken, Engine, ResumeOptions, RetryPolicy, Run, RunEvent, RunReport, RunSpec, Sampling,
 };
 use futures::StreamExt;
 use pyo3::prelude::*;
@@ -52,44 +53,58 @@ fn seconds(py: Python<'_>, field: &str, value: f64) -> PyResult<Duration> {
     }
 }
 
-/// Builds the run from its parts.
+/// Builds the run from its parts through the library's one path: the suite's spec with the
+/// agents' and evaluators' configs, built by [`Run::from_opened`] (or, to resume a stored
+/// run without its suite, by [`Run::from_spec`] from the stored spec); evaluators and
+/// transcript tests given as callables are added on top.
 fn build_run(
     py: Python<'_>,
-    suite: &SuiteHandle,
+    suite: Option<&SuiteHandle>,
+    stored: Option<RunSpec>,
     agents: &[Bound<'_, AgentHandle>],
     evaluators: &[Bound<'_, EvaluatorHandle>],
     tests: &[Bound<'_, TranscriptTestHandle>],
     settings: Settings,
 ) -> PyResult<Run> {
-    let mut run = Run::from_source(Arc::clone(&suite.source));
-    if let Some(episode) = &suite.episode {
-        run = run.episode_arc(Arc::clone(episode));
+    let given = agents
+        .iter()
+        .map(|a| (a.get().config.clone(), Arc::clone(&a.get().agent)))
+        .collect();
+    let factory = PyFactory::with_agents(given);
+    let mut run = match (suite, stored) {
+        (Some(suite), _) => {
+            let mut spec = suite.spec.clone();
+            for agent in agents {
+                let agent = agent.get();
+                spec = spec.with_agent_config(agent.config.clone());
+                if let Some(last) = spec.agents.last_mut() {
+                    last.limits = agent.limits.clone();
+                }
+            }
+            spec.evaluators = evaluators
+                .iter()
+                .filter_map(|e| e.get().config.clone())
+                .collect();
+            Run::from_opened(spec, suite.opened.clone(), &factory)
+        }
+        (None, Some(stored)) => Run::from_spec(stored, &factory),
+        (None, None) => {
+            return Err(errors::argument(
+                py,
+                "suite",
+                "give the suite (only a stored run can be resumed without it)",
+            ))
+        }
     }
-    for agent in agents {
-        let agent = agent.get();
-        run = run.agent_with(
-            Arc::clone(&agent.agent),
-            agent.config.clone(),
-            agent.limits.clone(),
-        );
-    }
-    for evaluator in &suite.evaluators {
-        run = run.evaluator_arc(Arc::clone(evaluator));
-    }
+    .map_err(|e| errors::error(py, &e))?;
     for evaluator in evaluators {
         let evaluator = evaluator.get();
-        run = match &evaluator.config {
-            Some(config) => run.evaluator_with(Arc::clone(&evaluator.evaluator), config.clone()),
-            None => run.evaluator_arc(Arc::clone(&evaluator.evaluator)),
-        };
+        if evaluator.config.is_none() {
+            run = run.evaluator_arc(Arc::clone(&evaluator.evaluator));
+        }
     }
-    for test in suite
-        .tests
-        .iter()
-        .cloned()
-        .chain(tests.iter().map(|t| Arc::clone(&t.get().test)))
-    {
-        run = run.transcript_test_arc(test);
+    for test in tests {
+        run = run.transcript_test_arc(Arc::clone(&test.get().test));
     }
     if let Some(samples) = settings.samples {
         run = run.samples(samples);
@@ -126,15 +141,12 @@ fn build_run(
         run = run.max_run_time(seconds(py, "max_run_time", limit)?);
     }
     // The suite's tags (what a resume must find unchanged), then the caller's.
-    let mut tags = suite.tags.clone();
     if let Some(given) = settings.tags {
-        match (&mut tags, given) {
+        let tags = &mut run.spec_mut().tags;
+        match (&mut *tags, given) {
             (Value::Object(ours), Value::Object(theirs)) => ours.extend(theirs),
             (tags, given) => *tags = given,
         }
-    }
-    if !tags.is_null() {
-        run.spec_mut().tags = tags;
     }
     Ok(run)
 }
@@ -146,7 +158,7 @@ fn build_run(
 pub(crate) fn start(
     py: Python<'_>,
     store: &Bound<'_, StoreHandle>,
-    suite: &Bound<'_, SuiteHandle>,
+    suite: Option<Bound<'_, SuiteHandle>>,
     agents: Vec<Bound<'_, AgentHandle>>,
     evaluators: Vec<Bound<'_, EvaluatorHandle>>,
     transcript_tests: Vec<Bound<'_, TranscriptTestHandle>>,
@@ -157,17 +169,41 @@ pub(crate) fn start(
 ) -> PyResult<RunHandle> {
     let settings: Settings = serde_json::from_value(to_json(settings, "settings")?)
         .map_err(|e| errors::argument(py, "settings", e.to_string()))?;
+    let store = store.get();
+    let engine = Engine::new(Arc::clone(&store.store)).with_workspace(store.workspace.clone());
+    // Resuming without the suite: the stored spec says everything.
+    let stored = match (&suite, &resume) {
+        (None, Some(run_id)) => {
+            let (store, workspace, id) = (
+                Arc::clone(&store.store),
+                store.workspace.clone(),
+                run_id.clone(),
+            );
+            let info =
+                crate::runtime::block_on(py, async move { store.get_run(&workspace, &id).await })?
+                    .map_err(|e| errors::store(py, &e))?
+                    .ok_or_else(|| {
+                        errors::store(
+                            py,
+                            &benchcore::StoreError::run_not_found(engine.workspace(), run_id),
+                        )
+                    })?;
+            Some(info.spec)
+        }
+        _ => None,
+    };
     let run = build_run(
         py,
-        suite.get(),
+        suite.as_ref().map(Bound::get),
+        stored,
         &agents,
         &evaluators,
         &transcript_tests,
         settings,
     )?;
-    let store = store.get();
-    let engine = Engine::new(Arc::clone(&store.store)).with_workspace(store.workspace.clone());
+    let starter = engine.clone();
     let started = crate::runtime::block_on(py, async move {
+        let engine = starter;
         match resume {
             Some(run_id) => {
                 let options = if retry_errors {
@@ -181,7 +217,7 @@ pub(crate) fn start(
         }
     })?;
     let handle = started.map_err(|e| errors::error(py, &e))?;
-    Ok(RunHandle::watch(handle, keep_events))
+    Ok(RunHandle::watch(handle, engine, keep_events))
 }
 
 /// What the watcher task shares with Python.
@@ -215,7 +251,7 @@ pub(crate) struct RunHandle {
 }
 
 impl RunHandle {
-    fn watch(mut handle: benchcore::RunHandle, keep_events: bool) -> Self {
+    fn watch(mut handle: benchcore::RunHandle, engine: Engine, keep_events: bool) -> Self {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
@@ -235,7 +271,21 @@ impl RunHandle {
                 drop(state);
                 watcher.changed.notify_all();
             }
-            let report = handle.wait().await.map_err(Arc::new);
+            let report = match handle.wait().await {
+                // Every front end writes the run's summary the same way, beside its artifacts.
+                Ok(report) if report.status != benchcore::RunStatus::Cancelled => {
+                    benchcore::kind::write_summary(
+                        &**engine.store(),
+                        engine.workspace(),
+                        &report.run_id,
+                        &benchcore::kind::SuiteKinds::builtin(),
+                    )
+                    .await
+                    .map(|_| report)
+                }
+                other => other,
+            }
+            .map_err(Arc::new);
             watcher.lock().report = Some(report);
             watcher.changed.notify_all();
         });

@@ -8,7 +8,7 @@ mod engine;
 mod errors;
 mod evaluators;
 mod events;
-mod kinds;
+mod factory;
 mod runtime;
 mod store;
 mod suite;

@@ -4,41 +4,70 @@
 
 use crate::convert::{to_json, to_py_ser};
 use crate::errors;
-use benchcore::engine::Episode;
-use benchcore::{Case, CaseSource, Evaluator, Message, QuestionSet, TranscriptTest};
+use crate::factory::PyFactory;
+use benchcore::code_task::{AnswerFormat, PromptOptions};
+use benchcore::conversation::CONVERSATION;
+use benchcore::engine::SingleTurn;
+use benchcore::kind::{OpenedSuite, SuiteKinds, QUESTION_SET};
+use benchcore::{Case, CaseSource, ConfigError, Message, QuestionSet, RunSpec};
+use benchcore::{SuiteError, SuiteErrorKind};
 use futures::StreamExt;
 use pyo3::prelude::*;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
-/// A suite of cases, ready to run.
+/// A suite of cases, ready to run: what its kind opened, and the spec a run of it starts
+/// from (the suite's path, its kind and the options its kind records).
 #[pyclass(frozen, module = "benchcore._native", name = "Suite")]
 #[derive(Clone)]
 pub(crate) struct SuiteHandle {
-    pub(crate) source: Arc<dyn CaseSource>,
-    /// How an attempt plays out; one exchange when `None`.
-    pub(crate) episode: Option<Arc<dyn Episode>>,
-    /// Evaluators the suite brings (a code task's test runner).
-    pub(crate) evaluators: Vec<Arc<dyn Evaluator>>,
-    /// Transcript tests the suite brings (a conversation suite's).
-    pub(crate) tests: Vec<Arc<dyn TranscriptTest>>,
-    pub(crate) kind: String,
-    /// What the run spec's `tags` record about the suite (a conversation suite's prompts, a
-    /// code-task catalog's prompt options).
-    pub(crate) tags: Value,
+    pub(crate) opened: OpenedSuite,
+    pub(crate) spec: RunSpec,
 }
 
 impl SuiteHandle {
+    /// The cases.
+    pub(crate) fn source(&self) -> &Arc<dyn CaseSource> {
+        &self.opened.source
+    }
+
     /// A question set.
     pub(crate) fn questions(source: Arc<dyn CaseSource>) -> Self {
+        let mut spec = RunSpec::default();
+        spec.suite = source.describe();
         Self {
-            source,
-            episode: None,
-            evaluators: Vec::new(),
-            tests: Vec::new(),
-            kind: "question_set".to_owned(),
-            tags: Value::Null,
+            opened: OpenedSuite::new(source, Arc::new(SingleTurn)),
+            spec,
         }
+    }
+
+    /// Opens the suite `spec` names with its kind (told from the path when the spec names
+    /// none), building the agents it names with `agents`.
+    pub(crate) fn open_spec(
+        py: Python<'_>,
+        mut spec: RunSpec,
+        agents: &PyFactory,
+    ) -> PyResult<Self> {
+        let kinds = SuiteKinds::builtin();
+        let kind = kinds
+            .for_spec(&spec)
+            .map_err(|e| not_found_or_config(py, &spec, e))?;
+        kind.name().clone_into(&mut spec.kind);
+        let opened = kind
+            .open(&spec, agents)
+            .map_err(|e| errors::error(py, &e))?;
+        Ok(Self { opened, spec })
+    }
+}
+
+/// A path no kind recognises: missing (`SuiteNotFoundError`) or not a suite.
+fn not_found_or_config(py: Python<'_>, spec: &RunSpec, error: ConfigError) -> PyErr {
+    match spec.suite.path.as_deref() {
+        Some(path) if !std::path::Path::new(path).exists() => errors::suite(
+            py,
+            &SuiteError::new(SuiteErrorKind::Io, "no such file or folder").at(path, None),
+        ),
+        _ => errors::config(py, &error),
     }
 }
 
@@ -47,8 +76,9 @@ impl SuiteHandle {
     /// A question set from a `.jsonl` (`.ndjson`) or `.csv` file, checked line by line.
     #[staticmethod]
     fn question_set(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
-        let set = QuestionSet::open(&path).map_err(|e| errors::suite(py, &e))?;
-        Ok(Self::questions(Arc::new(set)))
+        let mut spec = RunSpec::for_suite(&path);
+        spec.kind = QUESTION_SET.to_owned();
+        Self::open_spec(py, spec, &PyFactory::default())
     }
 
     /// A question set of cases given as dicts, each like a JSONL line: `id`, `input` (or
@@ -78,7 +108,7 @@ impl SuiteHandle {
     /// conversation scenario file or folder, else a question-set file.
     #[staticmethod]
     fn open(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
-        crate::kinds::open_path(py, &path)
+        Self::open_spec(py, RunSpec::for_suite(&path), &PyFactory::default())
     }
 
     /// A conversation suite: a scenario file (`.toml`, `.json`) or a folder of them. Each
@@ -91,8 +121,15 @@ impl SuiteHandle {
         path: std::path::PathBuf,
         simulated_user: Option<&Bound<'_, crate::agents::AgentHandle>>,
     ) -> PyResult<Self> {
-        let user = simulated_user.map(|u| (Arc::clone(&u.get().agent), u.get().config.clone()));
-        crate::kinds::conversations(py, &path, user)
+        let mut spec = RunSpec::for_suite(&path);
+        spec.kind = CONVERSATION.to_owned();
+        let mut given = Vec::new();
+        if let Some(user) = simulated_user {
+            let user = user.get();
+            spec.tags = serde_json::json!({ CONVERSATION: { "simulated_user": user.config } });
+            given.push((user.config.clone(), Arc::clone(&user.agent)));
+        }
+        Self::open_spec(py, spec, &PyFactory::with_agents(given))
     }
 
     /// A code-task catalog folder (or one task folder): each task's prompt, the answer
@@ -107,35 +144,51 @@ impl SuiteHandle {
         include_tests: bool,
         answer_format: Option<String>,
     ) -> PyResult<Self> {
-        crate::kinds::code_tasks(py, &path, include_tests, answer_format.as_deref())
+        let mut options = PromptOptions::default();
+        if include_tests {
+            options = options.with_tests(true);
+        }
+        if let Some(format) = answer_format {
+            let format: AnswerFormat = format
+                .parse()
+                .map_err(|e: String| errors::argument(py, "answer_format", e))?;
+            options = options.with_answer_format(format);
+        }
+        let mut spec = RunSpec::for_suite(&path);
+        spec.kind = benchcore::code_task::KIND.to_owned();
+        let options = options.to_json();
+        if !options.is_null() {
+            spec.tags = serde_json::json!({ benchcore::code_task::KIND: options });
+        }
+        Self::open_spec(py, spec, &PyFactory::default())
     }
 
     /// The suite's name.
     #[getter]
     fn name(&self) -> String {
-        self.source.describe().name
+        self.source().describe().name
     }
 
     /// The kind of benchmark: `question_set`, `conversation`, `code_task`.
     #[getter]
     fn kind(&self) -> &str {
-        &self.kind
+        &self.spec.kind
     }
 
     /// The file or folder it was read from.
     #[getter]
     fn path(&self) -> Option<String> {
-        self.source.describe().path
+        self.source().describe().path
     }
 
     fn __len__(&self) -> usize {
-        self.source.len() as usize
+        self.source().len() as usize
     }
 
     /// The first `limit` cases (all when `None`) as dicts.
     #[pyo3(signature = (limit = None))]
     fn cases<'py>(&self, py: Python<'py>, limit: Option<usize>) -> PyResult<Bound<'py, PyAny>> {
-        let source = Arc::clone(&self.source);
+        let source = Arc::clone(self.source());
         let read = crate::runtime::block_on(py, async move {
             let mut cases = Vec::new();
             let mut stream = source.cases();
@@ -152,10 +205,10 @@ impl SuiteHandle {
     }
 
     fn __repr__(&self) -> String {
-        let described = self.source.describe();
+        let described = self.source().describe();
         format!(
             "Suite(name={:?}, kind={:?}, cases={})",
-            described.name, self.kind, described.cases
+            described.name, self.spec.kind, described.cases
         )
     }
 }

@@ -8,9 +8,11 @@ mod capabilities;
 mod case;
 pub mod code_task;
 pub mod conversation;
+mod digest;
 pub mod engine;
 mod error;
 pub mod evaluator;
+pub mod kind;
 mod message;
 mod secret;
 pub mod store;
@@ -26,6 +28,7 @@ pub use async_trait::async_trait;
 pub use attempt::{AttemptFailure, AttemptKey, AttemptRecord, Outcome};
 pub use capabilities::{AgentCapabilities, StoreCapabilities};
 pub use case::Case;
+pub use digest::{text_digest, ContentDigest};
 pub use engine::{
     AgentLimits, CancelToken, Engine, ResumeOptions, RetryPolicy, Run, RunEvent, RunHandle,
     RunReport,

@@ -5,9 +5,9 @@ use crate::args::RunArgs;
 use crate::{output, plan, EXIT_OK};
 use anyhow::Context;
 use benchcore::code_task::attempt_folder;
+use benchcore::kind::SuiteKinds;
 use benchcore::{Case, Role};
 use futures::StreamExt;
-use std::path::Path;
 use std::process::ExitCode;
 
 /// The prompt as one text: a lone user message as it is; several messages each under its
@@ -24,9 +24,12 @@ fn render(case: &Case) -> String {
 }
 
 pub(crate) async fn dry_run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let wrapping = plan::AgentWrapping::new(&args.agent_options, None)?;
-    let opened = crate::suites::open_suite(Path::new(&args.suite), None, &wrapping)?;
-    let opened = crate::suites::code_tasks::with_args(opened, &args)?;
+    let spec = plan::spec_from_args(&args)?;
+    let kinds = SuiteKinds::builtin();
+    let opened = kinds.for_spec(&spec)?.open(
+        &spec,
+        &plan::factory(&args.agent_options, None, Default::default())?,
+    )?;
     let mut agents = Vec::new();
     for spec in &args.agents {
         match spec.strip_prefix(plan::SAVED_PREFIX) {

@@ -2,7 +2,6 @@
 //! metrics, computed once on request by an LLM judge and stored with the run.
 
 use crate::args::MetricsArgs;
-use crate::plan::AgentWrapping;
 use crate::{output, EXIT_ERROR};
 use anyhow::{bail, Context};
 use benchcore::store::MetricRecord;
@@ -47,8 +46,8 @@ pub(crate) async fn metrics(
         }
         None => judge_config(judge)?,
     };
-    let wrapping = AgentWrapping::new(&args.agent_options, cache)?;
-    let agent = wrapping
+    let factory = crate::plan::factory(&args.agent_options, cache, Default::default())?;
+    let agent = factory
         .build(&config.agent)
         .with_context(|| format!("--judge {judge}: building the judge agent"))?;
     let built = config

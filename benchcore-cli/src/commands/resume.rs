@@ -3,7 +3,7 @@
 use crate::args::ResumeArgs;
 use crate::plan;
 use anyhow::Context;
-use benchcore::{Engine, ResponseCache, ResumeOptions, RunStore, StoreError, Workspace};
+use benchcore::{Engine, ResponseCache, ResumeOptions, Run, RunStore, StoreError, Workspace};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -25,9 +25,10 @@ pub(crate) async fn resume(
     )
     .await
     .with_context(|| format!("rebuilding run {}", args.run))?;
-    let wrapping = plan::AgentWrapping::new(&args.agent_options, cache)?.with_saved(saved);
-    let run = plan::run_from_spec(&stored.spec, &wrapping)
+    let factory = plan::factory(&args.agent_options, cache, saved)?;
+    let run = Run::from_spec(stored.spec, &factory)
         .with_context(|| format!("rebuilding run {}", args.run))?;
+    super::run::warn(&run);
     let options = if args.retry_errors {
         ResumeOptions::retry_errors()
     } else {
@@ -36,5 +37,5 @@ pub(crate) async fn resume(
     let engine = Engine::new(store).with_workspace(workspace);
     let handle = engine.resume(&args.run, run, options).await?;
     let code = super::run::watch(handle, &args.output, &args.gates).await?;
-    crate::suites::code_tasks::finish(&engine, &args.run, code, args.output.json).await
+    super::run::finish(&engine, &args.run, code, &args.output).await
 }

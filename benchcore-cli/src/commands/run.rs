@@ -16,13 +16,14 @@ pub(crate) async fn run(
 ) -> anyhow::Result<ExitCode> {
     let saved =
         super::agents::load_saved(store_url, &workspace, &plan::saved_names_in_args(&args)).await?;
-    let wrapping = plan::AgentWrapping::new(&args.agent_options, cache)?.with_saved(saved);
-    let run = plan::run_from_args(&args, &wrapping)?;
+    let factory = plan::factory(&args.agent_options, cache, saved)?;
+    let run = plan::run_from_args(&args, &factory)?;
+    warn(&run);
     let engine = Engine::new(store).with_workspace(workspace);
     let handle = engine.start(run).await?;
     let run_id = handle.run_id().to_owned();
     let code = watch(handle, &args.output, &args.gates).await?;
-    crate::suites::code_tasks::finish(&engine, &run_id, code, args.output.json).await
+    finish(&engine, &run_id, code, &args.output).await
 }
 
 /// `benchcore run --detach`: stores the run and queues its attempts for workers.
@@ -37,8 +38,8 @@ pub(crate) async fn detach(
     let saved =
         super::agents::load_saved(store_url, &workspace, &plan::saved_names_in_args(&args)).await?;
     // Built here only to check every agent and evaluator; workers build their own.
-    let wrapping = plan::AgentWrapping::new(&args.agent_options, None)?.with_saved(saved);
-    let run = plan::run_from_args(&args, &wrapping)?;
+    let factory = plan::factory(&args.agent_options, None, saved)?;
+    let run = plan::run_from_args(&args, &factory)?;
     let total =
         run.spec().suite.cases * run.spec().agents.len() as u64 * u64::from(run.spec().samples);
     let engine = Engine::new(store).with_workspace(workspace);
@@ -70,6 +71,64 @@ fn redact_url(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
+}
+
+/// Shows what the run's kind cannot guarantee on this machine.
+pub(crate) fn warn(run: &benchcore::Run) {
+    for warning in run.warnings() {
+        eprintln!("warning: {warning}");
+    }
+}
+
+/// What follows a `run` or `resume` that was not cancelled: the run's summary, written
+/// beside its artifacts by its kind (`summary.json`), with the kind's table and notes
+/// (pass@k and the catalog check of a code-task run). A problem the kind's checks found
+/// turns the exit code into 1.
+pub(crate) async fn finish(
+    engine: &Engine,
+    run_id: &str,
+    code: ExitCode,
+    output: &OutputArgs,
+) -> anyhow::Result<ExitCode> {
+    let Some(run) = engine.store().get_run(engine.workspace(), run_id).await? else {
+        return Ok(code);
+    };
+    if run.status == RunStatus::Cancelled {
+        return Ok(code);
+    }
+    let written = benchcore::kind::write_summary(
+        &**engine.store(),
+        engine.workspace(),
+        run_id,
+        &benchcore::kind::SuiteKinds::builtin(),
+    )
+    .await?;
+    let say = |text: &str| -> anyhow::Result<()> {
+        if output.json {
+            eprint!("{text}");
+            Ok(())
+        } else {
+            Ok(output::print(text)?)
+        }
+    };
+    let summary = &written.summary;
+    if summary.table.is_some() || !summary.notes.is_empty() {
+        if let Some(path) = &written.path {
+            say(&format!("summary: {}\n", path.display()))?;
+        }
+    }
+    if let Some(table) = &summary.table {
+        let header: Vec<&str> = table.header.iter().map(String::as_str).collect();
+        say(&output::table(&header, &table.rows))?;
+    }
+    for note in &summary.notes {
+        say(&format!("{note}\n"))?;
+    }
+    Ok(if summary.problems.is_empty() {
+        code
+    } else {
+        ExitCode::from(EXIT_GATE)
+    })
 }
 
 /// Shows progress, turns Ctrl-C into a clean cancel, prints the summary and applies the gates.

@@ -8,8 +8,9 @@
 use crate::args::WorkerArgs;
 use crate::{plan, EXIT_CANCELLED, EXIT_OK};
 use anyhow::Context;
+use benchcore::kind::SuiteKinds;
 use benchcore::{
-    Engine, QueuedAttempt, RunEvent, RunHandle, RunReport, RunStatus, RunStore, WorkQueue,
+    Engine, QueuedAttempt, Run, RunEvent, RunHandle, RunReport, RunStatus, RunStore, WorkQueue,
     Workspace,
 };
 use futures::StreamExt;
@@ -37,7 +38,7 @@ struct Worker {
     store: Arc<dyn RunStore>,
     queue: Arc<dyn WorkQueue>,
     workspace: Workspace,
-    wrapping: plan::AgentWrapping,
+    factory: benchcore_providers::ProviderFactory,
     store_url: String,
     id: String,
     quiet: bool,
@@ -76,7 +77,7 @@ pub(crate) async fn worker(
         store,
         queue,
         workspace,
-        wrapping: plan::AgentWrapping::new(&args.agent_options, cache)?,
+        factory: plan::factory(&args.agent_options, cache, Default::default())?,
         store_url: store_url.to_owned(),
         id,
         quiet: args.quiet,
@@ -246,10 +247,10 @@ impl Worker {
         )
         .await
         .with_context(|| format!("rebuilding run {run_id}"))?;
-        let wrapping = self.wrapping.clone_with_saved(saved);
-        let run = plan::run_for_worker(&stored.spec, &wrapping)
-            .with_context(|| format!("rebuilding run {run_id}"))?;
         let concurrency = stored.spec.concurrency;
+        let factory = self.factory.clone().with_saved(saved);
+        let run = Run::for_worker(stored.spec, &factory, &SuiteKinds::builtin())
+            .with_context(|| format!("rebuilding run {run_id}"))?;
         let (tx, rx) = mpsc::unbounded_channel();
         let items = futures::stream::unfold(rx, |mut rx| async move {
             rx.recv().await.map(|item| (item, rx))

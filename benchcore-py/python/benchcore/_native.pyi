@@ -150,7 +150,7 @@ class RunHandle:
 
 def start(
     store: Store,
-    suite: Suite,
+    suite: Optional[Suite],
     agents: Sequence[Agent],
     evaluators: Sequence[Evaluator],
     transcript_tests: Sequence[TranscriptTest],

@@ -25,7 +25,7 @@ _last: Optional["Run"] = None
 class _Parts:
     """What a run was started with, kept so that it can be resumed in this process."""
 
-    suite: Suite
+    suite: Optional[Suite]
     agents: list[Agent]
     evaluators: list[Evaluator] = field(default_factory=list)
     transcript_tests: list[TranscriptTest] = field(default_factory=list)
@@ -111,11 +111,10 @@ class Run:
         )
 
     def _require_parts(self) -> _Parts:
+        # A run started elsewhere resumes from its stored spec (agents given as Python
+        # callables must then be passed again: benchcore.resume(run_id, agents=..., store=...)).
         if self._parts is None:
-            raise RunError(
-                f"run {self.run_id} was not started in this process: use "
-                "benchcore.resume(run_id, suite, agents, store=...)"
-            )
+            return _Parts(suite=None, agents=[])
         return self._parts
 
     def __repr__(self) -> str:
@@ -347,15 +346,15 @@ async def _execute_async(
 
 
 def _prepare(
-    suite: _build.SuiteLike,
-    agents: Union[_build.AgentLike, Sequence[_build.AgentLike]],
+    suite: Optional[_build.SuiteLike],
+    agents: Union[None, _build.AgentLike, Sequence[_build.AgentLike]],
     evaluators: Any,
     transcript_tests: Any,
     store: _build.StoreLike,
 ) -> tuple[Store, _Parts]:
     parts = _Parts(
-        suite=_build.load(suite),
-        agents=_build._agents(agents),
+        suite=None if suite is None else _build.load(suite),
+        agents=[] if agents is None else _build._agents(agents),
         evaluators=_build._evaluators(evaluators),
         transcript_tests=_build._transcript_tests(transcript_tests),
     )
@@ -460,8 +459,8 @@ async def run_async(
 
 def resume(
     run_id: str,
-    suite: _build.SuiteLike,
-    agents: Union[_build.AgentLike, Sequence[_build.AgentLike]],
+    suite: Optional[_build.SuiteLike] = None,
+    agents: Union[None, _build.AgentLike, Sequence[_build.AgentLike]] = None,
     *,
     store: _build.StoreLike,
     evaluators: Any = None,
@@ -470,16 +469,18 @@ def resume(
     progress: _progress.ProgressOption = True,
     on_event: Optional[EventCallback] = None,
 ) -> Run:
-    """Continues a stored run with the same suite, agents and evaluators it was started
-    with (its stored settings apply); attempts already recorded are skipped."""
+    """Continues a stored run; attempts already recorded are skipped and its stored settings
+    apply. Without ``suite``, the run is rebuilt from its stored spec (its suite reopened from
+    its path, its agents and evaluators from their configs); pass ``agents`` (and
+    ``evaluators``) that were Python callables again."""
     store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
     return _execute(store_, parts, {}, run_id, retry_errors, progress, on_event)
 
 
 async def resume_async(
     run_id: str,
-    suite: _build.SuiteLike,
-    agents: Union[_build.AgentLike, Sequence[_build.AgentLike]],
+    suite: Optional[_build.SuiteLike] = None,
+    agents: Union[None, _build.AgentLike, Sequence[_build.AgentLike]] = None,
     *,
     store: _build.StoreLike,
     evaluators: Any = None,

@@ -498,6 +498,11 @@ impl TaskCatalog {
         &self.dir
     }
 
+    /// The cases, built once when the catalog was opened.
+    pub(crate) fn cases_in_memory(&self) -> &[Case] {
+        &self.cases
+    }
+
     /// The prompt options in force.
     pub fn options(&self) -> &PromptOptions {
         &self.options
@@ -506,11 +511,9 @@ impl TaskCatalog {
 
 impl CaseSource for TaskCatalog {
     fn describe(&self) -> SuiteRef {
-        SuiteRef {
-            name: self.name.clone(),
-            path: Some(self.dir.display().to_string()),
-            cases: self.cases.len() as u64,
-        }
+        SuiteRef::new(self.name.clone(), self.cases.len() as u64)
+            .with_path(self.dir.display().to_string())
+            .with_digest(self.digest())
     }
 
     fn len(&self) -> u64 {

@@ -18,6 +18,8 @@
 mod ended;
 mod ending;
 mod episode;
+mod interviewers;
+mod kind;
 mod prompt;
 mod scenario;
 mod suite;
@@ -25,6 +27,7 @@ mod suite;
 pub use ended::EndedNaturally;
 pub use ending::{EndReason, EndingConfig};
 pub use episode::Conversation;
+pub use kind::{is_conversation_path, ConversationKind, CONVERSATION};
 pub use prompt::{prompt_id, Prompt};
 pub use scenario::{FirstSpeaker, Scenario, Side};
 pub use suite::{is_scenario_file, ConversationSuite, LoadedScenario, PROMPTS_DIR};

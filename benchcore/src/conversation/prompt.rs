@@ -3,7 +3,6 @@
 
 use crate::{SuiteError, SuiteErrorKind};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// A prompt file: its name (the file stem), its id and its text.
@@ -76,9 +75,7 @@ impl Prompt {
 /// The stable id of a prompt's text: the first 16 hex digits of the SHA-256 of the text
 /// with `\r\n` and `\r` made `\n`.
 pub fn prompt_id(text: &str) -> String {
-    let normalized = text.replace("\r\n", "\n").replace('\r', "\n");
-    let digest = Sha256::digest(normalized.as_bytes());
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::text_digest(&text.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
 /// A prompt name is a plain file stem: letters, digits, `-`, `_` and `.`, not starting with

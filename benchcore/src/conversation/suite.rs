@@ -238,11 +238,19 @@ impl ConversationSuite {
 
 impl CaseSource for ConversationSuite {
     fn describe(&self) -> SuiteRef {
-        let mut suite = SuiteRef::default();
-        suite.name.clone_from(&self.name);
-        suite.path = Some(self.path.display().to_string());
-        suite.cases = self.len();
-        suite
+        let mut digest = crate::ContentDigest::new();
+        for s in self.scenarios.iter() {
+            digest.part(s.id.as_bytes());
+            digest.part(s.interviewer_prompt.id.as_bytes());
+            digest.part(s.user_prompt.id.as_bytes());
+            // The scenario file's settings (opening, turn limit, endings …) count too.
+            if digest.file(&s.path).is_err() {
+                digest.part(b"unreadable");
+            }
+        }
+        SuiteRef::new(self.name.clone(), self.len())
+            .with_path(self.path.display().to_string())
+            .with_digest(digest.finish())
     }
 
     fn len(&self) -> u64 {

@@ -5,6 +5,7 @@ mod backoff;
 mod cancel;
 mod episode;
 mod events;
+mod from_spec;
 mod limits;
 mod run;
 mod schedule;

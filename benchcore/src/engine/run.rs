@@ -31,6 +31,8 @@ pub struct Run {
     episode: Arc<dyn Episode>,
     evaluators: Vec<Arc<dyn Evaluator>>,
     tests: Vec<Arc<dyn TranscriptTest>>,
+    /// What the suite's kind cannot guarantee here, for people to read.
+    pub(super) warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for Run {
@@ -69,7 +71,14 @@ impl Run {
             episode: Arc::new(SingleTurn),
             evaluators: Vec::new(),
             tests: Vec::new(),
+            warnings: Vec::new(),
         }
+    }
+
+    /// What the suite's kind cannot guarantee on this machine (a sandbox without a process
+    /// limit …), for a front end to show.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// Adds an agent with default limits.
@@ -232,6 +241,16 @@ impl Run {
                 stored.suite.cases,
                 self.suite.len()
             )));
+        }
+        let given = self.suite.describe().digest;
+        if let (Some(then), Some(now)) = (&stored.suite.digest, &given) {
+            if then != now {
+                return Err(Error::Run(format!(
+                    "the run's suite `{}` changed since the run started (content digest {then} \
+                     then, {now} now): restore it, or start a new run",
+                    stored.suite.name
+                )));
+            }
         }
         self.with_stored_settings(stored)
     }

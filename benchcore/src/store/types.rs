@@ -80,6 +80,33 @@ pub struct SuiteRef {
     pub path: Option<String>,
     /// How many cases it has.
     pub cases: u64,
+    /// A digest of its content when the run started (see [`ContentDigest`](crate::ContentDigest)):
+    /// a resume refuses a suite whose content changed since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+}
+
+impl SuiteRef {
+    /// A suite reference with a name and a case count.
+    pub fn new(name: impl Into<String>, cases: u64) -> Self {
+        Self {
+            name: name.into(),
+            cases,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the path it was read from.
+    pub fn with_path(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// Sets the content digest.
+    pub fn with_digest(mut self, digest: impl Into<String>) -> Self {
+        self.digest = Some(digest.into());
+        self
+    }
 }
 
 /// One agent of a run.
@@ -112,7 +139,8 @@ impl AgentSpec {
 #[serde(default)]
 #[non_exhaustive]
 pub struct RunSpec {
-    /// The kind of benchmark (`question_set`).
+    /// The kind of benchmark (`question_set`, `conversation`, `code_task` …). Empty in a new
+    /// spec: the kind is told from the suite's path when the run is built.
     pub kind: String,
     /// A label for people.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -145,6 +173,42 @@ pub struct RunSpec {
     /// Free-form labels.
     #[serde(skip_serializing_if = "serde_json::Value::is_null")]
     pub tags: serde_json::Value,
+}
+
+impl RunSpec {
+    /// A spec for a new run of the suite at `path`, its kind told from the path when the run
+    /// is built (see [`Run::from_spec`](crate::Run::from_spec)), with default settings and no
+    /// agents yet.
+    pub fn for_suite(path: impl AsRef<std::path::Path>) -> Self {
+        let path = path.as_ref();
+        Self {
+            kind: String::new(),
+            suite: SuiteRef {
+                name: path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or("suite")
+                    .to_owned(),
+                path: Some(path.display().to_string()),
+                ..SuiteRef::default()
+            },
+            ..Self::default()
+        }
+    }
+
+    /// Adds an agent by its config (the agent's name comes from the agent built).
+    pub fn with_agent_config(mut self, config: serde_json::Value) -> Self {
+        self.agents.push(AgentSpec {
+            config,
+            ..AgentSpec::default()
+        });
+        self
+    }
+
+    /// Attempts the run has in all: cases × agents × samples.
+    pub fn total(&self) -> u64 {
+        self.suite.cases * self.agents.len() as u64 * u64::from(self.samples)
+    }
 }
 
 impl Default for RunSpec {
@@ -252,7 +316,7 @@ impl RunInfo {
 
     /// Attempts the run has in all: cases × agents × samples.
     pub fn total(&self) -> u64 {
-        self.spec.suite.cases * self.spec.agents.len() as u64 * u64::from(self.spec.samples)
+        self.spec.total()
     }
 }
 

@@ -43,6 +43,8 @@ pub struct QuestionSet {
     name: String,
     len: u64,
     source: Source,
+    /// Of the file's bytes, or of the cases built in code.
+    digest: String,
 }
 
 impl QuestionSet {
@@ -70,10 +72,15 @@ impl QuestionSet {
             .unwrap_or("suite")
             .to_owned();
         let len = check_file(&path, format)?;
+        let mut digest = crate::ContentDigest::new();
+        digest.file(&path).map_err(|e| {
+            SuiteError::new(SuiteErrorKind::Io, format!("cannot read: {e}")).at(&path, None)
+        })?;
         Ok(Self {
             name,
             len,
             source: Source::File { path, format },
+            digest: digest.finish(),
         })
     }
 
@@ -97,10 +104,15 @@ impl QuestionSet {
                 "the suite has no cases",
             ));
         }
+        let mut digest = crate::ContentDigest::new();
+        for case in &cases {
+            digest.part(serde_json::to_string(case).unwrap_or_default().as_bytes());
+        }
         Ok(Self {
             name: name.into(),
             len: cases.len() as u64,
             source: Source::Memory(Arc::new(cases)),
+            digest: digest.finish(),
         })
     }
 
@@ -115,10 +127,10 @@ impl QuestionSet {
 
 impl CaseSource for QuestionSet {
     fn describe(&self) -> SuiteRef {
-        SuiteRef {
-            name: self.name.clone(),
-            path: self.path().map(|p| p.display().to_string()),
-            cases: self.len,
+        let suite = SuiteRef::new(self.name.clone(), self.len).with_digest(self.digest.clone());
+        match self.path() {
+            Some(path) => suite.with_path(path.display().to_string()),
+            None => suite,
         }
     }
 
