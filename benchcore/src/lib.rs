@@ -7,6 +7,7 @@ mod attempt;
 mod capabilities;
 mod case;
 pub mod code_task;
+pub mod config;
 pub mod conversation;
 mod digest;
 pub mod engine;

@@ -94,7 +94,8 @@ fn bad_specs_name_the_field() {
     let none = RunSpec::for_suite(&path);
     let err = Run::from_spec(none, &BuiltinFactory).unwrap_err();
     assert!(err.to_string().contains("give at least one agent"), "{err}");
-    let mut other = RunSpec::for_suite(&path).with_agent_config(serde_json::json!({"kind": "gold"}));
+    let mut other =
+        RunSpec::for_suite(&path).with_agent_config(serde_json::json!({"kind": "gold"}));
     other.kind = "telepathy".into();
     let err = Run::from_spec(other, &BuiltinFactory).unwrap_err();
     assert!(err.to_string().contains("telepathy"), "{err}");

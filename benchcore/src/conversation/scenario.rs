@@ -1,6 +1,7 @@
 //! [`Scenario`]: one conversation to hold, as a scenario file describes it.
 
 use super::ending::EndingConfig;
+use crate::config::{ConfigText, Format};
 use crate::transcript::TranscriptTestsConfig;
 use crate::{ConfigError, Speaker, SuiteError, SuiteErrorKind};
 use serde::{Deserialize, Serialize};
@@ -216,14 +217,9 @@ impl Scenario {
     /// error names the file, the line when known, and the field.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, SuiteError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            SuiteError::new(SuiteErrorKind::Io, format!("cannot read the scenario: {e}"))
-                .at(path, None)
-        })?;
-        let is_toml = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-        Self::from_text(&text, is_toml).map_err(|e| {
+        let text = ConfigText::read(path, "scenario")
+            .map_err(|e| SuiteError::new(SuiteErrorKind::Io, e.message).at(path, None))?;
+        Self::from_config_text(&text).map_err(|e| {
             let line = e.line;
             e.at(path, line)
         })
@@ -235,71 +231,39 @@ impl Scenario {
     /// # Errors
     /// As [`Scenario::from_file`].
     pub fn from_text(text: &str, is_toml: bool) -> Result<Self, SuiteError> {
-        let malformed = |message: String, line: Option<usize>| {
-            let mut err = SuiteError::new(SuiteErrorKind::Malformed, message);
-            err.line = line.map(|l| l as u64);
-            err
-        };
-        let scenario: Scenario = if is_toml {
-            toml::from_str(text).map_err(|e| {
-                let line = e
-                    .span()
-                    .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-                malformed(with_line_text(e.message().trim(), text, line), line)
-            })?
-        } else {
-            serde_json::from_str(text).map_err(|e| {
-                let line = (e.line() > 0).then_some(e.line());
-                let message = e.to_string();
-                let message = message
-                    .rfind(" at line ")
-                    .map_or(message.as_str(), |at| &message[..at]);
-                malformed(with_line_text(message, text, line), line)
-            })?
-        };
-        scenario.validate().map_err(|e| {
-            let line = e.field.as_deref().and_then(|f| line_of_field(text, f));
-            let message = match &e.field {
-                Some(field) => format!("{field}: {}", e.message),
-                None => e.message.clone(),
+        let format = if is_toml { Format::Toml } else { Format::Json };
+        Self::from_config_text(&ConfigText::new(text, format))
+    }
+
+    /// Parses and checks. A parse error quotes the offending line, so the field is plain to
+    /// see; a value that parsed but does not validate is placed on the line that sets it.
+    fn from_config_text(text: &ConfigText) -> Result<Self, SuiteError> {
+        let malformed = |err: ConfigError, line: Option<usize>, quote: bool| {
+            let mut message = match &err.field {
+                Some(field) => format!("{field}: {}", err.message),
+                None => err.message,
             };
-            malformed(message, line)
+            if let Some(quoted) = line
+                .filter(|_| quote)
+                .and_then(|l| text.line_text(l))
+                .filter(|l| !l.is_empty() && l.len() <= 160)
+            {
+                message = format!("{message} (at `{quoted}`)");
+            }
+            let mut suite_error = SuiteError::new(SuiteErrorKind::Malformed, message);
+            suite_error.line = line.map(|l| l as u64);
+            suite_error
+        };
+        let scenario: Scenario = text.parse().map_err(|e| {
+            let line = e.line;
+            malformed(e, line, true)
+        })?;
+        scenario.validate().map_err(|e| {
+            let line = e.field.as_deref().and_then(|f| text.line_of_field(f));
+            malformed(e, line, false)
         })?;
         Ok(scenario)
     }
-}
-
-/// The message with the offending line quoted, so the field is plain to see.
-fn with_line_text(message: &str, text: &str, line: Option<usize>) -> String {
-    let quoted = line
-        .and_then(|l| text.lines().nth(l.saturating_sub(1)))
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && l.len() <= 160);
-    match quoted {
-        Some(quoted) => format!("{message} (at `{quoted}`)"),
-        None => message.to_owned(),
-    }
-}
-
-/// The line that sets a dotted field's last key (`ending.end_phrases` → `end_phrases = …`
-/// or `"end_phrases": …`), when one does.
-fn line_of_field(text: &str, field: &str) -> Option<usize> {
-    let key = field
-        .split('.')
-        .rev()
-        .find(|part| !part.chars().all(|c| c.is_ascii_digit()))?;
-    text.lines()
-        .position(|line| {
-            let line = line.trim_start();
-            let rest = line
-                .strip_prefix(&format!("\"{key}\""))
-                .or_else(|| line.strip_prefix(key));
-            rest.is_some_and(|r| {
-                let r = r.trim_start();
-                r.starts_with('=') || r.starts_with(':')
-            })
-        })
-        .map(|i| i + 1)
 }
 
 #[cfg(test)]
