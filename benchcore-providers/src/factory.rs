@@ -110,8 +110,10 @@ impl ProviderFactory {
                 ConfigError::field("name", format!("saved agent `{name}` was not loaded"))
             });
         }
-        let parsed: AgentConfig = serde_json::from_value(config.clone())
-            .map_err(|e| ConfigError::new(format!("not an agent config: {e}")))?;
+        let parsed: AgentConfig = benchcore::config::from_value(config).map_err(|mut e| {
+            e.message = format!("not an agent config: {}", e.message);
+            e
+        })?;
         parsed.validate()?;
         Ok(parsed)
     }

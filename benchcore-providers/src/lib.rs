@@ -8,13 +8,17 @@ mod evaluators;
 mod factory;
 pub mod http;
 pub mod judge;
+#[cfg(feature = "_http")]
+mod keys;
 #[cfg(feature = "mcp")]
 pub mod mcp;
 #[cfg(feature = "openai-compatible")]
 pub mod openai_compat;
 pub mod pricing;
+#[cfg(feature = "_http")]
 mod prompt;
 pub mod quality;
+mod reference;
 mod registry;
 pub mod replay;
 pub mod scripted;
@@ -33,6 +37,8 @@ pub use openai_compat::{
     OpenRouterConfig,
 };
 pub use pricing::{Priced, Pricing};
-pub use registry::{agent_config_schema, build_agent, build_agent_with, AgentConfig};
+pub use registry::{
+    agent_config_schema, build_agent, build_agent_with, AgentConfig, Kind, KindInfo,
+};
 pub use replay::{ReplayAgent, ReplayConfig};
 pub use scripted::{ScriptedAgent, ScriptedConfig};

@@ -29,6 +29,7 @@
 //! `gpt-4o` and `gpt-4.5` are never priced as `gpt-4`), then the same again with any
 //! `vendor/` prefix removed. Matching ignores case.
 
+use benchcore::config::{ConfigText, Format};
 use benchcore::{async_trait, Usage};
 use benchcore::{Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest, ConfigError};
 use schemars::JsonSchema;
@@ -175,22 +176,7 @@ impl Pricing {
     /// The file cannot be read, does not parse, or holds a price that is negative or not
     /// finite; the error names the file and, when known, the line.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::new(format!("cannot read the price file: {e}")).in_file(path, None)
-        })?;
-        let is_toml = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-        let parsed = if is_toml {
-            Self::from_toml(&text)
-        } else {
-            Self::from_json(&text)
-        };
-        parsed.map_err(|e| {
-            let line = e.line;
-            e.in_file(path, line)
-        })
+        Self::from_config_text(&ConfigText::read(path, "price file")?)
     }
 
     /// The built-in table overlaid with a JSON price file's text.
@@ -198,12 +184,7 @@ impl Pricing {
     /// # Errors
     /// As [`from_file`](Self::from_file).
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
-        let file: PriceFile = serde_json::from_str(text).map_err(|e| {
-            let mut err = ConfigError::new(e.to_string());
-            err.line = (e.line() > 0).then_some(e.line());
-            err
-        })?;
-        Self::from_price_file(file)
+        Self::from_config_text(&ConfigText::new(text, Format::Json))
     }
 
     /// The built-in table overlaid with a TOML price file's text.
@@ -211,14 +192,12 @@ impl Pricing {
     /// # Errors
     /// As [`from_file`](Self::from_file).
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
-        let file: PriceFile = toml::from_str(text).map_err(|e| {
-            let mut err = ConfigError::new(e.message().trim().to_owned());
-            err.line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-            err
-        })?;
-        Self::from_price_file(file)
+        Self::from_config_text(&ConfigText::new(text, Format::Toml))
+    }
+
+    fn from_config_text(text: &ConfigText) -> Result<Self, ConfigError> {
+        let file: PriceFile = text.parse()?;
+        Self::from_price_file(file).map_err(|err| text.locate(err))
     }
 
     fn from_price_file(file: PriceFile) -> Result<Self, ConfigError> {

@@ -34,6 +34,7 @@
 //! # });
 //! ```
 
+use crate::registry::{check_name, field_error, inherent_kind_methods, AgentKind, KindInfo};
 use benchcore::{
     async_trait, Agent, AgentCapabilities, AgentError, AgentErrorKind, AgentReply, AgentRequest,
     ConfigError, Transcript, Usage,
@@ -97,17 +98,15 @@ impl ReplayConfig {
         self.name.clone().unwrap_or_else(|| "replay".to_owned())
     }
 
-    fn field_error(&self, field: &str, message: impl Into<String>) -> ConfigError {
-        ConfigError::field(format!("agents.{}.{field}", self.agent_name()), message)
+    fn field_error(&self, field: &str, message: &str) -> ConfigError {
+        field_error(&self.agent_name(), field, message)
     }
 
     /// Checks every field without reading the file. Errors name the field as
     /// `agents.<name>.<field>`.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if let Some(name) = &self.name {
-            if name.trim().is_empty() || name.chars().any(char::is_control) {
-                return Err(self.field_error("name", format!("`{name}` is not a usable name")));
-            }
+            check_name(name).map_err(|why| self.field_error("name", &why))?;
         }
         match (&self.file, &self.text) {
             (Some(_), Some(_)) => Err(self.field_error("text", "set `file` or `text`, not both")),
@@ -134,6 +133,22 @@ impl ReplayConfig {
         };
         Ok(ReplayAgent { name, source })
     }
+}
+
+impl AgentKind for ReplayConfig {
+    const INFO: KindInfo = KindInfo {
+        spec: Some("replay:FILE"),
+        ..KindInfo::LOCAL
+    };
+
+    fn from_spec(arg: Option<&str>) -> Result<Self, String> {
+        arg.map(str::trim)
+            .filter(|file| !file.is_empty())
+            .map(Self::from_file)
+            .ok_or_else(|| "the file is missing: replay:FILE".to_owned())
+    }
+
+    inherent_kind_methods!();
 }
 
 /// Answers with recorded replies, or with a fixed text. Build it from a [`ReplayConfig`].

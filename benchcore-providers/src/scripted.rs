@@ -30,6 +30,7 @@
 //! # });
 //! ```
 
+use crate::registry::{check_name, field_error, inherent_kind_methods, AgentKind, KindInfo};
 use benchcore::{
     async_trait, Agent, AgentError, AgentReply, AgentRequest, ConfigError, Role, Usage,
 };
@@ -71,16 +72,12 @@ impl ScriptedConfig {
     /// Checks every field. Errors name the field as `agents.<name>.<field>`.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if let Some(name) = &self.name {
-            if name.trim().is_empty() || name.chars().any(char::is_control) {
-                return Err(ConfigError::field(
-                    format!("agents.{}.name", self.agent_name()),
-                    format!("`{name}` is not a usable name"),
-                ));
-            }
+            check_name(name).map_err(|why| field_error(&self.agent_name(), "name", why))?;
         }
         if self.lines.is_empty() {
-            return Err(ConfigError::field(
-                format!("agents.{}.lines", self.agent_name()),
+            return Err(field_error(
+                &self.agent_name(),
+                "lines",
                 "is empty: give at least one line",
             ));
         }
@@ -95,6 +92,11 @@ impl ScriptedConfig {
             lines: self.lines,
         })
     }
+}
+
+impl AgentKind for ScriptedConfig {
+    const INFO: KindInfo = KindInfo::LOCAL;
+    inherent_kind_methods!();
 }
 
 /// Says `lines[k]` when it has had `k` turns (see the [module docs](self)).

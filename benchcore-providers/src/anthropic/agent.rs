@@ -1,72 +1,29 @@
 //! [`AnthropicAgent`]: one Messages API exchange per request, whole or streamed.
 
 use super::error;
-use super::wire::{MessageResponse, MessagesRequest, StreamEvent, WireUsage};
-use super::AnthropicConfig;
-use crate::prompt::with_system_prompt;
-use crate::{http, sse};
+use super::wire::{MessageResponse, MessagesRequest, StreamEvent, WireUsage, DEFAULT_MAX_TOKENS};
+use crate::http::{Endpoint, Reply};
+use crate::sse;
 use async_trait::async_trait;
-use benchcore::{
-    Agent, AgentCapabilities, AgentError, AgentErrorKind, AgentReply, AgentRequest, Sampling,
-    Secret,
-};
-use reqwest::header::CONTENT_TYPE;
-use reqwest::Url;
+use benchcore::{Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest};
 use std::fmt;
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 /// An agent that sends each request to `POST {base_url}/v1/messages` once. Build it from
-/// an [`AnthropicConfig`].
+/// an [`AnthropicConfig`](super::AnthropicConfig).
 ///
 /// With `stream` on it reads the reply as server-sent events and records the time to the
 /// first text. It never retries (the engine does, from the error's kind), stops at the
 /// request's deadline with a `Timeout` error, and is safe to drop at any point.
 pub struct AnthropicAgent {
-    name: String,
-    endpoint: Url,
+    endpoint: Endpoint,
     model: String,
-    api_key: Secret,
-    key_source: String,
-    defaults: Sampling,
-    timeout: Option<Duration>,
-    max_response_bytes: u64,
-    stream: bool,
-    system_prompt: Option<String>,
-    client: reqwest::Client,
-}
-
-/// Everything a config resolved, ready to build an agent from.
-pub(crate) struct Parts {
-    pub(crate) name: String,
-    pub(crate) endpoint: Url,
-    pub(crate) model: String,
-    pub(crate) api_key: Secret,
-    /// Where the key came from, said in auth errors (never the key).
-    pub(crate) key_source: String,
-    pub(crate) defaults: Sampling,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) max_response_bytes: u64,
-    pub(crate) stream: bool,
-    pub(crate) system_prompt: Option<String>,
-    pub(crate) client: reqwest::Client,
 }
 
 impl AnthropicAgent {
-    pub(crate) fn new(parts: Parts) -> Self {
-        Self {
-            name: parts.name,
-            endpoint: parts.endpoint,
-            model: parts.model,
-            api_key: parts.api_key,
-            key_source: parts.key_source,
-            defaults: parts.defaults,
-            timeout: parts.timeout,
-            max_response_bytes: parts.max_response_bytes,
-            stream: parts.stream,
-            system_prompt: parts.system_prompt,
-            client: parts.client,
-        }
+    pub(crate) fn new(endpoint: Endpoint, model: String) -> Self {
+        Self { endpoint, model }
     }
 
     /// The model requests name.
@@ -76,52 +33,24 @@ impl AnthropicAgent {
 
     /// The URL requests go to.
     pub fn endpoint(&self) -> &str {
-        self.endpoint.as_str()
+        self.endpoint.url.as_str()
     }
 
     /// Whether replies are streamed.
     pub fn streams(&self) -> bool {
-        self.stream
+        self.endpoint.stream
     }
 
-    fn key(&self) -> Option<&str> {
-        Some(self.api_key.expose())
-    }
-
-    async fn exchange(&self, body: Vec<u8>, started: Instant) -> Result<AgentReply, AgentError> {
-        let response = self
-            .client
-            .post(self.endpoint.clone())
-            .header(CONTENT_TYPE, "application/json")
-            .body(body)
-            .send()
-            .await
-            .map_err(http::error_from_reqwest)?;
-        let status = response.status();
-        if !status.is_success() {
-            let headers = response.headers().clone();
-            let body = http::read_error_body(response).await;
-            let mut err = error::from_status(status.as_u16(), &headers, &body, self.key());
-            if err.kind == AgentErrorKind::Auth && matches!(status.as_u16(), 401 | 403) {
-                err.message = format!("{} (sent {})", err.message, self.key_source);
-            }
-            return Err(err);
-        }
-        if self.stream && http::is_event_stream(&response) {
-            return self.read_stream(response, started).await;
-        }
-        let body = http::read_body(response, self.max_response_bytes).await?;
-        parse_reply(&body, self.key())
-    }
-
-    async fn read_stream(
-        &self,
-        response: reqwest::Response,
-        started: Instant,
-    ) -> Result<AgentReply, AgentError> {
-        let key = self.key();
+    /// Reads a successful reply: a stream event by event (it must reach `message_stop`),
+    /// or a whole body.
+    async fn read(&self, reply: Reply, started: Instant) -> Result<AgentReply, AgentError> {
+        let key = self.endpoint.key();
+        let response = match reply {
+            Reply::Body(body) => return parse_reply(&body, key),
+            Reply::Stream(response) => response,
+        };
         let mut fold = StreamFold::new(started);
-        let ended = sse::read_events(response, self.max_response_bytes, |event| {
+        let ended = sse::read_events(response, self.endpoint.max_response_bytes, |event| {
             fold.event(&event.data, key)
         })
         .await?;
@@ -241,7 +170,7 @@ impl StreamFold {
 #[async_trait]
 impl Agent for AnthropicAgent {
     fn name(&self) -> &str {
-        &self.name
+        &self.endpoint.name
     }
 
     fn capabilities(&self) -> AgentCapabilities {
@@ -251,57 +180,44 @@ impl Agent for AnthropicAgent {
         capabilities.sampling = true;
         capabilities.context_errors = true;
         capabilities.remote = true;
-        capabilities.streaming = self.stream;
+        capabilities.streaming = self.endpoint.stream;
         capabilities
     }
 
     async fn respond(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
-        let started = Instant::now();
-        let sampling = request.sampling.or(&self.defaults);
-        let messages = with_system_prompt(self.system_prompt.as_deref(), &request.messages);
-        let result = async {
-            let body = serde_json::to_vec(&MessagesRequest::new(
-                &self.model,
-                &messages,
-                &sampling,
-                AnthropicConfig::DEFAULT_MAX_TOKENS,
-                self.stream,
-            ))
-            .map_err(|err| {
-                AgentError::new(
-                    AgentErrorKind::BadRequest,
-                    format!("cannot encode the request: {err}"),
-                )
-            })?;
-            http::bounded(request.deadline, self.timeout, self.exchange(body, started)).await
-        }
-        .await;
-        match result {
-            Ok(reply) => Ok(reply.with_latency(started.elapsed())),
-            Err(err) => Err(err.with_provider(self.name.clone())),
-        }
+        let stream = self.endpoint.stream;
+        self.endpoint
+            .respond(
+                request,
+                |messages, sampling| {
+                    serde_json::to_vec(&MessagesRequest::new(
+                        &self.model,
+                        messages,
+                        sampling,
+                        DEFAULT_MAX_TOKENS,
+                        stream,
+                    ))
+                },
+                error::from_status,
+                |reply, started| self.read(reply, started),
+            )
+            .await
     }
 }
 
 impl fmt::Debug for AnthropicAgent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AnthropicAgent")
-            .field("name", &self.name)
-            .field("endpoint", &self.endpoint.as_str())
             .field("model", &self.model)
-            .field("api_key", &self.api_key)
-            .field("defaults", &self.defaults)
-            .field("timeout", &self.timeout)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("stream", &self.stream)
-            .finish_non_exhaustive()
+            .field("endpoint", &self.endpoint)
+            .finish()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use benchcore::Usage;
+    use benchcore::{AgentErrorKind, Usage};
 
     #[test]
     fn replies_are_read() {

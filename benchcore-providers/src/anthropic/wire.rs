@@ -4,6 +4,10 @@
 use benchcore::{Message, Role, Sampling, Usage};
 use serde::{Deserialize, Serialize};
 
+/// The `max_tokens` sent when neither the request nor the config sets one: the Messages API
+/// requires one.
+pub(crate) const DEFAULT_MAX_TOKENS: u32 = 1024;
+
 /// The body of `POST /v1/messages`.
 #[derive(Debug, Serialize)]
 pub(crate) struct MessagesRequest<'a> {

@@ -1,15 +1,14 @@
 //! [`McpAgent`]: each case through `tools/call` of one tool on an MCP server.
 
-use super::config::ArgumentSource;
+use super::arguments::{arguments, ArgumentSource};
 use super::session::{choose_tool, Session};
 use super::{error, wire};
 use crate::{http, sse};
 use async_trait::async_trait;
-use benchcore::{Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest, Role, Secret};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use benchcore::{Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest, Secret};
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Url;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,7 +46,8 @@ pub(crate) struct Parts {
     pub(crate) tool: Option<String>,
     pub(crate) arguments: Vec<(String, ArgumentSource)>,
     pub(crate) protocol_version: String,
-    pub(crate) headers: BTreeMap<String, String>,
+    /// The configured extra headers, checked.
+    pub(crate) headers: HeaderMap,
     pub(crate) timeout: Option<Duration>,
     pub(crate) max_response_bytes: u64,
 }
@@ -62,20 +62,6 @@ enum Posted {
 
 impl McpAgent {
     pub(crate) fn new(parts: Parts) -> Result<Self, benchcore::ConfigError> {
-        let mut headers = HeaderMap::new();
-        for (name, value) in &parts.headers {
-            let field = || format!("agents.{}.headers", parts.name);
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                benchcore::ConfigError::field(field(), format!("{name:?} is not a header name"))
-            })?;
-            let value = HeaderValue::from_str(value).map_err(|_| {
-                benchcore::ConfigError::field(
-                    field(),
-                    format!("the value of {name} is not a header value"),
-                )
-            })?;
-            headers.insert(name, value);
-        }
         Ok(Self {
             name: parts.name,
             endpoint: parts.endpoint,
@@ -85,7 +71,7 @@ impl McpAgent {
             protocol_version: parts.protocol_version,
             timeout: parts.timeout,
             max_response_bytes: parts.max_response_bytes,
-            client: http::client(headers)?,
+            client: http::client(parts.headers)?,
             next_id: AtomicU64::new(1),
             session: Mutex::new(None),
         })
@@ -311,43 +297,6 @@ impl McpAgent {
             "the MCP server forgot the session twice in a row",
         ))
     }
-}
-
-/// The tool arguments for a request.
-fn arguments(mapping: &[(String, ArgumentSource)], request: &AgentRequest) -> Value {
-    let mut args = serde_json::Map::new();
-    for (name, source) in mapping {
-        let value = match source {
-            ArgumentSource::Input => json!(request.last_user_text().unwrap_or_default()),
-            ArgumentSource::Messages => json!(request
-                .messages
-                .iter()
-                .map(|m| json!({ "role": m.role.as_str(), "content": m.content }))
-                .collect::<Vec<_>>()),
-            ArgumentSource::System => json!(request
-                .messages
-                .iter()
-                .filter(|m| m.role == Role::System)
-                .map(|m| m.content.as_str())
-                .collect::<Vec<_>>()
-                .join("\n\n")),
-            ArgumentSource::Transcript => json!(request
-                .messages
-                .iter()
-                .map(|m| format!("{}: {}", m.role.as_str().to_uppercase(), m.content))
-                .collect::<Vec<_>>()
-                .join("\n")),
-            ArgumentSource::CaseId => json!(request
-                .case
-                .as_ref()
-                .map(|c| c.id.as_str())
-                .unwrap_or_default()),
-            ArgumentSource::Sample => json!(request.sample),
-            ArgumentSource::Literal(text) => json!(text),
-        };
-        args.insert(name.clone(), value);
-    }
-    Value::Object(args)
 }
 
 /// A POST failed: an agent error, or the session is gone and may be reopened.

@@ -2,6 +2,7 @@
 #![doc = include_str!("docs.md")]
 
 mod agent;
+mod arguments;
 mod config;
 mod error;
 mod session;

@@ -1,7 +1,7 @@
 //! An open MCP session: its id, the negotiated protocol revision, and the tool that answers
 //! with the argument mapping resolved against the tool's input schema.
 
-use super::config::ArgumentSource;
+use super::arguments::ArgumentSource;
 use super::wire::Tool;
 use benchcore::{AgentError, AgentErrorKind};
 use serde_json::Value;

@@ -1,22 +1,19 @@
 //! [`OpenAiCompatAgent`]: one Chat Completions exchange per request, whole or streamed, or
 //! one Responses API exchange for a managed prompt.
 
+use super::api::Api;
 use super::error;
 use super::responses::{self, ResponsesRequest, ResponsesStreamFold};
 use super::stream::ChatStreamFold;
 use super::wire::{ChatRequest, ChatResponse, Content};
-use crate::prompt::with_system_prompt;
-use crate::{http, sse};
+use crate::http::{Endpoint, Reply};
+use crate::sse;
 use async_trait::async_trait;
 use benchcore::{
-    Agent, AgentCapabilities, AgentError, AgentErrorKind, AgentReply, AgentRequest, Sampling,
-    Secret, Usage,
+    Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest, Message, Sampling, Usage,
 };
-use reqwest::header::CONTENT_TYPE;
-use reqwest::Url;
-use std::collections::BTreeMap;
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// An agent that sends each request to `POST {base_url}/chat/completions` once and reads
 /// the first choice, or, for a managed prompt, to `POST {base_url}/responses`. Build it from
@@ -26,72 +23,19 @@ use std::time::{Duration, Instant};
 /// first token. It never retries (the engine does, from the error's kind), stops at the
 /// request's deadline with a `Timeout` error, and is safe to drop at any point.
 pub struct OpenAiCompatAgent {
-    name: String,
+    endpoint: Endpoint,
     provider: &'static str,
-    endpoint: Url,
     api: Api,
     model: String,
-    api_key: Option<Secret>,
-    key_source: String,
-    defaults: Sampling,
-    timeout: Option<Duration>,
-    max_response_bytes: u64,
-    stream: bool,
-    system_prompt: Option<String>,
-    client: reqwest::Client,
-}
-
-/// Which API the agent speaks.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Api {
-    /// `POST {base_url}/chat/completions`.
-    ChatCompletions,
-    /// `POST {base_url}/responses` with this managed prompt.
-    Responses(Prompt),
-}
-
-/// A managed prompt, checked.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Prompt {
-    pub(crate) id: String,
-    pub(crate) version: Option<String>,
-    pub(crate) variables: BTreeMap<String, String>,
-}
-
-/// Everything a config resolved, ready to build an agent from.
-pub(crate) struct Parts {
-    pub(crate) name: String,
-    pub(crate) provider: &'static str,
-    pub(crate) endpoint: Url,
-    pub(crate) api: Api,
-    pub(crate) model: String,
-    pub(crate) api_key: Option<Secret>,
-    /// Where the key came from, said in auth errors (never the key).
-    pub(crate) key_source: String,
-    pub(crate) defaults: Sampling,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) max_response_bytes: u64,
-    pub(crate) stream: bool,
-    pub(crate) system_prompt: Option<String>,
-    pub(crate) client: reqwest::Client,
 }
 
 impl OpenAiCompatAgent {
-    pub(crate) fn new(parts: Parts) -> Self {
+    pub(crate) fn new(endpoint: Endpoint, provider: &'static str, api: Api, model: String) -> Self {
         Self {
-            name: parts.name,
-            provider: parts.provider,
-            endpoint: parts.endpoint,
-            api: parts.api,
-            model: parts.model,
-            api_key: parts.api_key,
-            key_source: parts.key_source,
-            defaults: parts.defaults,
-            timeout: parts.timeout,
-            max_response_bytes: parts.max_response_bytes,
-            stream: parts.stream,
-            system_prompt: parts.system_prompt,
-            client: parts.client,
+            endpoint,
+            provider,
+            api,
+            model,
         }
     }
 
@@ -102,7 +46,7 @@ impl OpenAiCompatAgent {
 
     /// Whether replies are streamed.
     pub fn streams(&self) -> bool {
-        self.stream
+        self.endpoint.stream
     }
 
     /// The managed prompt's id, when requests go to the Responses API.
@@ -115,7 +59,7 @@ impl OpenAiCompatAgent {
 
     /// The URL requests go to.
     pub fn endpoint(&self) -> &str {
-        self.endpoint.as_str()
+        self.endpoint.url.as_str()
     }
 
     /// Which preset built it (`openai`, `openrouter`, `nvidia`, `lmstudio`) or
@@ -124,76 +68,43 @@ impl OpenAiCompatAgent {
         self.provider
     }
 
-    fn key(&self) -> Option<&str> {
-        self.api_key.as_ref().map(Secret::expose)
-    }
-
     /// The request body for this agent's API.
-    fn body(&self, request: &AgentRequest) -> Result<Vec<u8>, serde_json::Error> {
-        let sampling = request.sampling.or(&self.defaults);
-        let messages = with_system_prompt(self.system_prompt.as_deref(), &request.messages);
+    fn body(&self, messages: &[Message], sampling: &Sampling) -> serde_json::Result<Vec<u8>> {
+        let stream = self.endpoint.stream;
         match &self.api {
-            Api::ChatCompletions => serde_json::to_vec(&ChatRequest::new(
-                &self.model,
-                &messages,
-                &sampling,
-                self.stream,
-            )),
+            Api::ChatCompletions => {
+                serde_json::to_vec(&ChatRequest::new(&self.model, messages, sampling, stream))
+            }
             Api::Responses(prompt) => serde_json::to_vec(&ResponsesRequest::new(
                 &self.model,
                 prompt,
-                &messages,
-                &sampling,
-                self.stream,
+                messages,
+                sampling,
+                stream,
             )),
         }
     }
 
-    async fn exchange(&self, body: Vec<u8>, started: Instant) -> Result<AgentReply, AgentError> {
-        let response = self
-            .client
-            .post(self.endpoint.clone())
-            .header(CONTENT_TYPE, "application/json")
-            .body(body)
-            .send()
-            .await
-            .map_err(http::error_from_reqwest)?;
-        let status = response.status();
-        if !status.is_success() {
-            let headers = response.headers().clone();
-            let body = http::read_error_body(response).await;
-            let mut err = error::from_status(status.as_u16(), &headers, &body, self.key());
-            if matches!(status.as_u16(), 401 | 403) {
-                err.message = format!("{} (sent {})", err.message, self.key_source);
+    /// Reads a successful reply: a stream event by event, or a whole body.
+    async fn read(&self, reply: Reply, started: Instant) -> Result<AgentReply, AgentError> {
+        let key = self.endpoint.key();
+        let limit = self.endpoint.max_response_bytes;
+        match (reply, &self.api) {
+            (Reply::Stream(response), Api::ChatCompletions) => {
+                let mut fold = ChatStreamFold::new(started);
+                let ended =
+                    sse::read_events(response, limit, |event| fold.event(&event.data, key)).await?;
+                fold.into_reply(ended.is_break())
             }
-            return Err(err);
-        }
-        if self.stream && http::is_event_stream(&response) {
-            let key = self.key();
-            return match self.api {
-                Api::ChatCompletions => {
-                    let mut fold = ChatStreamFold::new(started);
-                    let ended = sse::read_events(response, self.max_response_bytes, |event| {
-                        fold.event(&event.data, key)
-                    })
-                    .await?;
-                    fold.into_reply(ended.is_break())
-                }
-                Api::Responses(_) => {
-                    let mut fold = ResponsesStreamFold::new(started);
-                    // The fold knows whether `response.completed` arrived.
-                    let _ended = sse::read_events(response, self.max_response_bytes, |event| {
-                        fold.event(&event.data, key)
-                    })
-                    .await?;
-                    fold.into_reply()
-                }
-            };
-        }
-        let body = http::read_body(response, self.max_response_bytes).await?;
-        match self.api {
-            Api::ChatCompletions => parse_reply(&body, self.key()),
-            Api::Responses(_) => responses::parse_reply(&body, self.key()),
+            (Reply::Stream(response), Api::Responses(_)) => {
+                let mut fold = ResponsesStreamFold::new(started);
+                // The fold knows whether `response.completed` arrived.
+                let _ended =
+                    sse::read_events(response, limit, |event| fold.event(&event.data, key)).await?;
+                fold.into_reply()
+            }
+            (Reply::Body(body), Api::ChatCompletions) => parse_reply(&body, key),
+            (Reply::Body(body), Api::Responses(_)) => responses::parse_reply(&body, key),
         }
     }
 }
@@ -239,7 +150,7 @@ fn parse_reply(body: &[u8], key: Option<&str>) -> Result<AgentReply, AgentError>
 #[async_trait]
 impl Agent for OpenAiCompatAgent {
     fn name(&self) -> &str {
-        &self.name
+        &self.endpoint.name
     }
 
     fn capabilities(&self) -> AgentCapabilities {
@@ -253,49 +164,37 @@ impl Agent for OpenAiCompatAgent {
         capabilities.sampling = true;
         capabilities.context_errors = true;
         capabilities.remote = true;
-        capabilities.streaming = self.stream;
+        capabilities.streaming = self.endpoint.stream;
         capabilities
     }
 
     async fn respond(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
-        let started = Instant::now();
-        let result = async {
-            let body = self.body(request).map_err(|err| {
-                AgentError::new(
-                    AgentErrorKind::BadRequest,
-                    format!("cannot encode the request: {err}"),
-                )
-            })?;
-            http::bounded(request.deadline, self.timeout, self.exchange(body, started)).await
-        }
-        .await;
-        match result {
-            Ok(reply) => Ok(reply.with_latency(started.elapsed())),
-            Err(err) => Err(err.with_provider(self.name.clone())),
-        }
+        self.endpoint
+            .respond(
+                request,
+                |messages, sampling| self.body(messages, sampling),
+                error::from_status,
+                |reply, started| self.read(reply, started),
+            )
+            .await
     }
 }
 
 impl fmt::Debug for OpenAiCompatAgent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OpenAiCompatAgent")
-            .field("name", &self.name)
             .field("provider", &self.provider)
-            .field("endpoint", &self.endpoint.as_str())
             .field("api", &self.api)
             .field("model", &self.model)
-            .field("api_key", &self.api_key)
-            .field("defaults", &self.defaults)
-            .field("timeout", &self.timeout)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("stream", &self.stream)
-            .finish_non_exhaustive()
+            .field("endpoint", &self.endpoint)
+            .finish()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use benchcore::AgentErrorKind;
 
     #[test]
     fn replies_are_read() {

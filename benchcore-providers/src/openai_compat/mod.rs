@@ -1,6 +1,7 @@
 #![doc = include_str!("docs.md")]
 
 mod agent;
+mod api;
 mod config;
 mod error;
 mod presets;

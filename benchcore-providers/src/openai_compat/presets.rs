@@ -3,72 +3,31 @@
 
 use super::config::PlatformPrompt;
 use super::{OpenAiCompatAgent, OpenAiCompatConfig};
-use crate::http::RedactedHeaders;
-use benchcore::{ConfigError, Secret};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use crate::registry::{inherent_kind_methods, model_arg, AgentKind, KindInfo};
+use benchcore::ConfigError;
 use std::collections::BTreeMap;
-use std::fmt;
 
-/// Declares a preset's config: the fields every preset shares, then its own, plus `new`,
-/// setters, `validate`, `build` and a redacting `Debug`. Each preset writes `to_compat`.
+/// Declares a preset's config: the keys every preset takes, then its own fields (see
+/// [`config_fields!`](crate::keys::config_fields)), plus `new`, `agent_name`, `validate`,
+/// `build` and its [`AgentKind`]. Each preset writes `to_compat` and its `INFO`.
 macro_rules! preset_config {
     (
         $(#[$meta:meta])*
-        pub struct $name:ident as $provider:literal {
-            $( $(#[$field_meta:meta])* pub $field:ident : $ty:ty, )*
-        }
+        pub struct $name:ident as $provider:literal { $($own:tt)* }
     ) => {
-        $(#[$meta])*
-        #[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-        #[serde(default, deny_unknown_fields)]
-        #[non_exhaustive]
-        pub struct $name {
-            /// The agent's name in records and reports; defaults to the model. Must be unique
-            /// within a run.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub name: Option<String>,
-            /// The model, as the provider names it.
-            pub model: String,
-            /// Overrides the API root (a proxy, a regional endpoint); requests go to
-            /// `{base_url}/chat/completions`.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub base_url: Option<String>,
-            /// Overrides the environment variable holding the API key.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub api_key_env: Option<String>,
-            /// The API key itself, for library users who hold it in memory. It wins over the
-            /// environment and is never serialized, so it never reaches a stored run spec.
-            #[serde(skip_serializing)]
-            pub api_key: Option<Secret>,
-            /// Extra HTTP headers sent with every request.
-            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-            pub headers: BTreeMap<String, String>,
-            /// Default sampling temperature (0 to 2); a request's own sampling wins.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub temperature: Option<f64>,
-            /// Default largest number of tokens to generate; a request's own sampling wins.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub max_tokens: Option<u32>,
-            /// Default sampling seed; a request's own sampling wins.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub seed: Option<u64>,
-            /// A client-side limit on each exchange, in milliseconds, on top of the request's
-            /// deadline (the shorter wins).
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub timeout_ms: Option<u64>,
-            /// The largest reply body accepted, in bytes (default 8 MiB), streamed or not.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub max_response_bytes: Option<u64>,
-            /// The agent's own system prompt, sent before each conversation (a case's own
-            /// system messages follow it).
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub system_prompt: Option<String>,
-            /// Streams each reply as server-sent events, which records the time to the first
-            /// token.
-            #[serde(skip_serializing_if = "std::ops::Not::not")]
-            pub stream: bool,
-            $( $(#[$field_meta])* pub $field: $ty, )*
+        $crate::keys::config_fields! {
+            $(#[$meta])*
+            pub struct $name {
+                name,
+                /// The model, as the provider names it.
+                pub model: String,
+                /// Overrides the API root (a proxy, a regional endpoint); requests go to
+                /// `{base_url}/chat/completions`.
+                #[serde(skip_serializing_if = "Option::is_none")]
+        pub base_url: Option<String> => with_base_url,
+                api_key, headers, sampling, limits, system_prompt, stream,
+                $($own)*
+            }
         }
 
         impl $name {
@@ -78,78 +37,6 @@ macro_rules! preset_config {
                     model: model.into(),
                     ..Self::default()
                 }
-            }
-
-            /// Sets the agent's name.
-            pub fn with_name(mut self, name: impl Into<String>) -> Self {
-                self.name = Some(name.into());
-                self
-            }
-
-            /// Sets the agent's own system prompt.
-            pub fn with_system_prompt(mut self, prompt: impl Into<String>) -> Self {
-                self.system_prompt = Some(prompt.into());
-                self
-            }
-
-            /// Overrides the API root.
-            pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-                self.base_url = Some(base_url.into());
-                self
-            }
-
-            /// Sets the API key itself.
-            pub fn with_api_key(mut self, key: impl Into<String>) -> Self {
-                self.api_key = Some(Secret::new(key));
-                self
-            }
-
-            /// Overrides the environment variable holding the API key.
-            pub fn with_api_key_env(mut self, var: impl Into<String>) -> Self {
-                self.api_key_env = Some(var.into());
-                self
-            }
-
-            /// Adds an HTTP header sent with every request.
-            pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-                self.headers.insert(name.into(), value.into());
-                self
-            }
-
-            /// Sets the default temperature.
-            pub fn with_temperature(mut self, temperature: f64) -> Self {
-                self.temperature = Some(temperature);
-                self
-            }
-
-            /// Sets the default largest number of tokens to generate.
-            pub fn with_max_tokens(mut self, max_tokens: u32) -> Self {
-                self.max_tokens = Some(max_tokens);
-                self
-            }
-
-            /// Sets the default seed.
-            pub fn with_seed(mut self, seed: u64) -> Self {
-                self.seed = Some(seed);
-                self
-            }
-
-            /// Sets the client-side limit on each exchange.
-            pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
-                self.timeout_ms = Some(timeout.as_millis().try_into().unwrap_or(u64::MAX));
-                self
-            }
-
-            /// Sets the largest reply body accepted.
-            pub fn with_max_response_bytes(mut self, bytes: u64) -> Self {
-                self.max_response_bytes = Some(bytes);
-                self
-            }
-
-            /// Turns streaming on or off.
-            pub fn with_stream(mut self, stream: bool) -> Self {
-                self.stream = stream;
-                self
             }
 
             /// The agent's name: `name`, else the model (for OpenAI, else the managed
@@ -168,46 +55,37 @@ macro_rules! preset_config {
                 self.to_compat().build_as($provider)
             }
 
-            /// The shared fields as an [`OpenAiCompatConfig`], with this preset's defaults.
-            fn shared(&self, base_url: String, api_key_env: Option<&str>) -> OpenAiCompatConfig {
+            /// The shared fields as an [`OpenAiCompatConfig`], with this preset's base URL
+            /// (unless overridden) and key variable (unless overridden).
+            fn shared(&self, base_url: String) -> OpenAiCompatConfig {
+                let keys = self.keys();
                 OpenAiCompatConfig {
                     name: self.name.clone(),
                     base_url: self.base_url.clone().unwrap_or(base_url),
                     model: self.model.clone(),
-                    api_key_env: self.api_key_env.clone().or(api_key_env.map(str::to_owned)),
+                    api_key_env: keys.api_key_env.or(Self::INFO.key_env).map(str::to_owned),
                     api_key: self.api_key.clone(),
                     headers: self.headers.clone(),
-                    temperature: self.temperature,
-                    max_tokens: self.max_tokens,
-                    seed: self.seed,
-                    timeout_ms: self.timeout_ms,
-                    max_response_bytes: self.max_response_bytes,
+                    temperature: keys.temperature,
+                    max_tokens: keys.max_tokens,
+                    seed: keys.seed,
+                    timeout_ms: keys.timeout_ms,
+                    max_response_bytes: keys.max_response_bytes,
                     system_prompt: self.system_prompt.clone(),
-                    stream: self.stream,
+                    stream: keys.stream,
                     platform_prompt: None,
                 }
             }
         }
 
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_struct(stringify!($name))
-                    .field("name", &self.name)
-                    .field("model", &self.model)
-                    .field("base_url", &self.base_url)
-                    .field("api_key_env", &self.api_key_env)
-                    .field("api_key", &self.api_key)
-                    .field("headers", &RedactedHeaders(&self.headers))
-                    .field("temperature", &self.temperature)
-                    .field("max_tokens", &self.max_tokens)
-                    .field("seed", &self.seed)
-                    .field("timeout_ms", &self.timeout_ms)
-                    .field("max_response_bytes", &self.max_response_bytes)
-                    .field("system_prompt", &self.system_prompt)
-                    .field("stream", &self.stream)
-                    $( .field(stringify!($field), &self.$field) )*
-                    .finish()
+        impl AgentKind for $name {
+            const INFO: KindInfo = Self::KIND;
+
+            fn from_spec(arg: Option<&str>) -> Result<Self, String> {
+                model_arg(arg, Self::INFO.default_model).map(Self::new)
             }
+
+            inherent_kind_methods!();
         }
     };
 }
@@ -236,20 +114,20 @@ preset_config! {
     pub struct OpenAiConfig as "openai" {
         /// The organization to bill, sent as `OpenAI-Organization`.
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub organization: Option<String>,
+        pub organization: Option<String> => with_organization,
         /// The project to bill, sent as `OpenAI-Project`.
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub project: Option<String>,
+        pub project: Option<String> => with_project,
         /// The id of a prompt managed on OpenAI's platform (`pmpt_…`). When set, requests go
         /// to `POST {base_url}/responses` with this prompt and the conversation as `input`.
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub prompt_id: Option<String>,
+        pub prompt_id: Option<String> => with_prompt,
         /// The managed prompt's version; its current one when unset.
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub prompt_version: Option<String>,
+        pub prompt_version: Option<String> => with_prompt_version,
         /// Values for the managed prompt's `{{variables}}`.
         #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-        pub prompt_variables: BTreeMap<String, String>,
+        pub prompt_variables: BTreeMap<String, String> => with_prompt_variable,
     }
 }
 
@@ -258,63 +136,33 @@ impl OpenAiConfig {
     pub const BASE_URL: &str = "https://api.openai.com/v1";
     /// The environment variable read for the key unless `api_key_env` says otherwise.
     pub const API_KEY_ENV: &str = "OPENAI_API_KEY";
-
-    /// Sets the organization to bill.
-    pub fn with_organization(mut self, organization: impl Into<String>) -> Self {
-        self.organization = Some(organization.into());
-        self
-    }
-
-    /// Sets the project to bill.
-    pub fn with_project(mut self, project: impl Into<String>) -> Self {
-        self.project = Some(project.into());
-        self
-    }
+    const KIND: KindInfo = KindInfo {
+        spec: Some("openai:MODEL"),
+        key_env: Some(Self::API_KEY_ENV),
+        base_url: Some(Self::BASE_URL),
+        ..KindInfo::REMOTE
+    };
 
     /// A config for the managed prompt `prompt_id`, answered by the prompt's own model.
     pub fn from_prompt(prompt_id: impl Into<String>) -> Self {
         Self::default().with_prompt(prompt_id)
     }
 
-    /// Sends requests to the Responses API with the managed prompt `prompt_id`.
-    pub fn with_prompt(mut self, prompt_id: impl Into<String>) -> Self {
-        self.prompt_id = Some(prompt_id.into());
-        self
-    }
-
-    /// Pins the managed prompt's version.
-    pub fn with_prompt_version(mut self, version: impl Into<String>) -> Self {
-        self.prompt_version = Some(version.into());
-        self
-    }
-
-    /// Sets one of the managed prompt's variables.
-    pub fn with_prompt_variable(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.prompt_variables.insert(name.into(), value.into());
-        self
-    }
-
     /// The equivalent generic config, managed prompt included.
     pub fn to_compat(&self) -> OpenAiCompatConfig {
-        let mut config = self.shared(Self::BASE_URL.to_owned(), Some(Self::API_KEY_ENV));
+        let mut config = self.shared(Self::BASE_URL.to_owned());
         config.platform_prompt = Some(PlatformPrompt {
             id: self.prompt_id.clone(),
             version: self.prompt_version.clone(),
             variables: self.prompt_variables.clone(),
         });
-        if let Some(organization) = &self.organization {
-            config
-                .headers
-                .insert("OpenAI-Organization".into(), organization.clone());
-        }
-        if let Some(project) = &self.project {
-            config
-                .headers
-                .insert("OpenAI-Project".into(), project.clone());
+        for (header, value) in [
+            ("OpenAI-Organization", &self.organization),
+            ("OpenAI-Project", &self.project),
+        ] {
+            if let Some(value) = value {
+                config.headers.insert(header.into(), value.clone());
+            }
         }
         config
     }
@@ -326,10 +174,10 @@ preset_config! {
     pub struct OpenRouterConfig as "openrouter" {
         /// Your site's URL, sent as `HTTP-Referer` so OpenRouter can attribute the traffic.
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub referer: Option<String>,
+        pub referer: Option<String> => with_referer,
         /// Your site's or tool's name, sent as `X-Title`.
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub title: Option<String>,
+        pub title: Option<String> => with_title,
     }
 }
 
@@ -338,24 +186,27 @@ impl OpenRouterConfig {
     pub const BASE_URL: &str = "https://openrouter.ai/api/v1";
     /// The environment variable read for the key unless `api_key_env` says otherwise.
     pub const API_KEY_ENV: &str = "OPENROUTER_API_KEY";
-
     /// The model used when the config names none: OpenRouter's own router, which picks a
     /// model per request.
     pub const DEFAULT_MODEL: &str = "openrouter/auto";
+    const KIND: KindInfo = KindInfo {
+        spec: Some("openrouter:MODEL"),
+        key_env: Some(Self::API_KEY_ENV),
+        base_url: Some(Self::BASE_URL),
+        default_model: Some(Self::DEFAULT_MODEL),
+        ..KindInfo::REMOTE
+    };
 
     /// The equivalent generic config.
     pub fn to_compat(&self) -> OpenAiCompatConfig {
-        let mut config = self.shared(Self::BASE_URL.to_owned(), Some(Self::API_KEY_ENV));
+        let mut config = self.shared(Self::BASE_URL.to_owned());
         if config.model.trim().is_empty() {
             config.model = Self::DEFAULT_MODEL.to_owned();
         }
-        if let Some(referer) = &self.referer {
-            config
-                .headers
-                .insert("HTTP-Referer".into(), referer.clone());
-        }
-        if let Some(title) = &self.title {
-            config.headers.insert("X-Title".into(), title.clone());
+        for (header, value) in [("HTTP-Referer", &self.referer), ("X-Title", &self.title)] {
+            if let Some(value) = value {
+                config.headers.insert(header.into(), value.clone());
+            }
         }
         config
     }
@@ -372,13 +223,19 @@ impl NvidiaConfig {
     pub const BASE_URL: &str = "https://integrate.api.nvidia.com/v1";
     /// The environment variable read for the key unless `api_key_env` says otherwise.
     pub const API_KEY_ENV: &str = "NVIDIA_API_KEY";
-
     /// The model used when the config names none.
     pub const DEFAULT_MODEL: &str = "meta/llama-3.1-8b-instruct";
+    const KIND: KindInfo = KindInfo {
+        spec: Some("nvidia:MODEL"),
+        key_env: Some(Self::API_KEY_ENV),
+        base_url: Some(Self::BASE_URL),
+        default_model: Some(Self::DEFAULT_MODEL),
+        ..KindInfo::REMOTE
+    };
 
     /// The equivalent generic config.
     pub fn to_compat(&self) -> OpenAiCompatConfig {
-        let mut config = self.shared(Self::BASE_URL.to_owned(), Some(Self::API_KEY_ENV));
+        let mut config = self.shared(Self::BASE_URL.to_owned());
         if config.model.trim().is_empty() {
             config.model = Self::DEFAULT_MODEL.to_owned();
         }
@@ -397,9 +254,14 @@ impl LmStudioConfig {
     pub const BASE_URL: &str = "http://127.0.0.1:1234/v1";
     /// The environment variable that overrides the default API root.
     pub const BASE_URL_ENV: &str = "LMSTUDIO_BASE_URL";
-
     /// The prefix that marks LM Studio model ids (`lmstudio/liquid/lfm2.5-1.2b`).
     pub const MODEL_PREFIX: &str = "lmstudio/";
+    const KIND: KindInfo = KindInfo {
+        spec: Some("lmstudio:MODEL (or lmstudio/MODEL)"),
+        spec_prefix: Some(Self::MODEL_PREFIX),
+        base_url: Some(Self::BASE_URL),
+        ..KindInfo::REMOTE
+    };
 
     /// The equivalent generic config (reads `LMSTUDIO_BASE_URL` when `base_url` is unset).
     /// Model ids are written `lmstudio/<id>`: the prefix is dropped from the model sent to
@@ -409,7 +271,7 @@ impl LmStudioConfig {
             .ok()
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| Self::BASE_URL.to_owned());
-        let mut config = self.shared(base_url, None);
+        let mut config = self.shared(base_url);
         let id = config
             .model
             .strip_prefix(Self::MODEL_PREFIX)

@@ -2,7 +2,7 @@
 //! names the prompt, and the reading of its reply. Only the fields this agent sends or
 //! reads.
 
-use super::agent::Prompt;
+use super::api::Prompt;
 use crate::http::{self, ProviderError};
 use benchcore::{AgentError, AgentReply, Message, Role, Sampling, Usage};
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,6 @@
 //! [`compute_metrics`]: judge a stored run's conversations once, keep the scores with the run.
 
-use super::QualityJudge;
+use super::judge::QualityJudge;
 use benchcore::store::MetricRecord;
 use benchcore::{
     AttemptKey, AttemptQuery, AttemptRecord, Case, Error, EvalContext, Message, Outcome, RunStore,

@@ -1,8 +1,10 @@
 //! [`QualityConfig`]: the LLM judge of conversation quality, as a file describes it.
 
-use super::QualityJudge;
-use crate::judge::JudgeConfig;
+use super::criterion::{default_criteria, Criterion};
+use super::judge::{QualityJudge, FRAMING};
+use crate::judge::{self, JudgeConfig};
 use crate::{build_agent, AgentConfig};
+use benchcore::config::{ConfigText, Format};
 use benchcore::{Agent, ConfigError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -10,72 +12,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// One criterion of the rubric: one stored metric per conversation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[non_exhaustive]
-pub struct Criterion {
-    /// The metric's name (`rapport`): letters, digits, `_` and `-`; unique in the rubric.
-    pub name: String,
-    /// What the judge grades the interviewer on.
-    pub rubric: String,
-}
-
-impl Criterion {
-    /// A criterion.
-    pub fn new(name: impl Into<String>, rubric: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            rubric: rubric.into(),
-        }
-    }
-}
-
-/// The rubric used when a [`QualityConfig`] gives none: four qualities of a research
-/// interviewer.
-pub fn default_criteria() -> Vec<Criterion> {
-    vec![
-        Criterion::new(
-            "rapport",
-            "Rapport: the interviewer is warm and respectful, acknowledges what the \
-             participant shares (frustrations included) and never judges, argues or lectures.",
-        ),
-        Criterion::new(
-            "question_quality",
-            "Question quality: the interviewer asks open, neutral questions, one at a time. \
-             Penalise leading questions, double-barrelled questions, and yes/no questions where \
-             an open question would serve.",
-        ),
-        Criterion::new(
-            "active_listening",
-            "Active listening: the interviewer builds on what the participant actually said, \
-             probes for examples and detail, and does not move on mechanically or ask what was \
-             already answered.",
-        ),
-        Criterion::new(
-            "goal_coverage",
-            "Goal coverage: the conversation covers the goals in the interviewer's \
-             instructions, in a sensible order, and closes as the instructions say, without \
-             running long.",
-        ),
-    ]
-}
-
-fn default_scale() -> f64 {
-    10.0
-}
-fn default_max_retries() -> u32 {
-    3
-}
-fn default_initial_backoff_ms() -> u64 {
-    500
-}
-fn default_timeout_ms() -> u64 {
-    120_000
-}
-fn default_max_total_ms() -> u64 {
-    600_000
-}
 fn default_concurrency() -> usize {
     4
 }
@@ -84,6 +20,7 @@ fn default_concurrency() -> usize {
 /// what `benchcore metrics RUN --judge FILE` reads.
 ///
 /// ```
+/// # #[cfg(feature = "openai-compatible")] {
 /// use benchcore_providers::quality::QualityConfig;
 /// let config = QualityConfig::from_toml(r#"
 ///     [agent]
@@ -97,6 +34,7 @@ fn default_concurrency() -> usize {
 /// "#).unwrap();
 /// assert_eq!(config.criteria[0].name, "empathy");
 /// assert_eq!(config.scale, 10.0);
+/// # }
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -115,20 +53,20 @@ pub struct QualityConfig {
     pub criteria: Vec<Criterion>,
     /// The top of the score range the judge is asked to use (default 10); scores are stored
     /// normalised to 0–1.
-    #[serde(default = "default_scale")]
+    #[serde(default = "crate::judge::default_scale")]
     pub scale: f64,
     /// Retries of a judge request that failed in a retryable way (default 3).
-    #[serde(default = "default_max_retries")]
+    #[serde(default = "crate::judge::default_max_retries")]
     pub max_retries: u32,
     /// The first wait between retries in milliseconds (default 500); it doubles each retry.
-    #[serde(default = "default_initial_backoff_ms")]
+    #[serde(default = "crate::judge::default_initial_backoff_ms")]
     pub initial_backoff_ms: u64,
     /// How long one judge request may take, in milliseconds (default 120 000).
-    #[serde(default = "default_timeout_ms")]
+    #[serde(default = "crate::judge::default_timeout_ms")]
     pub timeout_ms: u64,
     /// How long judging one metric may take in all, waits included, in milliseconds
     /// (default 600 000).
-    #[serde(default = "default_max_total_ms")]
+    #[serde(default = "crate::judge::default_max_total_ms")]
     pub max_total_ms: u64,
     /// Judge requests in flight at once (default 4).
     #[serde(default = "default_concurrency")]
@@ -141,11 +79,11 @@ impl QualityConfig {
         Self {
             agent,
             criteria: default_criteria(),
-            scale: default_scale(),
-            max_retries: default_max_retries(),
-            initial_backoff_ms: default_initial_backoff_ms(),
-            timeout_ms: default_timeout_ms(),
-            max_total_ms: default_max_total_ms(),
+            scale: judge::default_scale(),
+            max_retries: judge::default_max_retries(),
+            initial_backoff_ms: judge::default_initial_backoff_ms(),
+            timeout_ms: judge::default_timeout_ms(),
+            max_total_ms: judge::default_max_total_ms(),
             concurrency: default_concurrency(),
         }
     }
@@ -238,7 +176,7 @@ impl QualityConfig {
         for criterion in &self.criteria {
             let mut judge = JudgeConfig::new(self.agent.clone())
                 .with_name(criterion.name.clone())
-                .with_rubric(format!("{}\n\n{}", criterion.rubric.trim(), super::FRAMING))
+                .with_rubric(format!("{}\n\n{}", criterion.rubric.trim(), FRAMING))
                 .with_scale(self.scale)
                 .with_retries(
                     self.max_retries,
@@ -258,47 +196,18 @@ impl QualityConfig {
     /// Reads a config from a JSON or (by extension) TOML file and checks it; errors name the
     /// file, the line when known, and the field.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::new(format!("cannot read the quality judge file: {e}")).in_file(path, None)
-        })?;
-        let is_toml = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-        let parsed = if is_toml {
-            Self::from_toml(&text)
-        } else {
-            Self::from_json(&text)
-        };
-        parsed.map_err(|e| {
-            let line = e.line;
-            e.in_file(path, line)
-        })
+        ConfigText::read(path, "quality judge file")?.parse_checked(Self::validate)
     }
 
     /// Reads a config from JSON text and checks it.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
-        let config: Self = serde_json::from_str(text).map_err(|e| {
-            let mut err = ConfigError::new(e.to_string());
-            err.line = (e.line() > 0).then_some(e.line());
-            err
-        })?;
-        config.validate()?;
-        Ok(config)
+        ConfigText::new(text, Format::Json).parse_checked(Self::validate)
     }
 
     /// Reads a config from TOML text (the agent as an `[agent]` table, criteria as
     /// `[[criteria]]`) and checks it.
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
-        let config: Self = toml::from_str(text).map_err(|e| {
-            let mut err = ConfigError::new(e.message().trim().to_owned());
-            err.line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-            err
-        })?;
-        config.validate()?;
-        Ok(config)
+        ConfigText::new(text, Format::Toml).parse_checked(Self::validate)
     }
 }
 

@@ -2,59 +2,10 @@
 
 mod compute;
 mod config;
+mod criterion;
+mod judge;
 
 pub use compute::{compute_metrics, stored_metrics, MetricFailure, MetricsOptions, MetricsReport};
-pub use config::{default_criteria, quality_config_schema, Criterion, QualityConfig};
-
-use crate::judge::JudgeEvaluator;
-use std::fmt;
-
-/// How the judge is told what it grades, after each criterion's rubric.
-const FRAMING: &str = "The task below is the instructions the interviewer was given. The \
-response is the whole conversation: AGENT lines are the interviewer, whom you grade; \
-PARTICIPANT lines are a simulated research participant, whom you do not grade.";
-
-/// A built quality judge: one [`JudgeEvaluator`] per rubric criterion, sharing one agent.
-/// Build it from a [`QualityConfig`]; use it with [`compute_metrics`].
-pub struct QualityJudge {
-    agent: String,
-    criteria: Vec<(Criterion, JudgeEvaluator)>,
-    concurrency: usize,
-}
-
-impl fmt::Debug for QualityJudge {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("QualityJudge")
-            .field("agent", &self.agent)
-            .field(
-                "criteria",
-                &self
-                    .criteria
-                    .iter()
-                    .map(|(c, _)| &c.name)
-                    .collect::<Vec<_>>(),
-            )
-            .field("concurrency", &self.concurrency)
-            .finish()
-    }
-}
-
-impl QualityJudge {
-    fn new(agent: String, criteria: Vec<(Criterion, JudgeEvaluator)>, concurrency: usize) -> Self {
-        Self {
-            agent,
-            criteria,
-            concurrency,
-        }
-    }
-
-    /// The judge agent's name.
-    pub fn agent(&self) -> &str {
-        &self.agent
-    }
-
-    /// The metric names, in rubric order.
-    pub fn metric_names(&self) -> Vec<&str> {
-        self.criteria.iter().map(|(c, _)| c.name.as_str()).collect()
-    }
-}
+pub use config::{quality_config_schema, QualityConfig};
+pub use criterion::{default_criteria, Criterion};
+pub use judge::QualityJudge;

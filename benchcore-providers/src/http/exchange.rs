@@ -1,0 +1,129 @@
+//! [`Endpoint`]: what every HTTP chat agent holds, and the one exchange each does per
+//! request. A provider adds only its request body, its error classification and its reply
+//! reading.
+
+use super::body::{bounded, is_event_stream, read_body, read_error_body};
+use super::status::error_from_reqwest;
+use crate::prompt::with_system_prompt;
+use benchcore::{AgentError, AgentErrorKind, AgentReply, AgentRequest, Message, Sampling, Secret};
+use reqwest::header::{HeaderMap, CONTENT_TYPE};
+use reqwest::Url;
+use std::fmt;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// A provider's classification of a reply with a failure status: status, headers, body and
+/// the key to mask should the body echo it.
+pub(crate) type Classify = fn(u16, &HeaderMap, &[u8], Option<&str>) -> AgentError;
+
+/// A successful reply, as the provider reads it.
+pub(crate) enum Reply {
+    /// Server-sent events (the agent streams and the server did).
+    Stream(reqwest::Response),
+    /// The whole body, read within `max_response_bytes`.
+    Body(Vec<u8>),
+}
+
+/// Where an HTTP chat agent sends its requests and how: its name, URL, key, default
+/// sampling, limits, system prompt and client. Built by
+/// [`Keys::endpoint`](crate::keys::Keys::endpoint).
+pub(crate) struct Endpoint {
+    pub(crate) name: String,
+    pub(crate) url: Url,
+    pub(crate) api_key: Option<Secret>,
+    /// Where the key came from, said in auth errors (never the key).
+    pub(crate) key_source: String,
+    pub(crate) defaults: Sampling,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) max_response_bytes: u64,
+    pub(crate) stream: bool,
+    pub(crate) system_prompt: Option<String>,
+    pub(crate) client: reqwest::Client,
+}
+
+impl Endpoint {
+    /// The key, to mask should a provider echo it.
+    pub(crate) fn key(&self) -> Option<&str> {
+        self.api_key.as_ref().map(Secret::expose)
+    }
+
+    /// Answers one request: encodes the body from the messages (the agent's system prompt
+    /// first) and the sampling (the request's over the defaults), POSTs it within the
+    /// request's deadline and `timeout`, and reads the reply with `read`. The reply gets its
+    /// latency, an error the agent's name.
+    pub(crate) async fn respond<Fut>(
+        &self,
+        request: &AgentRequest,
+        body: impl FnOnce(&[Message], &Sampling) -> serde_json::Result<Vec<u8>>,
+        classify: Classify,
+        read: impl FnOnce(Reply, Instant) -> Fut,
+    ) -> Result<AgentReply, AgentError>
+    where
+        Fut: Future<Output = Result<AgentReply, AgentError>>,
+    {
+        let started = Instant::now();
+        let sampling = request.sampling.or(&self.defaults);
+        let messages = with_system_prompt(self.system_prompt.as_deref(), &request.messages);
+        let result = async {
+            let body = body(&messages, &sampling).map_err(|err| {
+                AgentError::new(
+                    AgentErrorKind::BadRequest,
+                    format!("cannot encode the request: {err}"),
+                )
+            })?;
+            bounded(request.deadline, self.timeout, async {
+                let reply = self.post(body, classify).await?;
+                read(reply, started).await
+            })
+            .await
+        }
+        .await;
+        match result {
+            Ok(reply) => Ok(reply.with_latency(started.elapsed())),
+            Err(err) => Err(err.with_provider(self.name.clone())),
+        }
+    }
+
+    /// POSTs a JSON body. A failure status is classified by the provider, and an auth
+    /// failure says where the key came from.
+    async fn post(&self, body: Vec<u8>, classify: Classify) -> Result<Reply, AgentError> {
+        let response = self
+            .client
+            .post(self.url.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(error_from_reqwest)?;
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            let headers = response.headers().clone();
+            let body = read_error_body(response).await;
+            let mut err = classify(status, &headers, &body, self.key());
+            if err.kind == AgentErrorKind::Auth && matches!(status, 401 | 403) {
+                err.message = format!("{} (sent {})", err.message, self.key_source);
+            }
+            return Err(err);
+        }
+        if self.stream && is_event_stream(&response) {
+            return Ok(Reply::Stream(response));
+        }
+        Ok(Reply::Body(
+            read_body(response, self.max_response_bytes).await?,
+        ))
+    }
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("name", &self.name)
+            .field("url", &self.url.as_str())
+            .field("api_key", &self.api_key)
+            .field("defaults", &self.defaults)
+            .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("stream", &self.stream)
+            .finish_non_exhaustive()
+    }
+}

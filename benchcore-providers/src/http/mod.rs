@@ -1,0 +1,32 @@
+//! The HTTP layer every provider shares: one client builder, HTTP status to
+//! [`AgentErrorKind`](benchcore::AgentErrorKind), `Retry-After` parsing, size-limited body
+//! reading, the checks of the keys every HTTP config takes, and the one exchange every
+//! chat agent does.
+//!
+//! A provider does one exchange and classifies its failure here, once; the engine decides
+//! retries from the kind alone.
+
+mod body;
+#[cfg(feature = "_http")]
+mod checks;
+mod client;
+#[cfg(feature = "_http")]
+mod exchange;
+mod headers;
+mod status;
+
+pub use body::{bounded, is_event_stream, read_body, read_error_body, DEFAULT_MAX_RESPONSE_BYTES};
+#[cfg(feature = "_http")]
+pub(crate) use checks::{
+    check_env_name, check_key, endpoint, header_map, key_from_env, secret_header,
+};
+pub use client::{client, client_builder};
+#[cfg(feature = "_http")]
+pub(crate) use exchange::{Endpoint, Reply};
+pub(crate) use headers::is_sensitive_header;
+#[cfg(feature = "mcp")]
+pub(crate) use headers::mask;
+pub use status::{
+    error_for_status, error_from_reqwest, parse_retry_after, retry_after, status_kind,
+    ProviderError,
+};
