@@ -2,11 +2,12 @@
 
 use super::error;
 use super::wire::{MessageResponse, MessagesRequest, StreamEvent, WireUsage, DEFAULT_MAX_TOKENS};
-use crate::http::{Endpoint, Reply};
+use crate::http::{ChatProvider, Classify, Endpoint, Reply};
 use crate::sse;
 use async_trait::async_trait;
-use benchcore::{Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest};
-use std::fmt;
+use benchcore::{
+    Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest, Message, Sampling,
+};
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 /// With `stream` on it reads the reply as server-sent events and records the time to the
 /// first text. It never retries (the engine does, from the error's kind), stops at the
 /// request's deadline with a `Timeout` error, and is safe to drop at any point.
+#[derive(Debug)]
 pub struct AnthropicAgent {
     endpoint: Endpoint,
     model: String,
@@ -39,6 +41,17 @@ impl AnthropicAgent {
     /// Whether replies are streamed.
     pub fn streams(&self) -> bool {
         self.endpoint.stream
+    }
+}
+
+impl ChatProvider for AnthropicAgent {
+    const CLASSIFY: Classify = error::from_status;
+
+    fn body(&self, messages: &[Message], sampling: &Sampling) -> serde_json::Result<Vec<u8>> {
+        let stream = self.endpoint.stream;
+        let request =
+            MessagesRequest::new(&self.model, messages, sampling, DEFAULT_MAX_TOKENS, stream);
+        serde_json::to_vec(&request)
     }
 
     /// Reads a successful reply: a stream event by event (it must reach `message_stop`),
@@ -174,43 +187,11 @@ impl Agent for AnthropicAgent {
     }
 
     fn capabilities(&self) -> AgentCapabilities {
-        let mut capabilities = AgentCapabilities::default();
-        capabilities.system_prompt = true;
-        capabilities.usage = true;
-        capabilities.sampling = true;
-        capabilities.context_errors = true;
-        capabilities.remote = true;
-        capabilities.streaming = self.endpoint.stream;
-        capabilities
+        self.endpoint.capabilities()
     }
 
     async fn respond(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
-        let stream = self.endpoint.stream;
-        self.endpoint
-            .respond(
-                request,
-                |messages, sampling| {
-                    serde_json::to_vec(&MessagesRequest::new(
-                        &self.model,
-                        messages,
-                        sampling,
-                        DEFAULT_MAX_TOKENS,
-                        stream,
-                    ))
-                },
-                error::from_status,
-                |reply, started| self.read(reply, started),
-            )
-            .await
-    }
-}
-
-impl fmt::Debug for AnthropicAgent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AnthropicAgent")
-            .field("model", &self.model)
-            .field("endpoint", &self.endpoint)
-            .finish()
+        self.endpoint.respond(self, request).await
     }
 }
 

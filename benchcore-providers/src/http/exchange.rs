@@ -5,7 +5,10 @@
 use super::body::{bounded, is_event_stream, read_body, read_error_body};
 use super::status::error_from_reqwest;
 use crate::prompt::with_system_prompt;
-use benchcore::{AgentError, AgentErrorKind, AgentReply, AgentRequest, Message, Sampling, Secret};
+use benchcore::{
+    AgentCapabilities, AgentError, AgentErrorKind, AgentReply, AgentRequest, Message, Sampling,
+    Secret,
+};
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use reqwest::Url;
 use std::fmt;
@@ -15,6 +18,24 @@ use std::time::{Duration, Instant};
 /// A provider's classification of a reply with a failure status: status, headers, body and
 /// the key to mask should the body echo it.
 pub(crate) type Classify = fn(u16, &HeaderMap, &[u8], Option<&str>) -> AgentError;
+
+/// What a chat provider adds to the shared exchange: its request body, how it classifies a
+/// failure status, and how it reads a successful reply.
+pub(crate) trait ChatProvider: Sync {
+    /// Classifies a reply with a failure status.
+    const CLASSIFY: Classify;
+
+    /// The request body: the messages (the agent's system prompt first) with the sampling
+    /// (the request's over the defaults).
+    fn body(&self, messages: &[Message], sampling: &Sampling) -> serde_json::Result<Vec<u8>>;
+
+    /// Reads a successful reply, whole or streamed; `started` is when the request began.
+    fn read(
+        &self,
+        reply: Reply,
+        started: Instant,
+    ) -> impl Future<Output = Result<AgentReply, AgentError>> + Send;
+}
 
 /// A successful reply, as the provider reads it.
 pub(crate) enum Reply {
@@ -42,38 +63,45 @@ pub(crate) struct Endpoint {
 }
 
 impl Endpoint {
+    /// What every HTTP chat agent can do: a system prompt, sampling settings, usage and
+    /// context-length errors reported, remote; streaming when configured.
+    pub(crate) fn capabilities(&self) -> AgentCapabilities {
+        let mut capabilities = AgentCapabilities::default();
+        capabilities.system_prompt = true;
+        capabilities.usage = true;
+        capabilities.sampling = true;
+        capabilities.context_errors = true;
+        capabilities.remote = true;
+        capabilities.streaming = self.stream;
+        capabilities
+    }
+
     /// The key, to mask should a provider echo it.
     pub(crate) fn key(&self) -> Option<&str> {
         self.api_key.as_ref().map(Secret::expose)
     }
 
-    /// Answers one request: encodes the body from the messages (the agent's system prompt
-    /// first) and the sampling (the request's over the defaults), POSTs it within the
-    /// request's deadline and `timeout`, and reads the reply with `read`. The reply gets its
+    /// Answers one request for `provider`: encodes its body, POSTs it within the request's
+    /// deadline and `timeout`, and has the provider read the reply. The reply gets its
     /// latency, an error the agent's name.
-    pub(crate) async fn respond<Fut>(
+    pub(crate) async fn respond<P: ChatProvider>(
         &self,
+        provider: &P,
         request: &AgentRequest,
-        body: impl FnOnce(&[Message], &Sampling) -> serde_json::Result<Vec<u8>>,
-        classify: Classify,
-        read: impl FnOnce(Reply, Instant) -> Fut,
-    ) -> Result<AgentReply, AgentError>
-    where
-        Fut: Future<Output = Result<AgentReply, AgentError>>,
-    {
+    ) -> Result<AgentReply, AgentError> {
         let started = Instant::now();
         let sampling = request.sampling.or(&self.defaults);
         let messages = with_system_prompt(self.system_prompt.as_deref(), &request.messages);
         let result = async {
-            let body = body(&messages, &sampling).map_err(|err| {
+            let body = provider.body(&messages, &sampling).map_err(|err| {
                 AgentError::new(
                     AgentErrorKind::BadRequest,
                     format!("cannot encode the request: {err}"),
                 )
             })?;
             bounded(request.deadline, self.timeout, async {
-                let reply = self.post(body, classify).await?;
-                read(reply, started).await
+                let reply = self.post(body, P::CLASSIFY).await?;
+                provider.read(reply, started).await
             })
             .await
         }

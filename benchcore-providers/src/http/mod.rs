@@ -22,7 +22,7 @@ pub(crate) use checks::{
 };
 pub use client::{client, client_builder};
 #[cfg(feature = "_http")]
-pub(crate) use exchange::{Endpoint, Reply};
+pub(crate) use exchange::{ChatProvider, Classify, Endpoint, Reply};
 pub(crate) use headers::is_sensitive_header;
 #[cfg(feature = "mcp")]
 pub(crate) use headers::mask;

@@ -20,7 +20,9 @@
 ///
 /// or one of the config's own fields, `/// docs`, attributes, `pub field: Type`, optionally
 /// followed by `=> setter` (generated for `Option<String>`, `Option<Secret>`,
-/// `BTreeMap<String, String>` (adds one entry) and any type a value converts `Into`).
+/// `BTreeMap<String, String>` (adds one entry) and any type a value converts `Into`). With a
+/// setter, an `Option<String>` is left out of the serialized form when `None`, a map when
+/// empty, and a `Secret` always, so a stored config never holds one.
 macro_rules! config_fields {
     (
         $(#[$meta:meta])*
@@ -230,7 +232,7 @@ macro_rules! config_fields {
     (@entry $this:ident $head:tt [$($decl:tt)*] [$($set:tt)*] [$($dbg:tt)*] $key:tt
         $(#[$m:meta])* $vis:vis $f:ident: Option<String> => $setter:ident, $($rest:tt)*) => {
         $crate::keys::config_fields!(@entry $this $head
-            [$($decl)* $(#[$m])* $vis $f: Option<String>,]
+            [$($decl)* $(#[$m])* #[serde(skip_serializing_if = "Option::is_none")] $vis $f: Option<String>,]
             [$($set)*
                 #[doc = concat!("Sets [`", stringify!($f), "`](Self::", stringify!($f), ").")]
                 pub fn $setter(mut self, $f: impl Into<String>) -> Self {
@@ -243,7 +245,7 @@ macro_rules! config_fields {
     (@entry $this:ident $head:tt [$($decl:tt)*] [$($set:tt)*] [$($dbg:tt)*] $key:tt
         $(#[$m:meta])* $vis:vis $f:ident: Option<Secret> => $setter:ident, $($rest:tt)*) => {
         $crate::keys::config_fields!(@entry $this $head
-            [$($decl)* $(#[$m])* $vis $f: Option<benchcore::Secret>,]
+            [$($decl)* $(#[$m])* #[serde(skip_serializing)] $vis $f: Option<benchcore::Secret>,]
             [$($set)*
                 #[doc = concat!("Sets [`", stringify!($f), "`](Self::", stringify!($f), ").")]
                 pub fn $setter(mut self, $f: impl Into<String>) -> Self {
@@ -256,7 +258,8 @@ macro_rules! config_fields {
     (@entry $this:ident $head:tt [$($decl:tt)*] [$($set:tt)*] [$($dbg:tt)*] $key:tt
         $(#[$m:meta])* $vis:vis $f:ident: BTreeMap<String, String> => $setter:ident, $($rest:tt)*) => {
         $crate::keys::config_fields!(@entry $this $head
-            [$($decl)* $(#[$m])* $vis $f: std::collections::BTreeMap<String, String>,]
+            [$($decl)* $(#[$m])* #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+                $vis $f: std::collections::BTreeMap<String, String>,]
             [$($set)*
                 #[doc = concat!("Adds one entry to [`", stringify!($f), "`](Self::", stringify!($f), ").")]
                 pub fn $setter(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {

@@ -3,11 +3,10 @@
 
 use super::arguments::ArgumentSource;
 use super::McpAgent;
-use crate::keys::{config_fields, field_error};
-use crate::registry::{inherent_kind_methods, AgentKind, KindInfo};
+use crate::keys::config_fields;
+use crate::registry::{field_error, inherent_kind_methods, AgentKind, KindInfo};
 use benchcore::{ConfigError, Secret};
 use reqwest::Url;
-use std::collections::BTreeMap;
 
 /// The protocol revision offered in `initialize`; the server may answer with another it
 /// supports, which is then used.
@@ -37,17 +36,13 @@ config_fields! {
         /// The server's MCP endpoint (`http://host:port/mcp`).
         pub endpoint: String,
         /// The environment variable holding the bearer token, when the server wants one.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub token_env: Option<String> => with_token_env,
         /// The bearer token itself, for library users; never serialized.
-        #[serde(skip_serializing)]
         pub token: Option<Secret> => with_token,
         /// The tool that answers; may be left out when the server has exactly one.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub tool: Option<String> => with_tool,
         /// Tool argument → what it receives (`$input`, `$messages`, `$system`,
         /// `$transcript`, `$case_id`, `$sample`, or a literal).
-        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
         pub arguments: BTreeMap<String, String> => with_argument,
         /// The protocol revision to offer (default `2025-06-18`).
         #[serde(skip_serializing_if = "Option::is_none")]

@@ -5,14 +5,13 @@ use super::api::Api;
 use super::error;
 use super::responses::{self, ResponsesRequest, ResponsesStreamFold};
 use super::stream::ChatStreamFold;
-use super::wire::{ChatRequest, ChatResponse, Content};
-use crate::http::{Endpoint, Reply};
+use super::wire::{self, ChatRequest, ChatResponse, Content};
+use crate::http::{ChatProvider, Classify, Endpoint, Reply};
 use crate::sse;
 use async_trait::async_trait;
 use benchcore::{
-    Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest, Message, Sampling, Usage,
+    Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest, Message, Sampling,
 };
-use std::fmt;
 use std::time::Instant;
 
 /// An agent that sends each request to `POST {base_url}/chat/completions` once and reads
@@ -22,6 +21,7 @@ use std::time::Instant;
 /// With `stream` on it reads the reply as server-sent events and records the time to the
 /// first token. It never retries (the engine does, from the error's kind), stops at the
 /// request's deadline with a `Timeout` error, and is safe to drop at any point.
+#[derive(Debug)]
 pub struct OpenAiCompatAgent {
     endpoint: Endpoint,
     provider: &'static str,
@@ -67,6 +67,10 @@ impl OpenAiCompatAgent {
     pub fn provider(&self) -> &str {
         self.provider
     }
+}
+
+impl ChatProvider for OpenAiCompatAgent {
+    const CLASSIFY: Classify = error::from_status;
 
     /// The request body for this agent's API.
     fn body(&self, messages: &[Message], sampling: &Sampling) -> serde_json::Result<Vec<u8>> {
@@ -129,22 +133,7 @@ fn parse_reply(body: &[u8], key: Option<&str>) -> Result<AgentReply, AgentError>
         .content
         .map(Content::into_text)
         .unwrap_or_default();
-    let mut reply = AgentReply::text(text);
-    if let Some(model) = response.model {
-        reply = reply.with_model(model);
-    }
-    if let Some(usage) = response.usage {
-        if usage.prompt_tokens.is_some() || usage.completion_tokens.is_some() {
-            reply = reply.with_usage(Usage::new(
-                usage.prompt_tokens.unwrap_or(0),
-                usage.completion_tokens.unwrap_or(0),
-            ));
-        }
-        if let Some(cost) = usage.cost.filter(|c| c.is_finite() && *c >= 0.0) {
-            reply = reply.with_cost(cost);
-        }
-    }
-    Ok(reply)
+    Ok(wire::reply(text, response.model, response.usage))
 }
 
 #[async_trait]
@@ -154,47 +143,23 @@ impl Agent for OpenAiCompatAgent {
     }
 
     fn capabilities(&self) -> AgentCapabilities {
-        let mut capabilities = AgentCapabilities::default();
+        let mut capabilities = self.endpoint.capabilities();
         // The Responses API takes no seed, and a managed prompt fixes the reply's format.
         let chat = self.api == Api::ChatCompletions;
         capabilities.seed = chat;
-        capabilities.system_prompt = true;
         capabilities.json_mode = chat;
-        capabilities.usage = true;
-        capabilities.sampling = true;
-        capabilities.context_errors = true;
-        capabilities.remote = true;
-        capabilities.streaming = self.endpoint.stream;
         capabilities
     }
 
     async fn respond(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
-        self.endpoint
-            .respond(
-                request,
-                |messages, sampling| self.body(messages, sampling),
-                error::from_status,
-                |reply, started| self.read(reply, started),
-            )
-            .await
-    }
-}
-
-impl fmt::Debug for OpenAiCompatAgent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OpenAiCompatAgent")
-            .field("provider", &self.provider)
-            .field("api", &self.api)
-            .field("model", &self.model)
-            .field("endpoint", &self.endpoint)
-            .finish()
+        self.endpoint.respond(self, request).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use benchcore::AgentErrorKind;
+    use benchcore::{AgentErrorKind, Usage};
 
     #[test]
     fn replies_are_read() {

@@ -1,19 +1,42 @@
 //! Presets over [`OpenAiCompatAgent`]: each fills in a provider's base URL, its key's
-//! environment variable and its own headers, then builds the same agent.
+//! environment variable, its default model and its own headers, then builds the same agent.
 
 use super::config::PlatformPrompt;
 use super::{OpenAiCompatAgent, OpenAiCompatConfig};
 use crate::registry::{inherent_kind_methods, model_arg, AgentKind, KindInfo};
 use benchcore::ConfigError;
-use std::collections::BTreeMap;
 
-/// Declares a preset's config: the keys every preset takes, then its own fields (see
-/// [`config_fields!`](crate::keys::config_fields)), plus `new`, `agent_name`, `validate`,
-/// `build` and its [`AgentKind`]. Each preset writes `to_compat` and its `INFO`.
+/// What a preset adds to the generic config beyond its defaults: headers from its own
+/// fields, a managed prompt, an API root from the environment.
+trait Finish {
+    fn finish(&self, _config: &mut OpenAiCompatConfig) {}
+}
+
+/// `Some` of the value given, else `None`.
+macro_rules! optional {
+    () => {
+        None
+    };
+    ($value:expr) => {
+        Some($value)
+    };
+}
+
+/// Declares a preset: its config (the keys every preset takes, then its own fields; see
+/// [`config_fields!`](crate::keys::config_fields)), its constants and [`KindInfo`] from the
+/// header, and `new`, `agent_name`, `validate`, `build` and `to_compat`. Each preset
+/// implements [`Finish`].
 macro_rules! preset_config {
     (
         $(#[$meta:meta])*
-        pub struct $name:ident as $provider:literal { $($own:tt)* }
+        pub struct $name:ident as $provider:literal {
+            spec: $spec:literal,
+            base_url: $base_url:literal,
+            $(key_env: $key_env:literal,)?
+            $(default_model: $default_model:literal,)?
+            $(spec_prefix: $spec_prefix:expr,)?
+        }
+        { $($own:tt)* }
     ) => {
         $crate::keys::config_fields! {
             $(#[$meta])*
@@ -23,14 +46,25 @@ macro_rules! preset_config {
                 pub model: String,
                 /// Overrides the API root (a proxy, a regional endpoint); requests go to
                 /// `{base_url}/chat/completions`.
-                #[serde(skip_serializing_if = "Option::is_none")]
-        pub base_url: Option<String> => with_base_url,
+                pub base_url: Option<String> => with_base_url,
                 api_key, headers, sampling, limits, system_prompt, stream,
                 $($own)*
             }
         }
 
         impl $name {
+            /// The API root requests go to unless `base_url` overrides it.
+            pub const BASE_URL: &str = $base_url;
+            $(
+                /// The environment variable read for the key unless `api_key_env` says
+                /// otherwise.
+                pub const API_KEY_ENV: &str = $key_env;
+            )?
+            $(
+                /// The model used when the config names none.
+                pub const DEFAULT_MODEL: &str = $default_model;
+            )?
+
             /// A config for `model`, with everything else default.
             pub fn new(model: impl Into<String>) -> Self {
                 Self {
@@ -55,15 +89,20 @@ macro_rules! preset_config {
                 self.to_compat().build_as($provider)
             }
 
-            /// The shared fields as an [`OpenAiCompatConfig`], with this preset's base URL
-            /// (unless overridden) and key variable (unless overridden).
-            fn shared(&self, base_url: String) -> OpenAiCompatConfig {
+            /// The equivalent generic config: the shared fields, with this preset's base URL,
+            /// key variable and default model unless overridden, then what the preset adds.
+            pub fn to_compat(&self) -> OpenAiCompatConfig {
+                let info = <Self as AgentKind>::INFO;
                 let keys = self.keys();
-                OpenAiCompatConfig {
+                let model = match self.model.trim() {
+                    "" => info.default_model.unwrap_or_default().to_owned(),
+                    _ => self.model.clone(),
+                };
+                let mut config = OpenAiCompatConfig {
                     name: self.name.clone(),
-                    base_url: self.base_url.clone().unwrap_or(base_url),
-                    model: self.model.clone(),
-                    api_key_env: keys.api_key_env.or(Self::INFO.key_env).map(str::to_owned),
+                    base_url: self.base_url.clone().unwrap_or_else(|| $base_url.to_owned()),
+                    model,
+                    api_key_env: keys.api_key_env.or(info.key_env).map(str::to_owned),
                     api_key: self.api_key.clone(),
                     headers: self.headers.clone(),
                     temperature: keys.temperature,
@@ -74,12 +113,21 @@ macro_rules! preset_config {
                     system_prompt: self.system_prompt.clone(),
                     stream: keys.stream,
                     platform_prompt: None,
-                }
+                };
+                self.finish(&mut config);
+                config
             }
         }
 
         impl AgentKind for $name {
-            const INFO: KindInfo = Self::KIND;
+            const INFO: KindInfo = KindInfo {
+                spec: Some($spec),
+                base_url: Some($base_url),
+                key_env: optional!($($key_env)?),
+                default_model: optional!($($default_model)?),
+                spec_prefix: optional!($($spec_prefix)?),
+                ..KindInfo::REMOTE
+            };
 
             fn from_spec(arg: Option<&str>) -> Result<Self, String> {
                 model_arg(arg, Self::INFO.default_model).map(Self::new)
@@ -112,176 +160,139 @@ preset_config! {
     /// assert_eq!(benchcore::Agent::name(&agent), "pmpt_123");
     /// ```
     pub struct OpenAiConfig as "openai" {
+        spec: "openai:MODEL",
+        base_url: "https://api.openai.com/v1",
+        key_env: "OPENAI_API_KEY",
+    }
+    {
         /// The organization to bill, sent as `OpenAI-Organization`.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub organization: Option<String> => with_organization,
         /// The project to bill, sent as `OpenAI-Project`.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub project: Option<String> => with_project,
         /// The id of a prompt managed on OpenAI's platform (`pmpt_…`). When set, requests go
         /// to `POST {base_url}/responses` with this prompt and the conversation as `input`.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub prompt_id: Option<String> => with_prompt,
         /// The managed prompt's version; its current one when unset.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub prompt_version: Option<String> => with_prompt_version,
         /// Values for the managed prompt's `{{variables}}`.
-        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
         pub prompt_variables: BTreeMap<String, String> => with_prompt_variable,
     }
 }
 
 impl OpenAiConfig {
-    /// OpenAI's API root.
-    pub const BASE_URL: &str = "https://api.openai.com/v1";
-    /// The environment variable read for the key unless `api_key_env` says otherwise.
-    pub const API_KEY_ENV: &str = "OPENAI_API_KEY";
-    const KIND: KindInfo = KindInfo {
-        spec: Some("openai:MODEL"),
-        key_env: Some(Self::API_KEY_ENV),
-        base_url: Some(Self::BASE_URL),
-        ..KindInfo::REMOTE
-    };
-
     /// A config for the managed prompt `prompt_id`, answered by the prompt's own model.
     pub fn from_prompt(prompt_id: impl Into<String>) -> Self {
         Self::default().with_prompt(prompt_id)
     }
+}
 
-    /// The equivalent generic config, managed prompt included.
-    pub fn to_compat(&self) -> OpenAiCompatConfig {
-        let mut config = self.shared(Self::BASE_URL.to_owned());
+/// The managed prompt, and the billing fields as `OpenAI-Organization` and `OpenAI-Project`.
+impl Finish for OpenAiConfig {
+    fn finish(&self, config: &mut OpenAiCompatConfig) {
         config.platform_prompt = Some(PlatformPrompt {
             id: self.prompt_id.clone(),
             version: self.prompt_version.clone(),
             variables: self.prompt_variables.clone(),
         });
-        for (header, value) in [
-            ("OpenAI-Organization", &self.organization),
-            ("OpenAI-Project", &self.project),
-        ] {
-            if let Some(value) = value {
-                config.headers.insert(header.into(), value.clone());
-            }
-        }
-        config
+        headers_from(
+            config,
+            [
+                ("OpenAI-Organization", &self.organization),
+                ("OpenAI-Project", &self.project),
+            ],
+        );
     }
 }
 
 preset_config! {
     /// OpenRouter (`https://openrouter.ai/api/v1`), keyed by `OPENROUTER_API_KEY`. Replies
-    /// carry their cost.
+    /// carry their cost. Without a model, OpenRouter's own router (`openrouter/auto`) picks
+    /// one per request.
     pub struct OpenRouterConfig as "openrouter" {
+        spec: "openrouter:MODEL",
+        base_url: "https://openrouter.ai/api/v1",
+        key_env: "OPENROUTER_API_KEY",
+        default_model: "openrouter/auto",
+    }
+    {
         /// Your site's URL, sent as `HTTP-Referer` so OpenRouter can attribute the traffic.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub referer: Option<String> => with_referer,
         /// Your site's or tool's name, sent as `X-Title`.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub title: Option<String> => with_title,
     }
 }
 
-impl OpenRouterConfig {
-    /// OpenRouter's API root.
-    pub const BASE_URL: &str = "https://openrouter.ai/api/v1";
-    /// The environment variable read for the key unless `api_key_env` says otherwise.
-    pub const API_KEY_ENV: &str = "OPENROUTER_API_KEY";
-    /// The model used when the config names none: OpenRouter's own router, which picks a
-    /// model per request.
-    pub const DEFAULT_MODEL: &str = "openrouter/auto";
-    const KIND: KindInfo = KindInfo {
-        spec: Some("openrouter:MODEL"),
-        key_env: Some(Self::API_KEY_ENV),
-        base_url: Some(Self::BASE_URL),
-        default_model: Some(Self::DEFAULT_MODEL),
-        ..KindInfo::REMOTE
-    };
-
-    /// The equivalent generic config.
-    pub fn to_compat(&self) -> OpenAiCompatConfig {
-        let mut config = self.shared(Self::BASE_URL.to_owned());
-        if config.model.trim().is_empty() {
-            config.model = Self::DEFAULT_MODEL.to_owned();
-        }
-        for (header, value) in [("HTTP-Referer", &self.referer), ("X-Title", &self.title)] {
-            if let Some(value) = value {
-                config.headers.insert(header.into(), value.clone());
-            }
-        }
-        config
+/// The attribution fields as `HTTP-Referer` and `X-Title`.
+impl Finish for OpenRouterConfig {
+    fn finish(&self, config: &mut OpenAiCompatConfig) {
+        headers_from(
+            config,
+            [("HTTP-Referer", &self.referer), ("X-Title", &self.title)],
+        );
     }
 }
 
 preset_config! {
     /// NVIDIA NIM's hosted API (`https://integrate.api.nvidia.com/v1`), keyed by
     /// `NVIDIA_API_KEY`. For a self-hosted NIM, set `base_url`.
-    pub struct NvidiaConfig as "nvidia" {}
-}
-
-impl NvidiaConfig {
-    /// NVIDIA's hosted API root.
-    pub const BASE_URL: &str = "https://integrate.api.nvidia.com/v1";
-    /// The environment variable read for the key unless `api_key_env` says otherwise.
-    pub const API_KEY_ENV: &str = "NVIDIA_API_KEY";
-    /// The model used when the config names none.
-    pub const DEFAULT_MODEL: &str = "meta/llama-3.1-8b-instruct";
-    const KIND: KindInfo = KindInfo {
-        spec: Some("nvidia:MODEL"),
-        key_env: Some(Self::API_KEY_ENV),
-        base_url: Some(Self::BASE_URL),
-        default_model: Some(Self::DEFAULT_MODEL),
-        ..KindInfo::REMOTE
-    };
-
-    /// The equivalent generic config.
-    pub fn to_compat(&self) -> OpenAiCompatConfig {
-        let mut config = self.shared(Self::BASE_URL.to_owned());
-        if config.model.trim().is_empty() {
-            config.model = Self::DEFAULT_MODEL.to_owned();
-        }
-        config
+    pub struct NvidiaConfig as "nvidia" {
+        spec: "nvidia:MODEL",
+        base_url: "https://integrate.api.nvidia.com/v1",
+        key_env: "NVIDIA_API_KEY",
+        default_model: "meta/llama-3.1-8b-instruct",
     }
+    {}
 }
+
+impl Finish for NvidiaConfig {}
 
 preset_config! {
     /// LM Studio's local server: `base_url`, else the `LMSTUDIO_BASE_URL` environment
     /// variable, else `http://127.0.0.1:1234/v1`. It needs no key.
-    pub struct LmStudioConfig as "lmstudio" {}
+    pub struct LmStudioConfig as "lmstudio" {
+        spec: "lmstudio:MODEL (or lmstudio/MODEL)",
+        base_url: "http://127.0.0.1:1234/v1",
+        spec_prefix: Self::MODEL_PREFIX,
+    }
+    {}
 }
 
 impl LmStudioConfig {
-    /// LM Studio's default API root.
-    pub const BASE_URL: &str = "http://127.0.0.1:1234/v1";
     /// The environment variable that overrides the default API root.
     pub const BASE_URL_ENV: &str = "LMSTUDIO_BASE_URL";
     /// The prefix that marks LM Studio model ids (`lmstudio/liquid/lfm2.5-1.2b`).
     pub const MODEL_PREFIX: &str = "lmstudio/";
-    const KIND: KindInfo = KindInfo {
-        spec: Some("lmstudio:MODEL (or lmstudio/MODEL)"),
-        spec_prefix: Some(Self::MODEL_PREFIX),
-        base_url: Some(Self::BASE_URL),
-        ..KindInfo::REMOTE
-    };
+}
 
-    /// The equivalent generic config (reads `LMSTUDIO_BASE_URL` when `base_url` is unset).
-    /// Model ids are written `lmstudio/<id>`: the prefix is dropped from the model sent to
-    /// the server and kept in the agent's default name, so records tell local models apart.
-    pub fn to_compat(&self) -> OpenAiCompatConfig {
-        let base_url = std::env::var(Self::BASE_URL_ENV)
+/// `LMSTUDIO_BASE_URL` when `base_url` is unset. Model ids are written `lmstudio/<id>`: the
+/// prefix is dropped from the model sent to the server and kept in the agent's default
+/// name, so records tell local models apart.
+impl Finish for LmStudioConfig {
+    fn finish(&self, config: &mut OpenAiCompatConfig) {
+        let from_env = std::env::var(Self::BASE_URL_ENV)
             .ok()
-            .filter(|v| !v.trim().is_empty())
-            .unwrap_or_else(|| Self::BASE_URL.to_owned());
-        let mut config = self.shared(base_url);
-        let id = config
-            .model
-            .strip_prefix(Self::MODEL_PREFIX)
-            .unwrap_or(&config.model)
-            .to_owned();
-        if config.name.is_none() {
-            config.name = Some(format!("{}{id}", Self::MODEL_PREFIX));
+            .filter(|v| !v.trim().is_empty());
+        if let (None, Some(base_url)) = (&self.base_url, from_env) {
+            config.base_url = base_url;
         }
-        config.model = id;
-        config
+        if let Some(id) = config.model.strip_prefix(Self::MODEL_PREFIX) {
+            config.model = id.to_owned();
+        }
+        if config.name.is_none() {
+            config.name = Some(format!("{}{}", Self::MODEL_PREFIX, config.model));
+        }
+    }
+}
+
+/// Adds a header for each field that is set.
+fn headers_from<const N: usize>(
+    config: &mut OpenAiCompatConfig,
+    fields: [(&str, &Option<String>); N],
+) {
+    for (header, value) in fields {
+        if let Some(value) = value {
+            config.headers.insert(header.to_owned(), value.clone());
+        }
     }
 }
 

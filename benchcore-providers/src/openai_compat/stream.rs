@@ -2,8 +2,8 @@
 //! `[DONE]`, the first choice's `delta.content` joined, the usage from the last chunk.
 
 use super::error;
-use super::wire::{ChatChunk, WireUsage};
-use benchcore::{AgentError, AgentReply, Usage};
+use super::wire::{self, ChatChunk, WireUsage};
+use benchcore::{AgentError, AgentReply};
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
@@ -79,21 +79,7 @@ impl ChatStreamFold {
                 "the stream ended before `[DONE]`: the reply was truncated",
             ));
         }
-        let mut reply = AgentReply::text(self.text);
-        if let Some(model) = self.model {
-            reply = reply.with_model(model);
-        }
-        if let Some(usage) = self.usage {
-            if usage.prompt_tokens.is_some() || usage.completion_tokens.is_some() {
-                reply = reply.with_usage(Usage::new(
-                    usage.prompt_tokens.unwrap_or(0),
-                    usage.completion_tokens.unwrap_or(0),
-                ));
-            }
-            if let Some(cost) = usage.cost.filter(|c| c.is_finite() && *c >= 0.0) {
-                reply = reply.with_cost(cost);
-            }
-        }
+        let mut reply = wire::reply(self.text, self.model, self.usage);
         reply.time_to_first_token = self.first_token;
         Ok(reply)
     }
@@ -102,7 +88,7 @@ impl ChatStreamFold {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use benchcore::AgentErrorKind;
+    use benchcore::{AgentErrorKind, Usage};
 
     const CHUNKS: [&str; 5] = [
         r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-x","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null}"#,

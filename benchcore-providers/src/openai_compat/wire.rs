@@ -1,7 +1,7 @@
 //! The Chat Completions wire format, as the OpenAI API reference documents it: only the
 //! fields this agent sends or reads.
 
-use benchcore::{Message, Sampling};
+use benchcore::{AgentReply, Message, Sampling, Usage};
 use serde::{Deserialize, Serialize};
 
 /// The body of `POST /chat/completions`.
@@ -148,6 +148,27 @@ pub(crate) struct WireUsage {
     pub(crate) completion_tokens: Option<u64>,
     #[serde(default)]
     pub(crate) cost: Option<f64>,
+}
+
+/// A reply of `text` with the model and the usage (and cost) a completion reports, whole or
+/// streamed.
+pub(crate) fn reply(text: String, model: Option<String>, usage: Option<WireUsage>) -> AgentReply {
+    let mut reply = AgentReply::text(text);
+    if let Some(model) = model {
+        reply = reply.with_model(model);
+    }
+    if let Some(usage) = usage {
+        if usage.prompt_tokens.is_some() || usage.completion_tokens.is_some() {
+            reply = reply.with_usage(Usage::new(
+                usage.prompt_tokens.unwrap_or(0),
+                usage.completion_tokens.unwrap_or(0),
+            ));
+        }
+        if let Some(cost) = usage.cost.filter(|c| c.is_finite() && *c >= 0.0) {
+            reply = reply.with_cost(cost);
+        }
+    }
+    reply
 }
 
 #[cfg(test)]

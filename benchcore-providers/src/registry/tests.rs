@@ -1,6 +1,8 @@
 //! The registry's tests: specs, files, stored configs and the schema, per feature set.
 
+use super::test_kind::EchoConfig;
 use super::*;
+use benchcore::AgentRequest;
 
 #[cfg(feature = "openai-compatible")]
 mod with_openai {
@@ -319,4 +321,99 @@ mod without_features {
         );
         assert_eq!(AgentConfig::parse_spec("gold").unwrap(), AgentConfig::Gold);
     }
+}
+
+#[tokio::test]
+async fn a_kind_registered_by_one_line_works_everywhere() {
+    // Specs.
+    let config = AgentConfig::parse_spec("test_echo:>>").unwrap();
+    assert_eq!(
+        config,
+        AgentConfig::TestEcho(EchoConfig::from_spec(Some(">>")).unwrap())
+    );
+    assert_eq!(
+        (config.kind(), config.name()),
+        ("test_echo", "echo".to_owned())
+    );
+    let err = AgentConfig::parse_spec("test_echo")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("(the prefix is missing)"), "{err}");
+    assert!(err.contains("test_echo:PREFIX"), "{err}");
+
+    // Files, with their checks and exact errors.
+    let list = AgentConfig::from_toml(
+        "[[agents]]\nkind = \"test_echo\"\nname = \"parrot\"\nprefix = \"> \"\n\n[[agents]]\nkind = \"gold\"\n",
+    )
+    .unwrap();
+    assert_eq!(list[0].name(), "parrot");
+    let err = AgentConfig::from_json("{\n \"kind\": \"test_echo\",\n \"prefx\": 1\n}").unwrap_err();
+    assert_eq!(
+        (err.line, err.field.as_deref()),
+        (Some(3), Some("prefx")),
+        "{err}"
+    );
+    let err = AgentConfig::from_json(r#"{"kind": "test_echo", "name": " "}"#).unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("agents. .name"), "{err}");
+
+    // The stored form, the schema and the table's row.
+    let stored = config.to_stored();
+    assert_eq!(
+        stored,
+        serde_json::json!({"kind": "test_echo", "prefix": ">>"})
+    );
+    assert_eq!(
+        serde_json::from_value::<AgentConfig>(stored).unwrap(),
+        config
+    );
+    let schema = super::agent_config_schema().to_string();
+    assert!(schema.contains("\"test_echo\"") && schema.contains("Put before every reply."));
+    let row = AgentConfig::kinds()
+        .iter()
+        .find(|k| k.name == "test_echo")
+        .unwrap();
+    assert_eq!(row.info.unwrap().key_env, Some("BENCHCORE_TEST_ECHO_KEY"));
+    assert_eq!(config.info(), EchoConfig::INFO);
+
+    // Building, unpriced as a local kind.
+    let agent = build_agent(&config).unwrap();
+    let reply = agent
+        .respond(&AgentRequest::new(vec![benchcore::Message::user("hi")]))
+        .await
+        .unwrap();
+    assert_eq!((reply.text.as_str(), reply.cost_usd), (">>hi", None));
+}
+
+#[tokio::test]
+async fn the_registry_knows_the_replay_kind() {
+    let dir =
+        std::env::temp_dir().join(format!("benchcore-registry-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("spec.jsonl");
+    std::fs::write(&path, "{\"case_id\": \"q1\", \"reply\": \"hi\"}\n").unwrap();
+    let spec = format!("replay:{}", path.display());
+    let config = AgentConfig::parse_spec(&spec).unwrap();
+    assert_eq!(
+        (config.kind(), config.name()),
+        ("replay", "replay".to_owned())
+    );
+    let stored = config.to_stored();
+    assert_eq!(stored["file"], path.display().to_string());
+    let back: AgentConfig = serde_json::from_value(stored).unwrap();
+    assert_eq!(back, config);
+    let agent = build_agent(&config).unwrap();
+    let case = std::sync::Arc::new(benchcore::Case::new("q1", "question"));
+    let request = AgentRequest::new(case.messages.clone()).with_case(case, 0);
+    assert_eq!(agent.respond(&request).await.unwrap().text, "hi");
+    let err = AgentConfig::parse_spec("replay:").unwrap_err();
+    assert!(err.message.contains("replay:FILE"), "{err}");
+    let list = AgentConfig::from_json(
+        r#"[{"kind": "replay", "name": "canned", "text": "42"}, {"kind": "gold"}]"#,
+    )
+    .unwrap();
+    assert_eq!(list[0].name(), "canned");
+    let err = AgentConfig::from_json(r#"{"kind": "replay"}"#).unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("agents.replay.file"), "{err}");
+    assert!(agent_config_schema().to_string().contains("\"replay\""));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
