@@ -15,7 +15,7 @@ pub mod mcp;
 #[cfg(feature = "openai-compatible")]
 pub mod openai_compat;
 pub mod pricing;
-#[cfg(feature = "_http")]
+#[cfg(feature = "_chat")]
 mod prompt;
 pub mod quality;
 mod reference;

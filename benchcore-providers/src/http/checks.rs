@@ -5,9 +5,11 @@
 use super::headers::is_sensitive_header;
 use benchcore::Secret;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+#[cfg(feature = "_chat")]
 use reqwest::Url;
 use std::collections::BTreeMap;
 
+#[cfg(feature = "_chat")]
 /// `base` with `segments` appended to its path, keeping any query string. The error says
 /// what is wrong with `base`, for the config to name its field.
 pub(crate) fn endpoint(base: &str, segments: &[&str], example: &str) -> Result<Url, String> {
@@ -48,6 +50,7 @@ pub(crate) fn check_key(key: &Secret) -> Result<(), String> {
     Ok(())
 }
 
+#[cfg(feature = "_chat")]
 /// Reads an API key from the environment variable `var`, trimmed. The error says whether
 /// the variable is unset, empty or unusable, never its value.
 pub(crate) fn key_from_env(var: &str) -> Result<Secret, String> {
@@ -85,6 +88,7 @@ pub(crate) fn header_map(headers: &BTreeMap<String, String>) -> Result<HeaderMap
     Ok(map)
 }
 
+#[cfg(feature = "_chat")]
 /// A header value holding a credential: marked sensitive, so it never shows in debug output.
 pub(crate) fn secret_header(value: &str) -> Option<HeaderValue> {
     let mut value = HeaderValue::from_str(value).ok()?;

@@ -10,21 +10,21 @@ mod body;
 #[cfg(feature = "_http")]
 mod checks;
 mod client;
-#[cfg(feature = "_http")]
+#[cfg(feature = "_chat")]
 mod exchange;
 mod headers;
 mod status;
 
 pub use body::{bounded, is_event_stream, read_body, read_error_body, DEFAULT_MAX_RESPONSE_BYTES};
 #[cfg(feature = "_http")]
-pub(crate) use checks::{
-    check_env_name, check_key, endpoint, header_map, key_from_env, secret_header,
-};
+pub(crate) use checks::{check_env_name, check_key, header_map};
+#[cfg(feature = "_chat")]
+pub(crate) use checks::{endpoint, key_from_env, secret_header};
 pub use client::{client, client_builder};
-#[cfg(feature = "_http")]
+#[cfg(feature = "_chat")]
 pub(crate) use exchange::{ChatProvider, Classify, Endpoint, Reply};
 pub(crate) use headers::is_sensitive_header;
-#[cfg(feature = "mcp")]
+#[cfg(any(feature = "anthropic", feature = "mcp"))]
 pub(crate) use headers::mask;
 pub use status::{
     error_for_status, error_from_reqwest, parse_retry_after, retry_after, status_kind,

@@ -9,6 +9,8 @@
 //! shared keys are spliced into each config's own struct by a macro, and read back as one
 //! borrowed [`Keys`] view for the checks and the agent's [`Endpoint`].
 
+#[cfg(feature = "_chat")]
+mod chat;
 mod declare;
 mod shared;
 #[cfg(test)]
