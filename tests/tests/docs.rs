@@ -29,3 +29,28 @@ fn every_toml_example_in_the_provider_guide_loads() {
     assert_eq!(judge.name, "judge");
     Pricing::from_toml(&toml[2]).unwrap();
 }
+
+#[test]
+fn the_provider_guide_lists_every_kind_with_its_spec_and_key() {
+    let path = format!("{}/../docs/providers.md", env!("CARGO_MANIFEST_DIR"));
+    let guide = std::fs::read_to_string(&path).unwrap();
+    let table = guide.split("## The kinds").nth(1).unwrap();
+    let table = table.split("\n\n###").next().unwrap();
+    for kind in AgentConfig::kinds() {
+        let row = table
+            .lines()
+            .find(|line| line.starts_with('|') && line.contains(&format!("`{}`", kind.name)))
+            .unwrap_or_else(|| panic!("kind `{}` is missing from the table", kind.name));
+        let Some(info) = kind.info else { continue };
+        if let Some(key) = info.key_env {
+            assert!(row.contains(key), "{}: {key} missing from {row}", kind.name);
+        }
+        if let Some(spec) = info.spec {
+            // The kind and its colon (`openai:`); the argument's name may differ.
+            let head = spec.split_inclusive(':').next().unwrap();
+            let head = format!("`{}", head.split(' ').next().unwrap());
+            assert!(row.contains(&head), "{}: {head} missing from {row}", kind.name);
+        }
+    }
+}
+

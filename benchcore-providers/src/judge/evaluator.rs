@@ -47,7 +47,7 @@ fn format_number(n: f64) -> String {
 ///   [`EvalError`]: the attempt is `invalid`, never silently zero.
 /// - Retryable judge failures are retried here with backoff, honouring `Retry-After`.
 ///
-/// Build it from a [`JudgeConfig`].
+/// Build it from a [`JudgeConfig`](super::JudgeConfig).
 pub struct JudgeEvaluator {
     name: String,
     agent: Arc<dyn Agent>,

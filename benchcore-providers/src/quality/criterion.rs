@@ -25,7 +25,7 @@ impl Criterion {
     }
 }
 
-/// The rubric used when a [`QualityConfig`] gives none: four qualities of a research
+/// The rubric used when a [`QualityConfig`](super::QualityConfig) gives none: four qualities of a research
 /// interviewer.
 pub fn default_criteria() -> Vec<Criterion> {
     vec![

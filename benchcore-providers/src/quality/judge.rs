@@ -11,7 +11,8 @@ response is the whole conversation: AGENT lines are the interviewer, whom you gr
 PARTICIPANT lines are a simulated research participant, whom you do not grade.";
 
 /// A built quality judge: one [`JudgeEvaluator`] per rubric criterion, sharing one agent.
-/// Build it from a [`QualityConfig`]; use it with [`compute_metrics`].
+/// Build it from a [`QualityConfig`](super::QualityConfig); use it with
+/// [`compute_metrics`](super::compute_metrics).
 pub struct QualityJudge {
     pub(crate) agent: String,
     pub(crate) criteria: Vec<(Criterion, JudgeEvaluator)>,

@@ -6,7 +6,8 @@ use benchcore::{
 };
 use std::fmt;
 
-/// Answers with recorded replies, or with a fixed text. Build it from a [`ReplayConfig`].
+/// Answers with recorded replies, or with a fixed text. Build it from a
+/// [`ReplayConfig`](super::ReplayConfig).
 pub struct ReplayAgent {
     name: String,
     source: Source,
