@@ -49,8 +49,11 @@ fn the_provider_guide_lists_every_kind_with_its_spec_and_key() {
             // The kind and its colon (`openai:`); the argument's name may differ.
             let head = spec.split_inclusive(':').next().unwrap();
             let head = format!("`{}", head.split(' ').next().unwrap());
-            assert!(row.contains(&head), "{}: {head} missing from {row}", kind.name);
+            assert!(
+                row.contains(&head),
+                "{}: {head} missing from {row}",
+                kind.name
+            );
         }
     }
 }
-
