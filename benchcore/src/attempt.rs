@@ -223,4 +223,15 @@ impl AttemptRecord {
     pub fn reply(&self) -> &str {
         self.transcript.last_agent_text().unwrap_or("")
     }
+
+    /// Why the agent's final reply ended, when its provider said (`max_tokens` for a reply
+    /// cut at the token limit).
+    pub fn stop_reason(&self) -> Option<crate::agent::StopReason> {
+        self.transcript
+            .turns
+            .iter()
+            .rev()
+            .find(|t| t.speaker == crate::Speaker::Agent)
+            .and_then(|t| t.stop_reason)
+    }
 }

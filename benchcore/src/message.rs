@@ -1,5 +1,6 @@
 //! Chat messages, the unit every agent speaks.
 
+use crate::agent::ToolCall;
 use serde::{Deserialize, Serialize};
 
 /// Who wrote a message.
@@ -28,13 +29,28 @@ impl Role {
     }
 }
 
-/// One chat message.
+/// One chat message: text, and for tool use, the calls an assistant message made or the
+/// result a `tool` message carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Message {
     /// Who wrote it.
     pub role: Role,
-    /// Its text.
+    /// Its text (a tool message: the tool's output).
     pub content: String,
+    /// The tools an assistant message called.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// A tool message: the id of the call it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+    /// A tool message: the tool failed, and `content` says how.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub is_error: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Message {
@@ -43,6 +59,30 @@ impl Message {
         Self {
             role,
             content: content.into(),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+            is_error: false,
+        }
+    }
+
+    /// An assistant message that called tools (with any text it said too).
+    pub fn assistant_calls(content: impl Into<String>, calls: Vec<ToolCall>) -> Self {
+        Self {
+            tool_calls: calls,
+            ..Self::assistant(content)
+        }
+    }
+
+    /// A tool's result for the call `call_id`; `is_error` when the tool failed.
+    pub fn tool_result(
+        call_id: impl Into<String>,
+        content: impl Into<String>,
+        is_error: bool,
+    ) -> Self {
+        Self {
+            tool_call_id: Some(call_id.into()),
+            is_error,
+            ..Self::new(Role::Tool, content)
         }
     }
 

@@ -5,11 +5,13 @@ mod error;
 pub mod reference;
 mod reply;
 mod request;
+mod tools;
 
 pub use cache::{CacheKey, Cached, CachedReply, MemoryCache, ResponseCache};
 pub use error::{AgentError, AgentErrorKind};
 pub use reply::{AgentReply, Usage};
 pub use request::{AgentRequest, Sampling};
+pub use tools::{InvalidArguments, StopReason, ToolCall, ToolChoice, ToolSpec};
 
 use crate::AgentCapabilities;
 use async_trait::async_trait;

@@ -1,3 +1,4 @@
+use super::{StopReason, ToolCall};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -55,6 +56,10 @@ pub struct AgentReply {
     pub raw: Option<serde_json::Value>,
     /// Served from a response cache (no cost).
     pub cached: bool,
+    /// The tools the reply calls, in order.
+    pub tool_calls: Vec<ToolCall>,
+    /// Why the reply ended, when the provider said.
+    pub stop_reason: Option<StopReason>,
 }
 
 impl AgentReply {
@@ -81,6 +86,19 @@ impl AgentReply {
     /// Sets the model name.
     pub fn with_model(mut self, model: impl Into<String>) -> Self {
         self.model = Some(model.into());
+        self
+    }
+
+    /// Adds tool calls; the stop reason becomes `tool_use` unless one was set.
+    pub fn with_tool_calls(mut self, calls: Vec<ToolCall>) -> Self {
+        self.tool_calls = calls;
+        self.stop_reason.get_or_insert(StopReason::ToolUse);
+        self
+    }
+
+    /// Sets why the reply ended.
+    pub fn with_stop_reason(mut self, reason: StopReason) -> Self {
+        self.stop_reason = Some(reason);
         self
     }
 

@@ -1,3 +1,4 @@
+use super::{ToolChoice, ToolSpec};
 use crate::{Case, Message, Role};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -63,6 +64,10 @@ pub struct AgentRequest {
     pub case: Option<Arc<Case>>,
     /// Which sample of the case this is (0-based).
     pub sample: u32,
+    /// Tools the agent may call.
+    pub tools: Vec<ToolSpec>,
+    /// Which tools it may or must call (`auto` when unset).
+    pub tool_choice: Option<ToolChoice>,
 }
 
 impl AgentRequest {
@@ -86,6 +91,13 @@ impl AgentRequest {
         self
     }
 
+    /// Offers tools, with a choice of which to call.
+    pub fn with_tools(mut self, tools: Vec<ToolSpec>, choice: Option<ToolChoice>) -> Self {
+        self.tools = tools;
+        self.tool_choice = choice;
+        self
+    }
+
     /// Sets the case.
     pub fn with_case(mut self, case: Arc<Case>, sample: u32) -> Self {
         self.case = Some(case);
@@ -105,7 +117,22 @@ impl AgentRequest {
     /// A rough token estimate for rate budgeting before sending: four characters a token plus
     /// the requested output budget.
     pub fn estimated_tokens(&self) -> u64 {
-        let chars: usize = self.messages.iter().map(|m| m.content.len()).sum();
+        let chars: usize = self
+            .messages
+            .iter()
+            .map(|m| {
+                m.content.len()
+                    + m.tool_calls
+                        .iter()
+                        .map(|c| c.arguments_text().len())
+                        .sum::<usize>()
+            })
+            .sum::<usize>()
+            + self
+                .tools
+                .iter()
+                .map(|t| t.description.len() + t.parameters.to_string().len())
+                .sum::<usize>();
         (chars as u64).div_ceil(4) + u64::from(self.sampling.max_tokens.unwrap_or(0))
     }
 }

@@ -205,7 +205,9 @@ impl<'a> EpisodeContext<'a> {
         self.transcript.push(
             Turn::new(speaker, reply.text.clone())
                 .at(crate::now_ms())
-                .with_timing(latency, reply.usage),
+                .with_timing(latency, reply.usage)
+                .with_tool_calls(reply.tool_calls.clone())
+                .with_stop_reason(reply.stop_reason),
         );
     }
 

@@ -9,6 +9,7 @@ pub use config::TranscriptTestsConfig;
 pub use python::{PythonTests, DEFAULT_PYTHON_TIMEOUT};
 pub use test::{Status, TestReport, TranscriptTest, Variable};
 
+use crate::agent::{StopReason, ToolCall};
 use crate::Usage;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -23,6 +24,8 @@ pub enum Speaker {
     Participant,
     /// Framing instructions, not spoken by either side.
     System,
+    /// A tool's output, in an agent's trajectory.
+    Tool,
 }
 
 impl Speaker {
@@ -32,6 +35,7 @@ impl Speaker {
             Speaker::Agent => "AGENT",
             Speaker::Participant => "PARTICIPANT",
             Speaker::System => "SYSTEM",
+            Speaker::Tool => "TOOL",
         }
     }
 }
@@ -53,6 +57,18 @@ pub struct Turn {
     /// Tokens the turn used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    /// The tools an agent turn called.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// A tool turn: the call it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+    /// A tool turn: the tool failed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_error: bool,
+    /// An agent turn: why the reply ended, when the provider said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<StopReason>,
 }
 
 impl Turn {
@@ -64,7 +80,30 @@ impl Turn {
             at_ms: 0,
             latency_ms: None,
             usage: None,
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+            is_error: false,
+            stop_reason: None,
         }
+    }
+
+    /// Sets the tools an agent turn called.
+    pub fn with_tool_calls(mut self, calls: Vec<ToolCall>) -> Self {
+        self.tool_calls = calls;
+        self
+    }
+
+    /// Makes this a tool turn answering `call_id`.
+    pub fn answering(mut self, call_id: impl Into<String>, is_error: bool) -> Self {
+        self.tool_call_id = Some(call_id.into());
+        self.is_error = is_error;
+        self
+    }
+
+    /// Sets why an agent reply ended.
+    pub fn with_stop_reason(mut self, reason: Option<StopReason>) -> Self {
+        self.stop_reason = reason;
+        self
     }
 
     /// Sets when the turn happened.
@@ -140,13 +179,18 @@ impl Transcript {
     pub fn parse(text: &str) -> Transcript {
         let mut transcript = Transcript::default();
         for line in text.lines() {
-            let opened = [Speaker::Agent, Speaker::Participant, Speaker::System]
-                .into_iter()
-                .find_map(|s| {
-                    line.strip_prefix(s.label())
-                        .and_then(|rest| rest.strip_prefix(':'))
-                        .map(|rest| (s, rest.strip_prefix(' ').unwrap_or(rest)))
-                });
+            let opened = [
+                Speaker::Agent,
+                Speaker::Participant,
+                Speaker::System,
+                Speaker::Tool,
+            ]
+            .into_iter()
+            .find_map(|s| {
+                line.strip_prefix(s.label())
+                    .and_then(|rest| rest.strip_prefix(':'))
+                    .map(|rest| (s, rest.strip_prefix(' ').unwrap_or(rest)))
+            });
             match (opened, transcript.turns.last_mut()) {
                 (Some((speaker, rest)), _) => transcript.push(Turn::new(speaker, rest)),
                 (None, Some(turn)) => {
