@@ -61,7 +61,9 @@ fn key(workspace: &Workspace, run_id: &str) -> RunKey {
 #[async_trait]
 impl RunStore for MemoryStore {
     fn capabilities(&self) -> StoreCapabilities {
-        StoreCapabilities::default()
+        let mut capabilities = StoreCapabilities::default();
+        capabilities.metrics = true;
+        capabilities
     }
 
     async fn create_run(

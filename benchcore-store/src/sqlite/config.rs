@@ -1,10 +1,14 @@
-//! Store configuration.
+//! [`SqliteConfig`]: which file, and how to connect to it.
 
-use benchcore::{StoreError, StoreErrorKind};
+use crate::url::{self, config_error};
+use benchcore::StoreError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// The URL query settings [`SqliteConfig::from_url`] reads.
+const SETTINGS: &str = "create_if_missing, create_dirs, pool_size, busy_timeout_ms";
 
 /// Settings of a [`SqliteStore`](crate::SqliteStore): which file, and how to connect to it.
 ///
@@ -15,6 +19,8 @@ use std::time::Duration;
 /// assert_eq!(config.path, std::path::Path::new("runs/bench.db"));
 /// assert_eq!(config.pool_size, 2);
 /// assert!(config.create_if_missing);
+/// // A URL never creates folders unless it says so: a mistyped folder is an error.
+/// assert!(!config.create_dirs);
 /// ```
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -22,8 +28,12 @@ use std::time::Duration;
 pub struct SqliteConfig {
     /// The database file (default `benchcore.db`).
     pub path: PathBuf,
-    /// Create the file, and its parent folder, when missing (default `true`).
+    /// Create the file when missing, in a folder that exists (default `true`).
     pub create_if_missing: bool,
+    /// Create the file's folder, and the folders above it, when missing (default `false`: a
+    /// missing folder is an error naming it, so that a mistyped path never becomes a new
+    /// empty store). [`SqliteStore::open`](crate::SqliteStore::open) turns it on.
+    pub create_dirs: bool,
     /// Connections for reads (default 4). Writes go through one further connection.
     pub pool_size: u32,
     /// How long a write waits for another process's write lock, in milliseconds
@@ -36,6 +46,7 @@ impl Default for SqliteConfig {
         Self {
             path: PathBuf::from("benchcore.db"),
             create_if_missing: true,
+            create_dirs: false,
             pool_size: 4,
             busy_timeout_ms: 10_000,
         }
@@ -49,6 +60,7 @@ impl fmt::Debug for SqliteConfig {
         f.debug_struct("SqliteConfig")
             .field("path", &self.path)
             .field("create_if_missing", &self.create_if_missing)
+            .field("create_dirs", &self.create_dirs)
             .field("pool_size", &self.pool_size)
             .field("busy_timeout_ms", &self.busy_timeout_ms)
             .finish()
@@ -65,8 +77,9 @@ impl SqliteConfig {
     }
 
     /// Reads `sqlite://path`, `sqlite:path` or a bare path, with optional query settings
-    /// `create_if_missing=true|false`, `pool_size=N` and `busy_timeout_ms=N`.
-    /// `sqlite:///abs/path.db` is an absolute path, `sqlite://rel.db` a relative one.
+    /// `create_if_missing=true|false`, `create_dirs=true|false`, `pool_size=N` and
+    /// `busy_timeout_ms=N`. `sqlite:///abs/path.db` is an absolute path, `sqlite://rel.db` a
+    /// relative one.
     ///
     /// # Errors
     /// An in-memory URL, an empty path, or a query setting that is unknown or not a value.
@@ -75,8 +88,8 @@ impl SqliteConfig {
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
             .unwrap_or(url);
-        let (path, settings) = match rest.split_once('?') {
-            Some((path, settings)) => (path, Some(settings)),
+        let (path, query) = match rest.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
             None => (rest, None),
         };
         if path == ":memory:" {
@@ -86,37 +99,28 @@ impl SqliteConfig {
             ));
         }
         let mut config = Self::new(path);
-        for pair in settings.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let bad = |what: &str| {
-                config_error(
-                    &format!("store.url.{key}"),
-                    format!("{value:?} is not {what}"),
-                )
-            };
-            match key {
-                "create_if_missing" => {
-                    config.create_if_missing = value.parse().map_err(|_| bad("true or false"))?;
-                }
-                "pool_size" => config.pool_size = value.parse().map_err(|_| bad("a number"))?,
-                "busy_timeout_ms" => {
-                    config.busy_timeout_ms = value.parse().map_err(|_| bad("a number"))?;
-                }
-                _ => {
-                    return Err(config_error(
-                        &format!("store.url.{key}"),
-                        "unknown setting (known: create_if_missing, pool_size, busy_timeout_ms)",
-                    ))
-                }
+        for setting in url::settings(query)? {
+            match setting.key.as_str() {
+                "create_if_missing" => config.create_if_missing = setting.parse("true or false")?,
+                "create_dirs" => config.create_dirs = setting.parse("true or false")?,
+                "pool_size" => config.pool_size = setting.parse("a number")?,
+                "busy_timeout_ms" => config.busy_timeout_ms = setting.parse("a number")?,
+                _ => return Err(setting.unknown(SETTINGS)),
             }
         }
         config.validate()?;
         Ok(config)
     }
 
-    /// Sets whether to create a missing file and folder.
+    /// Sets whether to create a missing file (in a folder that exists).
     pub fn create_if_missing(mut self, create: bool) -> Self {
         self.create_if_missing = create;
+        self
+    }
+
+    /// Sets whether to create the file's missing folders.
+    pub fn create_dirs(mut self, create: bool) -> Self {
+        self.create_dirs = create;
         self
     }
 
@@ -150,23 +154,12 @@ impl SqliteConfig {
     pub fn path(&self) -> &Path {
         &self.path
     }
-
-    /// Opens (and creates, and migrates) the store this config describes.
-    ///
-    /// # Errors
-    /// See [`SqliteStore::open_with`](crate::SqliteStore::open_with).
-    pub async fn open(self) -> Result<crate::SqliteStore, StoreError> {
-        crate::SqliteStore::open_with(self).await
-    }
-}
-
-fn config_error(field: &str, message: impl fmt::Display) -> StoreError {
-    StoreError::new(StoreErrorKind::Config, format!("{field}: {message}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use benchcore::StoreErrorKind;
 
     #[test]
     fn urls() {
@@ -174,7 +167,9 @@ mod tests {
         assert_eq!(abs.path, Path::new("/var/lib/bench.db"));
         let rel = SqliteConfig::from_url("sqlite:bench.db?create_if_missing=false").unwrap();
         assert_eq!(rel.path, Path::new("bench.db"));
-        assert!(!rel.create_if_missing);
+        assert!(!rel.create_if_missing && !rel.create_dirs);
+        let dirs = SqliteConfig::from_url("sqlite://a/b.db?create_dirs=true").unwrap();
+        assert!(dirs.create_dirs);
         assert_eq!(
             SqliteConfig::from_url("out/x.db").unwrap().path,
             Path::new("out/x.db")
