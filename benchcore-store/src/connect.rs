@@ -1,9 +1,11 @@
 //! [`connect`]: opens the store a URL names, dispatching on its scheme.
 
+use crate::config::config_error;
 use crate::crypto::Keyring;
 use crate::handle::StoreHandle;
-use crate::url::{config_error, scheme};
+use crate::url::scheme;
 use benchcore::StoreError;
+use std::sync::Arc;
 
 /// Opens the store a URL names, with the encryption keys of the environment
 /// (`BENCHCORE_ENCRYPTION_KEY`, `BENCHCORE_ENCRYPTION_KEY_PREVIOUS`, rotating first when
@@ -55,8 +57,29 @@ async fn open(
         return Err(config_error("store.url", "the store URL is empty"));
     }
     match scheme(url).as_deref() {
-        None | Some("sqlite") => open_sqlite(url, keyring).await,
-        Some("postgres" | "postgresql") => open_postgres(url, keyring).await,
+        #[cfg(feature = "sqlite")]
+        None | Some("sqlite") => {
+            let config = crate::SqliteConfig::from_url(url)?;
+            let store = crate::SqliteStore::open_with_keyring(config, keyring()?).await?;
+            Ok(StoreHandle::sql(Arc::new(store), url))
+        }
+        #[cfg(feature = "postgres")]
+        Some("postgres" | "postgresql") => {
+            let config = crate::PostgresConfig::from_url(url)?;
+            let opened = crate::PostgresStore::open_with_keyring(config, keyring()?).await?;
+            let store = Arc::new(opened);
+            let queue: Arc<dyn benchcore::WorkQueue> = Arc::clone(&store) as _;
+            Ok(StoreHandle::sql(store, url).with_queue(queue))
+        }
+        #[cfg(not(feature = "sqlite"))]
+        None | Some("sqlite") => Err(not_built_in("sqlite", "SQLite", "a postgres:// URL")),
+        // Never repeats the URL, which may hold a password.
+        #[cfg(not(feature = "postgres"))]
+        Some("postgres" | "postgresql") => Err(not_built_in(
+            "postgres",
+            "PostgreSQL",
+            "a sqlite:// URL or a file path",
+        )),
         Some(other) => Err(config_error(
             "store.url",
             format!(
@@ -67,55 +90,16 @@ async fn open(
     }
 }
 
-#[cfg(feature = "sqlite")]
-async fn open_sqlite(
-    url: &str,
-    keyring: impl FnOnce() -> Result<Keyring, StoreError> + Send,
-) -> Result<StoreHandle, StoreError> {
-    use crate::sqlite::{SqliteConfig, SqliteStore};
-    let config = SqliteConfig::from_url(url)?;
-    let store = SqliteStore::open_with_keyring(config, keyring()?).await?;
-    Ok(StoreHandle::sql(std::sync::Arc::new(store), url))
-}
-
-#[cfg(not(feature = "sqlite"))]
-#[allow(clippy::unused_async)]
-async fn open_sqlite(
-    _url: &str,
-    _keyring: impl FnOnce() -> Result<Keyring, StoreError> + Send,
-) -> Result<StoreHandle, StoreError> {
-    Err(config_error(
-        "sqlite",
-        "SQLite support is not built in (enable feature `sqlite` of benchcore-store)",
-    ))
-}
-
-#[cfg(feature = "postgres")]
-async fn open_postgres(
-    url: &str,
-    keyring: impl FnOnce() -> Result<Keyring, StoreError> + Send,
-) -> Result<StoreHandle, StoreError> {
-    use crate::postgres::{PostgresConfig, PostgresStore};
-    use std::sync::Arc;
-    let config = PostgresConfig::from_url(url)?;
-    let store = Arc::new(PostgresStore::open_with_keyring(config, keyring()?).await?);
-    let queue: Arc<dyn benchcore::WorkQueue> = Arc::clone(&store) as _;
-    Ok(StoreHandle::sql(store, url).with_queue(queue))
-}
-
-/// The error for a `postgres://` URL in a build without the feature. It never repeats the
-/// URL, which may hold a password.
-#[cfg(not(feature = "postgres"))]
-#[allow(clippy::unused_async)]
-async fn open_postgres(
-    _url: &str,
-    _keyring: impl FnOnce() -> Result<Keyring, StoreError> + Send,
-) -> Result<StoreHandle, StoreError> {
-    Err(config_error(
-        "postgres",
-        "PostgreSQL support is not built in (enable feature `postgres` of benchcore-store); \
-         use a sqlite:// URL or a file path",
-    ))
+/// The error for a scheme whose backend is not built in: it names the feature to enable.
+#[cfg(not(all(feature = "sqlite", feature = "postgres")))]
+fn not_built_in(feature: &str, name: &str, instead: &str) -> StoreError {
+    config_error(
+        feature,
+        format!(
+            "{name} support is not built in (enable feature `{feature}` of benchcore-store); \
+             use {instead}"
+        ),
+    )
 }
 
 #[cfg(test)]

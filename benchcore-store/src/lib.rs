@@ -3,6 +3,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod config;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod connect;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod handle;

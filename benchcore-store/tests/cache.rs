@@ -141,26 +141,13 @@ async fn a_reply_with_a_nul_character_is_cached<P: Place>() {
     assert_eq!(cache.get(&key("q")).await.unwrap().unwrap().text, want);
 }
 
-macro_rules! cache_tests {
-    ($backend:ident, $place:ty) => {
-        place_tests!(
-            $backend,
-            $place,
-            [
-                the_store_reports_a_response_cache,
-                get_of_a_key_never_put_is_none,
-                get_after_put_returns_the_reply,
-                a_colliding_request_is_a_miss,
-                put_of_a_stored_key_replaces_it,
-                workspaces_do_not_share_entries,
-                entries_survive_reopening_and_are_shared_between_stores,
-                a_reply_with_a_nul_character_is_cached,
-            ]
-        );
-    };
-}
-
-#[cfg(feature = "sqlite")]
-cache_tests!(sqlite, crate::support::sqlite::SqliteFile);
-#[cfg(feature = "postgres")]
-cache_tests!(postgres, crate::support::postgres::TestSchema);
+place_tests!(
+    the_store_reports_a_response_cache,
+    get_of_a_key_never_put_is_none,
+    get_after_put_returns_the_reply,
+    a_colliding_request_is_a_miss,
+    put_of_a_stored_key_replaces_it,
+    workspaces_do_not_share_entries,
+    entries_survive_reopening_and_are_shared_between_stores,
+    a_reply_with_a_nul_character_is_cached
+);

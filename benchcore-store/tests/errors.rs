@@ -115,6 +115,16 @@ mod postgres {
         assert!(!shown.contains("S3cret"), "{shown}");
     }
 
+    /// A connection holding a lock on the `runs` table, in a transaction left open, so that
+    /// the store's calls on the table wait.
+    async fn lock_runs(schema: &TestSchema) -> sqlx::PgConnection {
+        let mut conn = schema.connection().await;
+        for statement in ["BEGIN", "LOCK TABLE runs IN ACCESS EXCLUSIVE MODE"] {
+            sqlx::query(statement).execute(&mut conn).await.unwrap();
+        }
+        conn
+    }
+
     /// With a pool of one connection held by a call blocked on a lock, the next call gets no
     /// connection within the timeout: `Unavailable`.
     #[tokio::test]
@@ -123,12 +133,7 @@ mod postgres {
         let url = format!("{}&connect_timeout_ms=300", schema.url())
             .replace("pool_size=4", "pool_size=1");
         let store = PostgresStore::open(&url).await.unwrap();
-        let mut locker = schema.connection().await;
-        sqlx::query("BEGIN").execute(&mut locker).await.unwrap();
-        sqlx::query("LOCK TABLE runs IN ACCESS EXCLUSIVE MODE")
-            .execute(&mut locker)
-            .await
-            .unwrap();
+        let locker = lock_runs(&schema).await;
         let ws = Workspace::default();
         let blocked = store.get_run(&ws, "r");
         let waiting = async {
@@ -156,12 +161,7 @@ mod postgres {
         let url = format!("{}&application_name={name}", schema.url());
         let store = PostgresStore::open(&url).await.unwrap();
         let ws = Workspace::default();
-        let mut admin = schema.connection().await;
-        sqlx::query("BEGIN").execute(&mut admin).await.unwrap();
-        sqlx::query("LOCK TABLE runs IN ACCESS EXCLUSIVE MODE")
-            .execute(&mut admin)
-            .await
-            .unwrap();
+        let mut admin = lock_runs(&schema).await;
         let blocked = store.get_run(&ws, "r");
         let terminate = async {
             let mut killer = super::support::postgres::connect().await;

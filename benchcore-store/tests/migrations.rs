@@ -99,26 +99,13 @@ async fn a_version_1_store_upgrades_with_its_runs_kept<P: Place>() {
     assert_eq!(cache.get(&key).await.unwrap().unwrap().text, "kept");
 }
 
-macro_rules! migration_tests {
-    ($backend:ident, $place:ty) => {
-        place_tests!(
-            $backend,
-            $place,
-            [
-                a_fresh_store_is_created_at_the_latest_version,
-                opening_twice_does_not_reapply,
-                a_newer_schema_is_refused,
-                a_migration_changed_after_it_was_applied_is_refused,
-                a_version_1_store_upgrades_with_its_runs_kept,
-            ]
-        );
-    };
-}
-
-#[cfg(feature = "sqlite")]
-migration_tests!(sqlite, crate::support::sqlite::SqliteFile);
-#[cfg(feature = "postgres")]
-migration_tests!(postgres, crate::support::postgres::TestSchema);
+place_tests!(
+    a_fresh_store_is_created_at_the_latest_version,
+    opening_twice_does_not_reapply,
+    a_newer_schema_is_refused,
+    a_migration_changed_after_it_was_applied_is_refused,
+    a_version_1_store_upgrades_with_its_runs_kept
+);
 
 #[cfg(feature = "sqlite")]
 #[path = "migrations/sqlite.rs"]

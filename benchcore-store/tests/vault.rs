@@ -267,28 +267,15 @@ async fn workspaces_are_apart<P: Place>() {
     assert_eq!(vault.list_agents(&a).await.unwrap().len(), 1);
 }
 
-macro_rules! vault_tests {
-    ($backend:ident, $place:ty) => {
-        place_tests!(
-            $backend,
-            $place,
-            [
-                round_trip,
-                wrong_key_is_a_clear_error,
-                saving_secrets_without_a_key_fails,
-                previous_key_reads,
-                rotation_reencrypts_once,
-                status_reports_keys_and_failures,
-                workspaces_are_apart,
-            ]
-        );
-    };
-}
-
-#[cfg(feature = "sqlite")]
-vault_tests!(sqlite, crate::support::sqlite::SqliteFile);
-#[cfg(feature = "postgres")]
-vault_tests!(postgres, crate::support::postgres::TestSchema);
+place_tests!(
+    round_trip,
+    wrong_key_is_a_clear_error,
+    saving_secrets_without_a_key_fails,
+    previous_key_reads,
+    rotation_reencrypts_once,
+    status_reports_keys_and_failures,
+    workspaces_are_apart
+);
 
 /// Three processes open one schema at once with rotation on: exactly one re-encrypts, the
 /// others wait on the advisory lock and find nothing to do, and all read with the new key.

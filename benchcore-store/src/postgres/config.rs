@@ -1,9 +1,9 @@
 //! [`PostgresConfig`]: which server, database and schema, and how to connect.
 
-use crate::url::{self, config_error, decode, percent_decode, split_userinfo};
+use crate::config::{self, config_error, decode, millis, setters};
+use crate::url::{percent_decode, split_userinfo};
 use benchcore::{Secret, StoreError};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::time::Duration;
 
 /// The `sslmode` values libpq knows, in order of strictness.
@@ -38,7 +38,8 @@ const SETTINGS: &str = "schema, create_schema, pool_size, connect_timeout_ms, ss
 /// assert_eq!(config.password.as_ref().map(|p| p.expose()), Some("s3cret"));
 /// assert!(!format!("{config:?}").contains("s3cret"));
 /// ```
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+// `Debug` is derived: the password is a `Secret`, which prints `***`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct PostgresConfig {
@@ -91,26 +92,6 @@ impl Default for PostgresConfig {
             ssl_root_cert: None,
             application_name: "benchcore".to_owned(),
         }
-    }
-}
-
-impl fmt::Debug for PostgresConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PostgresConfig")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("user", &self.user)
-            // `Secret` prints `***`.
-            .field("password", &self.password)
-            .field("database", &self.database)
-            .field("schema", &self.schema)
-            .field("create_schema", &self.create_schema)
-            .field("pool_size", &self.pool_size)
-            .field("connect_timeout_ms", &self.connect_timeout_ms)
-            .field("ssl_mode", &self.ssl_mode)
-            .field("ssl_root_cert", &self.ssl_root_cert)
-            .field("application_name", &self.application_name)
-            .finish()
     }
 }
 
@@ -180,7 +161,7 @@ impl PostgresConfig {
         if !path.is_empty() {
             config.database = Some(decode(path, "store.url.database")?);
         }
-        for setting in url::settings(query)? {
+        for setting in config::settings(query)? {
             let value = setting.value.clone();
             match setting.key.as_str() {
                 "schema" => config.schema = Some(value),
@@ -239,58 +220,25 @@ impl PostgresConfig {
         Ok(config)
     }
 
-    /// Sets the port.
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// Sets the user.
-    pub fn user(mut self, user: impl Into<String>) -> Self {
-        self.user = user.into();
-        self
-    }
-
-    /// Sets the password.
-    pub fn password(mut self, password: impl Into<String>) -> Self {
-        self.password = Some(Secret::new(password));
-        self
-    }
-
-    /// Sets the database.
-    pub fn database(mut self, database: impl Into<String>) -> Self {
-        self.database = Some(database.into());
-        self
-    }
-
-    /// Sets the schema that holds the tables.
-    pub fn schema(mut self, schema: impl Into<String>) -> Self {
-        self.schema = Some(schema.into());
-        self
-    }
-
-    /// Sets whether to create a missing schema.
-    pub fn create_schema(mut self, create: bool) -> Self {
-        self.create_schema = create;
-        self
-    }
-
-    /// Sets the most connections open at once.
-    pub fn pool_size(mut self, connections: u32) -> Self {
-        self.pool_size = connections;
-        self
-    }
-
-    /// Sets how long connecting may take.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-        self
-    }
-
-    /// Sets libpq's `sslmode`.
-    pub fn ssl_mode(mut self, mode: impl Into<String>) -> Self {
-        self.ssl_mode = mode.into();
-        self
+    setters! {
+        /// Sets the port.
+        port(port: u16) => port = port;
+        /// Sets the user.
+        user(user: impl Into<String>) => user = user.into();
+        /// Sets the password.
+        password(password: impl Into<String>) => password = Some(Secret::new(password));
+        /// Sets the database.
+        database(database: impl Into<String>) => database = Some(database.into());
+        /// Sets the schema that holds the tables.
+        schema(schema: impl Into<String>) => schema = Some(schema.into());
+        /// Sets whether to create a missing schema.
+        create_schema(create: bool) => create_schema = create;
+        /// Sets the most connections open at once.
+        pool_size(connections: u32) => pool_size = connections;
+        /// Sets how long connecting may take.
+        connect_timeout(timeout: Duration) => connect_timeout_ms = millis(timeout);
+        /// Sets libpq's `sslmode`.
+        ssl_mode(mode: impl Into<String>) => ssl_mode = mode.into();
     }
 
     /// Checks every field.

@@ -6,42 +6,22 @@
 use super::config::PostgresConfig;
 use super::error::DIALECT;
 use super::queries;
+use crate::config::config_error;
 use crate::sql::{
-    int, Backend, Dialect, Driver, Encoded, Errors, Json, Nul, On, Opened, Sealed, SqlBackend,
-    SqlResponseCache, SqlStore,
+    declare_backend, int, Backend, Dialect, Driver, Encoded, Errors, Json, Nul, On, Opened,
+    SqlStore,
 };
-use crate::url::config_error;
 use benchcore::{StoreError, StoreErrorKind};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions, PgSslMode};
 use sqlx::{ConnectOptions, Connection};
 use std::future::Future;
 use std::time::Duration;
 
-/// The schema migrations, embedded from `migrations/postgres` and applied on open.
-pub(super) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
-
-/// The PostgreSQL backend of [`SqlStore`]: one schema of a database (see the
-/// [module docs](crate::postgres)).
-#[derive(Debug, Clone, Copy)]
-pub struct Postgres;
-
-/// Runs and attempts in a PostgreSQL schema: the [`SqlStore`] on [`Postgres`], with the work
-/// queue on top (capability `work_queue`).
-pub type PostgresStore = SqlStore<Postgres>;
-
-/// Cached replies of one workspace in a [`PostgresStore`]'s schema.
-pub type PostgresResponseCache = SqlResponseCache<Postgres>;
-
-impl Sealed for Postgres {}
-
-impl SqlBackend for Postgres {
-    type Config = PostgresConfig;
-    type Db = sqlx::Postgres;
-}
+declare_backend!(Postgres(PostgresConfig, sqlx::Postgres) => PostgresStore, PostgresResponseCache,
+    "a PostgreSQL schema", "migrations/postgres");
 
 impl Backend for Postgres {
     const WORK_QUEUE: bool = true;
-    const BEGIN_WRITE: &'static str = "BEGIN";
     const BEGIN_SNAPSHOT: &'static str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
     const LOCK_KEYS: Option<&'static str> = Some(queries::LOCK_KEY_ROTATION);
     const NUL: Nul = Nul::Replaced;
@@ -53,10 +33,15 @@ impl Backend for Postgres {
     const UPSERT_ROWS: usize = queries::UPSERT_ROWS;
     const INSERT_RUN: &'static str = queries::INSERT_RUN;
 
-    async fn open(config: &PostgresConfig) -> Result<Opened<sqlx::Postgres>, StoreError> {
+    fn label(config: &PostgresConfig) -> Result<String, StoreError> {
         config.validate()?;
-        let label = config.label();
-        let errors = Errors::new(label.as_str(), &DIALECT);
+        Ok(config.label())
+    }
+
+    async fn open(
+        config: &PostgresConfig,
+        errors: &Errors,
+    ) -> Result<Opened<sqlx::Postgres>, StoreError> {
         let options = connect_options(config)?;
         let timeout = Duration::from_millis(config.connect_timeout_ms);
         // Schema and migrations on a connection of their own, closed afterwards: a failed
@@ -74,7 +59,7 @@ impl Backend for Postgres {
                 )
             })?
             .map_err(|e| errors.sql("cannot connect", e))?;
-        let prepared = prepare_schema(&mut conn, config, &errors).await;
+        let prepared = prepare_schema(&mut conn, config, errors).await;
         let _ = conn.close().await;
         let created = prepared?;
         let pool = PgPoolOptions::new()
@@ -82,7 +67,6 @@ impl Backend for Postgres {
             .acquire_timeout(timeout)
             .connect_lazy_with(options);
         Ok(Opened {
-            label,
             writer: pool.clone(),
             reader: pool,
             created,

@@ -5,7 +5,7 @@
 //! SQLite, one array per column through `UNNEST` on PostgreSQL).
 
 use super::driver::{Driver, On};
-use super::error::Dialect;
+use super::error::{Dialect, Errors};
 use super::queries::Json;
 use super::text::{Encoded, Nul};
 use benchcore::StoreError;
@@ -35,11 +35,40 @@ pub trait SqlBackend: sealed::Sealed + fmt::Debug + Send + Sync + Sized + 'stati
     type Db: Driver;
 }
 
+/// Declares a backend's public face: its marker type, its sealed [`SqlBackend`] impl, the
+/// aliases of its store and response cache, and its embedded migrations (`MIGRATOR`).
+/// `$place` says where the store keeps its data ("one SQLite file").
+macro_rules! declare_backend {
+    ($backend:ident($config:ty, $db:ty) => $store:ident, $cache:ident,
+     $place:literal, $migrations:literal) => {
+        #[doc = concat!("The ", stringify!($backend), " backend of [`SqlStore`](crate::SqlStore): ")]
+        #[doc = concat!($place, " (see the [module docs](self)).")]
+        #[derive(Debug, Clone, Copy)]
+        pub struct $backend;
+
+        #[doc = concat!("Runs and attempts in ", $place, ": the [`SqlStore`](crate::SqlStore)")]
+        #[doc = concat!(" on [`", stringify!($backend), "`].")]
+        pub type $store = $crate::sql::SqlStore<$backend>;
+
+        #[doc = concat!("Cached replies of one workspace in ", $place, ".")]
+        pub type $cache = $crate::sql::SqlResponseCache<$backend>;
+
+        impl $crate::sql::Sealed for $backend {}
+
+        impl $crate::sql::SqlBackend for $backend {
+            type Config = $config;
+            type Db = $db;
+        }
+
+        /// The schema migrations, embedded at build time and applied on open.
+        pub(super) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!($migrations);
+    };
+}
+pub(crate) use declare_backend;
+
 /// An opened database: its pools (one writer and a pool of readers on SQLite, the same pool
 /// twice on PostgreSQL), migrated, and what opening found.
 pub(crate) struct Opened<DB: Database> {
-    /// How errors name it (never with a password).
-    pub(crate) label: String,
     /// The connections writes go through.
     pub(crate) writer: Pool<DB>,
     /// The connections reads go through.
@@ -48,21 +77,22 @@ pub(crate) struct Opened<DB: Database> {
     pub(crate) created: bool,
 }
 
-/// The parts of a backend the SQL store calls.
+/// The parts of a backend the SQL store calls. The defaults are standard SQL; a backend
+/// overrides what it does differently.
 pub(crate) trait Backend: SqlBackend {
     /// Whether it keeps a work queue (capability `work_queue`).
-    const WORK_QUEUE: bool;
-    /// How a transaction that writes begins (SQLite takes the write lock at once).
-    const BEGIN_WRITE: &'static str;
+    const WORK_QUEUE: bool = false;
+    /// How a transaction that writes begins.
+    const BEGIN_WRITE: &'static str = "BEGIN";
     /// How a transaction that reads one snapshot begins.
-    const BEGIN_SNAPSHOT: &'static str;
+    const BEGIN_SNAPSHOT: &'static str = "BEGIN";
     /// Run first in the transaction that sets up the encryption key, so processes opening
-    /// the store at once set it up one at a time (SQLite's write lock does that already).
-    const LOCK_KEYS: Option<&'static str>;
+    /// the store at once set it up one at a time (when the write transaction alone does not).
+    const LOCK_KEYS: Option<&'static str> = None;
     /// Whether text may hold U+0000.
-    const NUL: Nul;
+    const NUL: Nul = Nul::Kept;
     /// How JSON columns are written and read.
-    const JSON: Json;
+    const JSON: Json = Json::TEXT;
     /// How its errors are read.
     const DIALECT: &'static Dialect;
     /// Most attempts per [`upsert`](Self::upsert) statement. A batch of at most this many is
@@ -72,10 +102,15 @@ pub(crate) trait Backend: SqlBackend {
     /// Binds: workspace, id, suite, created_at_ms, spec (JSON).
     const INSERT_RUN: &'static str;
 
+    /// Checks every field of `config`, then says how messages name its database (never
+    /// with a password).
+    fn label(config: &Self::Config) -> Result<String, StoreError>;
+
     /// Opens the database `config` names: connects, creates what is missing (as the config
-    /// allows) and applies the migrations it lacks.
+    /// allows) and applies the migrations it lacks; failures are named by `errors`.
     fn open(
         config: &Self::Config,
+        errors: &Errors,
     ) -> impl Future<Output = Result<Opened<Self::Db>, StoreError>> + Send;
 
     /// Upserts `rows` (at most [`UPSERT_ROWS`](Self::UPSERT_ROWS), one per key, sorted by

@@ -3,6 +3,7 @@
 //! ([`Cells`]). A macro implements it for each database built in; the code is the same for
 //! both, only the types differ.
 
+use sqlx::pool::PoolConnection;
 use sqlx::query::Query;
 use sqlx::{Database, Pool};
 use std::borrow::Cow;
@@ -30,64 +31,30 @@ pub(crate) enum Arg<'a> {
     Bool(bool),
 }
 
-impl<'a> From<&'a str> for Arg<'a> {
-    fn from(value: &'a str) -> Self {
-        Self::Text(Some(Cow::Borrowed(value)))
-    }
+/// `From` impls for [`Arg`]: `type => |value| arg`.
+macro_rules! arg_from {
+    ($($ty:ty => |$value:ident| $arg:expr;)*) => {
+        $(
+            impl<'a> From<$ty> for Arg<'a> {
+                fn from($value: $ty) -> Self {
+                    $arg
+                }
+            }
+        )*
+    };
 }
 
-impl<'a> From<Option<&'a str>> for Arg<'a> {
-    fn from(value: Option<&'a str>) -> Self {
-        Self::Text(value.map(Cow::Borrowed))
-    }
-}
-
-impl<'a> From<&'a String> for Arg<'a> {
-    fn from(value: &'a String) -> Self {
-        Self::Text(Some(Cow::Borrowed(value)))
-    }
-}
-
-impl<'a> From<Cow<'a, str>> for Arg<'a> {
-    fn from(value: Cow<'a, str>) -> Self {
-        Self::Text(Some(value))
-    }
-}
-
-impl<'a> From<Option<Cow<'a, str>>> for Arg<'a> {
-    fn from(value: Option<Cow<'a, str>>) -> Self {
-        Self::Text(value)
-    }
-}
-
-impl From<i64> for Arg<'_> {
-    fn from(value: i64) -> Self {
-        Self::Int(Some(value))
-    }
-}
-
-impl From<Option<i64>> for Arg<'_> {
-    fn from(value: Option<i64>) -> Self {
-        Self::Int(value)
-    }
-}
-
-impl From<f64> for Arg<'_> {
-    fn from(value: f64) -> Self {
-        Self::Real(Some(value))
-    }
-}
-
-impl From<Option<f64>> for Arg<'_> {
-    fn from(value: Option<f64>) -> Self {
-        Self::Real(value)
-    }
-}
-
-impl From<bool> for Arg<'_> {
-    fn from(value: bool) -> Self {
-        Self::Bool(value)
-    }
+arg_from! {
+    &'a str => |v| Arg::Text(Some(Cow::Borrowed(v)));
+    Option<&'a str> => |v| Arg::Text(v.map(Cow::Borrowed));
+    &'a String => |v| Arg::Text(Some(Cow::Borrowed(v)));
+    Cow<'a, str> => |v| Arg::Text(Some(v));
+    Option<Cow<'a, str>> => |v| Arg::Text(v);
+    i64 => |v| Arg::Int(Some(v));
+    Option<i64> => |v| Arg::Int(v);
+    f64 => |v| Arg::Real(Some(v));
+    Option<f64> => |v| Arg::Real(v);
+    bool => |v| Arg::Bool(v);
 }
 
 /// The values of a statement's `$1`, `$2`, … in order.
@@ -110,37 +77,83 @@ pub(crate) trait Cells {
     fn boolean(&self, index: usize) -> Result<bool, sqlx::Error>;
 }
 
+/// A query with its values bound.
+pub(crate) type Bound<'q, DB> = Query<'q, DB, <DB as Database>::Arguments<'q>>;
+
 /// A sqlx database the SQL store runs on.
 pub(crate) trait Driver: Database {
-    /// Runs `sql` with `args`; how many rows it changed.
-    fn execute<'e>(
+    /// `query` with `arg` bound next.
+    fn bind<'q>(query: Bound<'q, Self>, arg: &'q Arg<'q>) -> Bound<'q, Self>;
+
+    /// Runs `query`; how many rows it changed.
+    fn run<'e>(
         on: On<'e, Self>,
-        sql: &'e str,
-        args: Vec<Arg<'e>>,
+        query: Bound<'e, Self>,
     ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'e;
 
-    /// Every row `sql` returns.
-    fn fetch_all<'e>(
+    /// Every row `query` returns.
+    fn rows<'e>(
         on: On<'e, Self>,
-        sql: &'e str,
-        args: Vec<Arg<'e>>,
+        query: Bound<'e, Self>,
     ) -> impl Future<Output = Result<Vec<Self::Row>, sqlx::Error>> + Send + 'e;
-
-    /// The first row `sql` returns, if any.
-    fn fetch_optional<'e>(
-        on: On<'e, Self>,
-        sql: &'e str,
-        args: Vec<Arg<'e>>,
-    ) -> impl Future<Output = Result<Option<Self::Row>, sqlx::Error>> + Send + 'e;
-
-    /// Runs a statement a backend bound itself (the attempts upsert); how many rows it changed.
-    fn run<'e, 'q: 'e>(
-        on: On<'e, Self>,
-        query: Query<'q, Self, Self::Arguments<'q>>,
-    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'e;
 
     /// The row's cells.
     fn cells(row: &Self::Row) -> &dyn Cells;
+}
+
+/// A connection to run one statement on: taken from a pool for it, or a transaction's.
+enum Lease<'e, DB: Database> {
+    Pooled(PoolConnection<DB>),
+    Borrowed(&'e mut DB::Connection),
+}
+
+impl<DB: Database> Lease<'_, DB> {
+    async fn take(on: On<'_, DB>) -> Result<Lease<'_, DB>, sqlx::Error> {
+        Ok(match on {
+            On::Pool(pool) => Lease::Pooled(pool.acquire().await?),
+            On::Conn(conn) => Lease::Borrowed(conn),
+        })
+    }
+
+    fn conn(&mut self) -> &mut DB::Connection {
+        match self {
+            Self::Pooled(conn) => conn,
+            Self::Borrowed(conn) => conn,
+        }
+    }
+}
+
+/// `sql` with `args` bound in order.
+fn bound<'q, DB: Driver>(sql: &'q str, args: &'q [Arg<'q>]) -> Bound<'q, DB> {
+    args.iter().fold(sqlx::query(sql), DB::bind)
+}
+
+/// Runs `sql` with `args`; how many rows it changed.
+pub(crate) async fn execute<DB: Driver>(
+    on: On<'_, DB>,
+    sql: &str,
+    args: Vec<Arg<'_>>,
+) -> Result<u64, sqlx::Error> {
+    DB::run(on, bound(sql, &args)).await
+}
+
+/// Every row `sql` returns.
+pub(crate) async fn fetch_all<DB: Driver>(
+    on: On<'_, DB>,
+    sql: &str,
+    args: Vec<Arg<'_>>,
+) -> Result<Vec<DB::Row>, sqlx::Error> {
+    DB::rows(on, bound(sql, &args)).await
+}
+
+/// The first row `sql` returns, if any (the store's statements that use it return at most
+/// one, by key).
+pub(crate) async fn fetch_optional<DB: Driver>(
+    on: On<'_, DB>,
+    sql: &str,
+    args: Vec<Arg<'_>>,
+) -> Result<Option<DB::Row>, sqlx::Error> {
+    Ok(fetch_all(on, sql, args).await?.into_iter().next())
 }
 
 /// The first row `sql` returns; `RowNotFound` when none.
@@ -149,7 +162,7 @@ pub(crate) async fn fetch_one<DB: Driver>(
     sql: &str,
     args: Vec<Arg<'_>>,
 ) -> Result<DB::Row, sqlx::Error> {
-    DB::fetch_optional(on, sql, args)
+    fetch_optional(on, sql, args)
         .await?
         .ok_or(sqlx::Error::RowNotFound)
 }
@@ -184,68 +197,7 @@ macro_rules! driver_for {
         }
 
         impl Driver for $db {
-            fn execute<'e>(
-                on: On<'e, Self>,
-                sql: &'e str,
-                args: Vec<Arg<'e>>,
-            ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'e {
-                async move {
-                    let query = bind(sqlx::query(sql), &args);
-                    Self::run(on, query).await
-                }
-            }
-
-            fn fetch_all<'e>(
-                on: On<'e, Self>,
-                sql: &'e str,
-                args: Vec<Arg<'e>>,
-            ) -> impl Future<Output = Result<Vec<Self::Row>, sqlx::Error>> + Send + 'e {
-                async move {
-                    let query = bind(sqlx::query(sql), &args);
-                    match on {
-                        On::Pool(pool) => query.fetch_all(pool).await,
-                        On::Conn(conn) => query.fetch_all(conn).await,
-                    }
-                }
-            }
-
-            fn fetch_optional<'e>(
-                on: On<'e, Self>,
-                sql: &'e str,
-                args: Vec<Arg<'e>>,
-            ) -> impl Future<Output = Result<Option<Self::Row>, sqlx::Error>> + Send + 'e {
-                async move {
-                    let query = bind(sqlx::query(sql), &args);
-                    match on {
-                        On::Pool(pool) => query.fetch_optional(pool).await,
-                        On::Conn(conn) => query.fetch_optional(conn).await,
-                    }
-                }
-            }
-
-            fn run<'e, 'q: 'e>(
-                on: On<'e, Self>,
-                query: Query<'q, Self, Self::Arguments<'q>>,
-            ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'e {
-                async move {
-                    let done = match on {
-                        On::Pool(pool) => query.execute(pool).await?,
-                        On::Conn(conn) => query.execute(conn).await?,
-                    };
-                    Ok(done.rows_affected())
-                }
-            }
-
-            fn cells(row: &Self::Row) -> &dyn Cells {
-                row
-            }
-        }
-
-        impl Binder for $db {
-            fn bind_one<'q>(
-                query: Query<'q, Self, Self::Arguments<'q>>,
-                arg: &'q Arg<'q>,
-            ) -> Query<'q, Self, Self::Arguments<'q>> {
+            fn bind<'q>(query: Bound<'q, Self>, arg: &'q Arg<'q>) -> Bound<'q, Self> {
                 match arg {
                     Arg::Text(value) => query.bind(value.as_deref()),
                     Arg::Int(value) => query.bind(*value),
@@ -253,24 +205,29 @@ macro_rules! driver_for {
                     Arg::Bool(value) => query.bind(*value),
                 }
             }
+
+            fn run<'e>(
+                on: On<'e, Self>,
+                query: Bound<'e, Self>,
+            ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'e {
+                async move {
+                    let mut lease = Lease::take(on).await?;
+                    Ok(query.execute(lease.conn()).await?.rows_affected())
+                }
+            }
+
+            fn rows<'e>(
+                on: On<'e, Self>,
+                query: Bound<'e, Self>,
+            ) -> impl Future<Output = Result<Vec<Self::Row>, sqlx::Error>> + Send + 'e {
+                async move { query.fetch_all(Lease::take(on).await?.conn()).await }
+            }
+
+            fn cells(row: &Self::Row) -> &dyn Cells {
+                row
+            }
         }
     };
-}
-
-/// Binds one [`Arg`] (a helper of [`driver_for!`]).
-trait Binder: Database {
-    fn bind_one<'q>(
-        query: Query<'q, Self, Self::Arguments<'q>>,
-        arg: &'q Arg<'q>,
-    ) -> Query<'q, Self, Self::Arguments<'q>>;
-}
-
-/// `query` with `args` bound in order.
-fn bind<'q, DB: Binder>(
-    query: Query<'q, DB, DB::Arguments<'q>>,
-    args: &'q [Arg<'q>],
-) -> Query<'q, DB, DB::Arguments<'q>> {
-    args.iter().fold(query, DB::bind_one)
 }
 
 #[cfg(feature = "sqlite")]

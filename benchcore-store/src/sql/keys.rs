@@ -5,7 +5,7 @@
 //! find nothing to do).
 
 use super::backend::Backend;
-use super::driver::{args, Driver, On};
+use super::driver::{args, execute, fetch_all, fetch_optional, Driver, On};
 use super::pools::Pools;
 use crate::crypto::Keyring;
 use crate::vault::{self, KeyState, Rotation};
@@ -25,16 +25,17 @@ pub(crate) async fn prepare<B: Backend>(
         return Ok(Rotation::default());
     };
     if !keyring.rotates_on_start() {
-        let stored = B::Db::fetch_optional(On::Pool(&pools.writer), queries.key_state_get, args![])
-            .await
-            .map_err(map)?;
+        let stored =
+            fetch_optional::<B::Db>(On::Pool(&pools.writer), queries.key_state_get, args![])
+                .await
+                .map_err(map)?;
         if stored.is_some() {
             return Ok(Rotation::default());
         }
     }
     let mut tx = pools.writer.begin_with(B::BEGIN_WRITE).await.map_err(map)?;
     if let Some(lock) = B::LOCK_KEYS {
-        B::Db::execute(On::Conn(&mut *tx), lock, args![])
+        execute::<B::Db>(On::Conn(&mut *tx), lock, args![])
             .await
             .map_err(map)?;
     }
@@ -45,14 +46,14 @@ pub(crate) async fn prepare<B: Backend>(
                 .map_err(|e| errors.labelled(e))?;
             if let Some(sealed) = resealed {
                 let args = args![workspace.as_str(), name.as_str(), sealed.as_str()];
-                B::Db::execute(On::Conn(&mut *tx), queries.agent_reseal, args)
+                execute::<B::Db>(On::Conn(&mut *tx), queries.agent_reseal, args)
                     .await
                     .map_err(map)?;
                 rotation.reencrypted += 1;
             }
         }
     }
-    let stored = B::Db::fetch_optional(On::Conn(&mut *tx), queries.key_state_get, args![])
+    let stored = fetch_optional::<B::Db>(On::Conn(&mut *tx), queries.key_state_get, args![])
         .await
         .map_err(map)?
         .map(|row| pools.read_row(&row, |r| r.string(0)))
@@ -65,7 +66,7 @@ pub(crate) async fn prepare<B: Backend>(
         if let Some(state) = vault::current_state(keyring)? {
             let now = benchcore::now_ms() as i64;
             let args = args![state.fingerprint.as_str(), state.sentinel.as_str(), now];
-            B::Db::execute(On::Conn(&mut *tx), queries.key_state_put, args)
+            execute::<B::Db>(On::Conn(&mut *tx), queries.key_state_put, args)
                 .await
                 .map_err(map)?;
             rotation.key_state_updated = true;
@@ -81,7 +82,7 @@ pub(crate) async fn secrets<DB: Driver>(
     on: On<'_, DB>,
 ) -> Result<Vec<(String, String, String)>, StoreError> {
     let what = "cannot read the saved agents' secrets";
-    DB::fetch_all(on, pools.queries.agent_secrets, args![])
+    fetch_all::<DB>(on, pools.queries.agent_secrets, args![])
         .await
         .map_err(|e| pools.errors.sql(what, e))?
         .iter()
@@ -95,7 +96,7 @@ pub(crate) async fn state<DB: Driver>(
     on: On<'_, DB>,
 ) -> Result<Option<KeyState>, StoreError> {
     let what = "cannot read the encryption state";
-    DB::fetch_optional(on, pools.queries.key_state_get, args![])
+    fetch_optional::<DB>(on, pools.queries.key_state_get, args![])
         .await
         .map_err(|e| pools.errors.sql(what, e))?
         .map(|row| {

@@ -5,7 +5,7 @@
 //! [`RunStore::metrics`]: benchcore::RunStore::metrics
 
 use super::backend::Backend;
-use super::driver::{args, Driver, On};
+use super::driver::{args, execute, fetch_optional, On};
 use super::store::SqlStore;
 use super::text::int;
 use benchcore::store::MetricRecord;
@@ -32,7 +32,7 @@ pub(crate) async fn record<B: Backend>(
         .collect::<Result<Vec<_>, _>>()?;
     let ws = workspace.as_str();
     let mut tx = pools.writer.begin_with(B::BEGIN_WRITE).await.map_err(map)?;
-    let exists = B::Db::fetch_optional(
+    let exists = fetch_optional::<B::Db>(
         On::Conn(&mut *tx),
         pools.queries.run_exists,
         args![ws, run_id],
@@ -56,7 +56,7 @@ pub(crate) async fn record<B: Backend>(
             details.as_deref(),
             int(metric.computed_at_ms),
         ];
-        B::Db::execute(On::Conn(&mut *tx), &pools.queries.metric_upsert, args)
+        execute::<B::Db>(On::Conn(&mut *tx), &pools.queries.metric_upsert, args)
             .await
             .map_err(map)?;
     }

@@ -24,7 +24,7 @@ pub use backend::SqlBackend;
 pub use cache::SqlResponseCache;
 pub use store::SqlStore;
 
-pub(crate) use backend::{sealed::Sealed, Backend, Opened};
+pub(crate) use backend::{declare_backend, sealed::Sealed, Backend, Opened};
 pub(crate) use driver::{args, Arg, Driver, On};
 pub(crate) use error::{Dialect, Errors};
 pub(crate) use queries::{attempt_conflict_update, Json, ATTEMPT_COLUMNS};

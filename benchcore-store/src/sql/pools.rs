@@ -2,7 +2,7 @@
 //! the vault, the response caches, the work queue), with the statements it runs and how its
 //! errors name it.
 
-use super::driver::{Arg, Driver, On};
+use super::driver::{execute, fetch_all, Arg, Driver, On};
 use super::error::Errors;
 use super::queries::Queries;
 use super::rows::Reader;
@@ -42,7 +42,7 @@ impl<DB: Driver> Pools<DB> {
         sql: &str,
         args: Vec<Arg<'_>>,
     ) -> Result<u64, StoreError> {
-        DB::execute(On::Pool(&self.writer), sql, args)
+        execute::<DB>(On::Pool(&self.writer), sql, args)
             .await
             .map_err(|e| self.errors.sql(what, e))
     }
@@ -55,7 +55,7 @@ impl<DB: Driver> Pools<DB> {
         args: Vec<Arg<'_>>,
         read: impl Fn(&Reader<'_>) -> Result<T, StoreError>,
     ) -> Result<Vec<T>, StoreError> {
-        DB::fetch_all(On::Pool(&self.reader), sql, args)
+        fetch_all::<DB>(On::Pool(&self.reader), sql, args)
             .await
             .map_err(|e| self.errors.sql(what, e))?
             .iter()
@@ -71,11 +71,11 @@ impl<DB: Driver> Pools<DB> {
         args: Vec<Arg<'_>>,
         read: impl Fn(&Reader<'_>) -> Result<T, StoreError>,
     ) -> Result<Option<T>, StoreError> {
-        DB::fetch_optional(On::Pool(&self.reader), sql, args)
-            .await
-            .map_err(|e| self.errors.sql(what, e))?
-            .map(|row| read(&Reader::new(&self.errors, DB::cells(&row))))
-            .transpose()
+        Ok(self
+            .read_all(what, sql, args, read)
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// Reads `row` with `read`.

@@ -16,6 +16,14 @@ pub(crate) struct Json {
     pub(crate) column_cast: &'static str,
 }
 
+impl Json {
+    /// JSON kept as text: no casts.
+    pub(crate) const TEXT: Self = Self {
+        value_cast: "",
+        column_cast: "",
+    };
+}
+
 /// Every column of `attempts` after `workspace`, in table order; the upserts bind in this
 /// order and [`Queries::select_attempts`] reads in this order. `true` marks JSON columns.
 pub(crate) const ATTEMPT_COLUMNS: [(&str, bool); 24] = [

@@ -3,7 +3,7 @@
 //! statement or one transaction, so a batch is stored whole or not at all.
 
 use super::backend::Backend;
-use super::driver::{args, Driver, On};
+use super::driver::{args, fetch_optional, Driver, On};
 use super::pools::Pools;
 use super::store::SqlStore;
 use super::text::{Encoded, Nul};
@@ -130,7 +130,7 @@ async fn record_error<DB: Driver>(
     for run in runs {
         let args = args![workspace.as_str(), run];
         let exists =
-            DB::fetch_optional(On::Pool(&pools.reader), pools.queries.run_exists, args).await;
+            fetch_optional::<DB>(On::Pool(&pools.reader), pools.queries.run_exists, args).await;
         if let Ok(None) = exists {
             let mut e = StoreError::run_not_found(workspace, run);
             e.message = format!("{}: {what}: {}", pools.errors.label(), e.message);

@@ -1,7 +1,7 @@
 //! The [`RunStore`] contract on a [`SqlStore`], for every SQL backend.
 
 use super::backend::Backend;
-use super::driver::{args, fetch_one, Driver, On};
+use super::driver::{args, execute, fetch_all, fetch_one, fetch_optional, On};
 use super::store::{limit, SqlStore};
 use super::text::int;
 use benchcore::store::{percentile_rank, sort_by_spec_order, MetricRecord};
@@ -45,7 +45,7 @@ impl<B: Backend> RunStore for SqlStore<B> {
             now,
             spec_json.as_str()
         ];
-        let inserted = B::Db::execute(On::Conn(&mut *tx), B::INSERT_RUN, args)
+        let inserted = execute::<B::Db>(On::Conn(&mut *tx), B::INSERT_RUN, args)
             .await
             .map_err(map)?;
         if inserted == 0 {
@@ -54,7 +54,7 @@ impl<B: Backend> RunStore for SqlStore<B> {
         }
         for agent in &spec.agents {
             let args = args![ws, run_id, agent.name.as_str()];
-            B::Db::execute(On::Conn(&mut *tx), pools.queries.insert_run_agent, args)
+            execute::<B::Db>(On::Conn(&mut *tx), pools.queries.insert_run_agent, args)
                 .await
                 .map_err(map)?;
         }
@@ -181,14 +181,14 @@ impl<B: Backend> RunStore for SqlStore<B> {
             .begin_with(B::BEGIN_SNAPSHOT)
             .await
             .map_err(map)?;
-        let run = B::Db::fetch_optional(On::Conn(&mut *tx), &queries.get_run, args![ws, run_id])
+        let run = fetch_optional::<B::Db>(On::Conn(&mut *tx), &queries.get_run, args![ws, run_id])
             .await
             .map_err(map)?
             .map(|row| pools.read_row(&row, |r| r.run(workspace)))
             .transpose()?
             .ok_or_else(|| StoreError::run_not_found(workspace, run_id))?;
         let sql = queries.summary_aggregates;
-        let rows = B::Db::fetch_all(On::Conn(&mut *tx), sql, args![ws, run_id])
+        let rows = fetch_all::<B::Db>(On::Conn(&mut *tx), sql, args![ws, run_id])
             .await
             .map_err(map)?;
         let mut agents = Vec::with_capacity(rows.len());

@@ -76,11 +76,12 @@ impl<B: Backend> SqlStore<B> {
         config: B::Config,
         keyring: Keyring,
     ) -> Result<Self, StoreError> {
-        let opened = B::open(&config).await?;
+        let errors = Errors::new(B::label(&config)?, B::DIALECT);
+        let opened = B::open(&config, &errors).await?;
         let pools = Pools {
             writer: opened.writer,
             reader: opened.reader,
-            errors: Errors::new(opened.label, B::DIALECT),
+            errors,
             queries: Arc::new(Queries::new(B::JSON)),
         };
         let rotation = match keys::prepare::<B>(&pools, &keyring).await {

@@ -1,9 +1,8 @@
 //! [`SqliteConfig`]: which file, and how to connect to it.
 
-use crate::url::{self, config_error};
+use crate::config::{self, config_error, millis, setters};
 use benchcore::StoreError;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -22,7 +21,9 @@ const SETTINGS: &str = "create_if_missing, create_dirs, pool_size, busy_timeout_
 /// // A URL never creates folders unless it says so: a mistyped folder is an error.
 /// assert!(!config.create_dirs);
 /// ```
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+// `Debug` is derived: it holds no secret (a secret added later is a `benchcore::Secret`,
+// which prints `***`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct SqliteConfig {
@@ -50,20 +51,6 @@ impl Default for SqliteConfig {
             pool_size: 4,
             busy_timeout_ms: 10_000,
         }
-    }
-}
-
-impl fmt::Debug for SqliteConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Written by hand like every store config, so that a secret added later (an
-        // encryption key) cannot leak through a derive.
-        f.debug_struct("SqliteConfig")
-            .field("path", &self.path)
-            .field("create_if_missing", &self.create_if_missing)
-            .field("create_dirs", &self.create_dirs)
-            .field("pool_size", &self.pool_size)
-            .field("busy_timeout_ms", &self.busy_timeout_ms)
-            .finish()
     }
 }
 
@@ -99,7 +86,7 @@ impl SqliteConfig {
             ));
         }
         let mut config = Self::new(path);
-        for setting in url::settings(query)? {
+        for setting in config::settings(query)? {
             match setting.key.as_str() {
                 "create_if_missing" => config.create_if_missing = setting.parse("true or false")?,
                 "create_dirs" => config.create_dirs = setting.parse("true or false")?,
@@ -112,28 +99,15 @@ impl SqliteConfig {
         Ok(config)
     }
 
-    /// Sets whether to create a missing file (in a folder that exists).
-    pub fn create_if_missing(mut self, create: bool) -> Self {
-        self.create_if_missing = create;
-        self
-    }
-
-    /// Sets whether to create the file's missing folders.
-    pub fn create_dirs(mut self, create: bool) -> Self {
-        self.create_dirs = create;
-        self
-    }
-
-    /// Sets the number of read connections.
-    pub fn pool_size(mut self, connections: u32) -> Self {
-        self.pool_size = connections;
-        self
-    }
-
-    /// Sets how long a write waits for another writer.
-    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
-        self.busy_timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-        self
+    setters! {
+        /// Sets whether to create a missing file (in a folder that exists).
+        create_if_missing(create: bool) => create_if_missing = create;
+        /// Sets whether to create the file's missing folders.
+        create_dirs(create: bool) => create_dirs = create;
+        /// Sets the number of read connections.
+        pool_size(connections: u32) => pool_size = connections;
+        /// Sets how long a write waits for another writer.
+        busy_timeout(timeout: Duration) => busy_timeout_ms = millis(timeout);
     }
 
     /// Checks every field.

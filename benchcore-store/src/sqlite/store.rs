@@ -7,8 +7,7 @@ use super::config::SqliteConfig;
 use super::error::DIALECT;
 use super::queries;
 use crate::sql::{
-    int, Backend, Dialect, Driver, Encoded, Errors, Json, Nul, On, Opened, Sealed, SqlBackend,
-    SqlResponseCache, SqlStore,
+    declare_backend, int, Backend, Dialect, Driver, Encoded, Errors, On, Opened, SqlStore,
 };
 use benchcore::{StoreError, StoreErrorKind};
 use sqlx::query::Query;
@@ -20,46 +19,28 @@ use std::future::Future;
 use std::path::Path;
 use std::time::Duration;
 
-/// The schema migrations, embedded from `migrations/sqlite` and applied on open.
-pub(super) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
-
-/// The SQLite backend of [`SqlStore`]: one file (see the [module docs](crate::sqlite)).
-#[derive(Debug, Clone, Copy)]
-pub struct Sqlite;
-
-/// Runs and attempts in one SQLite file: the [`SqlStore`] on [`Sqlite`].
-pub type SqliteStore = SqlStore<Sqlite>;
-
-/// Cached replies of one workspace in a [`SqliteStore`]'s file.
-pub type SqliteResponseCache = SqlResponseCache<Sqlite>;
-
-impl Sealed for Sqlite {}
-
-impl SqlBackend for Sqlite {
-    type Config = SqliteConfig;
-    type Db = sqlx::Sqlite;
-}
+declare_backend!(Sqlite(SqliteConfig, sqlx::Sqlite) => SqliteStore, SqliteResponseCache,
+    "one SQLite file", "migrations/sqlite");
 
 impl Backend for Sqlite {
-    const WORK_QUEUE: bool = false;
+    // IMMEDIATE takes the write lock at once, waiting out other processes' writes with the
+    // busy timeout; it also serializes setting up the encryption key.
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
-    const BEGIN_SNAPSHOT: &'static str = "BEGIN";
-    const LOCK_KEYS: Option<&'static str> = None;
-    const NUL: Nul = Nul::Kept;
-    const JSON: Json = Json {
-        value_cast: "",
-        column_cast: "",
-    };
     const DIALECT: &'static Dialect = &DIALECT;
     const UPSERT_ROWS: usize = queries::UPSERT_ROWS;
     const INSERT_RUN: &'static str = queries::INSERT_RUN;
 
-    async fn open(config: &SqliteConfig) -> Result<Opened<sqlx::Sqlite>, StoreError> {
+    fn label(config: &SqliteConfig) -> Result<String, StoreError> {
         config.validate()?;
+        Ok(format!("sqlite {}", config.path.display()))
+    }
+
+    async fn open(
+        config: &SqliteConfig,
+        errors: &Errors,
+    ) -> Result<Opened<sqlx::Sqlite>, StoreError> {
         let path = config.path.as_path();
-        let label = format!("sqlite {}", path.display());
-        let errors = Errors::new(label.as_str(), &DIALECT);
-        check_location(config, &errors)?;
+        check_location(config, errors)?;
         let existed = path.metadata().is_ok_and(|m| m.len() > 0);
         let options = SqliteConnectOptions::new()
             .filename(path)
@@ -89,7 +70,6 @@ impl Backend for Sqlite {
             .max_connections(config.pool_size)
             .connect_lazy_with(options.create_if_missing(false));
         Ok(Opened {
-            label,
             writer,
             reader,
             created: !existed,

@@ -74,11 +74,17 @@ pub trait Place: Send + Sync + Sized + 'static {
     }
 }
 
-/// Stamps out `mod $backend { #[tokio::test] async fn case() { super::case::<$place>().await } }`
-/// for each listed body.
+/// Stamps out, for each backend built in, `mod sqlite` and `mod postgres` with one
+/// `#[tokio::test]` per listed body, run on a new place of that backend.
 #[macro_export]
 macro_rules! place_tests {
-    ($backend:ident, $place:ty, [$($case:ident),* $(,)?]) => {
+    ($($case:ident),* $(,)?) => {
+        #[cfg(feature = "sqlite")]
+        $crate::place_tests!(@on sqlite, $crate::support::sqlite::SqliteFile, $($case),*);
+        #[cfg(feature = "postgres")]
+        $crate::place_tests!(@on postgres, $crate::support::postgres::TestSchema, $($case),*);
+    };
+    (@on $backend:ident, $place:ty, $($case:ident),*) => {
         mod $backend {
             $(
                 #[tokio::test]
@@ -88,6 +94,23 @@ macro_rules! place_tests {
             )*
         }
     };
+}
+
+/// `query` with `binds` bound in order.
+fn bind_all<'q, DB: sqlx::Database>(
+    query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
+    binds: &'q [Bind],
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    binds.iter().fold(query, |query, bind| match bind {
+        Bind::Int(v) => query.bind(*v),
+        Bind::Text(v) => query.bind(v.as_str()),
+        Bind::Bytes(v) => query.bind(v.as_slice()),
+    })
 }
 
 /// A place on a new SQLite file.
@@ -138,14 +161,7 @@ pub mod sqlite {
 
         async fn execute(&self, sql: &str, binds: &[Bind]) {
             let pool = self.pool().await;
-            let mut query = sqlx::query(sql);
-            for bind in binds {
-                query = match bind {
-                    Bind::Int(v) => query.bind(*v),
-                    Bind::Text(v) => query.bind(v.clone()),
-                    Bind::Bytes(v) => query.bind(v.clone()),
-                };
-            }
+            let query = super::bind_all(sqlx::query(sql), binds);
             query.execute(&pool).await.unwrap();
             pool.close().await;
         }
@@ -207,14 +223,7 @@ pub mod postgres_place {
 
         async fn execute(&self, sql: &str, binds: &[Bind]) {
             let mut conn = self.connection().await;
-            let mut query = sqlx::query(sql);
-            for bind in binds {
-                query = match bind {
-                    Bind::Int(v) => query.bind(*v),
-                    Bind::Text(v) => query.bind(v.clone()),
-                    Bind::Bytes(v) => query.bind(v.clone()),
-                };
-            }
+            let query = super::bind_all(sqlx::query(sql), binds);
             query.execute(&mut conn).await.unwrap();
             conn.close().await.unwrap();
         }
