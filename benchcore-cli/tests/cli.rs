@@ -48,7 +48,10 @@ impl Sandbox {
     }
 
     async fn store(&self) -> Arc<dyn RunStore> {
-        benchcore_store::open(&self.store_url()).await.unwrap()
+        benchcore_store::connect(&self.store_url())
+            .await
+            .unwrap()
+            .store()
     }
 }
 
@@ -217,7 +220,10 @@ async fn start_and_wait_for(
             panic!("the run never got going");
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let Ok(store) = benchcore_store::open(&sandbox.store_url()).await else {
+        let Ok(store) = benchcore_store::connect(&sandbox.store_url())
+            .await
+            .map(|s| s.store())
+        else {
             continue;
         };
         let ws = Workspace::default();
