@@ -459,7 +459,10 @@ fn a_new_store_is_announced_and_a_missing_folder_refused() {
     let out = sandbox.run(&["--store", &url, "runs"]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("rnus") && err.contains("does not exist"), "{err}");
+    assert!(
+        err.contains("rnus") && err.contains("does not exist"),
+        "{err}"
+    );
     assert!(!typo.parent().unwrap().exists(), "the folder was created");
 }
 
@@ -474,7 +477,11 @@ fn store_passwords_never_show() {
             format!("postgres://user:{password}@127.0.0.1:1/nope"),
             format!("postgres://user:{password}@127.0.0.1/nope?bogus=1"),
         ] {
-            for command in [&["runs"][..], &["store", "status"], &["worker", "--until-idle"]] {
+            for command in [
+                &["runs"][..],
+                &["store", "status"],
+                &["worker", "--until-idle"],
+            ] {
                 let mut args = vec!["--store", url.as_str()];
                 args.extend(command);
                 let out = sandbox.run(&args);

@@ -98,6 +98,7 @@ impl StoreHandle {
     }
 
     /// The same handle, offering `queue` too.
+    #[cfg(feature = "postgres")]
     pub(crate) fn with_queue(mut self, queue: Arc<dyn WorkQueue>) -> Self {
         self.queue = Some(queue);
         self

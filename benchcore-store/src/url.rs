@@ -94,6 +94,7 @@ pub(crate) fn scheme(url: &str) -> Option<String> {
 
 /// `%XX` escapes to bytes (a `%` without two hex digits stays as it is); `None` when the
 /// bytes are not UTF-8.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

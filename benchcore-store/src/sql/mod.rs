@@ -25,7 +25,10 @@ pub use cache::SqlResponseCache;
 pub use store::SqlStore;
 
 pub(crate) use backend::{declare_backend, sealed::Sealed, Backend, Opened};
-pub(crate) use driver::{args, Arg, Driver, On};
+pub(crate) use driver::{Arg, Driver, On};
 pub(crate) use error::{Dialect, Errors};
-pub(crate) use queries::{attempt_conflict_update, Json, ATTEMPT_COLUMNS};
-pub(crate) use text::{int, Encoded, Nul};
+pub(crate) use queries::{attempt_conflict_update, ATTEMPT_COLUMNS};
+pub(crate) use text::{int, Encoded};
+// What only the PostgreSQL backend uses (its work queue, its JSON casts, its text rules).
+#[cfg(feature = "postgres")]
+pub(crate) use {driver::args, queries::Json, text::Nul};

@@ -61,9 +61,10 @@ fn key(workspace: &Workspace, run_id: &str) -> RunKey {
 #[async_trait]
 impl RunStore for MemoryStore {
     fn capabilities(&self) -> StoreCapabilities {
-        let mut capabilities = StoreCapabilities::default();
-        capabilities.metrics = true;
-        capabilities
+        StoreCapabilities {
+            metrics: true,
+            ..StoreCapabilities::default()
+        }
     }
 
     async fn create_run(
