@@ -9,7 +9,6 @@ use super::store::SqlStore;
 use super::text::{Encoded, Nul};
 use benchcore::{AttemptRecord, StoreError, StoreErrorKind, Workspace};
 use sqlx::Pool;
-use std::collections::HashMap;
 
 /// The records of a batch that change the table, one per key, sorted by key.
 ///
@@ -17,31 +16,23 @@ use std::collections::HashMap;
 /// an earlier one only when the earlier outcome is replaceable. Upserting the folded record
 /// under the same rule leaves the table as recording the batch one record at a time would
 /// (PostgreSQL refuses to update one row twice in a statement, so it needs this; SQLite gets
-/// the same rows). Sorting makes concurrent batches lock rows in one order, so they never
-/// deadlock.
+/// the same rows). The sort is stable, so records of one key stay in batch order; sorting also
+/// makes concurrent batches lock rows in one order, so they never deadlock. A batch in key
+/// order (as the engine's mostly are) sorts in one pass.
 pub(crate) fn fold_repeated_keys(attempts: &[AttemptRecord]) -> Vec<&AttemptRecord> {
-    let mut index: HashMap<(&str, &str, &str, u32), usize> = HashMap::with_capacity(attempts.len());
-    let mut rows: Vec<&AttemptRecord> = Vec::with_capacity(attempts.len());
-    for record in attempts {
-        let key = (
-            record.run_id.as_str(),
-            record.key.case_id.as_str(),
-            record.key.agent.as_str(),
-            record.key.sample,
-        );
-        match index.get(&key) {
-            Some(&at) => {
-                if rows[at].outcome.is_replaceable() {
-                    rows[at] = record;
+    let mut sorted: Vec<&AttemptRecord> = attempts.iter().collect();
+    sorted.sort_by(|a, b| (&a.run_id, &a.key).cmp(&(&b.run_id, &b.key)));
+    let mut rows: Vec<&AttemptRecord> = Vec::with_capacity(sorted.len());
+    for record in sorted {
+        match rows.last_mut() {
+            Some(kept) if kept.run_id == record.run_id && kept.key == record.key => {
+                if kept.outcome.is_replaceable() {
+                    *kept = record;
                 }
             }
-            None => {
-                index.insert(key, rows.len());
-                rows.push(record);
-            }
+            _ => rows.push(record),
         }
     }
-    rows.sort_by(|a, b| (&a.run_id, &a.key).cmp(&(&b.run_id, &b.key)));
     rows
 }
 

@@ -26,7 +26,7 @@ pub struct SqlStore<B: SqlBackend> {
     pools: Pools<B::Db>,
     config: B::Config,
     /// The keys saved agents' secrets are sealed and opened with.
-    keyring: Arc<Keyring>,
+    keyring: Keyring,
     /// What opening rotated.
     rotation: Rotation,
     /// Whether opening created the store.
@@ -94,7 +94,7 @@ impl<B: Backend> SqlStore<B> {
         Ok(Self {
             pools,
             config,
-            keyring: Arc::new(keyring),
+            keyring,
             rotation,
             created: opened.created,
         })

@@ -10,11 +10,11 @@ use crate::sql::{
     declare_backend, int, Backend, Dialect, Driver, Encoded, Errors, On, Opened, SqlStore,
 };
 use benchcore::{StoreError, StoreErrorKind};
-use sqlx::query::Query;
+use sqlx::error::BoxDynError;
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::ConnectOptions;
+use sqlx::{Arguments, ConnectOptions};
 use std::future::Future;
 use std::path::Path;
 use std::time::Duration;
@@ -81,12 +81,17 @@ impl Backend for Sqlite {
         workspace: &'e str,
         rows: &'e [Encoded<'e>],
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'e {
-        let query = rows
+        let mut arguments = SqliteArguments::default();
+        arguments.reserve(rows.len() * 25, 0);
+        let bound = rows
             .iter()
-            .fold(sqlx::query(queries::upsert(rows.len())), |query, row| {
-                bind_attempt(query, workspace, row)
-            });
-        async move { sqlx::Sqlite::run(on, query).await.map(drop) }
+            .try_for_each(|row| bind_attempt(&mut arguments, workspace, row))
+            .map_err(sqlx::Error::Encode);
+        async move {
+            bound?;
+            let query = sqlx::query_with(queries::upsert(rows.len()), arguments);
+            sqlx::Sqlite::run(on, query).await.map(drop)
+        }
     }
 }
 
@@ -131,39 +136,38 @@ fn check_location(config: &SqliteConfig, errors: &Errors) -> Result<(), StoreErr
     })
 }
 
-/// Binds one attempt's values: the workspace, then every attempt column in table order.
+/// Adds one attempt's values: the workspace, then every attempt column in table order.
 fn bind_attempt<'q>(
-    query: Query<'q, sqlx::Sqlite, SqliteArguments<'q>>,
+    arguments: &mut SqliteArguments<'q>,
     workspace: &'q str,
     row: &'q Encoded<'q>,
-) -> Query<'q, sqlx::Sqlite, SqliteArguments<'q>> {
+) -> Result<(), BoxDynError> {
     let r = row.record;
-    query
-        .bind(workspace)
-        .bind(r.run_id.as_str())
-        .bind(r.key.case_id.as_str())
-        .bind(r.key.agent.as_str())
-        .bind(i64::from(r.key.sample))
-        .bind(r.outcome.as_str())
-        .bind(r.score)
-        .bind(row.error_kind.as_deref())
-        .bind(row.error_message.as_deref())
-        .bind(int(r.usage.input_tokens))
-        .bind(int(r.usage.output_tokens))
-        .bind(r.cost_usd)
-        .bind(row.model.as_deref())
-        .bind(r.latency_ms.map(int))
-        .bind(r.ttft_ms.map(int))
-        .bind(int(r.wall_ms))
-        .bind(int(r.work_ms))
-        .bind(i64::from(r.retries))
-        .bind(r.cached)
-        .bind(int(r.started_at_ms))
-        .bind(int(r.finished_at_ms))
-        .bind(row.artifacts_dir.as_deref())
-        .bind(row.transcript.as_str())
-        .bind(row.evaluations.as_str())
-        .bind(row.reports.as_str())
+    arguments.add(workspace)?;
+    arguments.add(r.run_id.as_str())?;
+    arguments.add(r.key.case_id.as_str())?;
+    arguments.add(r.key.agent.as_str())?;
+    arguments.add(i64::from(r.key.sample))?;
+    arguments.add(r.outcome.as_str())?;
+    arguments.add(r.score)?;
+    arguments.add(row.error_kind.as_deref())?;
+    arguments.add(row.error_message.as_deref())?;
+    arguments.add(int(r.usage.input_tokens))?;
+    arguments.add(int(r.usage.output_tokens))?;
+    arguments.add(r.cost_usd)?;
+    arguments.add(row.model.as_deref())?;
+    arguments.add(r.latency_ms.map(int))?;
+    arguments.add(r.ttft_ms.map(int))?;
+    arguments.add(int(r.wall_ms))?;
+    arguments.add(int(r.work_ms))?;
+    arguments.add(i64::from(r.retries))?;
+    arguments.add(r.cached)?;
+    arguments.add(int(r.started_at_ms))?;
+    arguments.add(int(r.finished_at_ms))?;
+    arguments.add(row.artifacts_dir.as_deref())?;
+    arguments.add(row.transcript.as_str())?;
+    arguments.add(row.evaluations.as_str())?;
+    arguments.add(row.reports.as_str())
 }
 
 impl SqlStore<Sqlite> {
