@@ -42,7 +42,7 @@ macro_rules! declare_backend {
     ($backend:ident($config:ty, $db:ty) => $store:ident, $cache:ident,
      $place:literal, $migrations:literal) => {
         #[doc = concat!("The ", stringify!($backend), " backend of [`SqlStore`](crate::SqlStore): ")]
-        #[doc = concat!($place, " (see the [module docs](self)).")]
+        #[doc = concat!($place, " (see the [module docs](super)).")]
         #[derive(Debug, Clone, Copy)]
         pub struct $backend;
 
