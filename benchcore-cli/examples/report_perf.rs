@@ -118,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
     let cases = attempts.div_ceil(AGENTS.len() * samples as usize);
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("perf.db").display());
-    let store = benchcore_store::open(&url).await?;
+    let store = benchcore_store::connect(&url).await?.store();
     let ws = Workspace::default();
     let mut spec = RunSpec::default();
     spec.name = Some("report performance".into());

@@ -144,7 +144,10 @@ async fn saved_agents_end_to_end(sandbox: Sandbox) {
     assert!(server.stats().requests >= 12);
 
     // The stored specs hold the reference, never the secret.
-    let store = benchcore_store::open(&sandbox.store).await.unwrap();
+    let store = benchcore_store::connect(&sandbox.store)
+        .await
+        .unwrap()
+        .store();
     let runs = store
         .list_runs(&Workspace::default(), &RunFilter::default())
         .await

@@ -128,7 +128,7 @@ async fn every_page_loads_without_console_errors() {
     let Some(tools) = tools() else { return };
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("runs.db").display());
-    let store = benchcore_store::open(&url).await.unwrap();
+    let store = benchcore_store::connect(&url).await.unwrap().store();
     seed(
         store.as_ref(),
         &Workspace::default(),
@@ -266,7 +266,7 @@ async fn live_pages_update_while_a_run_progresses() {
     let Some(tools) = tools() else { return };
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("live.db").display());
-    let store = benchcore_store::open(&url).await.unwrap();
+    let store = benchcore_store::connect(&url).await.unwrap().store();
     let (handle, gate) = start_gated_run(store.clone(), &Workspace::default(), 6).await;
     let id = handle.run_id().to_owned();
     let view = ViewServer::start(&url, 100);

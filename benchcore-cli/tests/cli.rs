@@ -48,7 +48,10 @@ impl Sandbox {
     }
 
     async fn store(&self) -> Arc<dyn RunStore> {
-        benchcore_store::open(&self.store_url()).await.unwrap()
+        benchcore_store::connect(&self.store_url())
+            .await
+            .unwrap()
+            .store()
     }
 }
 
@@ -160,9 +163,11 @@ async fn an_error_rate_gate_catches_a_bad_key() {
     assert!(text(&out.stderr).contains("--max-error-rate"));
 }
 
-#[test]
-fn bad_input_is_one_clear_line_and_exit_2() {
+#[tokio::test]
+async fn bad_input_is_one_clear_line_and_exit_2() {
     let sandbox = Sandbox::new();
+    // The store exists already, so the only line is the error.
+    sandbox.store().await;
     let suite = sandbox.write(
         "bad.jsonl",
         "{\"id\": \"a\", \"input\": \"x\"}\n{\"id\": \"b\"\n",
@@ -217,7 +222,10 @@ async fn start_and_wait_for(
             panic!("the run never got going");
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let Ok(store) = benchcore_store::open(&sandbox.store_url()).await else {
+        let Ok(store) = benchcore_store::connect(&sandbox.store_url())
+            .await
+            .map(|s| s.store())
+        else {
             continue;
         };
         let ws = Workspace::default();
@@ -429,4 +437,61 @@ fn fastrand_suffix() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::from(d.subsec_nanos()))
+}
+
+/// A store the command creates is announced once; a mistyped folder is an error naming it,
+/// and nothing is created.
+#[test]
+fn a_new_store_is_announced_and_a_missing_folder_refused() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.run(&["runs"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let announced = format!("created a new store at {}\n", sandbox.store_url());
+    let err = text(&out.stderr);
+    assert!(err.starts_with(&announced), "{err}");
+    assert_eq!(err.matches("created a new store").count(), 1, "{err}");
+    let out = sandbox.run(&["runs"]);
+    let err = text(&out.stderr);
+    assert!(!err.contains("created"), "announced twice: {err}");
+
+    let typo = sandbox.dir.path().join("rnus").join("runs.db");
+    let url = format!("sqlite://{}", typo.display());
+    let out = sandbox.run(&["--store", &url, "runs"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("rnus") && err.contains("does not exist"),
+        "{err}"
+    );
+    assert!(!typo.parent().unwrap().exists(), "the folder was created");
+}
+
+/// No error of the store shows its password, whatever characters it holds, and whether the
+/// server refuses the login, cannot be reached, or the URL has a setting it does not know.
+#[test]
+fn store_passwords_never_show() {
+    let sandbox = Sandbox::new();
+    for password in ["S3cretPW99", "p@ss:w/rd%21", "p%40ss%3Aw%2Frd%2521"] {
+        for url in [
+            format!("postgres://user:{password}@127.0.0.1/nope"),
+            format!("postgres://user:{password}@127.0.0.1:1/nope"),
+            format!("postgres://user:{password}@127.0.0.1/nope?bogus=1"),
+        ] {
+            for command in [
+                &["runs"][..],
+                &["store", "status"],
+                &["worker", "--until-idle"],
+            ] {
+                let mut args = vec!["--store", url.as_str()];
+                args.extend(command);
+                let out = sandbox.run(&args);
+                assert_eq!(out.status.code(), Some(2), "{url} {command:?}");
+                let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
+                for secret in ["S3cret", "p@ss", "w/rd", "%40ss"] {
+                    assert!(!shown.contains(secret), "{url} {command:?}: {shown}");
+                }
+                assert!(shown.contains("user"), "{shown}");
+            }
+        }
+    }
 }

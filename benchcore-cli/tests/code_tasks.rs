@@ -451,9 +451,10 @@ async fn the_unshare_fallback_and_no_isolation_both_run_tasks() {
             );
         }
         let store =
-            benchcore_store::open(&format!("sqlite://{}", sandbox.path("runs.db").display()))
+            benchcore_store::connect(&format!("sqlite://{}", sandbox.path("runs.db").display()))
                 .await
-                .unwrap();
+                .unwrap()
+                .store();
         let ws = Workspace::default();
         let run = &store.list_runs(&ws, &RunFilter::default()).await.unwrap()[0];
         let attempts = store

@@ -55,7 +55,10 @@ impl Sandbox {
     }
 
     async fn store(&self) -> Arc<dyn RunStore> {
-        benchcore_store::open(&self.store_url()).await.unwrap()
+        benchcore_store::connect(&self.store_url())
+            .await
+            .unwrap()
+            .store()
     }
 
     async fn latest(&self) -> String {
@@ -208,7 +211,10 @@ async fn a_conversation_run_killed_half_way_resumes_cleanly() {
     let run_id = loop {
         assert!(Instant::now() < deadline, "the run never got going");
         tokio::time::sleep(Duration::from_millis(20)).await;
-        let Ok(store) = benchcore_store::open(&sandbox.store_url()).await else {
+        let Ok(store) = benchcore_store::connect(&sandbox.store_url())
+            .await
+            .map(|s| s.store())
+        else {
             continue;
         };
         let ws = Workspace::default();

@@ -19,7 +19,7 @@ fn ok(out: &Output) -> String {
 
 async fn seeded_sqlite(dir: &Path) -> (String, Seeded) {
     let url = format!("sqlite://{}", dir.join("runs.db").display());
-    let store = benchcore_store::open(&url).await.unwrap();
+    let store = benchcore_store::connect(&url).await.unwrap().store();
     let ids = seed(
         store.as_ref(),
         &Workspace::default(),
@@ -136,7 +136,7 @@ async fn a_report_is_one_self_contained_file_on_sqlite() {
 async fn a_report_on_postgres() {
     let schema = PgSchema::new("report");
     let dir = tempfile::tempdir().unwrap();
-    let store = benchcore_store::open(&schema.url).await.unwrap();
+    let store = benchcore_store::connect(&schema.url).await.unwrap().store();
     let ids = seed(
         store.as_ref(),
         &Workspace::default(),

@@ -22,7 +22,7 @@ async fn json(url: &str) -> Value {
 
 async fn check_viewer(store_url: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let store = benchcore_store::open(store_url).await.unwrap();
+    let store = benchcore_store::connect(store_url).await.unwrap().store();
     let ids = seed(store.as_ref(), &Workspace::default(), dir.path()).await;
     let view = ViewServer::start(store_url, 100);
     assert!(view.base.starts_with("http://127.0.0.1:"), "{}", view.base);
@@ -214,7 +214,7 @@ async fn events(url: &str, mut step: impl FnMut(&str, &Value) -> bool) -> Vec<(S
 }
 
 async fn check_live(store_url: &str) {
-    let store = benchcore_store::open(store_url).await.unwrap();
+    let store = benchcore_store::connect(store_url).await.unwrap().store();
     let ws = Workspace::default();
     let (handle, gate) = start_gated_run(store.clone(), &ws, 6).await;
     let run_id = handle.run_id().to_owned();

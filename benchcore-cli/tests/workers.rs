@@ -69,7 +69,7 @@ impl Schema {
     }
 
     async fn store(&self) -> Arc<dyn RunStore> {
-        benchcore_store::open(&self.url()).await.unwrap()
+        benchcore_store::connect(&self.url()).await.unwrap().store()
     }
 
     fn psql(&self, sql: &str) -> String {

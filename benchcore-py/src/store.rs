@@ -21,6 +21,7 @@ pub(crate) struct StoreHandle {
     pub(crate) store: Arc<dyn RunStore>,
     pub(crate) workspace: Workspace,
     url: String,
+    created: bool,
 }
 
 #[pymethods]
@@ -31,14 +32,14 @@ impl StoreHandle {
     #[pyo3(signature = (url, workspace = "default"))]
     fn open(py: Python<'_>, url: String, workspace: &str) -> PyResult<Self> {
         let workspace = Workspace::new(workspace).map_err(|e| errors::config(py, &e))?;
-        let target = url.clone();
-        let store =
-            crate::runtime::block_on(py, async move { benchcore_store::open(&target).await })?
+        let handle =
+            crate::runtime::block_on(py, async move { benchcore_store::connect(&url).await })?
                 .map_err(|e| errors::store(py, &e))?;
         Ok(Self {
-            store,
+            store: handle.store(),
             workspace,
-            url: redact(&url),
+            url: handle.url().to_owned(),
+            created: handle.created(),
         })
     }
 
@@ -51,6 +52,7 @@ impl StoreHandle {
             store: Arc::new(MemoryStore::new()),
             workspace,
             url: "memory".to_owned(),
+            created: true,
         })
     }
 
@@ -58,6 +60,13 @@ impl StoreHandle {
     #[getter]
     fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Whether opening created the store (a new file or schema): a mistyped location shows
+    /// here.
+    #[getter]
+    fn created(&self) -> bool {
+        self.created
     }
 
     /// The workspace.
@@ -229,23 +238,9 @@ pub(crate) fn run_dict<'py>(py: Python<'py>, run: &RunInfo) -> PyResult<Bound<'p
     Ok(value)
 }
 
-/// A store URL with its password replaced by `***`.
-fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let Some((userinfo, host)) = rest.split_once('@') else {
-        return url.to_owned();
-    };
-    match userinfo.split_once(':') {
-        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use benchcore_store::redact_url as redact;
 
     #[test]
     fn passwords_are_hidden_in_store_urls() {
@@ -258,5 +253,9 @@ mod tests {
             "postgres://bench@db/runs"
         );
         assert_eq!(redact("sqlite://bench.db"), "sqlite://bench.db");
+        assert_eq!(
+            redact("postgres://bench:p@ss:w/rd%21@db/runs"),
+            "postgres://bench:***@db/runs"
+        );
     }
 }

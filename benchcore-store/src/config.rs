@@ -1,166 +1,91 @@
-//! Store configuration.
+//! What every backend's config shares: reading a URL's `?key=value` settings, errors that
+//! name the bad field, and setters that consume and return the config.
 
+use crate::url::percent_decode;
 use benchcore::{StoreError, StoreErrorKind};
-use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
-/// Settings of a [`SqliteStore`](crate::SqliteStore): which file, and how to connect to it.
-///
-/// ```
-/// use benchcore_store::SqliteConfig;
-///
-/// let config = SqliteConfig::from_url("sqlite://runs/bench.db?pool_size=2").unwrap();
-/// assert_eq!(config.path, std::path::Path::new("runs/bench.db"));
-/// assert_eq!(config.pool_size, 2);
-/// assert!(config.create_if_missing);
-/// ```
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-#[non_exhaustive]
-pub struct SqliteConfig {
-    /// The database file (default `benchcore.db`).
-    pub path: PathBuf,
-    /// Create the file, and its parent folder, when missing (default `true`).
-    pub create_if_missing: bool,
-    /// Connections for reads (default 4). Writes go through one further connection.
-    pub pool_size: u32,
-    /// How long a write waits for another process's write lock, in milliseconds
-    /// (default 10 000).
-    pub busy_timeout_ms: u64,
-}
-
-impl Default for SqliteConfig {
-    fn default() -> Self {
-        Self {
-            path: PathBuf::from("benchcore.db"),
-            create_if_missing: true,
-            pool_size: 4,
-            busy_timeout_ms: 10_000,
-        }
-    }
-}
-
-impl fmt::Debug for SqliteConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Written by hand like every store config, so that a secret added later (an
-        // encryption key) cannot leak through a derive.
-        f.debug_struct("SqliteConfig")
-            .field("path", &self.path)
-            .field("create_if_missing", &self.create_if_missing)
-            .field("pool_size", &self.pool_size)
-            .field("busy_timeout_ms", &self.busy_timeout_ms)
-            .finish()
-    }
-}
-
-impl SqliteConfig {
-    /// Defaults for the file at `path`.
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self {
-            path: path.into(),
-            ..Self::default()
-        }
-    }
-
-    /// Reads `sqlite://path`, `sqlite:path` or a bare path, with optional query settings
-    /// `create_if_missing=true|false`, `pool_size=N` and `busy_timeout_ms=N`.
-    /// `sqlite:///abs/path.db` is an absolute path, `sqlite://rel.db` a relative one.
-    ///
-    /// # Errors
-    /// An in-memory URL, an empty path, or a query setting that is unknown or not a value.
-    pub fn from_url(url: &str) -> Result<Self, StoreError> {
-        let rest = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
-        let (path, settings) = match rest.split_once('?') {
-            Some((path, settings)) => (path, Some(settings)),
-            None => (rest, None),
-        };
-        if path == ":memory:" {
-            return Err(config_error(
-                "store.url",
-                format!("{url:?}: in-memory SQLite is not supported (use benchcore::MemoryStore)"),
-            ));
-        }
-        let mut config = Self::new(path);
-        for pair in settings.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let bad = |what: &str| {
-                config_error(
-                    &format!("store.url.{key}"),
-                    format!("{value:?} is not {what}"),
-                )
-            };
-            match key {
-                "create_if_missing" => {
-                    config.create_if_missing = value.parse().map_err(|_| bad("true or false"))?;
-                }
-                "pool_size" => config.pool_size = value.parse().map_err(|_| bad("a number"))?,
-                "busy_timeout_ms" => {
-                    config.busy_timeout_ms = value.parse().map_err(|_| bad("a number"))?;
-                }
-                _ => {
-                    return Err(config_error(
-                        &format!("store.url.{key}"),
-                        "unknown setting (known: create_if_missing, pool_size, busy_timeout_ms)",
-                    ))
-                }
+/// Setters that consume and return the config (`name(value: Type) => field = value;`), each
+/// with its doc comment.
+macro_rules! setters {
+    ($($(#[doc = $doc:literal])* $name:ident($value:ident: $ty:ty) => $field:ident = $set:expr;)*) => {
+        $(
+            $(#[doc = $doc])*
+            pub fn $name(mut self, $value: $ty) -> Self {
+                self.$field = $set;
+                self
             }
-        }
-        config.validate()?;
-        Ok(config)
+        )*
+    };
+}
+pub(crate) use setters;
+
+/// A duration in whole milliseconds, as configs keep it.
+pub(crate) fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// One `key=value` setting of a store URL's query, its value percent-decoded.
+#[derive(Debug)]
+pub(crate) struct Setting {
+    /// The setting's name as written.
+    pub(crate) key: String,
+    /// Its value, percent-decoded.
+    pub(crate) value: String,
+}
+
+impl Setting {
+    /// How errors name the setting.
+    fn field(&self) -> String {
+        format!("store.url.{}", self.key)
     }
 
-    /// Sets whether to create a missing file and folder.
-    pub fn create_if_missing(mut self, create: bool) -> Self {
-        self.create_if_missing = create;
-        self
+    /// The value as a `T`, or a `Config` error saying it is not `what`.
+    pub(crate) fn parse<T: FromStr>(&self, what: &str) -> Result<T, StoreError> {
+        self.value
+            .parse()
+            .map_err(|_| config_error(&self.field(), format!("{:?} is not {what}", self.value)))
     }
 
-    /// Sets the number of read connections.
-    pub fn pool_size(mut self, connections: u32) -> Self {
-        self.pool_size = connections;
-        self
-    }
-
-    /// Sets how long a write waits for another writer.
-    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
-        self.busy_timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-        self
-    }
-
-    /// Checks every field.
-    ///
-    /// # Errors
-    /// A `Config` error naming the bad field: an empty path or a pool of no connections.
-    pub fn validate(&self) -> Result<(), StoreError> {
-        if self.path.as_os_str().is_empty() {
-            return Err(config_error("store.sqlite.path", "is empty"));
-        }
-        if self.pool_size == 0 {
-            return Err(config_error("store.sqlite.pool_size", "must be at least 1"));
-        }
-        Ok(())
-    }
-
-    /// The file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Opens (and creates, and migrates) the store this config describes.
-    ///
-    /// # Errors
-    /// See [`SqliteStore::open_with`](crate::SqliteStore::open_with).
-    pub async fn open(self) -> Result<crate::SqliteStore, StoreError> {
-        crate::SqliteStore::open_with(self).await
+    /// The error for a setting the backend does not know; it never repeats the value.
+    pub(crate) fn unknown(&self, known: &str) -> StoreError {
+        config_error(&self.field(), format!("unknown setting (known: {known})"))
     }
 }
 
-fn config_error(field: &str, message: impl fmt::Display) -> StoreError {
+/// The settings of a URL query (`a=1&b=2`), in order.
+///
+/// # Errors
+/// A value that is not UTF-8 once percent-decoded.
+pub(crate) fn settings(query: Option<&str>) -> Result<Vec<Setting>, StoreError> {
+    query
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            Ok(Setting {
+                key: key.to_owned(),
+                value: decode(value, &format!("store.url.{key}"))?,
+            })
+        })
+        .collect()
+}
+
+/// Percent-decodes a URL part, naming `field` when it is not UTF-8.
+pub(crate) fn decode(text: &str, field: &str) -> Result<String, StoreError> {
+    percent_decode(text).ok_or_else(|| {
+        config_error(
+            field,
+            format!("{text:?} is not valid UTF-8 once percent-decoded"),
+        )
+    })
+}
+
+/// A `Config` error naming the bad field.
+pub(crate) fn config_error(field: &str, message: impl fmt::Display) -> StoreError {
     StoreError::new(StoreErrorKind::Config, format!("{field}: {message}"))
 }
 
@@ -169,34 +94,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls() {
-        let abs = SqliteConfig::from_url("sqlite:///var/lib/bench.db").unwrap();
-        assert_eq!(abs.path, Path::new("/var/lib/bench.db"));
-        let rel = SqliteConfig::from_url("sqlite:bench.db?create_if_missing=false").unwrap();
-        assert_eq!(rel.path, Path::new("bench.db"));
-        assert!(!rel.create_if_missing);
+    fn settings_decode_their_values() {
+        let parsed = settings(Some("schema=a_b&host=%2Fvar%2Frun&flag")).unwrap();
+        let pairs: Vec<(&str, &str)> = parsed
+            .iter()
+            .map(|s| (s.key.as_str(), s.value.as_str()))
+            .collect();
         assert_eq!(
-            SqliteConfig::from_url("out/x.db").unwrap().path,
-            Path::new("out/x.db")
+            pairs,
+            [("schema", "a_b"), ("host", "/var/run"), ("flag", "")]
         );
-        let err = SqliteConfig::from_url("sqlite://x.db?pool=3").unwrap_err();
-        assert_eq!(err.kind(), StoreErrorKind::Config);
-        assert!(err.message.contains("store.url.pool"), "{err}");
-        let err = SqliteConfig::from_url("sqlite://x.db?pool_size=0").unwrap_err();
-        assert!(
-            err.message.contains("pool_size: must be at least 1"),
-            "{err}"
-        );
-        assert!(SqliteConfig::from_url("sqlite::memory:").is_err());
-        assert!(SqliteConfig::from_url("sqlite://").is_err());
-    }
-
-    #[test]
-    fn debug_lists_fields() {
-        let text = format!("{:?}", SqliteConfig::new("a.db").pool_size(2));
-        assert!(
-            text.contains("\"a.db\"") && text.contains("pool_size: 2"),
-            "{text}"
-        );
+        let err = parsed[2].parse::<u32>("a number").unwrap_err();
+        assert!(err.message.starts_with("store.url.flag:"), "{err}");
+        assert!(settings(Some("x=%ff")).is_err());
+        assert!(settings(None).unwrap().is_empty());
     }
 }

@@ -1,8 +1,15 @@
-//! The response cache in the SQLite file: the `ResponseCache` contract, workspaces, reopening.
+//! The response cache of every SQL store: the `ResponseCache` contract, workspaces, reopening
+//! and sharing between stores. `sqlite::…` runs each case on a new temp file, `postgres::…`
+//! in a new schema of the test server.
+#![cfg(any(feature = "sqlite", feature = "postgres"))]
+
+#[macro_use]
+mod support;
 
 use benchcore::agent::cache::{CacheKey, CachedReply};
-use benchcore::{AgentReply, AgentRequest, Message, ResponseCache, RunStore, Usage, Workspace};
-use benchcore_store::SqliteStore;
+use benchcore::{AgentReply, AgentRequest, Message, ResponseCache, Usage, Workspace};
+use std::sync::Arc;
+use support::{Bind, Place};
 
 fn reply(text: &str) -> CachedReply {
     CachedReply::from_reply(
@@ -20,30 +27,43 @@ fn key(question: &str) -> CacheKey {
     )
 }
 
-async fn store(dir: &tempfile::TempDir) -> SqliteStore {
-    SqliteStore::open(dir.path().join("cache.db"))
+/// The cache of `workspace` in the store on `place`.
+async fn cache<P: Place>(place: &P, workspace: &Workspace) -> Arc<dyn ResponseCache> {
+    place
+        .open()
         .await
+        .require_response_cache(workspace)
         .unwrap()
 }
 
-#[tokio::test]
-async fn the_store_reports_a_response_cache() {
-    let dir = tempfile::tempdir().unwrap();
-    assert!(store(&dir).await.capabilities().response_cache);
+/// How many entries `workspace` has, as the store's own cache counts them.
+async fn count<P: Place>(place: &P, workspace: &Workspace) -> u64 {
+    let store = place.sql_store().await;
+    let cache = store.response_cache(workspace);
+    assert_eq!(
+        cache.is_empty().await.unwrap(),
+        cache.len().await.unwrap() == 0
+    );
+    cache.len().await.unwrap()
 }
 
-#[tokio::test]
-async fn get_of_a_key_never_put_is_none() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = store(&dir).await.response_cache(&Workspace::default());
-    assert_eq!(cache.get(&key("q")).await.unwrap(), None);
-    assert!(cache.is_empty().await.unwrap());
+async fn the_store_reports_a_response_cache<P: Place>() {
+    let place = P::new().await;
+    let handle = place.open().await;
+    assert!(handle.capabilities().response_cache);
+    assert!(handle.store().capabilities().response_cache);
 }
 
-#[tokio::test]
-async fn get_after_put_returns_the_reply() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = store(&dir).await.response_cache(&Workspace::default());
+async fn get_of_a_key_never_put_is_none<P: Place>() {
+    let place = P::new().await;
+    let ws = Workspace::default();
+    assert_eq!(cache(&place, &ws).await.get(&key("q")).await.unwrap(), None);
+    assert_eq!(count(&place, &ws).await, 0);
+}
+
+async fn get_after_put_returns_the_reply<P: Place>() {
+    let place = P::new().await;
+    let cache = cache(&place, &Workspace::default()).await;
     let stored = reply("Paris");
     cache.put(&key("q"), &stored).await.unwrap();
     let got = cache.get(&key("q")).await.unwrap().unwrap();
@@ -55,75 +75,79 @@ async fn get_after_put_returns_the_reply() {
     assert_eq!(hit.cost_usd, Some(0.0));
 }
 
-#[tokio::test]
-async fn a_colliding_request_is_a_miss() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
-    let cache = store.response_cache(&Workspace::default());
+async fn a_colliding_request_is_a_miss<P: Place>() {
+    let place = P::new().await;
+    let cache = cache(&place, &Workspace::default()).await;
     cache.put(&key("q"), &reply("Paris")).await.unwrap();
     // Same hash, other request text: forged straight into the table.
-    let path = store.path().to_owned();
     let other = CacheKey::from_canonical("another request");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    sqlx::query("UPDATE response_cache SET key = ?1")
-        .bind(other.hash() as i64)
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    let forged = [Bind::Int(other.hash() as i64)];
+    place
+        .execute("UPDATE response_cache SET key = $1", &forged)
+        .await;
     assert_eq!(cache.get(&other).await.unwrap(), None);
     assert_eq!(cache.get(&key("q")).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn put_of_a_stored_key_replaces_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = store(&dir).await.response_cache(&Workspace::default());
+async fn put_of_a_stored_key_replaces_it<P: Place>() {
+    let place = P::new().await;
+    let ws = Workspace::default();
+    let cache = cache(&place, &ws).await;
     cache.put(&key("q"), &reply("old")).await.unwrap();
     cache.put(&key("q"), &reply("new")).await.unwrap();
     assert_eq!(cache.get(&key("q")).await.unwrap().unwrap().text, "new");
-    assert_eq!(cache.len().await.unwrap(), 1);
+    assert_eq!(count(&place, &ws).await, 1);
 }
 
-#[tokio::test]
-async fn workspaces_do_not_share_entries() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
-    let a = store.response_cache(&Workspace::new("team-a").unwrap());
-    let b = store.response_cache(&Workspace::new("team-b").unwrap());
+async fn workspaces_do_not_share_entries<P: Place>() {
+    let place = P::new().await;
+    let (wa, wb) = (
+        Workspace::new("team-a").unwrap(),
+        Workspace::new("team-b").unwrap(),
+    );
+    let handle = place.open().await;
+    let a = handle.response_cache(&wa).unwrap();
+    let b = handle.response_cache(&wb).unwrap();
     a.put(&key("q"), &reply("for a")).await.unwrap();
     assert_eq!(b.get(&key("q")).await.unwrap(), None);
     b.put(&key("q"), &reply("for b")).await.unwrap();
     assert_eq!(a.get(&key("q")).await.unwrap().unwrap().text, "for a");
     assert_eq!(b.get(&key("q")).await.unwrap().unwrap().text, "for b");
+    assert_eq!((count(&place, &wa).await, count(&place, &wb).await), (1, 1));
 }
 
-#[tokio::test]
-async fn entries_survive_reopening() {
-    let dir = tempfile::tempdir().unwrap();
-    let first = store(&dir).await;
-    first
-        .response_cache(&Workspace::default())
-        .put(&key("q"), &reply("kept"))
-        .await
-        .unwrap();
+async fn entries_survive_reopening_and_are_shared_between_stores<P: Place>() {
+    let place = P::new().await;
+    let ws = Workspace::default();
+    let first = place.open().await;
+    let other = cache(&place, &ws).await;
+    let cache = first.response_cache(&ws).unwrap();
+    cache.put(&key("q"), &reply("kept")).await.unwrap();
+    assert_eq!(other.get(&key("q")).await.unwrap().unwrap().text, "kept");
     first.close().await;
-    drop(first);
-    let url = format!("sqlite://{}", dir.path().join("cache.db").display());
-    let (store, cache) = benchcore_store::open_with_cache(&url, &Workspace::default())
-        .await
-        .unwrap();
-    assert!(store.capabilities().response_cache);
+    drop((first, cache));
+    let again = place.open().await;
+    assert!(again.capabilities().response_cache);
+    let cache = again.response_cache(&ws).unwrap();
     assert_eq!(cache.get(&key("q")).await.unwrap().unwrap().text, "kept");
 }
 
-#[tokio::test]
-async fn open_with_cache_refuses_what_open_refuses() {
-    let err = benchcore_store::open_with_cache("mysql://h/db", &Workspace::default())
-        .await
-        .err()
-        .unwrap();
-    assert!(err.message.contains("`mysql`"), "{err}");
+/// PostgreSQL cannot hold U+0000: it comes back as U+FFFD. SQLite keeps it.
+async fn a_reply_with_a_nul_character_is_cached<P: Place>() {
+    let place = P::new().await;
+    let cache = cache(&place, &Workspace::default()).await;
+    cache.put(&key("q"), &reply("a\0b")).await.unwrap();
+    let want = if P::HOLDS_NUL { "a\0b" } else { "a\u{fffd}b" };
+    assert_eq!(cache.get(&key("q")).await.unwrap().unwrap().text, want);
 }
+
+place_tests!(
+    the_store_reports_a_response_cache,
+    get_of_a_key_never_put_is_none,
+    get_after_put_returns_the_reply,
+    a_colliding_request_is_a_miss,
+    put_of_a_stored_key_replaces_it,
+    workspaces_do_not_share_entries,
+    entries_survive_reopening_and_are_shared_between_stores,
+    a_reply_with_a_nul_character_is_cached
+);

@@ -1,188 +1,116 @@
-//! The SQLite schema: created on first open, applied once, refused on foreign files.
+//! The schema of every SQL store: created on first open (and announced as created), applied
+//! once, upgraded from version 1 with its data kept, refused when newer or changed by hand.
+//! `sqlite::…` runs each case on a new temp file, `postgres::…` in a new schema; each
+//! backend's own cases follow.
+#![cfg(any(feature = "sqlite", feature = "postgres"))]
 
-use benchcore::{RunSpec, RunStore, StoreErrorKind, Workspace};
-use benchcore_store::sqlite::latest_schema_version;
-use benchcore_store::{SqliteConfig, SqliteStore};
+#[macro_use]
+mod support;
 
-#[tokio::test]
-async fn fresh_database_is_at_the_latest_version() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("a").join("b").join("fresh.db");
-    let store = SqliteStore::open(&path).await.unwrap();
-    assert!(path.exists(), "the file and its folders were not created");
-    assert_eq!(latest_schema_version(), 4);
-    assert_eq!(
-        store.schema_version().await.unwrap(),
-        latest_schema_version()
+use benchcore::agent::cache::{CacheKey, CachedReply};
+use benchcore::store::MetricRecord;
+use benchcore::{AgentReply, AttemptKey, RunSpec, StoreErrorKind, Workspace};
+use support::{Bind, Place};
+
+async fn a_fresh_store_is_created_at_the_latest_version<P: Place>() {
+    let place = P::new().await;
+    let handle = place.open().await;
+    assert!(handle.created(), "a new store was not reported as created");
+    let store = place.sql_store().await;
+    assert!(
+        !store.created(),
+        "an existing store was reported as created"
     );
+    assert_eq!(store.schema_version().await.unwrap(), P::LATEST);
+    assert_eq!(place.versions().await, (1..=P::LATEST).collect::<Vec<_>>());
 }
 
-#[tokio::test]
-async fn opening_twice_does_not_reapply() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("twice.db");
+async fn opening_twice_does_not_reapply<P: Place>() {
+    let place = P::new().await;
     let ws = Workspace::default();
-    let first = SqliteStore::open(&path).await.unwrap();
+    let first = place.open().await;
     first
+        .store()
         .create_run(&ws, "r1", &RunSpec::default())
         .await
         .unwrap();
     first.close().await;
     drop(first);
-
-    let second = SqliteStore::open(&path).await.unwrap();
-    let third = SqliteStore::open(&path).await.unwrap();
-    assert_eq!(
-        second.schema_version().await.unwrap(),
-        latest_schema_version()
-    );
-    assert!(
-        second.get_run(&ws, "r1").await.unwrap().is_some(),
-        "reopening lost the run"
-    );
-    assert!(third.get_run(&ws, "r1").await.unwrap().is_some());
-
+    let (second, third) = (place.open().await, place.open().await);
+    assert!(!second.created() && !third.created());
+    for handle in [&second, &third] {
+        let run = handle.store().get_run(&ws, "r1").await.unwrap();
+        assert!(run.is_some(), "reopening lost the run");
+    }
     // One row per migration: reopening recorded nothing new.
-    let applied: Vec<i64> = {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
-        let rows = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        rows
-    };
-    assert_eq!(applied, vec![1, 2, 3, 4]);
+    assert_eq!(place.versions().await, (1..=P::LATEST).collect::<Vec<_>>());
 }
 
-#[tokio::test]
-async fn a_file_that_is_not_sqlite_is_a_clear_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("notes.db");
-    std::fs::write(&path, "these are notes, not a database\n".repeat(200)).unwrap();
-    let err = SqliteStore::open(&path).await.unwrap_err();
-    assert_eq!(err.kind(), StoreErrorKind::Corrupt, "{err}");
-    let text = err.to_string();
-    assert!(
-        text.contains("notes.db"),
-        "the error does not name the file: {text}"
-    );
-    assert!(text.contains("cannot open"), "{text}");
-    assert!(text.contains("not a database"), "{text}");
-    // The file is left as it was.
-    assert!(std::fs::read_to_string(&path)
-        .unwrap()
-        .starts_with("these are notes"));
-}
-
-#[tokio::test]
-async fn a_newer_schema_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("newer.db");
-    SqliteStore::open(&path).await.unwrap().close().await;
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-         VALUES (9999, 'from the future', TRUE, X'00', 0)",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
-    pool.close().await;
-    let err = SqliteStore::open(&path).await.unwrap_err();
+async fn a_newer_schema_is_refused<P: Place>() {
+    let place = P::new().await;
+    place.open().await.close().await;
+    let future = [
+        Bind::Int(9999),
+        Bind::Text("from the future".into()),
+        Bind::Bytes(vec![0]),
+    ];
+    let sql = "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
+               execution_time) VALUES ($1, $2, TRUE, $3, 0)";
+    place.execute(sql, &future).await;
+    let err = benchcore_store::connect(&place.url()).await.unwrap_err();
     assert_eq!(err.kind(), StoreErrorKind::Corrupt, "{err}");
     assert!(err.message.contains("9999"), "{err}");
 }
 
-#[tokio::test]
-async fn missing_file_without_create_is_a_config_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = SqliteConfig::new(dir.path().join("absent.db")).create_if_missing(false);
-    let err = config.open().await.unwrap_err();
-    assert_eq!(err.kind(), StoreErrorKind::Config, "{err}");
-    assert!(err.message.contains("absent.db"), "{err}");
+async fn a_migration_changed_after_it_was_applied_is_refused<P: Place>() {
+    let place = P::new().await;
+    place.open().await.close().await;
+    let sql = "UPDATE _sqlx_migrations SET checksum = $1 WHERE version = 1";
+    place.execute(sql, &[Bind::Bytes(vec![0])]).await;
+    let err = benchcore_store::connect(&place.url()).await.unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::Corrupt, "{err}");
+    assert!(err.message.contains("migration 1 was changed"), "{err}");
 }
 
-#[tokio::test]
-async fn open_dispatches_on_the_url() {
-    let dir = tempfile::tempdir().unwrap();
-    for url in [
-        format!("sqlite://{}", dir.path().join("one.db").display()),
-        format!("sqlite:{}", dir.path().join("two.db").display()),
-        dir.path().join("three.db").display().to_string(),
-    ] {
-        let store = benchcore_store::open(&url).await.unwrap();
-        assert!(store.capabilities().persistent, "{url}");
-        store
-            .create_run(&Workspace::default(), "r", &RunSpec::default())
-            .await
-            .unwrap();
-    }
-    for name in ["one.db", "two.db", "three.db"] {
-        assert!(dir.path().join(name).exists(), "{name} was not created");
-    }
-}
-
-#[tokio::test]
-async fn a_version_1_file_upgrades_with_its_runs_kept() {
-    use benchcore::agent::cache::{CacheKey, CachedReply};
-    use benchcore::{AgentReply, ResponseCache};
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v1.db");
-    // A file as version 1 left it: only the first migration applied, one run in it.
-    let only_first = dir.path().join("migrations");
-    std::fs::create_dir_all(&only_first).unwrap();
-    std::fs::copy(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/migrations/sqlite/0001_initial.sql"
-        ),
-        only_first.join("0001_initial.sql"),
-    )
-    .unwrap();
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", path.display()))
-        .await
-        .unwrap();
-    sqlx::migrate::Migrator::new(only_first.as_path())
-        .await
-        .unwrap()
-        .run(&pool)
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO runs (workspace, id, seq, suite, status, created_at_ms, updated_at_ms, spec) \
-         VALUES ('default', 'old-run', 1, 's', 'finished', 1, 1, ?1)",
-    )
-    .bind(serde_json::to_string(&RunSpec::default()).unwrap())
-    .execute(&pool)
-    .await
-    .unwrap();
-    pool.close().await;
-
-    let store = SqliteStore::open(&path).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 4);
-    let ws = Workspace::default();
-    assert!(store.get_run(&ws, "old-run").await.unwrap().is_some());
-    // Version 4's table: an old run takes quality metrics.
-    let metric = benchcore::store::MetricRecord::new(
-        benchcore::AttemptKey::new("q1", "a", 0),
-        "rapport",
-        0.5,
+async fn a_version_1_store_upgrades_with_its_runs_kept<P: Place>() {
+    let place = P::new().await;
+    place
+        .at_version_1(&serde_json::to_string(&RunSpec::default()).unwrap())
+        .await;
+    let handle = place.open().await;
+    assert!(!handle.created(), "an old store was reported as created");
+    assert_eq!(
+        place.sql_store().await.schema_version().await.unwrap(),
+        P::LATEST
     );
-    store
-        .record_metrics(&ws, "old-run", std::slice::from_ref(&metric))
-        .await
-        .unwrap();
+    let (ws, store) = (Workspace::default(), handle.store());
+    let run = store.get_run(&ws, "old-run").await.unwrap().unwrap();
+    assert_eq!(run.spec, RunSpec::default());
+    // Version 4's table: an old run takes quality metrics.
+    let metric = MetricRecord::new(AttemptKey::new("q1", "a", 0), "rapport", 0.5);
+    let metrics = std::slice::from_ref(&metric);
+    store.record_metrics(&ws, "old-run", metrics).await.unwrap();
     assert_eq!(store.metrics(&ws, "old-run").await.unwrap(), vec![metric]);
-    let cache = store.response_cache(&ws);
+    // Version 2's table: the response cache.
+    let cache = handle.require_response_cache(&ws).unwrap();
     let key = CacheKey::from_canonical("request");
-    cache
-        .put(&key, &CachedReply::from_reply(&AgentReply::text("kept")))
-        .await
-        .unwrap();
+    let kept = CachedReply::from_reply(&AgentReply::text("kept"));
+    cache.put(&key, &kept).await.unwrap();
     assert_eq!(cache.get(&key).await.unwrap().unwrap().text, "kept");
 }
+
+place_tests!(
+    a_fresh_store_is_created_at_the_latest_version,
+    opening_twice_does_not_reapply,
+    a_newer_schema_is_refused,
+    a_migration_changed_after_it_was_applied_is_refused,
+    a_version_1_store_upgrades_with_its_runs_kept
+);
+
+#[cfg(feature = "sqlite")]
+#[path = "migrations/sqlite.rs"]
+mod sqlite_only;
+
+#[cfg(feature = "postgres")]
+#[path = "migrations/postgres.rs"]
+mod postgres_only;

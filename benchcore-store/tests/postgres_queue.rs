@@ -1,17 +1,17 @@
 //! The PostgreSQL work queue: concurrent claims never hand an item out twice, leases run out
 //! and are renewed, release gives items back, and recording an attempt completes its item.
 
-mod postgres_support;
+mod support;
 
 use benchcore::{
     AgentSpec, AttemptKey, AttemptRecord, Case, Outcome, QueuedAttempt, RunSpec, RunStore,
     WorkQueue, Workspace,
 };
 use benchcore_store::PostgresStore;
-use postgres_support::TestSchema;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
+use support::postgres::TestSchema;
 
 const LONG: Duration = Duration::from_secs(60);
 

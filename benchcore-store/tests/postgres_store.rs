@@ -2,7 +2,7 @@
 //! statement, writers racing on the same keys, text PostgreSQL cannot hold, and summaries
 //! that agree with SQLite row for row.
 
-mod postgres_support;
+mod support;
 
 use benchcore::{
     AgentSpec, AttemptKey, AttemptQuery, AttemptRecord, Outcome, RunSpec, RunStore, StoreErrorKind,
@@ -10,7 +10,7 @@ use benchcore::{
 };
 use benchcore_store::postgres::UPSERT_ROWS;
 use benchcore_store::PostgresStore;
-use postgres_support::TestSchema;
+use support::postgres::TestSchema;
 
 fn spec(agents: &[&str], cases: u64) -> RunSpec {
     let mut spec = RunSpec::default();
@@ -244,14 +244,17 @@ async fn summaries_agree_with_sqlite_row_for_row() {
     );
 }
 
-/// The engine runs a benchmark into PostgreSQL through `benchcore_store::open`, and a store
+/// The engine runs a benchmark into PostgreSQL through `benchcore_store::connect`, and a store
 /// opened afterwards (as another process would) reads the same results.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_engine_records_a_run_in_postgres() {
     use benchcore::agent::reference::{Gold, Null};
     use benchcore::{Case, Engine, QuestionSet, Run, RunStatus};
     let schema = TestSchema::new().await;
-    let store = benchcore_store::open(&schema.url()).await.unwrap();
+    let store = benchcore_store::connect(&schema.url())
+        .await
+        .unwrap()
+        .store();
     let cases = (0..150)
         .map(|i| Case::new(format!("c{i:04}"), format!("{i}")).with_target(format!("{i}")))
         .collect();

@@ -1,32 +1,34 @@
-//! Saved agents on every backend built in: secrets encrypted at rest, wrong keys refused by
-//! name, previous-key reads, rotation on open, status reporting and workspaces kept apart.
-//! `sqlite::…` runs each case on a new temp file, `postgres::…` in a new schema.
+//! Saved agents on every backend built in, opened through `connect_with_keyring`: secrets
+//! encrypted at rest, wrong keys refused by name, previous-key reads, rotation on open, status
+//! reporting and workspaces kept apart. `sqlite::…` runs each case on a new temp file,
+//! `postgres::…` in a new schema.
 #![cfg(any(feature = "sqlite", feature = "postgres"))]
 
-#[cfg(feature = "postgres")]
-mod postgres_support;
+#[macro_use]
+mod support;
 
 use benchcore::{StoreErrorKind, Workspace};
 use benchcore_store::{AgentVault, EncryptionKey, Keyring, Rotation};
 use serde_json::{json, Value};
-use std::future::Future;
 use std::sync::Arc;
+use support::Place;
 
 const SECRET: &str = "sk-live-0123456789";
 const HEADER_SECRET: &str = "Bearer hdr-secret-42";
 
-/// Opens the backend's store (always the same database) with a keyring.
-trait Opener: Send + Sync {
-    fn open(
-        &self,
-        keyring: Keyring,
-    ) -> impl Future<Output = Result<(Arc<dyn AgentVault>, Rotation), benchcore::StoreError>> + Send;
+/// Opens the store on `place` (always the same database) with a keyring.
+async fn open_with<P: Place>(
+    place: &P,
+    keyring: Keyring,
+) -> Result<(Arc<dyn AgentVault>, Rotation), benchcore::StoreError> {
+    let handle = benchcore_store::connect_with_keyring(&place.url(), keyring).await?;
+    Ok((handle.require_vault()?, handle.rotation()))
+}
 
-    /// Every stored text of the saved agents table, for checks behind the store's back.
-    fn raw(&self) -> impl Future<Output = String> + Send;
-
-    /// Whether the store claims the `encryption` capability.
-    fn claims_encryption(&self) -> impl Future<Output = bool> + Send;
+/// Every stored text of the saved agents table, for checks behind the store's back.
+async fn raw<P: Place>(place: &P) -> String {
+    let sql = "SELECT workspace, name, CAST(config_public AS TEXT), secret FROM saved_agents";
+    format!("{:?}", place.rows(sql).await)
 }
 
 fn key_a() -> EncryptionKey {
@@ -52,12 +54,13 @@ fn ws(name: &str) -> Workspace {
     Workspace::new(name).unwrap()
 }
 
-async fn open<O: Opener>(o: &O, keyring: Keyring) -> Arc<dyn AgentVault> {
-    o.open(keyring).await.unwrap().0
+async fn open<P: Place>(place: &P, keyring: Keyring) -> Arc<dyn AgentVault> {
+    open_with(place, keyring).await.unwrap().0
 }
 
-async fn round_trip<O: Opener>(o: O) {
-    assert!(o.claims_encryption().await);
+async fn round_trip<P: Place>() {
+    let o = P::new().await;
+    assert!(o.open().await.capabilities().encryption);
     let vault = open(&o, Keyring::new(key_a())).await;
     let w = Workspace::default();
     vault.save_agent(&w, "gpt", &config("m1")).await.unwrap();
@@ -84,7 +87,7 @@ async fn round_trip<O: Opener>(o: O) {
         names,
         [("gpt", "openai_compatible", true), ("plain", "gold", false)]
     );
-    let raw = o.raw().await;
+    let raw = raw(&o).await;
     assert!(raw.contains("X-Title") && raw.contains("m2"), "{raw}");
     assert!(
         !raw.contains(SECRET) && !raw.contains("hdr-secret"),
@@ -97,7 +100,8 @@ async fn round_trip<O: Opener>(o: O) {
     assert_eq!(vault.load_agent(&w, "gpt").await.unwrap(), None);
 }
 
-async fn wrong_key_is_a_clear_error<O: Opener>(o: O) {
+async fn wrong_key_is_a_clear_error<P: Place>() {
+    let o = P::new().await;
     let w = Workspace::default();
     open(&o, Keyring::new(key_a()))
         .await
@@ -123,7 +127,8 @@ async fn wrong_key_is_a_clear_error<O: Opener>(o: O) {
     assert!(err.message.contains("no key is loaded"), "{err}");
 }
 
-async fn saving_secrets_without_a_key_fails<O: Opener>(o: O) {
+async fn saving_secrets_without_a_key_fails<P: Place>() {
+    let o = P::new().await;
     let vault = open(&o, Keyring::none()).await;
     let w = Workspace::default();
     let err = vault.save_agent(&w, "gpt", &config("m")).await.unwrap_err();
@@ -137,7 +142,8 @@ async fn saving_secrets_without_a_key_fails<O: Opener>(o: O) {
     assert_eq!(vault.load_agent(&w, "env").await.unwrap(), Some(plain));
 }
 
-async fn previous_key_reads<O: Opener>(o: O) {
+async fn previous_key_reads<P: Place>() {
+    let o = P::new().await;
     let w = Workspace::default();
     open(&o, Keyring::new(key_a()))
         .await
@@ -156,7 +162,8 @@ async fn previous_key_reads<O: Opener>(o: O) {
     assert!(only_b.load_agent(&w, "old").await.is_err());
 }
 
-async fn rotation_reencrypts_once<O: Opener>(o: O) {
+async fn rotation_reencrypts_once<P: Place>() {
+    let o = P::new().await;
     let w = Workspace::default();
     let vault = open(&o, Keyring::new(key_a())).await;
     for i in 0..3 {
@@ -172,11 +179,11 @@ async fn rotation_reencrypts_once<O: Opener>(o: O) {
     let rotating = Keyring::new(key_b())
         .with_previous(key_a())
         .rotate_on_start(true);
-    let (_, rotation) = o.open(rotating.clone()).await.unwrap();
+    let (_, rotation) = open_with(&o, rotating.clone()).await.unwrap();
     assert_eq!(rotation.reencrypted, 4);
     assert!(rotation.key_state_updated);
     // Idempotent: a second open does nothing.
-    let (_, again) = o.open(rotating).await.unwrap();
+    let (_, again) = open_with(&o, rotating).await.unwrap();
     assert_eq!(again, Rotation::default());
     let only_b = open(&o, Keyring::new(key_b())).await;
     for i in 0..3 {
@@ -189,11 +196,10 @@ async fn rotation_reencrypts_once<O: Opener>(o: O) {
     assert_eq!(status.fingerprint_matches, Some(true));
     assert_eq!(status.sentinel_decrypts, Some(true));
     assert_eq!((status.saved_secrets, status.undecryptable_secrets), (4, 0));
-    assert!(!o.raw().await.contains(&format!(":{}:", key_a().id())));
+    assert!(!raw(&o).await.contains(&format!(":{}:", key_a().id())));
     // Rotating without the previous key fails whole, naming the key it needs.
     let c = key_c();
-    let err = o
-        .open(Keyring::new(c).rotate_on_start(true))
+    let err = open_with(&o, Keyring::new(c).rotate_on_start(true))
         .await
         .err()
         .unwrap();
@@ -210,7 +216,8 @@ fn key_c() -> EncryptionKey {
     EncryptionKey::parse("gamma-key-16-chr").unwrap()
 }
 
-async fn status_reports_keys_and_failures<O: Opener>(o: O) {
+async fn status_reports_keys_and_failures<P: Place>() {
+    let o = P::new().await;
     let none = open(&o, Keyring::none()).await;
     let status = none.encryption_status().await.unwrap();
     assert!(!status.key_loaded);
@@ -240,7 +247,8 @@ async fn status_reports_keys_and_failures<O: Opener>(o: O) {
     assert_eq!((status.saved_secrets, status.undecryptable_secrets), (2, 2));
 }
 
-async fn workspaces_are_apart<O: Opener>(o: O) {
+async fn workspaces_are_apart<P: Place>() {
+    let o = P::new().await;
     let vault = open(&o, Keyring::new(key_a())).await;
     let (a, b) = (ws("team-a"), ws("team-b"));
     vault.save_agent(&a, "gpt", &config("for-a")).await.unwrap();
@@ -259,170 +267,22 @@ async fn workspaces_are_apart<O: Opener>(o: O) {
     assert_eq!(vault.list_agents(&a).await.unwrap().len(), 1);
 }
 
-macro_rules! vault_suite {
-    ($backend:ident, $opener:expr) => {
-        mod $backend {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[tokio::test]
-            async fn round_trip() {
-                super::round_trip($opener).await;
-            }
-
-            #[tokio::test]
-            async fn wrong_key_is_a_clear_error() {
-                super::wrong_key_is_a_clear_error($opener).await;
-            }
-
-            #[tokio::test]
-            async fn saving_secrets_without_a_key_fails() {
-                super::saving_secrets_without_a_key_fails($opener).await;
-            }
-
-            #[tokio::test]
-            async fn previous_key_reads() {
-                super::previous_key_reads($opener).await;
-            }
-
-            #[tokio::test]
-            async fn rotation_reencrypts_once() {
-                super::rotation_reencrypts_once($opener).await;
-            }
-
-            #[tokio::test]
-            async fn status_reports_keys_and_failures() {
-                super::status_reports_keys_and_failures($opener).await;
-            }
-
-            #[tokio::test]
-            async fn workspaces_are_apart() {
-                super::workspaces_are_apart($opener).await;
-            }
-        }
-    };
-}
-
-#[cfg(feature = "sqlite")]
-mod sqlite_opener {
-    use super::*;
-    use benchcore::RunStore;
-    use benchcore_store::{SqliteConfig, SqliteStore};
-
-    pub(crate) struct SqliteOpener {
-        dir: tempfile::TempDir,
-    }
-
-    impl SqliteOpener {
-        pub(crate) fn new() -> Self {
-            Self {
-                dir: tempfile::tempdir().unwrap(),
-            }
-        }
-
-        fn config(&self) -> SqliteConfig {
-            SqliteConfig::new(self.dir.path().join("vault.db"))
-        }
-    }
-
-    impl Opener for SqliteOpener {
-        async fn open(
-            &self,
-            keyring: Keyring,
-        ) -> Result<(Arc<dyn AgentVault>, Rotation), benchcore::StoreError> {
-            let store = SqliteStore::open_with_keyring(self.config(), keyring).await?;
-            let rotation = store.rotation();
-            Ok((Arc::new(store), rotation))
-        }
-
-        async fn raw(&self) -> String {
-            let store = SqliteStore::open_with(self.config()).await.unwrap();
-            drop(store);
-            let url = format!("sqlite:{}", self.config().path.display());
-            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-            let rows: Vec<(String, String, String, Option<String>)> =
-                sqlx::query_as("SELECT workspace, name, config_public, secret FROM saved_agents")
-                    .fetch_all(&pool)
-                    .await
-                    .unwrap();
-            pool.close().await;
-            format!("{rows:?}")
-        }
-
-        async fn claims_encryption(&self) -> bool {
-            let store = SqliteStore::open_with(self.config()).await.unwrap();
-            store.capabilities().encryption
-        }
-    }
-}
-
-#[cfg(feature = "sqlite")]
-use sqlite_opener::SqliteOpener;
-
-#[cfg(feature = "sqlite")]
-vault_suite!(sqlite, SqliteOpener::new());
-
-#[cfg(feature = "postgres")]
-mod postgres_opener {
-    use super::postgres_support::TestSchema;
-    use super::*;
-    use benchcore::RunStore;
-    use benchcore_store::PostgresStore;
-
-    pub(crate) struct PostgresOpener {
-        pub(crate) schema: TestSchema,
-    }
-
-    impl PostgresOpener {
-        pub(crate) async fn new() -> Self {
-            Self {
-                schema: TestSchema::new().await,
-            }
-        }
-    }
-
-    impl Opener for PostgresOpener {
-        async fn open(
-            &self,
-            keyring: Keyring,
-        ) -> Result<(Arc<dyn AgentVault>, Rotation), benchcore::StoreError> {
-            let store = PostgresStore::open_with_keyring(self.schema.config(), keyring).await?;
-            let rotation = store.rotation();
-            Ok((Arc::new(store), rotation))
-        }
-
-        async fn raw(&self) -> String {
-            let mut conn = self.schema.connection().await;
-            let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
-                "SELECT workspace, name, config_public::text, secret FROM saved_agents",
-            )
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
-            format!("{rows:?}")
-        }
-
-        async fn claims_encryption(&self) -> bool {
-            let store = PostgresStore::open_with(self.schema.config())
-                .await
-                .unwrap();
-            store.capabilities().encryption
-        }
-    }
-}
-
-#[cfg(feature = "postgres")]
-use postgres_opener::PostgresOpener;
-
-#[cfg(feature = "postgres")]
-vault_suite!(postgres, PostgresOpener::new().await);
+place_tests!(
+    round_trip,
+    wrong_key_is_a_clear_error,
+    saving_secrets_without_a_key_fails,
+    previous_key_reads,
+    rotation_reencrypts_once,
+    status_reports_keys_and_failures,
+    workspaces_are_apart
+);
 
 /// Three processes open one schema at once with rotation on: exactly one re-encrypts, the
 /// others wait on the advisory lock and find nothing to do, and all read with the new key.
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_concurrent_opens_rotate_once() {
-    let o = PostgresOpener::new().await;
+    let o = support::postgres::TestSchema::new().await;
     let w = Workspace::default();
     let vault = open(&o, Keyring::new(key_a())).await;
     for i in 0..20 {
@@ -436,12 +296,10 @@ async fn postgres_concurrent_opens_rotate_once() {
         .map(|_| {
             let o = Arc::clone(&o);
             tokio::spawn(async move {
-                o.open(
-                    Keyring::new(key_b())
-                        .with_previous(key_a())
-                        .rotate_on_start(true),
-                )
-                .await
+                let keyring = Keyring::new(key_b())
+                    .with_previous(key_a())
+                    .rotate_on_start(true);
+                open_with(&*o, keyring).await
             })
         })
         .collect();

@@ -50,4 +50,6 @@ pub struct StoreCapabilities {
     pub response_cache: bool,
     /// Stores secrets encrypted.
     pub encryption: bool,
+    /// Keeps quality metrics ([`RunStore::record_metrics`](crate::RunStore::record_metrics)).
+    pub metrics: bool,
 }

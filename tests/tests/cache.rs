@@ -135,9 +135,11 @@ async fn the_cache_survives_reopening_the_store() {
     }
     assert_eq!(server.stats().requests, 5);
     let url = format!("sqlite://{}", path.display());
-    let (store, cache) = benchcore_store::open_with_cache(&url, &Workspace::default())
-        .await
-        .unwrap();
+    let handle = benchcore_store::connect(&url).await.unwrap();
+    let (store, cache) = (
+        handle.store(),
+        handle.response_cache(&Workspace::default()).unwrap(),
+    );
     let (_, attempts) = run(
         &store,
         cached_agent(&config, cache),

@@ -83,9 +83,10 @@ async fn servers() -> (OpenAiServer, OpenAiServer) {
 }
 
 async fn sqlite(dir: &Path) -> Arc<dyn RunStore> {
-    benchcore_store::open(&format!("sqlite://{}", dir.join("runs.db").display()))
+    benchcore_store::connect(&format!("sqlite://{}", dir.join("runs.db").display()))
         .await
         .unwrap()
+        .store()
 }
 
 /// Runs the conversation suite in `dir` into a SQLite file there; returns the store, the

@@ -21,7 +21,7 @@ fn suite(n: usize) -> QuestionSet {
 
 async fn sqlite_store(dir: &tempfile::TempDir) -> Arc<dyn RunStore> {
     let url = format!("sqlite://{}", dir.path().join("e2e.db").display());
-    benchcore_store::open(&url).await.unwrap()
+    benchcore_store::connect(&url).await.unwrap().store()
 }
 
 fn agent_for(server: &OpenAiServer) -> (Arc<dyn benchcore::Agent>, serde_json::Value) {

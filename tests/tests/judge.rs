@@ -48,7 +48,7 @@ struct Judged {
 async fn judged(judge: &JudgeConfig) -> Judged {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("judge.db").display());
-    let store = benchcore_store::open(&url).await.unwrap();
+    let store = benchcore_store::connect(&url).await.unwrap().store();
     let run = Run::new(capitals()).agent(Gold).evaluator_with(
         Arc::new(judge.build().unwrap()),
         judge.to_evaluator_config(),

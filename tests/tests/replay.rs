@@ -58,9 +58,11 @@ fn write_lines(path: &Path, records: &[AttemptRecord]) {
 async fn a_recorded_run_replays_without_a_request_at_no_cost() {
     let server = OpenAiServer::start(ServerConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let store = benchcore_store::open(&format!("sqlite://{}", dir.path().join("r.db").display()))
-        .await
-        .unwrap();
+    let store =
+        benchcore_store::connect(&format!("sqlite://{}", dir.path().join("r.db").display()))
+            .await
+            .unwrap()
+            .store();
     let live = AgentConfig::parse_spec(&format!(
         "openai_compatible:mock-model@{}",
         server.base_url()
@@ -103,9 +105,11 @@ async fn a_recorded_run_replays_without_a_request_at_no_cost() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_case_missing_from_the_file_is_a_bad_request_naming_it() {
     let dir = tempfile::tempdir().unwrap();
-    let store = benchcore_store::open(&format!("sqlite://{}", dir.path().join("r.db").display()))
-        .await
-        .unwrap();
+    let store =
+        benchcore_store::connect(&format!("sqlite://{}", dir.path().join("r.db").display()))
+            .await
+            .unwrap()
+            .store();
     let file = dir.path().join("replies.jsonl");
     std::fs::write(
         &file,

@@ -6,21 +6,20 @@ use crate::{output, EXIT_OK};
 use anyhow::{bail, Context};
 use benchcore::Workspace;
 use benchcore_providers::AgentConfig;
-use benchcore_store::{AgentVault, EncryptionStatus};
+use benchcore_store::{EncryptionStatus, StoreHandle};
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 pub(crate) async fn agents(
-    url: &str,
+    store: StoreHandle,
     workspace: Workspace,
     command: AgentsCommand,
 ) -> anyhow::Result<ExitCode> {
     match command {
         AgentsCommand::Save(args) => {
             let config = read_one_config(&args.file)?;
-            let vault = open_vault(url).await?;
+            let vault = store.require_vault()?;
             vault
                 .save_agent(&workspace, &args.name, &config)
                 .await
@@ -31,7 +30,7 @@ pub(crate) async fn agents(
             ))?;
         }
         AgentsCommand::List(args) => {
-            let agents = open_vault(url).await?.list_agents(&workspace).await?;
+            let agents = store.require_vault()?.list_agents(&workspace).await?;
             if args.json {
                 for agent in &agents {
                     output::print(&format!("{}\n", serde_json::to_string(agent)?))?;
@@ -55,7 +54,7 @@ pub(crate) async fn agents(
             }
         }
         AgentsCommand::Delete(args) => {
-            let vault = open_vault(url).await?;
+            let vault = store.require_vault()?;
             if !vault.delete_agent(&workspace, &args.name).await? {
                 bail!(
                     "no saved agent `{}` in workspace {workspace} (see `benchcore agents list`)",
@@ -68,10 +67,10 @@ pub(crate) async fn agents(
     Ok(ExitCode::from(EXIT_OK))
 }
 
-pub(crate) async fn store(url: &str, command: StoreCommand) -> anyhow::Result<ExitCode> {
+pub(crate) async fn store(store: StoreHandle, command: StoreCommand) -> anyhow::Result<ExitCode> {
     match command {
         StoreCommand::Status(args) => {
-            let status = open_vault(url).await?.encryption_status().await?;
+            let status = store.require_vault()?.encryption_status().await?;
             if args.json {
                 output::print(&format!("{}\n", serde_json::to_string_pretty(&status)?))?;
             } else {
@@ -112,12 +111,6 @@ fn status_text(s: &EncryptionStatus) -> String {
     )
 }
 
-async fn open_vault(url: &str) -> anyhow::Result<Arc<dyn AgentVault>> {
-    benchcore_store::open_vault(url)
-        .await
-        .with_context(|| format!("opening store {url}"))
-}
-
 /// Reads an agent file (as `AgentConfig::from_file` checks it) holding exactly one config,
 /// as the JSON to save: with its literal secrets, which `AgentConfig` never serializes.
 fn read_one_config(path: &Path) -> anyhow::Result<serde_json::Value> {
@@ -153,10 +146,10 @@ fn read_one_config(path: &Path) -> anyhow::Result<serde_json::Value> {
     })
 }
 
-/// The configs of the saved agents `names`, from the store at `url` (which is opened only
-/// when there are names).
+/// The configs of the saved agents `names`, from the store's vault (needed only when there
+/// are names).
 pub(crate) async fn load_saved(
-    url: &str,
+    store: &StoreHandle,
     workspace: &Workspace,
     names: &[String],
 ) -> anyhow::Result<HashMap<String, AgentConfig>> {
@@ -164,7 +157,7 @@ pub(crate) async fn load_saved(
     if names.is_empty() {
         return Ok(saved);
     }
-    let vault = open_vault(url).await?;
+    let vault = store.require_vault()?;
     for name in names {
         if saved.contains_key(name) {
             continue;

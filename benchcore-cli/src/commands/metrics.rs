@@ -5,23 +5,24 @@ use crate::args::MetricsArgs;
 use crate::{output, EXIT_ERROR};
 use anyhow::{bail, Context};
 use benchcore::store::MetricRecord;
-use benchcore::{ResponseCache, RunStore, Workspace};
+use benchcore::{ResponseCache, Workspace};
 use benchcore_providers::quality::{
     compute_metrics, stored_metrics, MetricsOptions, MetricsReport, QualityConfig,
 };
 use benchcore_providers::AgentConfig;
+use benchcore_store::StoreHandle;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 pub(crate) async fn metrics(
-    store_url: &str,
-    store: Arc<dyn RunStore>,
+    handle: StoreHandle,
     cache: Option<Arc<dyn ResponseCache>>,
     workspace: Workspace,
     args: MetricsArgs,
 ) -> anyhow::Result<ExitCode> {
+    let store = handle.store();
     let run = super::show::find_run(store.as_ref(), &workspace, &args.run).await?;
     let Some(judge) = &args.judge else {
         let metrics = stored_metrics(store.as_ref(), &workspace, &run.id).await?;
@@ -38,7 +39,7 @@ pub(crate) async fn metrics(
     let config = match judge.strip_prefix(crate::plan::SAVED_PREFIX) {
         Some(name) => {
             let mut saved =
-                super::agents::load_saved(store_url, &workspace, &[name.to_owned()]).await?;
+                super::agents::load_saved(&handle, &workspace, &[name.to_owned()]).await?;
             let agent = saved
                 .remove(name)
                 .with_context(|| format!("--judge {judge}: no saved agent `{name}`"))?;

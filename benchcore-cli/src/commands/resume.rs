@@ -3,23 +3,24 @@
 use crate::args::ResumeArgs;
 use crate::plan;
 use anyhow::Context;
-use benchcore::{Engine, ResponseCache, ResumeOptions, Run, RunStore, StoreError, Workspace};
+use benchcore::{Engine, ResponseCache, ResumeOptions, Run, StoreError, Workspace};
+use benchcore_store::StoreHandle;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 pub(crate) async fn resume(
-    store_url: &str,
-    store: Arc<dyn RunStore>,
+    handle: StoreHandle,
     cache: Option<Arc<dyn ResponseCache>>,
     workspace: Workspace,
     args: ResumeArgs,
 ) -> anyhow::Result<ExitCode> {
+    let store = handle.store();
     let stored = store
         .get_run(&workspace, &args.run)
         .await?
         .ok_or_else(|| StoreError::run_not_found(&workspace, &args.run))?;
     let saved = super::agents::load_saved(
-        store_url,
+        &handle,
         &workspace,
         &plan::saved_names_in_spec(&stored.spec),
     )

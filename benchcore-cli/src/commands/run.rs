@@ -3,23 +3,23 @@
 use crate::args::{Gates, OutputArgs, RunArgs};
 use crate::{output, plan, progress, EXIT_CANCELLED, EXIT_GATE, EXIT_OK};
 use anyhow::Context;
-use benchcore::{Engine, ResponseCache, RunHandle, RunStatus, RunStore, Workspace};
+use benchcore::{Engine, ResponseCache, RunHandle, RunStatus, Workspace};
+use benchcore_store::StoreHandle;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 pub(crate) async fn run(
-    store_url: &str,
-    store: Arc<dyn RunStore>,
+    store: StoreHandle,
     cache: Option<Arc<dyn ResponseCache>>,
     workspace: Workspace,
     args: RunArgs,
 ) -> anyhow::Result<ExitCode> {
     let saved =
-        super::agents::load_saved(store_url, &workspace, &plan::saved_names_in_args(&args)).await?;
+        super::agents::load_saved(&store, &workspace, &plan::saved_names_in_args(&args)).await?;
     let factory = plan::factory(&args.agent_options, cache, saved)?;
     let run = plan::run_from_args(&args, &factory)?;
     warn(&run);
-    let engine = Engine::new(store).with_workspace(workspace);
+    let engine = Engine::new(store.store()).with_workspace(workspace);
     let handle = engine.start(run).await?;
     let run_id = handle.run_id().to_owned();
     let code = watch(handle, &args.output, &args.gates).await?;
@@ -28,21 +28,19 @@ pub(crate) async fn run(
 
 /// `benchcore run --detach`: stores the run and queues its attempts for workers.
 pub(crate) async fn detach(
-    store_url: &str,
+    store: StoreHandle,
     workspace: Workspace,
     args: RunArgs,
 ) -> anyhow::Result<ExitCode> {
-    let (store, queue) = benchcore_store::open_with_queue(store_url)
-        .await
-        .with_context(|| format!("--detach: opening the work queue of {store_url}"))?;
+    let queue = store.require_work_queue().context("--detach")?;
     let saved =
-        super::agents::load_saved(store_url, &workspace, &plan::saved_names_in_args(&args)).await?;
+        super::agents::load_saved(&store, &workspace, &plan::saved_names_in_args(&args)).await?;
     // Built here only to check every agent and evaluator; workers build their own.
     let factory = plan::factory(&args.agent_options, None, saved)?;
     let run = plan::run_from_args(&args, &factory)?;
     let total =
         run.spec().suite.cases * run.spec().agents.len() as u64 * u64::from(run.spec().samples);
-    let engine = Engine::new(store).with_workspace(workspace);
+    let engine = Engine::new(store.store()).with_workspace(workspace);
     let run_id = engine.enqueue(run, &*queue).await?;
     if args.output.json {
         let json = serde_json::json!({ "run_id": run_id, "status": "queued", "attempts": total });
@@ -52,7 +50,7 @@ pub(crate) async fn detach(
         if !args.output.quiet {
             eprintln!(
                 "queued {total} attempts of run {run_id}; work on them with: benchcore worker --store {}",
-                redact_url(store_url)
+                redact_url(store.url())
             );
         }
     }
@@ -61,16 +59,7 @@ pub(crate) async fn detach(
 
 /// A store URL without its password, to print.
 fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
+    benchcore_store::redact_url(url)
 }
 
 /// Shows what the run's kind cannot guarantee on this machine.

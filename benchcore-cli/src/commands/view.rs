@@ -2,7 +2,6 @@
 
 use crate::args::ViewArgs;
 use crate::viewer::{self, ViewOptions};
-use anyhow::Context;
 use benchcore::Workspace;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -12,10 +11,7 @@ pub(crate) async fn view(
     workspace: Workspace,
     args: ViewArgs,
 ) -> anyhow::Result<ExitCode> {
-    let url = without_creating(url);
-    let store = benchcore_store::open(&url)
-        .await
-        .with_context(|| format!("opening store {url}"))?;
+    let store = super::open_store(&without_creating(url)).await?.store();
     let options = ViewOptions {
         port: args.port,
         poll: Duration::from_millis(args.poll_ms.max(50)),

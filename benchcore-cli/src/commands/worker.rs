@@ -13,6 +13,7 @@ use benchcore::{
     Engine, QueuedAttempt, Run, RunEvent, RunHandle, RunReport, RunStatus, RunStore, WorkQueue,
     Workspace,
 };
+use benchcore_store::StoreHandle;
 use futures::StreamExt;
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -39,7 +40,9 @@ struct Worker {
     queue: Arc<dyn WorkQueue>,
     workspace: Workspace,
     factory: benchcore_providers::ProviderFactory,
-    store_url: String,
+    /// The store opened once: the run store, the queue, the cache and saved agents come
+    /// from it, on one connection pool.
+    handle: StoreHandle,
     id: String,
     quiet: bool,
     /// Woken whenever an attempt finishes, so the claim loop refills at once.
@@ -47,7 +50,7 @@ struct Worker {
 }
 
 pub(crate) async fn worker(
-    store_url: &str,
+    handle: StoreHandle,
     workspace: Workspace,
     args: WorkerArgs,
 ) -> anyhow::Result<ExitCode> {
@@ -56,29 +59,21 @@ pub(crate) async fn worker(
     if args.prefetch == Some(0) {
         anyhow::bail!("--prefetch: must be at least 1");
     }
-    let (store, queue) = benchcore_store::open_with_queue(store_url)
-        .await
-        .with_context(|| format!("opening the work queue of {store_url}"))?;
-    let cache = if args.agent_options.cache {
-        Some(
-            benchcore_store::open_with_cache(store_url, &workspace)
-                .await
-                .with_context(|| format!("opening the response cache of {store_url}"))?
-                .1,
-        )
-    } else {
-        None
+    let queue = handle.require_work_queue()?;
+    let cache = match args.agent_options.cache {
+        true => Some(handle.require_response_cache(&workspace)?),
+        false => None,
     };
     let id = args
         .id
         .clone()
         .unwrap_or_else(|| format!("{}-{}", host_name(), std::process::id()));
     let worker = Arc::new(Worker {
-        store,
+        store: handle.store(),
         queue,
         workspace,
         factory: plan::factory(&args.agent_options, cache, Default::default())?,
-        store_url: store_url.to_owned(),
+        handle,
         id,
         quiet: args.quiet,
         finished: Arc::new(Notify::new()),
@@ -241,7 +236,7 @@ impl Worker {
             .await?
             .ok_or_else(|| benchcore::StoreError::run_not_found(&self.workspace, run_id))?;
         let saved = super::agents::load_saved(
-            &self.store_url,
+            &self.handle,
             &self.workspace,
             &plan::saved_names_in_spec(&stored.spec),
         )

@@ -1,8 +1,9 @@
 //! [`PostgresConfig`]: which server, database and schema, and how to connect.
 
-use benchcore::{Secret, StoreError, StoreErrorKind};
+use crate::config::{self, config_error, decode, millis, setters};
+use crate::url::{percent_decode, split_userinfo};
+use benchcore::{Secret, StoreError};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::time::Duration;
 
 /// The `sslmode` values libpq knows, in order of strictness.
@@ -37,7 +38,8 @@ const SETTINGS: &str = "schema, create_schema, pool_size, connect_timeout_ms, ss
 /// assert_eq!(config.password.as_ref().map(|p| p.expose()), Some("s3cret"));
 /// assert!(!format!("{config:?}").contains("s3cret"));
 /// ```
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+// `Debug` is derived: the password is a `Secret`, which prints `***`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Debug)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct PostgresConfig {
@@ -93,26 +95,6 @@ impl Default for PostgresConfig {
     }
 }
 
-impl fmt::Debug for PostgresConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PostgresConfig")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("user", &self.user)
-            // `Secret` prints `***`.
-            .field("password", &self.password)
-            .field("database", &self.database)
-            .field("schema", &self.schema)
-            .field("create_schema", &self.create_schema)
-            .field("pool_size", &self.pool_size)
-            .field("connect_timeout_ms", &self.connect_timeout_ms)
-            .field("ssl_mode", &self.ssl_mode)
-            .field("ssl_root_cert", &self.ssl_root_cert)
-            .field("application_name", &self.application_name)
-            .finish()
-    }
-}
-
 impl PostgresConfig {
     /// Defaults for the server at `host`.
     pub fn new(host: impl Into<String>) -> Self {
@@ -124,9 +106,12 @@ impl PostgresConfig {
 
     /// Reads `postgres://[user[:password]@][host][:port][/database][?settings]` (or
     /// `postgresql://…`). User, password and database may be percent-encoded; an IPv6 host
-    /// goes in brackets. Query settings: `schema`, `create_schema=true|false`, `pool_size=N`,
-    /// `connect_timeout_ms=N`, `sslmode`, `sslrootcert`, `application_name`, and `host` (a
-    /// Unix socket folder such as `/var/run/postgresql`).
+    /// goes in brackets. The user info ends at the URL's last `@`, so a password may hold
+    /// `@ : / ? # %` as they are (`%` followed by two hex digits is read as an escape: write a
+    /// literal `%` as `%25`); an `@` in a setting's value must be written `%40`. Query
+    /// settings: `schema`, `create_schema=true|false`, `pool_size=N`, `connect_timeout_ms=N`,
+    /// `sslmode`, `sslrootcert`, `application_name`, and `host` (a Unix socket folder such as
+    /// `/var/run/postgresql`).
     ///
     /// # Errors
     /// A `Config` error naming the bad part (never showing the password): another scheme, a
@@ -139,22 +124,15 @@ impl PostgresConfig {
                 "a PostgreSQL URL starts with postgres:// or postgresql://",
             )
         })?;
+        let (userinfo, rest) = split_userinfo(rest);
         let (rest, query) = match rest.split_once('?') {
             Some((rest, query)) => (rest, Some(query)),
             None => (rest, None),
         };
-        if rest.contains('#') {
+        if rest.contains('#') || query.is_some_and(|q| q.contains('#')) {
             return Err(config_error("store.url", "has a fragment (`#…`)"));
         }
-        let (authority, path) = match rest.find('/') {
-            Some(at) => (&rest[..at], &rest[at + 1..]),
-            None => (rest, ""),
-        };
-        // The last `@` ends the user info: a password may hold an unencoded `@`.
-        let (userinfo, hostport) = match authority.rfind('@') {
-            Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
-            None => (None, authority),
-        };
+        let (hostport, path) = rest.split_once('/').unwrap_or((rest, ""));
         let mut config = Self::default();
         if let Some(userinfo) = userinfo {
             let (user, password) = match userinfo.split_once(':') {
@@ -183,30 +161,18 @@ impl PostgresConfig {
         if !path.is_empty() {
             config.database = Some(decode(path, "store.url.database")?);
         }
-        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let field = format!("store.url.{key}");
-            let value = decode(value, &field)?;
-            let bad = |what: &str| config_error(&field, format!("{value:?} is not {what}"));
-            match key {
-                "schema" => config.schema = Some(value.clone()),
-                "create_schema" => {
-                    config.create_schema = value.parse().map_err(|_| bad("true or false"))?;
-                }
-                "pool_size" => config.pool_size = value.parse().map_err(|_| bad("a number"))?,
-                "connect_timeout_ms" => {
-                    config.connect_timeout_ms = value.parse().map_err(|_| bad("a number"))?;
-                }
-                "sslmode" => config.ssl_mode = value.clone(),
-                "sslrootcert" => config.ssl_root_cert = Some(value.clone()),
-                "application_name" => config.application_name = value.clone(),
-                "host" => config.host = value.clone(),
-                _ => {
-                    return Err(config_error(
-                        &field,
-                        format!("unknown setting (known: {SETTINGS})"),
-                    ))
-                }
+        for setting in config::settings(query)? {
+            let value = setting.value.clone();
+            match setting.key.as_str() {
+                "schema" => config.schema = Some(value),
+                "create_schema" => config.create_schema = setting.parse("true or false")?,
+                "pool_size" => config.pool_size = setting.parse("a number")?,
+                "connect_timeout_ms" => config.connect_timeout_ms = setting.parse("a number")?,
+                "sslmode" => config.ssl_mode = value,
+                "sslrootcert" => config.ssl_root_cert = Some(value),
+                "application_name" => config.application_name = value,
+                "host" => config.host = value,
+                _ => return Err(setting.unknown(SETTINGS)),
             }
         }
         config.validate()?;
@@ -254,58 +220,25 @@ impl PostgresConfig {
         Ok(config)
     }
 
-    /// Sets the port.
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// Sets the user.
-    pub fn user(mut self, user: impl Into<String>) -> Self {
-        self.user = user.into();
-        self
-    }
-
-    /// Sets the password.
-    pub fn password(mut self, password: impl Into<String>) -> Self {
-        self.password = Some(Secret::new(password));
-        self
-    }
-
-    /// Sets the database.
-    pub fn database(mut self, database: impl Into<String>) -> Self {
-        self.database = Some(database.into());
-        self
-    }
-
-    /// Sets the schema that holds the tables.
-    pub fn schema(mut self, schema: impl Into<String>) -> Self {
-        self.schema = Some(schema.into());
-        self
-    }
-
-    /// Sets whether to create a missing schema.
-    pub fn create_schema(mut self, create: bool) -> Self {
-        self.create_schema = create;
-        self
-    }
-
-    /// Sets the most connections open at once.
-    pub fn pool_size(mut self, connections: u32) -> Self {
-        self.pool_size = connections;
-        self
-    }
-
-    /// Sets how long connecting may take.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-        self
-    }
-
-    /// Sets libpq's `sslmode`.
-    pub fn ssl_mode(mut self, mode: impl Into<String>) -> Self {
-        self.ssl_mode = mode.into();
-        self
+    setters! {
+        /// Sets the port.
+        port(port: u16) => port = port;
+        /// Sets the user.
+        user(user: impl Into<String>) => user = user.into();
+        /// Sets the password.
+        password(password: impl Into<String>) => password = Some(Secret::new(password));
+        /// Sets the database.
+        database(database: impl Into<String>) => database = Some(database.into());
+        /// Sets the schema that holds the tables.
+        schema(schema: impl Into<String>) => schema = Some(schema.into());
+        /// Sets whether to create a missing schema.
+        create_schema(create: bool) => create_schema = create;
+        /// Sets the most connections open at once.
+        pool_size(connections: u32) => pool_size = connections;
+        /// Sets how long connecting may take.
+        connect_timeout(timeout: Duration) => connect_timeout_ms = millis(timeout);
+        /// Sets libpq's `sslmode`.
+        ssl_mode(mode: impl Into<String>) => ssl_mode = mode.into();
     }
 
     /// Checks every field.
@@ -370,14 +303,6 @@ impl PostgresConfig {
         }
         label
     }
-
-    /// Opens (and migrates) the store this config describes.
-    ///
-    /// # Errors
-    /// See [`PostgresStore::open_with`](super::PostgresStore::open_with).
-    pub async fn open(self) -> Result<super::PostgresStore, StoreError> {
-        super::PostgresStore::open_with(self).await
-    }
 }
 
 /// The part after `postgres://` or `postgresql://` (any case).
@@ -431,50 +356,10 @@ fn check_schema(schema: &str) -> Result<(), StoreError> {
     }
 }
 
-/// Percent-decodes a URL part, naming `field` when it is not UTF-8.
-fn decode(text: &str, field: &str) -> Result<String, StoreError> {
-    percent_decode(text).ok_or_else(|| {
-        config_error(
-            field,
-            format!("{text:?} is not valid UTF-8 once percent-decoded"),
-        )
-    })
-}
-
-/// `%XX` escapes to bytes (a `%` without two hex digits stays as it is); `None` when the
-/// bytes are not UTF-8.
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-pub(super) fn config_error(field: &str, message: impl fmt::Display) -> StoreError {
-    StoreError::new(StoreErrorKind::Config, format!("{field}: {message}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use benchcore::StoreErrorKind;
 
     #[test]
     fn urls() {
@@ -510,6 +395,40 @@ mod tests {
         assert_eq!(socket.database.as_deref(), Some("bench"));
         let bare = PostgresConfig::from_url("postgres://").unwrap();
         assert_eq!(bare, PostgresConfig::default());
+    }
+
+    /// Passwords with URL-special characters, as they are or percent-encoded.
+    #[test]
+    fn passwords_may_hold_any_character() {
+        let cases = [
+            (
+                "postgres://user:p@ss:w/rd%21@127.0.0.1:1/nope",
+                "p@ss:w/rd!",
+            ),
+            (
+                "postgres://user:p%40ss%3Aw%2Frd%2521@127.0.0.1:1/nope",
+                "p@ss:w/rd%21",
+            ),
+            ("postgres://user:a?b#c@127.0.0.1:1/nope", "a?b#c"),
+        ];
+        for (url, password) in cases {
+            let c = PostgresConfig::from_url(url).unwrap();
+            assert_eq!(c.password.as_ref().unwrap().expose(), password, "{url}");
+            assert_eq!(
+                (c.user.as_str(), c.host.as_str(), c.port),
+                ("user", "127.0.0.1", 1)
+            );
+            assert_eq!(c.database.as_deref(), Some("nope"), "{url}");
+            assert!(!format!("{c:?} {}", c.label()).contains(password), "{url}");
+        }
+        let err = PostgresConfig::from_url("postgres://user:p@ss:w/rd%21@127.0.0.1/nope?bogus=1")
+            .unwrap_err();
+        assert!(
+            err.message.contains("store.url.bogus: unknown setting"),
+            "{err}"
+        );
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains("p@ss") && !text.contains("w/rd"), "{text}");
     }
 
     #[test]
@@ -592,12 +511,5 @@ mod tests {
         let err =
             PostgresConfig::from_lookup(env(&[("BENCHCORE_STORE", "sqlite://a.db")])).unwrap_err();
         assert!(err.message.starts_with("BENCHCORE_STORE"), "{err}");
-    }
-
-    #[test]
-    fn percent_decoding() {
-        assert_eq!(percent_decode("a%20b%2f%").as_deref(), Some("a b/%"));
-        assert_eq!(percent_decode("%zz%4%+f").as_deref(), Some("%zz%4%+f"));
-        assert_eq!(percent_decode("%ff"), None);
     }
 }

@@ -1,13 +1,9 @@
-//! PostgreSQL and sqlx failures as [`StoreError`]s: the kind is decided here, once, and every
-//! message names the database (host, port, database, schema; never the password) and what was
-//! being done.
+//! How PostgreSQL's SQLSTATE codes read as [`StoreErrorKind`]s: decided here, once. Every
+//! message names the database (host, port, database, schema; never the password).
 
-use crate::sql_error::{self, Dialect};
-use benchcore::{StoreError, StoreErrorKind};
+use crate::sql::Dialect;
+use benchcore::StoreErrorKind;
 use sqlx::error::DatabaseError;
-use sqlx::migrate::MigrateError;
-
-pub(super) use crate::sql_error::{corrupt, encode, invalid};
 
 /// The kind of a SQLSTATE code.
 fn kind_of_state(state: &str) -> StoreErrorKind {
@@ -25,12 +21,17 @@ fn kind_of_state(state: &str) -> StoreErrorKind {
         s if s.starts_with("23") => StoreErrorKind::Corrupt,
         // data_corrupted, index_corrupted
         "XX001" | "XX002" => StoreErrorKind::Corrupt,
+        // admin_shutdown, crash_shutdown, cannot_connect_now (starting up or shutting down),
+        // too_many_connections, and every connection_exception (class 08): the server is
+        // going away or not there yet; nothing was written, and the call may succeed later.
+        "57P01" | "57P02" | "57P03" | "53300" => StoreErrorKind::Unavailable,
+        s if s.starts_with("08") => StoreErrorKind::Unavailable,
         _ => StoreErrorKind::Backend,
     }
 }
 
 /// A PostgreSQL error: its kind from the SQLSTATE, its message and SQLSTATE as the cause.
-fn database(db: &dyn DatabaseError) -> (StoreErrorKind, String) {
+fn classify(db: &dyn DatabaseError) -> (StoreErrorKind, String) {
     let state = db.code().map(|c| c.into_owned()).unwrap_or_default();
     let cause = if state.is_empty() {
         db.message().to_owned()
@@ -40,20 +41,11 @@ fn database(db: &dyn DatabaseError) -> (StoreErrorKind, String) {
     (kind_of_state(&state), cause)
 }
 
-const DIALECT: Dialect = Dialect {
-    classify: database,
+/// How the PostgreSQL store reads its errors.
+pub(super) static DIALECT: Dialect = Dialect {
+    classify,
     unreachable_hint: Some("is the server running and reachable?"),
 };
-
-/// A sqlx error met while doing `what` on the database `label`.
-pub(super) fn map(label: &str, what: &str, error: sqlx::Error) -> StoreError {
-    sql_error::map(&DIALECT, label, what, error)
-}
-
-/// A migration failure on the database `label`.
-pub(super) fn map_migrate(label: &str, error: MigrateError) -> StoreError {
-    sql_error::map_migrate(&DIALECT, label, error)
-}
 
 #[cfg(test)]
 mod tests {
@@ -72,18 +64,12 @@ mod tests {
     }
 
     #[test]
-    fn io_errors_say_where_and_not_the_password() {
-        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
-        let err = map(
-            "postgres u@db:5432/bench",
-            "cannot connect",
-            sqlx::Error::Io(io),
-        );
-        assert_eq!(err.kind(), StoreErrorKind::Backend);
-        assert!(
-            err.message
-                .starts_with("postgres u@db:5432/bench: cannot connect: refused"),
-            "{err}"
-        );
+    fn a_server_going_away_is_unavailable() {
+        for state in [
+            "57P01", "57P02", "57P03", "08000", "08003", "08006", "08P01", "53300",
+        ] {
+            assert_eq!(kind_of_state(state), StoreErrorKind::Unavailable, "{state}");
+        }
+        assert_eq!(kind_of_state("53100"), StoreErrorKind::Backend); // disk_full
     }
 }

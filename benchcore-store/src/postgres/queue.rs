@@ -1,8 +1,8 @@
 //! [`WorkQueue`] on PostgreSQL: `FOR UPDATE SKIP LOCKED` claims under renewed leases.
 
 use super::store::PostgresStore;
+use crate::sql::{args, Driver, On};
 use benchcore::{Case, QueuedAttempt, StoreError, WorkQueue, Workspace};
-use sqlx::Row;
 use std::time::Duration;
 
 /// Items per insert statement when enqueueing.
@@ -49,7 +49,7 @@ const RELEASE: &str = "UPDATE work_queue SET lease_owner = NULL, lease_until = N
 
 /// Binds: workspace, run id (or NULL for every run).
 const PENDING: &str = "SELECT COUNT(*) FROM work_queue \
-      WHERE workspace = $1 AND ($2::text IS NULL OR run_id = $2)";
+      WHERE workspace = $1 AND (CAST($2 AS TEXT) IS NULL OR run_id = $2)";
 
 fn millis(lease: Duration) -> i64 {
     i64::try_from(lease.as_millis()).unwrap_or(i64::MAX).max(1)
@@ -62,37 +62,35 @@ impl WorkQueue for PostgresStore {
         workspace: &Workspace,
         items: &[QueuedAttempt],
     ) -> Result<u64, StoreError> {
-        let what = || format!("cannot enqueue {} attempts", items.len());
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| self.error(&what(), e))?;
+        let pools = self.pools();
+        let what = format!("cannot enqueue {} attempts", items.len());
+        let map = |e| pools.errors.sql(&what, e);
+        let mut tx = pools.writer.begin().await.map_err(map)?;
         let mut added = 0;
         for chunk in items.chunks(ENQUEUE_ROWS) {
             let cases = chunk
                 .iter()
                 .map(|item| serde_json::to_string(&item.case))
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| super::error::encode(&self.label, &what(), e))?;
-            let result = sqlx::query(ENQUEUE)
+                .map_err(|e| pools.errors.encode(&what, e))?;
+            let column = |f: fn(&QueuedAttempt) -> &str| chunk.iter().map(f).collect::<Vec<_>>();
+            let query = sqlx::query(ENQUEUE)
                 .bind(workspace.as_str())
-                .bind(chunk.iter().map(|i| i.run_id.as_str()).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|i| i.case.id.as_str()).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|i| i.agent.as_str()).collect::<Vec<_>>())
+                .bind(column(|i| i.run_id.as_str()))
+                .bind(column(|i| i.case.id.as_str()))
+                .bind(column(|i| i.agent.as_str()))
                 .bind(
                     chunk
                         .iter()
                         .map(|i| i64::from(i.sample))
                         .collect::<Vec<_>>(),
                 )
-                .bind(cases)
-                .execute(&mut *tx)
+                .bind(cases);
+            added += sqlx::Postgres::run(On::Conn(&mut *tx), query)
                 .await
-                .map_err(|e| self.error(&what(), e))?;
-            added += result.rows_affected();
+                .map_err(map)?;
         }
-        tx.commit().await.map_err(|e| self.error(&what(), e))?;
+        tx.commit().await.map_err(map)?;
         Ok(added)
     }
 
@@ -106,31 +104,29 @@ impl WorkQueue for PostgresStore {
         if max == 0 {
             return Ok(Vec::new());
         }
-        let what = || format!("worker {worker:?} cannot claim attempts");
-        let rows = sqlx::query(CLAIM)
-            .bind(workspace.as_str())
-            .bind(i64::try_from(max).unwrap_or(i64::MAX))
-            .bind(worker)
-            .bind(millis(lease))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|e| self.error(&what(), e))?;
+        let pools = self.pools();
+        let what = format!("worker {worker:?} cannot claim attempts");
+        let max = i64::try_from(max).unwrap_or(i64::MAX);
+        let args = args![workspace.as_str(), max, worker, millis(lease)];
+        let rows = pools
+            .read_all(&what, CLAIM, args, |r| {
+                Ok((
+                    r.i64(4)?,
+                    r.string(0)?,
+                    r.string(1)?,
+                    r.i64(2)?,
+                    r.string(3)?,
+                ))
+            })
+            .await?;
         let mut claimed = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let run_id: String = self.get(row, 0)?;
-            let agent: String = self.get(row, 1)?;
-            let sample: i64 = self.get(row, 2)?;
-            let case_json: String = self.get(row, 3)?;
-            let seq: i64 = self.get(row, 4)?;
+        for (seq, run_id, agent, sample, case_json) in rows {
             let case: Case = serde_json::from_str(&case_json).map_err(|e| {
-                super::error::corrupt(
-                    &self.label,
-                    &format!("queued case of run {run_id:?} is not a case"),
-                    e,
-                )
+                let what = format!("queued case of run {run_id:?} is not a case");
+                pools.errors.corrupt(&what, e)
             })?;
             let sample = u32::try_from(sample)
-                .map_err(|e| super::error::corrupt(&self.label, "a queued attempt's sample", e))?;
+                .map_err(|e| pools.errors.corrupt("a queued attempt's sample", e))?;
             claimed.push((seq, QueuedAttempt::new(run_id, case, agent, sample)));
         }
         // UPDATE … RETURNING gives no order: hand items out oldest first, as picked.
@@ -144,24 +140,15 @@ impl WorkQueue for PostgresStore {
         worker: &str,
         lease: Duration,
     ) -> Result<u64, StoreError> {
-        sqlx::query(RENEW)
-            .bind(workspace.as_str())
-            .bind(worker)
-            .bind(millis(lease))
-            .execute(&self.pool)
-            .await
-            .map(|r| r.rows_affected())
-            .map_err(|e| self.error(&format!("worker {worker:?} cannot renew its leases"), e))
+        let what = format!("worker {worker:?} cannot renew its leases");
+        let args = args![workspace.as_str(), worker, millis(lease)];
+        self.pools().write(&what, RENEW, args).await
     }
 
     async fn release(&self, workspace: &Workspace, worker: &str) -> Result<u64, StoreError> {
-        sqlx::query(RELEASE)
-            .bind(workspace.as_str())
-            .bind(worker)
-            .execute(&self.pool)
-            .await
-            .map(|r| r.rows_affected())
-            .map_err(|e| self.error(&format!("worker {worker:?} cannot release its leases"), e))
+        let what = format!("worker {worker:?} cannot release its leases");
+        let args = args![workspace.as_str(), worker];
+        self.pools().write(&what, RELEASE, args).await
     }
 
     async fn pending(
@@ -169,29 +156,15 @@ impl WorkQueue for PostgresStore {
         workspace: &Workspace,
         run_id: Option<&str>,
     ) -> Result<u64, StoreError> {
-        let row = sqlx::query(PENDING)
-            .bind(workspace.as_str())
-            .bind(run_id)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| {
-                self.error(
-                    &format!(
-                        "cannot count the queued attempts of {}",
-                        run_id.unwrap_or("every run")
-                    ),
-                    e,
-                )
-            })?;
-        let count: i64 = row.try_get(0).map_err(|e| {
-            self.error(
-                &format!(
-                    "cannot count the queued attempts of {}",
-                    run_id.unwrap_or("every run")
-                ),
-                e,
-            )
-        })?;
-        Ok(u64::try_from(count).unwrap_or(0))
+        let what = format!(
+            "cannot count the queued attempts of {}",
+            run_id.unwrap_or("every run")
+        );
+        let args = args![workspace.as_str(), run_id];
+        let count = self
+            .pools()
+            .read_optional(&what, PENDING, args, |r| r.i64(0))
+            .await?;
+        Ok(count.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
     }
 }

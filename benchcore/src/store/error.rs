@@ -14,6 +14,10 @@ pub enum StoreErrorKind {
     Corrupt,
     /// The database or file failed.
     Backend,
+    /// The store cannot be reached for now: the connection was refused, reset or closed, the
+    /// server is shutting down or starting up, or no connection came free in time. Nothing was
+    /// written; the same call may succeed later, so callers may retry it after a pause.
+    Unavailable,
     /// A secret cannot be sealed or opened: no encryption key is set, or the stored value was
     /// sealed with a key that is not loaded (the message names the key id it needs).
     Encryption,
@@ -27,6 +31,7 @@ impl fmt::Display for StoreErrorKind {
             Self::Config => "config",
             Self::Corrupt => "corrupt",
             Self::Backend => "backend",
+            Self::Unavailable => "unavailable",
             Self::Encryption => "encryption",
         })
     }

@@ -61,7 +61,10 @@ fn key(workspace: &Workspace, run_id: &str) -> RunKey {
 #[async_trait]
 impl RunStore for MemoryStore {
     fn capabilities(&self) -> StoreCapabilities {
-        StoreCapabilities::default()
+        StoreCapabilities {
+            metrics: true,
+            ..StoreCapabilities::default()
+        }
     }
 
     async fn create_run(

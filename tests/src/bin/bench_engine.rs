@@ -126,7 +126,9 @@ fn child(args: &[String]) -> anyhow::Result<()> {
     let cpu_before = cpu_seconds()?;
     let started = Instant::now();
     let report = runtime.block_on(async {
-        let store = benchcore_store::open(&format!("sqlite://{db}")).await?;
+        let store = benchcore_store::connect(&format!("sqlite://{db}"))
+            .await?
+            .store();
         let config = AgentConfig::parse_spec(&format!("openai_compatible:bench@{base_url}"))?;
         let agent = build_agent(&config)?;
         let run = Run::new(QuestionSet::open(suite)?)

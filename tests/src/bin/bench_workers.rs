@@ -111,7 +111,7 @@ async fn measure(
     dir: &Path,
 ) -> anyhow::Result<f64> {
     // Create the schema before the clock starts: migrations are not the run's time.
-    let store = benchcore_store::open(url).await?;
+    let store = benchcore_store::connect(url).await?.store();
     // Workers are long-lived: they are up and polling when a run is queued, as in a
     // deployment.
     let mut children: Vec<Child> = (0..workers)
@@ -188,7 +188,7 @@ async fn measure_local(
     concurrency: usize,
     dir: &Path,
 ) -> anyhow::Result<f64> {
-    drop(benchcore_store::open(url).await?);
+    drop(benchcore_store::connect(url).await?);
     let agent = format!("openai_compatible:bench@{base_url}");
     let started = Instant::now();
     let out = Command::new(benchcore)

@@ -5,8 +5,6 @@
 //! dropped when the guard is, so tests run in parallel without seeing each other's data.
 //! There is no skip: a server that is down fails the test with how to start it.
 
-#![allow(dead_code, unreachable_pub)]
-
 use benchcore_store::PostgresConfig;
 use sqlx::postgres::PgConnection;
 use sqlx::Connection;

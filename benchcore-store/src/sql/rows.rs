@@ -1,81 +1,29 @@
 //! Stored rows back into records, the same on every SQL backend: `u64`s are kept as the same
 //! 64 bits in a signed 64-bit column, JSON documents are read as text, outcomes and statuses
-//! as their names. Each backend supplies its label and error mapping ([`Backend`]); its row
-//! type reads the few column types stored values use ([`Cells`]).
+//! as their names. Each backend's row type reads the few column types stored values use
+//! ([`Cells`]); failures name the database ([`Errors`]).
 
+use super::driver::Cells;
+use super::error::Errors;
 use benchcore::store::MetricRecord;
 use benchcore::{
-    AttemptFailure, AttemptKey, AttemptRecord, Outcome, RunInfo, RunSpec, RunStatus, StoreError,
-    Usage, Workspace,
+    AgentSummary, AttemptFailure, AttemptKey, AttemptRecord, Outcome, RunInfo, RunSpec, RunStatus,
+    StoreError, Usage, Workspace,
 };
 
-/// How a backend names itself in errors.
-pub(crate) trait Backend {
-    /// A sqlx error met while doing `what`.
-    fn sql_error(&self, what: &str, e: sqlx::Error) -> StoreError;
-    /// Stored JSON that does not decode.
-    fn corrupt(&self, what: &str, e: serde_json::Error) -> StoreError;
-    /// A stored value that is not one this build writes.
-    fn invalid(&self, what: &str, detail: &str) -> StoreError;
-}
-
-/// The column types stored values use.
-pub(crate) trait Cells {
-    fn text(&self, index: usize) -> Result<&str, sqlx::Error>;
-    fn string(&self, index: usize) -> Result<String, sqlx::Error>;
-    fn opt_string(&self, index: usize) -> Result<Option<String>, sqlx::Error>;
-    fn int(&self, index: usize) -> Result<i64, sqlx::Error>;
-    fn opt_int(&self, index: usize) -> Result<Option<i64>, sqlx::Error>;
-    fn opt_real(&self, index: usize) -> Result<Option<f64>, sqlx::Error>;
-    fn boolean(&self, index: usize) -> Result<bool, sqlx::Error>;
-}
-
-macro_rules! cells_for {
-    ($row:ty) => {
-        impl Cells for $row {
-            fn text(&self, index: usize) -> Result<&str, sqlx::Error> {
-                sqlx::Row::try_get(self, index)
-            }
-            fn string(&self, index: usize) -> Result<String, sqlx::Error> {
-                sqlx::Row::try_get(self, index)
-            }
-            fn opt_string(&self, index: usize) -> Result<Option<String>, sqlx::Error> {
-                sqlx::Row::try_get(self, index)
-            }
-            fn int(&self, index: usize) -> Result<i64, sqlx::Error> {
-                sqlx::Row::try_get(self, index)
-            }
-            fn opt_int(&self, index: usize) -> Result<Option<i64>, sqlx::Error> {
-                sqlx::Row::try_get(self, index)
-            }
-            fn opt_real(&self, index: usize) -> Result<Option<f64>, sqlx::Error> {
-                sqlx::Row::try_get(self, index)
-            }
-            fn boolean(&self, index: usize) -> Result<bool, sqlx::Error> {
-                sqlx::Row::try_get(self, index)
-            }
-        }
-    };
-}
-
-#[cfg(feature = "sqlite")]
-cells_for!(sqlx::sqlite::SqliteRow);
-#[cfg(feature = "postgres")]
-cells_for!(sqlx::postgres::PgRow);
-
 /// Reads cells of one row, mapping failures to store errors.
-pub(crate) struct Reader<'a, B: ?Sized, R: ?Sized> {
-    backend: &'a B,
-    row: &'a R,
+pub(crate) struct Reader<'a> {
+    errors: &'a Errors,
+    row: &'a dyn Cells,
 }
 
-impl<'a, B: Backend + ?Sized, R: Cells + ?Sized> Reader<'a, B, R> {
-    pub(crate) fn new(backend: &'a B, row: &'a R) -> Self {
-        Self { backend, row }
+impl<'a> Reader<'a> {
+    pub(crate) fn new(errors: &'a Errors, row: &'a dyn Cells) -> Self {
+        Self { errors, row }
     }
 
     fn read<T>(&self, cell: Result<T, sqlx::Error>) -> Result<T, StoreError> {
-        cell.map_err(|e| self.backend.sql_error("cannot read a stored value", e))
+        cell.map_err(|e| self.errors.sql("cannot read a stored value", e))
     }
 
     pub(crate) fn text(&self, index: usize) -> Result<&'a str, StoreError> {
@@ -90,6 +38,10 @@ impl<'a, B: Backend + ?Sized, R: Cells + ?Sized> Reader<'a, B, R> {
         self.read(self.row.opt_string(index))
     }
 
+    pub(crate) fn i64(&self, index: usize) -> Result<i64, StoreError> {
+        self.read(self.row.int(index))
+    }
+
     /// A `u64` column (the same 64 bits in a signed column).
     pub(crate) fn u64(&self, index: usize) -> Result<u64, StoreError> {
         Ok(self.read(self.row.int(index))? as u64)
@@ -102,13 +54,17 @@ impl<'a, B: Backend + ?Sized, R: Cells + ?Sized> Reader<'a, B, R> {
     pub(crate) fn u32(&self, index: usize, what: &str) -> Result<u32, StoreError> {
         let value = self.read(self.row.int(index))?;
         u32::try_from(value).map_err(|_| {
-            self.backend
+            self.errors
                 .invalid(what, &format!("{value} is out of range"))
         })
     }
 
     pub(crate) fn opt_f64(&self, index: usize) -> Result<Option<f64>, StoreError> {
         self.read(self.row.opt_real(index))
+    }
+
+    pub(crate) fn f64(&self, index: usize) -> Result<f64, StoreError> {
+        self.read(self.row.real(index))
     }
 
     pub(crate) fn bool(&self, index: usize) -> Result<bool, StoreError> {
@@ -118,7 +74,7 @@ impl<'a, B: Backend + ?Sized, R: Cells + ?Sized> Reader<'a, B, R> {
     pub(crate) fn outcome(&self, index: usize) -> Result<Outcome, StoreError> {
         self.text(index)?
             .parse()
-            .map_err(|e: String| self.backend.invalid("cannot read an attempt", &e))
+            .map_err(|e: String| self.errors.invalid("cannot read an attempt", &e))
     }
 
     /// A JSON document kept as text.
@@ -127,7 +83,7 @@ impl<'a, B: Backend + ?Sized, R: Cells + ?Sized> Reader<'a, B, R> {
         index: usize,
         what: &str,
     ) -> Result<T, StoreError> {
-        serde_json::from_str(self.text(index)?).map_err(|e| self.backend.corrupt(what, e))
+        serde_json::from_str(self.text(index)?).map_err(|e| self.errors.corrupt(what, e))
     }
 
     /// A conversation quality metric: case, agent, sample, metric, score, label, rationale,
@@ -137,10 +93,10 @@ impl<'a, B: Backend + ?Sized, R: Cells + ?Sized> Reader<'a, B, R> {
         let key = AttemptKey::new(self.string(0)?, self.string(1)?, self.u32(2, what)?);
         let score = self
             .opt_f64(4)?
-            .ok_or_else(|| self.backend.invalid(what, "its score is missing"))?;
+            .ok_or_else(|| self.errors.invalid(what, "its score is missing"))?;
         let details = match self.opt_string(7)? {
             Some(text) => serde_json::from_str(&text)
-                .map_err(|e| self.backend.corrupt("cannot read a metric's details", e))?,
+                .map_err(|e| self.errors.corrupt("cannot read a metric's details", e))?,
             None => serde_json::Value::Null,
         };
         let mut metric = MetricRecord::new(key, self.string(3)?, score)
@@ -159,7 +115,7 @@ impl<'a, B: Backend + ?Sized, R: Cells + ?Sized> Reader<'a, B, R> {
         let status: RunStatus = self
             .text(2)?
             .parse()
-            .map_err(|e: String| self.backend.invalid(&what, &e))?;
+            .map_err(|e: String| self.errors.invalid(&what, &e))?;
         let mut info = RunInfo::new(workspace.clone(), id, spec, status);
         info.created_at_ms = self.u64(3)?;
         info.updated_at_ms = self.u64(4)?;
@@ -167,7 +123,36 @@ impl<'a, B: Backend + ?Sized, R: Cells + ?Sized> Reader<'a, B, R> {
         Ok(info)
     }
 
-    /// An attempt, in the column order of each backend's `select_attempts`.
+    /// A key and its outcome: case, agent, sample, outcome.
+    pub(crate) fn outcome_of_key(&self) -> Result<(AttemptKey, Outcome), StoreError> {
+        let sample = self.u32(2, "cannot read an attempt's sample")?;
+        let key = AttemptKey::new(self.string(0)?, self.string(1)?, sample);
+        Ok((key, self.outcome(3)?))
+    }
+
+    /// One agent's aggregates, in the column order of `Queries::summary_aggregates`; the
+    /// percentiles are left to the caller. Returns the summary and how many latencies it has.
+    pub(crate) fn agent_summary(&self) -> Result<(AgentSummary, u64), StoreError> {
+        let mut summary = AgentSummary::default();
+        summary.agent = self.string(0)?;
+        summary.n = self.u64(1)?;
+        summary.passed = self.u64(2)?;
+        summary.failed = self.u64(3)?;
+        summary.invalid = self.u64(4)?;
+        summary.errors = self.u64(5)?;
+        summary.skipped = self.u64(6)?;
+        let score_sum = self.f64(7)?;
+        let scored = self.u64(8)?;
+        summary.input_tokens = self.u64(9)?;
+        summary.output_tokens = self.u64(10)?;
+        summary.cost_usd = self.f64(11)?;
+        summary.retries = self.u64(12)?;
+        let latencies = self.u64(13)?;
+        summary.derive_rates(score_sum, scored);
+        Ok((summary, latencies))
+    }
+
+    /// An attempt, in the column order of `Queries::select_attempts`.
     pub(crate) fn attempt(&self) -> Result<AttemptRecord, StoreError> {
         let key = AttemptKey::new(
             self.string(1)?,

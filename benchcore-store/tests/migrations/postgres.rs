@@ -1,28 +1,21 @@
-//! The PostgreSQL schema: created and migrated on open, once even when several stores open
-//! it at the same moment, refused when foreign or newer.
+//! What only the PostgreSQL store does on open: its schema, its types, concurrent opens,
+//! its URLs.
 
-mod postgres_support;
-
+use crate::support::postgres::{base_url, TestSchema};
+use crate::support::Place;
 use benchcore::{RunSpec, RunStore, StoreErrorKind, Workspace};
 use benchcore_store::postgres::latest_schema_version;
 use benchcore_store::PostgresStore;
-use postgres_support::{base_url, TestSchema};
 use sqlx::Connection;
 use std::sync::Arc;
 
 /// The versions recorded in the schema's `_sqlx_migrations` table.
 async fn applied(schema: &TestSchema) -> Vec<i64> {
-    let mut conn = schema.connection().await;
-    let versions = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
-    versions
+    schema.versions().await
 }
 
 #[tokio::test]
-async fn fresh_schema_is_created_at_the_latest_version() {
+async fn the_tables_are_in_the_schema() {
     let schema = TestSchema::new().await;
     let store = PostgresStore::open(&schema.url()).await.unwrap();
     assert_eq!(latest_schema_version(), 5);
@@ -97,33 +90,6 @@ async fn json_columns_are_jsonb_and_counts_bigint() {
     conn.close().await.unwrap();
 }
 
-#[tokio::test]
-async fn opening_twice_does_not_reapply() {
-    let schema = TestSchema::new().await;
-    let ws = Workspace::default();
-    let first = PostgresStore::open(&schema.url()).await.unwrap();
-    first
-        .create_run(&ws, "r1", &RunSpec::default())
-        .await
-        .unwrap();
-    first.close().await;
-    drop(first);
-
-    let second = PostgresStore::open(&schema.url()).await.unwrap();
-    let third = PostgresStore::open(&schema.url()).await.unwrap();
-    assert_eq!(
-        second.schema_version().await.unwrap(),
-        latest_schema_version()
-    );
-    assert!(
-        second.get_run(&ws, "r1").await.unwrap().is_some(),
-        "reopening lost the run"
-    );
-    assert!(third.get_run(&ws, "r1").await.unwrap().is_some());
-    // One row per migration: reopening recorded nothing new.
-    assert_eq!(applied(&schema).await, vec![1, 2, 3, 4, 5]);
-}
-
 /// sqlx's migrator takes a PostgreSQL advisory lock, and creating the schema takes one of
 /// the store's: four stores opening one new schema at the same moment (each on its own
 /// connections, as four processes would) create it once and apply each migration once.
@@ -169,7 +135,7 @@ async fn four_stores_opening_a_fresh_schema_at_once_migrate_it_once() {
 }
 
 #[tokio::test]
-async fn a_newer_schema_is_refused() {
+async fn a_failed_migration_releases_the_lock() {
     let schema = TestSchema::new().await;
     PostgresStore::open(&schema.url())
         .await
@@ -198,25 +164,6 @@ async fn a_newer_schema_is_refused() {
     .await
     .expect("a failed migration left the advisory lock held")
     .unwrap();
-}
-
-#[tokio::test]
-async fn a_migration_changed_after_it_was_applied_is_refused() {
-    let schema = TestSchema::new().await;
-    PostgresStore::open(&schema.url())
-        .await
-        .unwrap()
-        .close()
-        .await;
-    let mut conn = schema.connection().await;
-    sqlx::query("UPDATE _sqlx_migrations SET checksum = '\\x00' WHERE version = 1")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
-    let err = PostgresStore::open(&schema.url()).await.unwrap_err();
-    assert_eq!(err.kind(), StoreErrorKind::Corrupt, "{err}");
-    assert!(err.message.contains("migration 1 was changed"), "{err}");
 }
 
 #[tokio::test]
@@ -258,77 +205,28 @@ async fn an_unknown_database_is_a_config_error_naming_it_and_not_the_password() 
 }
 
 #[tokio::test]
-async fn open_dispatches_postgres_urls() {
+async fn connect_dispatches_postgres_urls() {
     for scheme in ["postgres", "postgresql"] {
         let schema = TestSchema::new().await;
         let url = schema.url().replacen("postgres", scheme, 1);
         assert!(url.starts_with(&format!("{scheme}://")), "{url}");
-        let store = benchcore_store::open(&url).await.unwrap();
-        let capabilities = store.capabilities();
+        let handle = benchcore_store::connect(&url).await.unwrap();
+        let capabilities = handle.capabilities();
         assert!(
             capabilities.persistent
                 && capabilities.concurrent_writers
-                && capabilities.response_cache,
+                && capabilities.response_cache
+                && capabilities.work_queue
+                && capabilities.encryption
+                && capabilities.metrics,
             "{url}: {capabilities:?}"
         );
-        store
+        assert!(handle.work_queue().is_some() && handle.vault().is_some());
+        handle
+            .store()
             .create_run(&Workspace::default(), "r", &RunSpec::default())
             .await
             .unwrap();
         assert_eq!(applied(&schema).await, vec![1, 2, 3, 4, 5], "{url}");
     }
-}
-
-#[tokio::test]
-async fn a_version_1_schema_upgrades_with_its_runs_kept() {
-    use benchcore::agent::cache::{CacheKey, CachedReply};
-    use benchcore::{AgentReply, ResponseCache};
-    let schema = TestSchema::new().await;
-    // A schema as version 1 left it: only the first migration applied, one run in it.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/migrations/postgres/0001_initial.sql"
-        ),
-        dir.path().join("0001_initial.sql"),
-    )
-    .unwrap();
-    let mut conn = postgres_support::connect().await;
-    sqlx::query(&format!("CREATE SCHEMA {}", schema.name()))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    sqlx::query(&format!("SET search_path TO {}", schema.name()))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    sqlx::migrate::Migrator::new(dir.path())
-        .await
-        .unwrap()
-        .run_direct(&mut conn)
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO runs (workspace, id, suite, status, created_at_ms, updated_at_ms, spec) \
-         VALUES ('default', 'old-run', 's', 'finished', 1, 1, $1::jsonb)",
-    )
-    .bind(serde_json::to_string(&RunSpec::default()).unwrap())
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    conn.close().await.unwrap();
-
-    let store = PostgresStore::open(&schema.url()).await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 5);
-    let ws = Workspace::default();
-    let run = store.get_run(&ws, "old-run").await.unwrap().unwrap();
-    assert_eq!(run.spec, RunSpec::default());
-    let cache = store.response_cache(&ws);
-    let key = CacheKey::from_canonical("request");
-    cache
-        .put(&key, &CachedReply::from_reply(&AgentReply::text("kept")))
-        .await
-        .unwrap();
-    assert_eq!(cache.get(&key).await.unwrap().unwrap().text, "kept");
 }
