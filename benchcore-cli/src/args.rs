@@ -25,6 +25,16 @@ pub struct Cli {
     )]
     pub workspace: String,
 
+    /// Code tasks: how test commands are isolated: `namespaces` (the default: own
+    /// namespaces, Landlock, no network) or `none` (no isolation; warns on every run).
+    #[arg(long, global = true, env = "BENCHCORE_SANDBOX", value_name = "MODE")]
+    pub sandbox: Option<String>,
+
+    /// Code tasks: install each task's declared dependencies (requirements.txt, package.json,
+    /// Cargo.toml, go.mod) before its first attempt; only that step reaches the network.
+    #[arg(long, global = true)]
+    pub install_deps: bool,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -66,6 +76,9 @@ pub enum Command {
     Report(ReportArgs),
     /// Serve a local, read-only web viewer over the store on 127.0.0.1.
     View(ViewArgs),
+    /// Check this machine for code tasks: toolchains, the sandbox and its guarantees, the
+    /// store.
+    Doctor(DoctorArgs),
     /// Print a shell completion script: `benchcore completions bash > ~/.local/share/bash-completion/completions/benchcore`.
     Completions(CompletionsArgs),
 }
@@ -499,6 +512,14 @@ pub struct ViewArgs {
     /// How often live pages look at the store for progress, in milliseconds.
     #[arg(long, default_value_t = 500, value_name = "MS")]
     pub poll_ms: u64,
+}
+
+/// `benchcore doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `benchcore completions SHELL`.

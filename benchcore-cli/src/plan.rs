@@ -53,7 +53,11 @@ pub(crate) fn factory(
 
 /// Builds the run `benchcore run` asked for.
 pub(crate) fn run_from_args(args: &RunArgs, factory: &ProviderFactory) -> anyhow::Result<Run> {
-    Ok(Run::from_spec(spec_from_args(args)?, factory)?)
+    Ok(Run::from_spec_in(
+        spec_from_args(args)?,
+        factory,
+        &crate::kinds::kinds(),
+    )?)
 }
 
 /// The spec `benchcore run` asks for: the suite with its kind's options, the agents by

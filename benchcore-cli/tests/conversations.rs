@@ -422,7 +422,7 @@ fn bad_scenarios_are_one_clear_line_and_exit_2() {
         "[interviewer]\nprompt = \"a\"\n[simulated_user]\nprompt = \"a\"\n",
     );
     let err = text(&sandbox.run(&["run", "s", "-a", "gold"]).stderr);
-    assert!(err.contains("simulated_user.agent is required"), "{err}");
+    assert!(err.contains("simulated_user.agent: required"), "{err}");
 
     sandbox.write(
         "s/one.toml",

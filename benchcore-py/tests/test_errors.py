@@ -59,7 +59,7 @@ def test_an_unknown_store_scheme_is_a_store_error_of_kind_config() -> None:
 def test_an_unreachable_postgres_is_a_store_error_with_its_cause() -> None:
     with pytest.raises(benchcore.StoreError) as caught:
         benchcore.open_store("postgres://postgres@127.0.0.1:1/test")
-    assert caught.value.kind == "backend"
+    assert caught.value.kind == "unavailable"
     assert "Connection refused" in str(caught.value)
 
 

@@ -6,3 +6,6 @@
 
 pub mod provider_process;
 pub mod servers;
+pub mod tools;
+
+pub use tools::require_tool;

@@ -5,7 +5,6 @@ use crate::args::RunArgs;
 use crate::{output, plan, EXIT_OK};
 use anyhow::Context;
 use benchcore::code_task::attempt_folder;
-use benchcore::kind::SuiteKinds;
 use benchcore::{Case, Role};
 use futures::StreamExt;
 use std::process::ExitCode;
@@ -25,7 +24,7 @@ fn render(case: &Case) -> String {
 
 pub(crate) async fn dry_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let spec = plan::spec_from_args(&args)?;
-    let kinds = SuiteKinds::builtin();
+    let kinds = crate::kinds::kinds();
     let opened = kinds.for_spec(&spec)?.open(
         &spec,
         &plan::factory(&args.agent_options, None, Default::default())?,

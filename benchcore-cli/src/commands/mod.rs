@@ -2,6 +2,7 @@
 
 mod agents;
 mod completions;
+mod doctor;
 mod dry_run;
 mod export;
 mod leaderboard;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 
 pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let workspace = Workspace::new(cli.workspace.clone())?;
+    crate::kinds::configure(&cli)?;
     match cli.command {
         Command::Run(args) if args.dry_run => dry_run::dry_run(*args).await,
         Command::Run(args) if args.detach => {
@@ -64,6 +66,7 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::View(args) => view::view(&cli.store, workspace, args).await,
         Command::Completions(args) => completions::completions(args),
+        Command::Doctor(args) => doctor::doctor(&cli.store, args),
         Command::Worker(args) => {
             worker::worker(open_store(&cli.store).await?, workspace, args).await
         }

@@ -27,7 +27,7 @@ pub(crate) async fn resume(
     .await
     .with_context(|| format!("rebuilding run {}", args.run))?;
     let factory = plan::factory(&args.agent_options, cache, saved)?;
-    let run = Run::from_spec(stored.spec, &factory)
+    let run = Run::from_spec_in(stored.spec, &factory, &crate::kinds::kinds())
         .with_context(|| format!("rebuilding run {}", args.run))?;
     super::run::warn(&run);
     let options = if args.retry_errors {

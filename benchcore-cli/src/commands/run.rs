@@ -58,14 +58,14 @@ pub(crate) async fn detach(
 }
 
 /// A store URL without its password, to print.
-fn redact_url(url: &str) -> String {
+pub(super) fn redact_url(url: &str) -> String {
     benchcore_store::redact_url(url)
 }
 
 /// Shows what the run's kind cannot guarantee on this machine.
 pub(crate) fn warn(run: &benchcore::Run) {
     for warning in run.warnings() {
-        eprintln!("warning: {warning}");
+        eprintln!("{warning}");
     }
 }
 
@@ -89,7 +89,7 @@ pub(crate) async fn finish(
         &**engine.store(),
         engine.workspace(),
         run_id,
-        &benchcore::kind::SuiteKinds::builtin(),
+        &crate::kinds::kinds(),
     )
     .await?;
     let say = |text: &str| -> anyhow::Result<()> {

@@ -8,7 +8,6 @@
 use crate::args::WorkerArgs;
 use crate::{plan, EXIT_CANCELLED, EXIT_OK};
 use anyhow::Context;
-use benchcore::kind::SuiteKinds;
 use benchcore::{
     Engine, QueuedAttempt, Run, RunEvent, RunHandle, RunReport, RunStatus, RunStore, WorkQueue,
     Workspace,
@@ -244,7 +243,7 @@ impl Worker {
         .with_context(|| format!("rebuilding run {run_id}"))?;
         let concurrency = stored.spec.concurrency;
         let factory = self.factory.clone().with_saved(saved);
-        let run = Run::for_worker(stored.spec, &factory, &SuiteKinds::builtin())
+        let run = Run::for_worker(stored.spec, &factory, &crate::kinds::kinds())
             .with_context(|| format!("rebuilding run {run_id}"))?;
         let (tx, rx) = mpsc::unbounded_channel();
         let items = futures::stream::unfold(rx, |mut rx| async move {

@@ -483,6 +483,20 @@ impl TaskCatalog {
         })
     }
 
+    /// The catalog without the tasks `skip` names (tasks that cannot run here).
+    pub fn without(&self, skip: &[String]) -> Self {
+        let keep: Vec<usize> = (0..self.tasks.len())
+            .filter(|&i| !skip.iter().any(|s| s == self.tasks[i].id()))
+            .collect();
+        Self {
+            name: self.name.clone(),
+            dir: self.dir.clone(),
+            tasks: keep.iter().map(|&i| Arc::clone(&self.tasks[i])).collect(),
+            cases: Arc::new(keep.iter().map(|&i| self.cases[i].clone()).collect()),
+            options: self.options.clone(),
+        }
+    }
+
     /// The tasks, by id.
     pub fn tasks(&self) -> &[Arc<Task>] {
         &self.tasks

@@ -14,6 +14,8 @@ pub struct CatalogCheck {
     pub rule: &'static str,
     /// One line per task that breaks it, with its logs folder.
     pub problems: Vec<String>,
+    /// Tasks left out of the run because they cannot run here (listed when it started).
+    pub skipped: usize,
 }
 
 impl CatalogCheck {
@@ -59,16 +61,22 @@ impl CatalogCheck {
             checked: checked.len(),
             rule,
             problems,
+            skipped: 0,
         }
     }
 
     /// The verdict in one line, when any task was checked.
     pub fn verdict(&self) -> Option<String> {
+        let skipped = if self.skipped > 0 {
+            format!(" ({} skipped: listed above)", self.skipped)
+        } else {
+            String::new()
+        };
         if self.checked == 0 {
             None
         } else if self.problems.is_empty() {
             Some(format!(
-                "catalog check: ok, each of the {} tasks {}",
+                "catalog check: ok, each of the {} tasks {}{skipped}",
                 self.checked, self.rule
             ))
         } else {

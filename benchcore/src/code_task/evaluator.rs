@@ -3,18 +3,21 @@
 
 use super::answer::parse_answer;
 use super::catalog::{Task, TaskCatalog};
-use super::counts::parse_test_counts;
+use super::deps::{declared_dependencies, prepare_attempt, DepsCache};
+use super::evidence::{self, JUNIT_PLACEHOLDER, TOKEN_FILE_ENV};
+use super::metadata::Evidence;
 use super::paths::safe_relative;
-use super::sandbox::{remove_tree, LimitHit, Limits, Sandbox, SandboxCommand, SandboxOutput};
-use super::workspace::{apply_answer, copy_tree, ApplyReport};
+use super::verdict::judge;
+use super::workspace::{apply_answer, copy_tree};
 use crate::{EvalContext, EvalError, Evaluation, Evaluator};
 use async_trait::async_trait;
+use benchcore_sandbox::{remove_tree, Limits, Sandbox, SandboxCommand, SandboxError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{OnceCell, Semaphore};
 
 /// The evaluator's name in records.
 pub const EVALUATOR_NAME: &str = "tests";
@@ -26,47 +29,90 @@ pub const EVALUATOR_NAME: &str = "tests";
 ///    that leaves the workspace or is not `editable`; a diff that does not apply exactly
 ///    goes through the fallback chain ([`ApplyStep`](super::ApplyStep));
 /// 3. copies the task's `tests/` in (after the answer, so an answer cannot replace them);
-/// 4. runs the test command in the [`Sandbox`] with the task's limits;
+/// 4. runs the test command in the [`Sandbox`] with the task's limits, seeing only that
+///    folder, the toolchains and the task's installed dependencies;
 /// 5. writes `prompt.txt`, `response.txt`, `patch.diff`, `stdout.log` and `stderr.log` to
 ///    the attempt's artifacts folder.
 ///
-/// The attempt passes when the answer applied and the command exited 0 within its limits.
-/// An answer without usable code fails (label `no_code`; the tests still run on the
-/// untouched workspace, which shows whether the task fails as shipped); an unsafe path
-/// fails as `rejected`; a diff that does not apply fails as `patch_failed`. When the
-/// sandbox itself breaks (cannot copy, cannot start the command) the evaluator returns
+/// The attempt passes when the answer applied, the command exited 0 within its limits, and it
+/// left **evidence** that tests ran and passed ([`Evidence`]): the runner's counts or JUnit
+/// report, or a result line carrying the attempt's token; at least one test passed and none
+/// failed. Exit 0 without it fails as `no_test_results`. An answer without usable code fails
+/// (`no_code`; the tests still run on the untouched workspace, which shows whether the task
+/// fails as shipped); an unsafe path fails as `rejected`; a diff that does not apply fails as
+/// `patch_failed`; a limit fails as `timeout`, `memory_limit`, `process_limit`,
+/// `output_limit`, `disk_limit` or `cpu_limit`. When the sandbox itself breaks (it cannot
+/// run here, cannot copy, cannot start the command) the evaluator returns
 /// [`EvalError::infrastructure`], so the attempt is an `error`, out of accuracy.
 #[derive(Debug, Clone)]
 pub struct CodeTaskEvaluator {
     tasks: Arc<HashMap<String, Arc<Task>>>,
-    sandbox: Arc<Sandbox>,
+    sandbox: Result<Arc<Sandbox>, Arc<str>>,
     permits: Arc<Semaphore>,
     keep: bool,
     scratch: Option<PathBuf>,
+    deps: DepsCache,
+    install_deps: bool,
+    installs: Arc<HashMap<String, OnceCell<Result<PathBuf, String>>>>,
+    hidden: Vec<PathBuf>,
+    catalog_dir: PathBuf,
 }
 
 impl CodeTaskEvaluator {
-    /// An evaluator for the tasks of a catalog, with the best sandbox this machine offers
-    /// and as many test commands at once as there are CPUs.
+    /// An evaluator for the tasks of a catalog, with the sandbox `BENCHCORE_SANDBOX` names
+    /// (isolated by default) and as many test commands at once as there are CPUs. When that
+    /// sandbox cannot run here, every attempt is an infrastructure error naming what is
+    /// missing; [`try_new`](Self::try_new) reports it at once instead.
     pub fn new(catalog: &TaskCatalog) -> Self {
-        let tasks = catalog
+        Self::with(
+            catalog,
+            Sandbox::from_env()
+                .map(Arc::new)
+                .map_err(|e| e.to_string().into()),
+        )
+    }
+
+    /// An evaluator like [`new`](Self::new), or the reason its sandbox cannot run here.
+    ///
+    /// # Errors
+    /// The sandbox `BENCHCORE_SANDBOX` names cannot run here.
+    pub fn try_new(catalog: &TaskCatalog) -> Result<Self, SandboxError> {
+        Ok(Self::with(catalog, Ok(Arc::new(Sandbox::from_env()?))))
+    }
+
+    /// An evaluator for the tasks of a catalog that runs their tests in `sandbox`.
+    pub fn new_with_sandbox(catalog: &TaskCatalog, sandbox: Sandbox) -> Self {
+        Self::with(catalog, Ok(Arc::new(sandbox)))
+    }
+
+    fn with(catalog: &TaskCatalog, sandbox: Result<Arc<Sandbox>, Arc<str>>) -> Self {
+        let tasks: HashMap<String, Arc<Task>> = catalog
             .tasks()
             .iter()
             .map(|t| (t.id().to_owned(), Arc::clone(t)))
             .collect();
+        let installs = tasks
+            .keys()
+            .map(|id| (id.clone(), OnceCell::new()))
+            .collect();
         let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             tasks: Arc::new(tasks),
-            sandbox: Arc::new(Sandbox::detect()),
+            sandbox,
             permits: Arc::new(Semaphore::new(parallel)),
             keep: false,
             scratch: None,
+            deps: DepsCache::new(DepsCache::default_root()),
+            install_deps: false,
+            installs: Arc::new(installs),
+            hidden: Vec::new(),
+            catalog_dir: catalog.dir().to_path_buf(),
         }
     }
 
     /// Uses this sandbox.
     pub fn with_sandbox(mut self, sandbox: Sandbox) -> Self {
-        self.sandbox = Arc::new(sandbox);
+        self.sandbox = Ok(Arc::new(sandbox));
         self
     }
 
@@ -88,14 +134,48 @@ impl CodeTaskEvaluator {
         self
     }
 
-    /// The sandbox.
-    pub fn sandbox(&self) -> &Sandbox {
-        &self.sandbox
+    /// Installs each task's declared dependencies before its first attempt (the only step
+    /// that may reach the network), into the dependency cache.
+    pub fn install_deps(mut self, install: bool) -> Self {
+        self.install_deps = install;
+        self
+    }
+
+    /// Keeps installed dependencies under `dir` (default [`DepsCache::default_root`]).
+    pub fn with_deps_cache(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.deps = DepsCache::new(dir);
+        self
+    }
+
+    /// Keeps `path` (a store file, an artifacts folder) hidden from test commands; the
+    /// catalog, the scratch folder and the dependency cache are hidden already.
+    pub fn hide(mut self, path: impl Into<PathBuf>) -> Self {
+        self.hidden.push(path.into());
+        self
+    }
+
+    /// The sandbox, when it can run here.
+    pub fn sandbox(&self) -> Option<&Sandbox> {
+        self.sandbox.as_deref().ok()
+    }
+
+    /// Why the sandbox cannot run here, when it cannot.
+    pub fn sandbox_error(&self) -> Option<&str> {
+        self.sandbox.as_ref().err().map(|e| &**e)
+    }
+
+    /// The dependency cache.
+    pub fn deps_cache(&self) -> &DepsCache {
+        &self.deps
+    }
+
+    fn scratch_base(&self) -> PathBuf {
+        self.scratch.clone().unwrap_or_else(std::env::temp_dir)
     }
 
     fn fresh_dir(&self, case_id: &str) -> std::io::Result<PathBuf> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
-        let base = self.scratch.clone().unwrap_or_else(std::env::temp_dir);
+        let base = self.scratch_base();
         std::fs::create_dir_all(&base)?;
         let safe: String = case_id
             .chars()
@@ -115,6 +195,38 @@ impl CodeTaskEvaluator {
         ));
         std::fs::create_dir(&dir)?;
         Ok(dir)
+    }
+
+    /// The task's dependency folder: installed now if asked to, else the cache's if ready.
+    async fn dependencies(
+        &self,
+        task: &Task,
+        sandbox: &Sandbox,
+    ) -> Result<Option<PathBuf>, EvalError> {
+        if declared_dependencies(task).is_empty() {
+            return Ok(None);
+        }
+        if !self.install_deps {
+            return if self.deps.is_ready(task) {
+                Ok(Some(self.deps.dir_for(task)))
+            } else {
+                Err(EvalError::infrastructure(format!(
+                    "task `{}`: its dependencies are not installed (install them with --install-deps)",
+                    task.id()
+                )))
+            };
+        }
+        let cell = self
+            .installs
+            .get(task.id())
+            .ok_or_else(|| EvalError::new(format!("unknown task `{}`", task.id())))?;
+        let installed = cell
+            .get_or_init(|| self.deps.install(task, sandbox))
+            .await
+            .clone();
+        installed.map(Some).map_err(|e| {
+            EvalError::infrastructure(format!("task `{}`: dependencies: {e}", task.id()))
+        })
     }
 }
 
@@ -141,20 +253,8 @@ fn write_artifact(dir: Option<&Path>, name: &str, content: &[u8]) -> Result<(), 
         })
 }
 
-fn label(report: &ApplyReport, output: &SandboxOutput) -> &'static str {
-    match report.status.as_str() {
-        "no_code" => return "no_code",
-        "rejected" => return "rejected",
-        "patch_failed" => return "patch_failed",
-        _ => {}
-    }
-    match output.limit {
-        Some(LimitHit::Time) => "timeout",
-        Some(LimitHit::Output) => "output_limit",
-        Some(LimitHit::Disk) => "disk_limit",
-        None if output.passed() => "passed",
-        None => "tests_failed",
-    }
+fn infra(task: &Task, what: &str, e: impl std::fmt::Display) -> EvalError {
+    EvalError::infrastructure(format!("task `{}`: {what}: {e}", task.id()))
 }
 
 #[async_trait]
@@ -176,6 +276,11 @@ impl Evaluator for CodeTaskEvaluator {
             write_artifact(artifacts, "prompt.txt", cx.case.input_text().as_bytes())?;
         }
         write_artifact(artifacts, "response.txt", cx.reply.as_bytes())?;
+        let sandbox = match &self.sandbox {
+            Ok(sandbox) => Arc::clone(sandbox),
+            Err(e) => return Err(EvalError::infrastructure(e.to_string())),
+        };
+        let deps = self.dependencies(task, &sandbox).await?;
 
         let _permit = self
             .permits
@@ -190,9 +295,8 @@ impl Evaluator for CodeTaskEvaluator {
             keep: self.keep,
         };
         let workspace = root.join("workspace");
-        copy_tree(&task.workspace_dir(), &workspace).map_err(|e| {
-            EvalError::infrastructure(format!("cannot copy the workspace of `{}`: {e}", task.id()))
-        })?;
+        copy_tree(&task.workspace_dir(), &workspace)
+            .map_err(|e| infra(task, "cannot copy the workspace", e))?;
 
         let sole = task.sole_editable_file();
         let answer = parse_answer(cx.reply, sole.as_deref());
@@ -201,10 +305,10 @@ impl Evaluator for CodeTaskEvaluator {
         let mut details = serde_json::json!({
             "apply": report,
             "sandbox": {
-                "isolation": self.sandbox.isolation(),
-                "network_blocked": self.sandbox.isolation().blocks_network(),
-                "process_limit_enforced": self.sandbox.enforces_process_limit(),
-                "warnings": self.sandbox.warnings(),
+                "isolation": sandbox.isolation(),
+                "network_blocked": sandbox.isolation().blocks_network(),
+                "cgroups": sandbox.cgroups(),
+                "warnings": sandbox.warnings(),
             },
         });
         if matches!(report.status.as_str(), "rejected" | "patch_failed") {
@@ -232,44 +336,80 @@ impl Evaluator for CodeTaskEvaluator {
         let tests_at = safe_relative(&meta.tests_dir)
             .map(|rel| root.join(rel))
             .map_err(|e| EvalError::infrastructure(format!("tests_dir: {e}")))?;
-        copy_tree(&task.tests_dir(), &tests_at).map_err(|e| {
-            EvalError::infrastructure(format!("cannot copy the tests of `{}`: {e}", task.id()))
-        })?;
+        copy_tree(&task.tests_dir(), &tests_at)
+            .map_err(|e| infra(task, "cannot copy the tests", e))?;
         let cwd = if meta.cwd == "." {
             root.clone()
         } else {
             root.join(safe_relative(&meta.cwd).map_err(|e| EvalError::new(format!("cwd: {e}")))?)
         };
-        let limits = Limits {
-            time: Duration::from_secs(meta.time_limit_secs),
-            memory_mb: meta.memory_limit_mb,
-            max_processes: meta
-                .max_processes
-                .unwrap_or(Limits::default().max_processes),
-            ..Limits::default()
+        let mut limits = Limits::default();
+        limits.time = Duration::from_secs(meta.time_limit_secs);
+        limits.memory_mb = meta.memory_limit_mb;
+        limits.max_processes = meta.max_processes.unwrap_or(limits.max_processes);
+
+        // Evidence: a fresh JUnit path where the command asks for one, and a token the
+        // driver reads and deletes before it loads the answer.
+        let secret = evidence::new_token();
+        let junit = meta
+            .test_command
+            .iter()
+            .any(|a| a.contains(JUNIT_PLACEHOLDER))
+            .then(|| root.join(format!(".junit-{}.xml", &secret[..16])));
+        let argv: Vec<String> = meta
+            .test_command
+            .iter()
+            .map(|a| match &junit {
+                Some(path) => a.replace(JUNIT_PLACEHOLDER, &path.display().to_string()),
+                None => a.clone(),
+            })
+            .collect();
+        let token = if meta.evidence == Evidence::Token {
+            secret.clone()
+        } else {
+            String::new()
         };
-        let mut command = SandboxCommand::new(meta.test_command.clone(), &root)
-            .cwd(cwd)
-            .limits(limits);
+        let mut command = SandboxCommand::new(argv, &root).cwd(cwd).limits(limits);
+        if !token.is_empty() {
+            let file = root.join(format!(".token-{}", &secret[16..]));
+            std::fs::write(&file, &token).map_err(|e| infra(task, "cannot write the token", e))?;
+            command = command.env(TOKEN_FILE_ENV, file.display().to_string());
+        }
         for (key, value) in &meta.env {
             command = command.env(key, value);
         }
-        let output = self
-            .sandbox
+        if let Some(dir) = &deps {
+            let env =
+                prepare_attempt(task, dir, &root).map_err(|e| infra(task, "dependencies", e))?;
+            for (key, value) in env {
+                command = command.env(key, value);
+            }
+            command = command.read_only(dir);
+        }
+        command = command
+            .hide(task.dir())
+            .hide(&self.catalog_dir)
+            .hide(self.scratch_base())
+            .hide(self.deps.root());
+        if let Some(dir) = artifacts {
+            command = command.hide(dir);
+        }
+        for path in &self.hidden {
+            command = command.hide(path);
+        }
+        let output = sandbox
             .run(&command)
             .await
-            .map_err(|e| EvalError::infrastructure(format!("task `{}`: {e}", task.id())))?;
+            .map_err(|e| infra(task, "sandbox", e))?;
         write_artifact(artifacts, "stdout.log", &output.stdout)?;
         write_artifact(artifacts, "stderr.log", &output.stderr)?;
 
-        let counts = parse_test_counts(
-            &String::from_utf8_lossy(&output.stdout),
-            &String::from_utf8_lossy(&output.stderr),
-        );
-        let label = label(&report, &output);
-        let passed = report.is_applied() && output.passed();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let found = evidence::find(meta.evidence, &stdout, &stderr, &token, junit.as_deref());
+        let verdict = judge(&report, &output, &found, meta.evidence);
         details["run"] = serde_json::json!({
-            "passed": output.passed(),
+            "passed": verdict.tests_passed,
             "exit_code": output.exit_code,
             "signal": output.signal,
             "limit": output.limit,
@@ -277,18 +417,16 @@ impl Evaluator for CodeTaskEvaluator {
             "output_truncated": output.truncated,
             "duration_ms": output.duration.as_millis() as u64,
         });
-        details["tests"] = serde_json::to_value(&counts).unwrap_or_default();
-        let rationale = match (&counts, output.exit_code) {
-            (Some(c), _) => format!(
-                "{}: {} passed, {} failed, {} skipped ({})",
-                label, c.passed, c.failed, c.skipped, c.runner
-            ),
-            (None, Some(code)) => format!("{label}: the test command exited {code}"),
-            (None, None) => format!("{label}: the test command was stopped"),
-        };
-        Ok(Evaluation::binary(EVALUATOR_NAME, passed)
-            .with_label(label)
-            .with_rationale(rationale)
+        details["tests"] = serde_json::to_value(&found.counts).unwrap_or_default();
+        details["evidence"] = serde_json::json!({
+            "kind": meta.evidence,
+            "source": found.source,
+            "found": found.counts.is_some(),
+            "forged_lines": found.forged_lines,
+        });
+        Ok(Evaluation::binary(EVALUATOR_NAME, verdict.passed)
+            .with_label(verdict.label)
+            .with_rationale(verdict.rationale)
             .with_details(details))
     }
 }

@@ -37,11 +37,66 @@ pub fn humaneval_folder(task_id: &str) -> String {
     out.trim_matches('_').to_owned()
 }
 
-fn test_file(problem: &HumanEvalProblem) -> String {
+/// The test driver: it reads and deletes the attempt's token before it loads the answer, runs
+/// the problem's `check` in the answer module's own namespace (so that every definition of
+/// the prompt, helpers such as `poly` or `encode_cyclic` included, and its imports are
+/// visible to the tests, as in the reference harness), and prints a result line carrying the
+/// token only when `check` returned. It runs with `python3 -S` and puts site-packages on the
+/// path itself, so that a machine's `.pth` start-up hooks do not run once per attempt.
+fn driver(problem: &HumanEvalProblem) -> String {
     format!(
-        "import os\nimport sys\n\nsys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), \"..\", \"workspace\"))\n\nfrom solution import {entry}  # noqa: E402\n\n{test}\n\nif __name__ == \"__main__\":\n    check({entry})\n    print(\"1 passed, 0 failed\")\n",
+        r#""""HumanEval driver written by `benchcore tasks import humaneval`: runs `check` on solution.py."""
+import gc
+
+# Loading the answer and the problem's imports creates no garbage worth collecting; the
+# collector runs again for the tests.
+gc.disable()
+
+import os  # noqa: E402
+import site  # noqa: E402
+import sys  # noqa: E402
+import types  # noqa: E402
+
+
+def read_token():
+    path = os.environ.pop("{env}", "")
+    if not path:
+        return ""
+    with open(path) as f:
+        token = f.read().strip()
+    os.remove(path)
+    return token
+
+
+def main():
+    token = read_token()
+    # Started with -S: site-packages are on the path, but their .pth start-up hooks do not
+    # run once per attempt.
+    sys.path.extend(p for p in site.getsitepackages() if os.path.isdir(p))
+    here = os.path.dirname(os.path.abspath(__file__))
+    workspace = os.path.join(here, "..", "workspace")
+    sys.path.insert(0, workspace)
+    source = os.path.join(workspace, "solution.py")
+    module = types.ModuleType("solution")
+    module.__file__ = source
+    sys.modules["solution"] = module
+    with open(source) as f:
+        exec(compile(f.read(), source, "exec"), module.__dict__)
+    namespace = module.__dict__
+    check_file = os.path.join(here, "check.py")
+    with open(check_file) as f:
+        exec(compile(f.read(), check_file, "exec"), namespace)
+    gc.enable()
+    namespace["check"](namespace[{entry:?}])
+    print("{prefix} " + token + " passed=1 failed=0", flush=True)
+
+
+if __name__ == "__main__":
+    main()
+"#,
+        env = super::evidence::TOKEN_FILE_ENV,
+        prefix = super::evidence::RESULT_PREFIX,
         entry = problem.entry_point,
-        test = problem.test.trim_end(),
     )
 }
 
@@ -59,7 +114,8 @@ pub fn write_humaneval_task(problem: &HumanEvalProblem, out: &Path) -> std::io::
         "id": id,
         "title": problem.task_id,
         "language": "python",
-        "test_command": ["python3", "tests/test_solution.py"],
+        "test_command": ["python3", "-S", "tests/run_test.py"],
+        "evidence": "token",
         "time_limit_secs": 30,
         "memory_limit_mb": 512,
         "tags": ["humaneval"],
@@ -93,13 +149,19 @@ pub fn write_humaneval_task(problem: &HumanEvalProblem, out: &Path) -> std::io::
         dir.join("solution/solution.py"),
         format!("{prompt}{}", problem.canonical_solution),
     )?;
-    std::fs::write(dir.join("tests/test_solution.py"), test_file(problem))?;
+    std::fs::write(dir.join("tests/run_test.py"), driver(problem))?;
+    std::fs::write(
+        dir.join("tests/check.py"),
+        format!("{}\n", problem.test.trim_end()),
+    )?;
     Ok(dir)
 }
 
 /// Imports a HumanEval JSONL file into a catalog folder (created if missing): one Python
 /// task per line, whose starter is the prompt (a stub that fails the tests), whose gold
-/// solution is prompt plus canonical solution, and whose test runs `check(entry_point)`.
+/// solution is prompt plus canonical solution, and whose driver runs `check(entry_point)` in
+/// the answer's namespace (every definition of the prompt visible) and proves it with the
+/// attempt's token ([`Evidence::Token`](super::Evidence::Token)).
 /// Blank lines are skipped. Returns the task ids written.
 ///
 /// # Errors

@@ -3,21 +3,56 @@
 
 use super::check::CatalogCheck;
 use super::{is_catalog, CodeTaskEpisode, CodeTaskEvaluator, CodeTaskSummary, PromptOptions};
+use super::{tasks_to_skip, DepsCache, Isolation, Sandbox};
 use super::{TaskCatalog, KIND};
 use crate::kind::{AgentFactory, KindSummary, OpenedSuite, SuiteKind, SummaryTable};
 use crate::{ConfigError, ContentDigest, Error, RunInfo, RunSpec, RunStore, Workspace};
 use crate::{SuiteError, SuiteErrorKind};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The key of `tags.code_task` listing the tasks left out because they cannot run here.
+const SKIPPED: &str = "skipped";
+
+/// How a front end runs code tasks on this machine: the sandbox mode (`--sandbox`), whether
+/// task dependencies are installed (`--install-deps`), what test commands must never see
+/// (the SQLite file of the store), and whether anything runs at all (a dry run only builds
+/// prompts, so it needs no sandbox).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CodeTaskSettings {
+    /// How test commands are isolated.
+    pub isolation: Isolation,
+    /// Install the dependencies tasks declare, in a setup phase.
+    pub install_deps: bool,
+    /// Files and folders hidden from test commands.
+    pub hidden: Vec<PathBuf>,
+    /// Build prompts only: no sandbox is made.
+    pub dry_run: bool,
+}
+
 /// Code-task catalogs. The run spec's `tags.code_task` holds the prompt options
-/// ([`PromptOptions::to_json`]), so a resume builds the same prompts. Attempts are judged by
-/// the [`CodeTaskEvaluator`]; the summary has pass@k per agent and the catalog check of the
-/// reference agents.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CodeTaskKind;
+/// ([`PromptOptions::to_json`]), so a resume builds the same prompts, and the tasks left out
+/// because they cannot run here (`skipped`). Attempts are judged by the
+/// [`CodeTaskEvaluator`] in the sandbox the [`CodeTaskSettings`] ask for; the summary has
+/// pass@k per agent and the catalog check of the reference agents.
+#[derive(Debug, Clone, Default)]
+pub struct CodeTaskKind {
+    settings: CodeTaskSettings,
+}
 
 impl CodeTaskKind {
+    /// The kind with these settings (register it over the built-in one with
+    /// [`SuiteKinds::register`](crate::kind::SuiteKinds::register)).
+    pub fn new(settings: CodeTaskSettings) -> Self {
+        Self { settings }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &CodeTaskSettings {
+        &self.settings
+    }
+
     /// Opens a catalog with the prompt options a spec records.
     ///
     /// # Errors
@@ -49,13 +84,45 @@ impl SuiteKind for CodeTaskKind {
 
     fn open(&self, spec: &RunSpec, _agents: &dyn AgentFactory) -> Result<OpenedSuite, Error> {
         let catalog = Self::catalog(spec)?;
-        let evaluator = CodeTaskEvaluator::new(&catalog);
+        let settings = &self.settings;
+        let mut warnings = Vec::new();
+        let mut skipped_ids = Vec::new();
+        let (catalog, evaluator) = if settings.dry_run {
+            let evaluator = CodeTaskEvaluator::new(&catalog);
+            (catalog, evaluator)
+        } else {
+            let mut sandbox = Sandbox::new(settings.isolation).map_err(|e| {
+                Error::Run(format!(
+                    "code tasks need a sandbox (`--sandbox none` runs test commands without \
+                     isolation): {e}"
+                ))
+            })?;
+            for path in &settings.hidden {
+                sandbox = sandbox.hide(path);
+            }
+            warnings.extend(sandbox.warnings().iter().map(|w| format!("sandbox: {w}")));
+            let cache = DepsCache::new(DepsCache::default_root());
+            for task in tasks_to_skip(&catalog, &cache, settings.install_deps) {
+                warnings.push(format!("skipped {}: {}", task.task, task.reason));
+                skipped_ids.push(task.task);
+            }
+            let catalog = catalog.without(&skipped_ids);
+            let evaluator = CodeTaskEvaluator::new_with_sandbox(&catalog, sandbox)
+                .install_deps(settings.install_deps);
+            (catalog, evaluator)
+        };
         let mut opened = OpenedSuite::new(Arc::new(catalog.clone()), Arc::new(CodeTaskEpisode))
-            .with_evaluator(Arc::new(evaluator.clone()));
-        opened.warnings = evaluator.sandbox().warnings().to_vec();
-        let options = catalog.options().to_json();
-        if !options.is_null() {
-            opened.tags = serde_json::json!({ KIND: options });
+            .with_evaluator(Arc::new(evaluator));
+        opened.warnings = warnings;
+        let mut recorded = catalog.options().to_json();
+        if !skipped_ids.is_empty() {
+            if !recorded.is_object() {
+                recorded = serde_json::json!({});
+            }
+            recorded[SKIPPED] = serde_json::json!(skipped_ids);
+        }
+        if !recorded.is_null() {
+            opened.tags = serde_json::json!({ KIND: recorded });
         }
         Ok(opened)
     }
@@ -67,7 +134,8 @@ impl SuiteKind for CodeTaskKind {
         run: &RunInfo,
     ) -> Result<KindSummary, Error> {
         let summary = CodeTaskSummary::load(store, workspace, &run.id).await?;
-        let check = CatalogCheck::of(&summary);
+        let mut check = CatalogCheck::of(&summary);
+        check.skipped = run.spec.tags[KIND][SKIPPED].as_array().map_or(0, Vec::len);
         let mut out = KindSummary::new(
             serde_json::to_value(&summary)
                 .map_err(|e| Error::Run(format!("cannot encode the run summary: {e}")))?,

@@ -39,6 +39,22 @@ impl std::str::FromStr for AnswerFormat {
     }
 }
 
+/// What a passing attempt must show besides exit status 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Evidence {
+    /// The runner's own result: a JUnit XML report when the test command names `{junit}`,
+    /// else the counts it prints (pytest, unittest, node's test runner, `cargo test`,
+    /// `go test -v`, or a line `N passed, M failed`), with at least one test passed and none
+    /// failed.
+    #[default]
+    Counts,
+    /// A result line `benchcore-result TOKEN passed=N failed=M` carrying this attempt's token,
+    /// which the test driver reads (and deletes) from the file `$BENCHCORE_TOKEN_FILE` before
+    /// it loads the answer; at least one test passed and none failed.
+    Token,
+}
+
 /// How hard a task is meant to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -102,15 +118,26 @@ pub struct TaskMetadata {
     /// The language the answer is written in (`python`, `javascript`, `rust`, `go`, `cpp`,
     /// `html` …); used for code fences and reports.
     pub language: String,
-    /// The test command as argv (no shell), run from `cwd`. Exit status 0 means the task is
-    /// solved.
+    /// The test command as argv (no shell), run from `cwd`. The task is solved when it exits
+    /// 0 within its limits *and* shows the `evidence` that tests ran and passed. An argument
+    /// holding `{junit}` has it replaced by a fresh path for a JUnit XML report, which then is
+    /// the evidence.
     pub test_command: Vec<String>,
+    /// What a pass must show besides exit status 0: the runner's counts (or JUnit report), or
+    /// a result line carrying the attempt's token.
+    #[serde(default)]
+    pub evidence: Evidence,
+    /// Programs the tests need on `PATH` (`go`, `g++` …); by default the test command's
+    /// program and the language's toolchain. A task whose program is missing is skipped, not
+    /// failed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
     /// Wall-clock limit for the test command, in seconds; the whole process group is killed
     /// when it is reached.
     #[serde(default = "default_time_limit")]
     pub time_limit_secs: u64,
-    /// Memory limit per process of the test command, in MiB (data segment: heap and
-    /// private mappings).
+    /// Memory limit of the test command, in MiB: all its processes together, page cache,
+    /// `/tmp` and `/dev/shm` included (a control group; swap off).
     #[serde(default = "default_memory_limit")]
     pub memory_limit_mb: u64,
     /// Free-form tags (`algorithms`, `bugfix` …).
@@ -175,6 +202,11 @@ impl TaskMetadata {
         }
         if self.max_processes == Some(0) {
             out.push("max_processes: must be at least 1".to_owned());
+        }
+        for (i, program) in self.requires.iter().enumerate() {
+            if program.trim().is_empty() || program.contains('/') {
+                out.push(format!("requires.{i}: not a program name"));
+            }
         }
         if self.editable.is_empty() {
             out.push("editable: lists no pattern, so no answer could change anything".to_owned());

@@ -1,7 +1,9 @@
 //! Code tasks: a catalog of tasks, each a folder with `metadata.json`, `instructions.md`, a
 //! starter `workspace/`, `tests/` and a reference `solution/`; the prompt built from them;
 //! answers (a unified diff or whole files) applied to a fresh copy with a patch fallback
-//! chain and path checks; the tests run in a [`Sandbox`] with limits; pass@k from samples.
+//! chain and path checks; the tests run in a [`Sandbox`] (the `benchcore-sandbox` crate,
+//! re-exported as [`sandbox`]) with kernel-enforced limits; a pass needs evidence that tests
+//! ran ([`Evidence`]); pass@k from samples.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -29,37 +31,50 @@ mod apply;
 mod catalog;
 mod check;
 mod counts;
+mod deps;
 mod diff;
 mod episode;
 mod evaluator;
+mod evidence;
 mod humaneval;
 mod kind;
 mod metadata;
 mod pass_at_k;
 mod paths;
 mod prompt;
-pub mod sandbox;
+mod skipped;
 mod summary;
+mod toolchain;
+mod verdict;
 mod workspace;
+
+/// The sandbox that runs test commands: the `benchcore-sandbox` crate.
+pub use benchcore_sandbox as sandbox;
 
 pub use answer::{parse_answer, Answer, AnswerFile};
 pub use apply::{apply_patch_to_text, ApplyStep, HunkFailure, HunkPlacement, MAX_FUZZ};
 pub use catalog::{is_catalog, CatalogError, CatalogProblem, Severity, Task, TaskCatalog};
 pub use check::CatalogCheck;
 pub use counts::{parse_test_counts, TestCounts};
+pub use deps::{declared_dependencies, DependencyKind, DepsCache};
 pub use diff::{parse_unified_diff, unified_diff, DiffError, FilePatch, Hunk, HunkLine};
 pub use episode::{CodeTaskEpisode, KIND};
 pub use evaluator::{CodeTaskEvaluator, EVALUATOR_NAME};
+pub use evidence::{JUNIT_PLACEHOLDER, RESULT_PREFIX, TOKEN_FILE_ENV};
 pub use humaneval::{humaneval_folder, import_humaneval, write_humaneval_task, HumanEvalProblem};
-pub use kind::CodeTaskKind;
-pub use metadata::{AnswerFormat, Difficulty, TaskMetadata};
+pub use kind::{CodeTaskKind, CodeTaskSettings};
+pub use metadata::{AnswerFormat, Difficulty, Evidence, TaskMetadata};
 pub use pass_at_k::{mean_over_tasks, report_ks, PassAtK};
 pub use paths::{resolve_in, safe_relative, Glob, GlobSet, PathProblem};
 pub use prompt::{answer_format_text, build_prompt, PromptOptions};
 pub use sandbox::{
-    Isolation, LimitHit, Limits, Sandbox, SandboxCommand, SandboxError, SandboxOutput,
+    Guarantee, Isolation, LimitHit, Limits, Sandbox, SandboxCommand, SandboxError, SandboxOutput,
 };
+pub use skipped::{tasks_to_skip, SkippedTask};
 pub use summary::{AgentResult, AttemptSummary, CodeTaskSummary, TaskResult};
+pub use toolchain::{
+    find_program, missing_toolchain, package_of, required_programs, KNOWN_TOOLCHAINS,
+};
 pub use workspace::{apply_answer, copy_tree, list_files, ApplyReport, ChangedFile, RejectedPath};
 
 /// The folder name of an attempt's artifacts, as the engine names it:

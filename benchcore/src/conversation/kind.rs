@@ -52,8 +52,9 @@ impl SuiteKind for ConversationKind {
             Conversation::new(suite.clone(), |scenario| {
                 let config =
                     scenario_agent(scenario, "simulated_user", agents)?.ok_or_else(|| {
-                        ConfigError::new(
-                            "simulated_user.agent is required unless the run chooses one simulated user for every \
+                        ConfigError::field(
+                            "simulated_user.agent",
+                            "required unless the run chooses one simulated user for every \
                          scenario (`--simulated-user` on the command line, `simulated_user=` \
                          in Python: any agent, a Python callable included); give it an agent \
                          config: {kind = \"openai\", model = \"gpt-4o-mini\"}, {kind = \

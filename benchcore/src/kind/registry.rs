@@ -32,7 +32,7 @@ impl SuiteKinds {
     pub fn builtin() -> Self {
         Self {
             kinds: vec![
-                Arc::new(crate::code_task::CodeTaskKind),
+                Arc::new(crate::code_task::CodeTaskKind::default()),
                 Arc::new(crate::conversation::ConversationKind),
                 Arc::new(QuestionSetKind),
             ],
