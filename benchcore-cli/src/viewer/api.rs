@@ -6,7 +6,7 @@ use super::{lookup, Viewer};
 use crate::report::{self, AttemptDetail, Details, ReportData};
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use benchcore::{AttemptKey, RunFilter, RunInfo, RunStatus};
+use benchcore::{AttemptKey, LeaderboardEntry, RunFilter, RunInfo, RunStatus};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -137,10 +137,32 @@ pub(crate) async fn compare(
 /// `GET /api/leaderboard`.
 pub(crate) async fn leaderboard(
     State(viewer): State<Viewer>,
-    Query(query): Query<super::pages::LeaderboardQuery>,
+    Query(query): Query<LeaderboardQuery>,
 ) -> Result<Json<Value>, ViewError> {
-    let entries = super::pages::leaderboard_entries(&viewer, &query).await?;
+    let entries = leaderboard_entries(&viewer, &query).await?;
     Ok(Json(
         serde_json::to_value(entries).map_err(ViewError::internal)?,
     ))
+}
+
+/// The leaderboard's filters, as query parameters (empty ones ignored).
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct LeaderboardQuery {
+    pub(crate) suite: Option<String>,
+    pub(crate) status: Option<String>,
+}
+
+/// The store's leaderboard over the runs the query selects.
+pub(crate) async fn leaderboard_entries(
+    viewer: &Viewer,
+    query: &LeaderboardQuery,
+) -> Result<Vec<LeaderboardEntry>, ViewError> {
+    let runs = RunsQuery {
+        suite: query.suite.clone(),
+        status: query.status.clone(),
+        ..RunsQuery::default()
+    };
+    let mut filter = runs.filter()?;
+    filter.limit = None;
+    Ok(viewer.store.leaderboard(&viewer.workspace, &filter).await?)
 }

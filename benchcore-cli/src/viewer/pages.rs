@@ -1,6 +1,6 @@
 //! The viewer's pages: runs list, run detail, comparison and leaderboard.
 
-use super::api::{self, CompareParams, RunsQuery};
+use super::api::{self, CompareParams, LeaderboardQuery, RunsQuery};
 use super::error::ViewError;
 use super::lookup::{self, encode};
 use super::Viewer;
@@ -9,7 +9,7 @@ use crate::report::wilson;
 use crate::report::{self, compare, Details, ReportData, RunPage};
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
-use benchcore::{LeaderboardEntry, RunFilter, RunInfo, RunSummary};
+use benchcore::{RunFilter, RunInfo, RunSummary};
 use std::fmt::Write;
 
 /// `GET /`: runs, newest first, with filters; running runs update live.
@@ -191,35 +191,13 @@ pub(crate) async fn compare(
     )))
 }
 
-/// The leaderboard's filters, as query parameters (empty ones ignored).
-#[derive(Debug, Default, serde::Deserialize)]
-pub(crate) struct LeaderboardQuery {
-    pub(crate) suite: Option<String>,
-    pub(crate) status: Option<String>,
-}
-
-/// The store's leaderboard over the runs the query selects.
-pub(crate) async fn leaderboard_entries(
-    viewer: &Viewer,
-    query: &LeaderboardQuery,
-) -> Result<Vec<LeaderboardEntry>, ViewError> {
-    let runs = RunsQuery {
-        suite: query.suite.clone(),
-        status: query.status.clone(),
-        ..RunsQuery::default()
-    };
-    let mut filter = runs.filter()?;
-    filter.limit = None;
-    Ok(viewer.store.leaderboard(&viewer.workspace, &filter).await?)
-}
-
 /// `GET /leaderboard`: per agent, its best-accuracy run with that run's cost, tokens and
 /// duration.
 pub(crate) async fn leaderboard(
     State(viewer): State<Viewer>,
     Query(query): Query<LeaderboardQuery>,
 ) -> Result<Html<String>, ViewError> {
-    let entries = leaderboard_entries(&viewer, &query)
+    let entries = api::leaderboard_entries(&viewer, &query)
         .await
         .map_err(ViewError::page)?;
     let suite = escape(query.suite.as_deref().unwrap_or(""));

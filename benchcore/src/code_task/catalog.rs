@@ -1,11 +1,12 @@
 //! The task catalog: a folder of task folders, checked, and read as a suite of cases.
 
+use super::fence::file_block;
 use super::metadata::TaskMetadata;
 use super::paths::GlobSet;
-use super::prompt::{build_prompt, file_block, PromptOptions};
+use super::prompt_options::PromptOptions;
 use super::workspace::list_files;
 use crate::suite::{CaseSource, SuiteError, SuiteErrorKind};
-use crate::{Case, Message, SuiteRef};
+use crate::{Case, SuiteRef};
 use futures::stream::BoxStream;
 use futures::StreamExt;
 use std::fmt;
@@ -296,30 +297,6 @@ impl Task {
             out.push('\n');
         }
         Ok(Some(out))
-    }
-
-    /// The task as a case: the prompt as its one message, the gold answer as its target,
-    /// and the folder, language, tags and difficulty in its metadata.
-    ///
-    /// # Errors
-    /// A file cannot be read.
-    pub fn to_case(&self, options: &PromptOptions) -> std::io::Result<Case> {
-        let prompt = build_prompt(self, options)?;
-        let meta = &self.metadata;
-        let dir = std::fs::canonicalize(&self.dir).unwrap_or_else(|_| self.dir.clone());
-        let mut case = Case::from_messages(self.id(), vec![Message::user(prompt)]).with_metadata(
-            serde_json::json!({
-                "task_dir": dir.display().to_string(),
-                "language": meta.language,
-                "tags": meta.tags,
-                "difficulty": meta.difficulty,
-                "test_command": meta.test_command,
-            }),
-        );
-        if let Some(gold) = self.gold_answer()? {
-            case = case.with_target(gold);
-        }
-        Ok(case)
     }
 }
 

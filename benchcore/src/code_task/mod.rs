@@ -36,12 +36,14 @@ mod diff;
 mod episode;
 mod evaluator;
 mod evidence;
+mod fence;
 mod humaneval;
 mod kind;
 mod metadata;
 mod pass_at_k;
 mod paths;
 mod prompt;
+mod prompt_options;
 mod skipped;
 mod summary;
 mod toolchain;
@@ -66,7 +68,8 @@ pub use kind::{CodeTaskKind, CodeTaskSettings};
 pub use metadata::{AnswerFormat, Difficulty, Evidence, TaskMetadata};
 pub use pass_at_k::{mean_over_tasks, report_ks, PassAtK};
 pub use paths::{resolve_in, safe_relative, Glob, GlobSet, PathProblem};
-pub use prompt::{answer_format_text, build_prompt, PromptOptions};
+pub use prompt::{answer_format_text, build_prompt};
+pub use prompt_options::PromptOptions;
 pub use sandbox::{
     Guarantee, Isolation, LimitHit, Limits, Sandbox, SandboxCommand, SandboxError, SandboxOutput,
 };

@@ -2,113 +2,16 @@
 //! answer format stated.
 
 use super::catalog::Task;
+use super::fence::{fence_for, fence_language};
 use super::metadata::AnswerFormat;
+use super::prompt_options::PromptOptions;
 use super::workspace::list_files;
+use crate::{Case, Message};
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// What a prompt shows and asks for, over the tasks' own settings.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct PromptOptions {
-    /// Show the tests too (`Some(true)`), hide them (`Some(false)`), or as each task says.
-    pub include_tests: Option<bool>,
-    /// Ask for this answer format instead of each task's.
-    pub answer_format: Option<AnswerFormat>,
-}
-
-impl PromptOptions {
-    /// Shows the tests.
-    pub fn with_tests(mut self, include: bool) -> Self {
-        self.include_tests = Some(include);
-        self
-    }
-
-    /// Asks for this format.
-    pub fn with_answer_format(mut self, format: AnswerFormat) -> Self {
-        self.answer_format = Some(format);
-        self
-    }
-
-    /// The options as the run spec records them (`null` when all are defaults).
-    pub fn to_json(&self) -> serde_json::Value {
-        let mut map = serde_json::Map::new();
-        if let Some(t) = self.include_tests {
-            map.insert("include_tests".into(), t.into());
-        }
-        if let Some(f) = self.answer_format {
-            map.insert("answer_format".into(), f.as_str().into());
-        }
-        if map.is_empty() {
-            serde_json::Value::Null
-        } else {
-            map.into()
-        }
-    }
-
-    /// Reads what [`PromptOptions::to_json`] wrote; unknown or missing keys are defaults.
-    pub fn from_json(value: &serde_json::Value) -> Self {
-        Self {
-            include_tests: value
-                .get("include_tests")
-                .and_then(serde_json::Value::as_bool),
-            answer_format: value
-                .get("answer_format")
-                .and_then(serde_json::Value::as_str)
-                .and_then(|s| s.parse().ok()),
-        }
-    }
-}
-
 /// Files larger than this are listed but not shown.
 const MAX_SHOWN_BYTES: u64 = 64 * 1024;
-
-/// The fence language for a file name, for readability only.
-pub(crate) fn fence_language(path: &str) -> &'static str {
-    match path.rsplit('.').next().unwrap_or("") {
-        "py" => "python",
-        "js" | "mjs" | "cjs" => "javascript",
-        "ts" => "typescript",
-        "rs" => "rust",
-        "go" => "go",
-        "cc" | "cpp" | "cxx" | "hpp" | "hh" | "h" => "cpp",
-        "c" => "c",
-        "html" | "htm" => "html",
-        "css" => "css",
-        "json" => "json",
-        "toml" => "toml",
-        "md" => "markdown",
-        "sh" => "sh",
-        "mod" => "go",
-        _ => "",
-    }
-}
-
-/// A fence longer than any backtick run in `content`.
-pub(crate) fn fence_for(content: &str) -> String {
-    let mut longest = 0;
-    let mut run = 0;
-    for c in content.chars() {
-        if c == '`' {
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
-        }
-    }
-    "`".repeat((longest + 1).max(3))
-}
-
-/// A file as a fenced block whose info string is its path (the whole-files answer format).
-pub(crate) fn file_block(path: &str, content: &str) -> String {
-    let fence = fence_for(content);
-    let mut out = format!("{fence}{path}\n{content}");
-    if !content.ends_with('\n') {
-        out.push('\n');
-    }
-    let _ = writeln!(out, "{fence}");
-    out
-}
 
 fn show_folder(out: &mut String, root: &Path, prefix: &str) -> std::io::Result<()> {
     for rel in list_files(root)? {
@@ -211,4 +114,30 @@ pub fn build_prompt(task: &Task, options: &PromptOptions) -> std::io::Result<Str
     out.push_str(&answer_format_text(format, &example));
     out.push('\n');
     Ok(out)
+}
+
+impl Task {
+    /// The task as a case: the prompt as its one message, the gold answer as its target,
+    /// and the folder, language, tags and difficulty in its metadata.
+    ///
+    /// # Errors
+    /// A file cannot be read.
+    pub fn to_case(&self, options: &PromptOptions) -> std::io::Result<Case> {
+        let prompt = build_prompt(self, options)?;
+        let meta = self.metadata();
+        let dir = std::fs::canonicalize(self.dir()).unwrap_or_else(|_| self.dir().to_path_buf());
+        let mut case = Case::from_messages(self.id(), vec![Message::user(prompt)]).with_metadata(
+            serde_json::json!({
+                "task_dir": dir.display().to_string(),
+                "language": meta.language,
+                "tags": meta.tags,
+                "difficulty": meta.difficulty,
+                "test_command": meta.test_command,
+            }),
+        );
+        if let Some(gold) = self.gold_answer()? {
+            case = case.with_target(gold);
+        }
+        Ok(case)
+    }
 }

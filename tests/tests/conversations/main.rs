@@ -126,5 +126,5 @@ fn roles(body: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-mod runs;
 mod quality;
+mod runs;

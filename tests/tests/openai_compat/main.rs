@@ -37,6 +37,6 @@ fn raw(status: u16, body: serde_json::Value) -> Scripted {
     }
 }
 
-mod wire;
 mod limits;
 mod streaming;
+mod wire;
