@@ -129,6 +129,11 @@ pub struct RunArgs {
     #[arg(long = "eval", short, value_name = "SPEC")]
     pub evaluators: Vec<String>,
 
+    /// Fail every attempt whose reply was cut at the token limit (stop reason `max_tokens`),
+    /// whatever the other evaluators say (the `not_truncated` evaluator).
+    #[arg(long)]
+    pub fail_on_truncation: bool,
+
     /// An LLM judge: a JSON or TOML judge config file (`agent`, `rubric`, `pass_threshold`,
     /// `scale` …). Repeat for several; each needs its own `name`.
     #[arg(long = "judge", value_name = "FILE")]

@@ -139,9 +139,14 @@ pub(crate) fn attempts_table(attempts: &[AttemptRecord]) -> String {
                 a.score.map_or("-".into(), |s| format!("{s:.2}")),
                 opt(a.latency_ms),
                 a.retries.to_string(),
-                a.failure.as_ref().map_or(reply.replace('\n', " "), |f| {
-                    format!("[{}] {}", f.kind, f.message)
-                }),
+                a.stop_reason().map_or("-".into(), |s| s.to_string()),
+                // One line per attempt, whatever the reply or the error holds.
+                a.failure
+                    .as_ref()
+                    .map_or(reply, |f| format!("[{}] {}", f.kind, f.message))
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
             ]
         })
         .collect();
@@ -154,6 +159,7 @@ pub(crate) fn attempts_table(attempts: &[AttemptRecord]) -> String {
             "score",
             "ms",
             "retries",
+            "stop",
             "reply / error",
         ],
         &rows,

@@ -127,6 +127,9 @@ pub(crate) fn spec_from_args(args: &RunArgs) -> anyhow::Result<RunSpec> {
         spec.evaluators.push(config);
         evaluator_names.insert(value.split(':').next().unwrap_or(value).to_owned());
     }
+    if args.fail_on_truncation && !evaluator_names.contains("not_truncated") {
+        spec.evaluators.push(EvaluatorConfig::NotTruncated);
+    }
     for path in &args.judges {
         let judge = JudgeConfig::from_file(path)?;
         if !evaluator_names.insert(judge.name.clone()) {

@@ -23,6 +23,7 @@ mod registry;
 pub mod replay;
 pub mod scripted;
 pub mod sse;
+mod tool_calls;
 
 #[cfg(feature = "anthropic")]
 pub use anthropic::{AnthropicAgent, AnthropicConfig};

@@ -199,6 +199,7 @@ struct JsonRow<'a> {
     output_tokens: u64,
     cost_usd: Option<f64>,
     model: Option<&'a str>,
+    stop_reason: Option<&'static str>,
     latency_ms: Option<u64>,
     ttft_ms: Option<u64>,
     wall_ms: u64,
@@ -229,6 +230,7 @@ impl<'a> From<&'a AttemptRecord> for JsonRow<'a> {
             output_tokens: r.usage.output_tokens,
             cost_usd: r.cost_usd,
             model: r.model.as_deref(),
+            stop_reason: r.stop_reason().map(|s| s.as_str()),
             latency_ms: r.latency_ms,
             ttft_ms: r.ttft_ms,
             wall_ms: r.wall_ms,
@@ -258,7 +260,7 @@ async fn write_jsonl(mut pages: Pages, mut out: impl Write) -> anyhow::Result<()
 }
 
 /// The scalar CSV columns, before the evaluator columns; `reply` comes last.
-const CSV_COLUMNS: [&str; 20] = [
+const CSV_COLUMNS: [&str; 21] = [
     "run_id",
     "case_id",
     "agent",
@@ -279,6 +281,7 @@ const CSV_COLUMNS: [&str; 20] = [
     "cached",
     "started_at_ms",
     "finished_at_ms",
+    "stop_reason",
 ];
 
 fn opt<T: ToString>(value: Option<T>) -> String {
@@ -307,6 +310,7 @@ fn csv_row(r: &AttemptRecord, evaluators: &[String]) -> Vec<String> {
         r.cached.to_string(),
         r.started_at_ms.to_string(),
         r.finished_at_ms.to_string(),
+        opt(r.stop_reason()),
     ];
     for name in evaluators {
         let evaluation = r.evaluations.iter().find(|e| &e.evaluator == name);

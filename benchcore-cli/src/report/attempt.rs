@@ -34,6 +34,8 @@ pub(crate) struct AttemptDetail<'a> {
     finished_at_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     ending: Option<benchcore::Ending>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stop_reason: Option<benchcore::agent::StopReason>,
     turns: &'a [Turn],
     evaluations: &'a [Evaluation],
     reports: &'a [TestReport],
@@ -68,6 +70,7 @@ impl<'a> AttemptDetail<'a> {
             started_at_ms: record.started_at_ms,
             finished_at_ms: record.finished_at_ms,
             ending: record.transcript.ending,
+            stop_reason: record.stop_reason(),
             turns: &record.transcript.turns,
             evaluations: &record.evaluations,
             reports: &record.reports,

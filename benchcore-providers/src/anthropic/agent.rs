@@ -1,13 +1,13 @@
 //! [`AnthropicAgent`]: one Messages API exchange per request, whole or streamed.
 
 use super::error;
+use super::tools;
 use super::wire::{MessageResponse, MessagesRequest, StreamEvent, WireUsage, DEFAULT_MAX_TOKENS};
-use crate::http::{ChatProvider, Classify, Endpoint, Reply};
+use crate::http::{ChatProvider, Classify, Endpoint, Outgoing, Reply};
 use crate::sse;
+use crate::tool_calls::PartialCalls;
 use async_trait::async_trait;
-use benchcore::{
-    Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest, Message, Sampling,
-};
+use benchcore::{Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest};
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
@@ -47,10 +47,9 @@ impl AnthropicAgent {
 impl ChatProvider for AnthropicAgent {
     const CLASSIFY: Classify = error::from_status;
 
-    fn body(&self, messages: &[Message], sampling: &Sampling) -> serde_json::Result<Vec<u8>> {
+    fn body(&self, outgoing: &Outgoing<'_>) -> serde_json::Result<Vec<u8>> {
         let stream = self.endpoint.stream;
-        let request =
-            MessagesRequest::new(&self.model, messages, sampling, DEFAULT_MAX_TOKENS, stream);
+        let request = MessagesRequest::new(&self.model, outgoing, DEFAULT_MAX_TOKENS, stream);
         serde_json::to_vec(&request)
     }
 
@@ -91,7 +90,10 @@ fn parse_reply(body: &[u8], key: Option<&str>) -> Result<AgentReply, AgentError>
             )));
         }
     };
-    let mut reply = AgentReply::text(response.text());
+    let mut reply = AgentReply::text(response.text()).with_tool_calls(response.calls());
+    if let Some(reason) = response.stop_reason.as_deref() {
+        reply = reply.with_stop_reason(tools::stop_reason(reason));
+    }
     if let Some(model) = response.model {
         reply = reply.with_model(model);
     }
@@ -108,6 +110,8 @@ struct StreamFold {
     model: Option<String>,
     usage: WireUsage,
     first_token: Option<Duration>,
+    calls: PartialCalls,
+    stop_reason: Option<String>,
 }
 
 impl StreamFold {
@@ -118,6 +122,8 @@ impl StreamFold {
             model: None,
             usage: WireUsage::default(),
             first_token: None,
+            calls: PartialCalls::default(),
+            stop_reason: None,
         }
     }
 
@@ -133,17 +139,45 @@ impl StreamFold {
                 self.model = message.model;
                 self.merge_usage(message.usage);
             }
-            StreamEvent::ContentBlockStart { content_block } => {
-                if content_block.kind == "text" {
-                    self.push_text(content_block.text.as_deref().unwrap_or(""));
+            StreamEvent::ContentBlockStart {
+                index,
+                content_block,
+            } => match content_block.kind.as_str() {
+                "text" => self.push_text(content_block.text.as_deref().unwrap_or("")),
+                "tool_use" => {
+                    self.calls.start(
+                        index,
+                        content_block.id.as_deref(),
+                        content_block.name.as_deref(),
+                    );
+                    // The input comes in `input_json_delta`s; a start block that already
+                    // holds a non-empty input is taken as it is.
+                    if let Some(input) = content_block
+                        .input
+                        .filter(|i| i.as_object().is_some_and(|o| !o.is_empty()))
+                    {
+                        self.calls.set_arguments(index, &input.to_string());
+                    }
+                }
+                _ => {}
+            },
+            StreamEvent::ContentBlockDelta { index, delta } => match delta.kind.as_str() {
+                "text_delta" => self.push_text(delta.text.as_deref().unwrap_or("")),
+                "input_json_delta" => {
+                    let piece = delta.partial_json.as_deref().unwrap_or("");
+                    if !piece.is_empty() && self.first_token.is_none() {
+                        self.first_token = Some(self.started.elapsed());
+                    }
+                    self.calls.push_arguments(index, piece);
+                }
+                _ => {}
+            },
+            StreamEvent::MessageDelta { delta, usage } => {
+                self.merge_usage(usage);
+                if delta.stop_reason.is_some() {
+                    self.stop_reason = delta.stop_reason;
                 }
             }
-            StreamEvent::ContentBlockDelta { delta } => {
-                if delta.kind == "text_delta" {
-                    self.push_text(delta.text.as_deref().unwrap_or(""));
-                }
-            }
-            StreamEvent::MessageDelta { usage } => self.merge_usage(usage),
             StreamEvent::MessageStop => return Ok(ControlFlow::Break(())),
             StreamEvent::Error { error } => return Err(error::from_event(&error, key)),
             StreamEvent::Other => {}
@@ -168,7 +202,10 @@ impl StreamFold {
     }
 
     fn into_reply(self) -> AgentReply {
-        let mut reply = AgentReply::text(self.text);
+        let mut reply = AgentReply::text(self.text).with_tool_calls(self.calls.finish());
+        if let Some(reason) = self.stop_reason.as_deref() {
+            reply = reply.with_stop_reason(tools::stop_reason(reason));
+        }
         if let Some(model) = self.model {
             reply = reply.with_model(model);
         }

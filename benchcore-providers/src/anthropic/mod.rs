@@ -3,6 +3,7 @@
 mod agent;
 mod config;
 mod error;
+mod tools;
 mod wire;
 
 pub use agent::AnthropicAgent;

@@ -1,7 +1,10 @@
 //! The Messages API wire format, as Anthropic's API reference documents it: only the fields
 //! this agent sends or reads.
 
-use benchcore::{Message, Role, Sampling, Usage};
+use super::tools::{self, AnthropicTool, TurnMessage};
+use crate::http::Outgoing;
+use benchcore::agent::ToolCall;
+use benchcore::{Role, Usage};
 use serde::{Deserialize, Serialize};
 
 /// The `max_tokens` sent when neither the request nor the config sets one: the Messages API
@@ -22,6 +25,10 @@ pub(crate) struct MessagesRequest<'a> {
     pub(crate) temperature: Option<f64>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub(crate) stream: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) tools: Vec<AnthropicTool<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) tool_choice: Option<serde_json::Value>,
 }
 
 impl<'a> MessagesRequest<'a> {
@@ -30,49 +37,32 @@ impl<'a> MessagesRequest<'a> {
     /// (tool output counts as the user's).
     pub(crate) fn new(
         model: &'a str,
-        messages: &[Message],
-        sampling: &Sampling,
+        outgoing: &Outgoing<'a>,
         default_max_tokens: u32,
         stream: bool,
     ) -> Self {
+        let messages = outgoing.messages;
         let system: Vec<&str> = messages
             .iter()
             .filter(|m| m.role == Role::System)
             .map(|m| m.content.as_str())
             .collect();
-        let mut turns: Vec<TurnMessage> = Vec::new();
-        for message in messages.iter().filter(|m| m.role != Role::System) {
-            let role = match message.role {
-                Role::Assistant => "assistant",
-                _ => "user",
-            };
-            match turns.last_mut() {
-                Some(last) if last.role == role => {
-                    last.content.push_str("\n\n");
-                    last.content.push_str(&message.content);
-                }
-                _ => turns.push(TurnMessage {
-                    role,
-                    content: message.content.clone(),
-                }),
-            }
-        }
+        let tools: Vec<AnthropicTool<'a>> = outgoing.tools.iter().map(AnthropicTool::new).collect();
+        let tool_choice = outgoing
+            .tool_choice
+            .filter(|_| !tools.is_empty())
+            .map(tools::tool_choice);
         Self {
             model,
-            max_tokens: sampling.max_tokens.unwrap_or(default_max_tokens),
+            max_tokens: outgoing.sampling.max_tokens.unwrap_or(default_max_tokens),
             system: (!system.is_empty()).then(|| system.join("\n\n")),
-            messages: turns,
-            temperature: sampling.temperature,
+            messages: tools::turns(messages),
+            temperature: outgoing.sampling.temperature,
             stream,
+            tools,
+            tool_choice,
         }
     }
-}
-
-/// One turn of the conversation.
-#[derive(Debug, Serialize)]
-pub(crate) struct TurnMessage {
-    pub(crate) role: &'static str,
-    pub(crate) content: String,
 }
 
 /// A `message` object: the reply.
@@ -86,7 +76,6 @@ pub(crate) struct MessageResponse {
     /// `end_turn`, `max_tokens`, `stop_sequence`, `tool_use`, `refusal` …; read for
     /// completeness, as a reply's text is the same whichever it is.
     #[serde(default)]
-    #[allow(dead_code)]
     pub(crate) stop_reason: Option<String>,
 }
 
@@ -99,6 +88,15 @@ impl MessageResponse {
             .filter_map(|b| b.text.as_deref())
             .collect()
     }
+
+    /// The `tool_use` blocks as calls.
+    pub(crate) fn calls(&self) -> Vec<ToolCall> {
+        self.content
+            .iter()
+            .filter(|b| b.kind == "tool_use")
+            .map(ContentBlock::call)
+            .collect()
+    }
 }
 
 /// One block of content.
@@ -108,6 +106,24 @@ pub(crate) struct ContentBlock {
     pub(crate) kind: String,
     #[serde(default)]
     pub(crate) text: Option<String>,
+    /// A `tool_use` block's id, tool and input.
+    #[serde(default)]
+    pub(crate) id: Option<String>,
+    #[serde(default)]
+    pub(crate) name: Option<String>,
+    #[serde(default)]
+    pub(crate) input: Option<serde_json::Value>,
+}
+
+impl ContentBlock {
+    /// A `tool_use` block as a call.
+    pub(crate) fn call(&self) -> ToolCall {
+        ToolCall::new(
+            self.id.clone().unwrap_or_default(),
+            self.name.clone().unwrap_or_default(),
+            self.input.clone().unwrap_or_else(|| serde_json::json!({})),
+        )
+    }
 }
 
 /// Token usage. In a stream, `message_start` carries the input tokens and each
@@ -139,12 +155,18 @@ pub(crate) enum StreamEvent {
         message: StartMessage,
     },
     ContentBlockStart {
+        #[serde(default)]
+        index: u64,
         content_block: ContentBlock,
     },
     ContentBlockDelta {
+        #[serde(default)]
+        index: u64,
         delta: Delta,
     },
     MessageDelta {
+        #[serde(default)]
+        delta: MessageDeltaBody,
         #[serde(default)]
         usage: WireUsage,
     },
@@ -174,12 +196,32 @@ pub(crate) struct Delta {
     pub(crate) kind: String,
     #[serde(default)]
     pub(crate) text: Option<String>,
+    /// An `input_json_delta`'s piece of a tool call's input.
+    #[serde(default)]
+    pub(crate) partial_json: Option<String>,
+}
+
+/// What a `message_delta` changes: the stop reason, at the end.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct MessageDeltaBody {
+    #[serde(default)]
+    pub(crate) stop_reason: Option<String>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use benchcore::{Message, Sampling};
     use serde_json::json;
+
+    fn outgoing<'a>(messages: &'a [Message], sampling: &'a Sampling) -> Outgoing<'a> {
+        Outgoing {
+            messages,
+            sampling,
+            tools: &[],
+            tool_choice: None,
+        }
+    }
 
     #[test]
     fn request_matches_the_reference_shape() {
@@ -191,8 +233,7 @@ mod tests {
         let sampling = Sampling::default().with_temperature(0.5);
         let body = serde_json::to_value(MessagesRequest::new(
             "claude-test",
-            &messages,
-            &sampling,
+            &outgoing(&messages, &sampling),
             1024,
             false,
         ))
@@ -220,13 +261,8 @@ mod tests {
             Message::assistant("f"),
             Message::assistant("g"),
         ];
-        let request = MessagesRequest::new(
-            "m",
-            &messages,
-            &Sampling::default().with_max_tokens(9),
-            1024,
-            true,
-        );
+        let sampling = Sampling::default().with_max_tokens(9);
+        let request = MessagesRequest::new("m", &outgoing(&messages, &sampling), 1024, true);
         let body = serde_json::to_value(&request).unwrap();
         assert_eq!(
             body,
@@ -256,6 +292,7 @@ mod tests {
         }"#;
         let reply: MessageResponse = serde_json::from_str(body).unwrap();
         assert_eq!(reply.text(), "Hi! My name is Claude.");
+        assert_eq!(reply.calls()[0].name, "x");
         assert_eq!(reply.model.as_deref(), Some("claude-sonnet-4-5-20250929"));
         assert_eq!(reply.stop_reason.as_deref(), Some("end_turn"));
         assert_eq!(reply.usage.unwrap().usage(), Some(Usage::new(2095, 503)));
@@ -270,7 +307,7 @@ mod tests {
             panic!()
         };
         assert_eq!(message.usage.input_tokens, Some(25));
-        let StreamEvent::ContentBlockDelta { delta } = parse(
+        let StreamEvent::ContentBlockDelta { delta, .. } = parse(
             r#"{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hello"}}"#,
         ) else {
             panic!()
@@ -279,12 +316,13 @@ mod tests {
             (delta.kind.as_str(), delta.text.as_deref()),
             ("text_delta", Some("Hello"))
         );
-        let StreamEvent::MessageDelta { usage } = parse(
+        let StreamEvent::MessageDelta { usage, delta } = parse(
             r#"{"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": 15}}"#,
         ) else {
             panic!()
         };
         assert_eq!(usage.output_tokens, Some(15));
+        assert_eq!(delta.stop_reason.as_deref(), Some("end_turn"));
         assert!(matches!(
             parse(r#"{"type": "message_stop"}"#),
             StreamEvent::MessageStop

@@ -5,6 +5,7 @@
 use super::body::{bounded, is_event_stream, read_body, read_error_body};
 use super::status::error_from_reqwest;
 use crate::prompt::with_system_prompt;
+use benchcore::agent::{ToolChoice, ToolSpec};
 use benchcore::{
     AgentCapabilities, AgentError, AgentErrorKind, AgentReply, AgentRequest, Message, Sampling,
     Secret,
@@ -26,8 +27,8 @@ pub(crate) trait ChatProvider: Sync {
     const CLASSIFY: Classify;
 
     /// The request body: the messages (the agent's system prompt first) with the sampling
-    /// (the request's over the defaults).
-    fn body(&self, messages: &[Message], sampling: &Sampling) -> serde_json::Result<Vec<u8>>;
+    /// (the request's over the defaults) and the tools offered.
+    fn body(&self, outgoing: &Outgoing<'_>) -> serde_json::Result<Vec<u8>>;
 
     /// Reads a successful reply, whole or streamed; `started` is when the request began.
     fn read(
@@ -35,6 +36,15 @@ pub(crate) trait ChatProvider: Sync {
         reply: Reply,
         started: Instant,
     ) -> impl Future<Output = Result<AgentReply, AgentError>> + Send;
+}
+
+/// What one request sends, whatever the wire format: the messages (system prompt first), the
+/// sampling, and the tools the model may call.
+pub(crate) struct Outgoing<'a> {
+    pub(crate) messages: &'a [Message],
+    pub(crate) sampling: &'a Sampling,
+    pub(crate) tools: &'a [ToolSpec],
+    pub(crate) tool_choice: Option<&'a ToolChoice>,
 }
 
 /// A successful reply, as the provider reads it.
@@ -73,6 +83,7 @@ impl Endpoint {
         capabilities.context_errors = true;
         capabilities.remote = true;
         capabilities.streaming = self.stream;
+        capabilities.tools = true;
         capabilities
     }
 
@@ -93,7 +104,13 @@ impl Endpoint {
         let sampling = request.sampling.or(&self.defaults);
         let messages = with_system_prompt(self.system_prompt.as_deref(), &request.messages);
         let result = async {
-            let body = provider.body(&messages, &sampling).map_err(|err| {
+            let outgoing = Outgoing {
+                messages: &messages,
+                sampling: &sampling,
+                tools: &request.tools,
+                tool_choice: request.tool_choice.as_ref(),
+            };
+            let body = provider.body(&outgoing).map_err(|err| {
                 AgentError::new(
                     AgentErrorKind::BadRequest,
                     format!("cannot encode the request: {err}"),

@@ -22,7 +22,7 @@ pub(crate) use checks::{check_env_name, check_key, header_map};
 pub(crate) use checks::{endpoint, key_from_env, secret_header};
 pub use client::{client, client_builder};
 #[cfg(feature = "_chat")]
-pub(crate) use exchange::{ChatProvider, Classify, Endpoint, Reply};
+pub(crate) use exchange::{ChatProvider, Classify, Endpoint, Outgoing, Reply};
 pub(crate) use headers::is_sensitive_header;
 #[cfg(any(feature = "anthropic", feature = "mcp"))]
 pub(crate) use headers::mask;

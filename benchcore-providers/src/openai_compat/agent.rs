@@ -5,13 +5,12 @@ use super::api::Api;
 use super::error;
 use super::responses::{self, ResponsesRequest, ResponsesStreamFold};
 use super::stream::ChatStreamFold;
+use super::tools::WireToolCall;
 use super::wire::{self, ChatRequest, ChatResponse, Content};
-use crate::http::{ChatProvider, Classify, Endpoint, Reply};
+use crate::http::{ChatProvider, Classify, Endpoint, Outgoing, Reply};
 use crate::sse;
 use async_trait::async_trait;
-use benchcore::{
-    Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest, Message, Sampling,
-};
+use benchcore::{Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest};
 use std::time::Instant;
 
 /// An agent that sends each request to `POST {base_url}/chat/completions` once and reads
@@ -73,17 +72,16 @@ impl ChatProvider for OpenAiCompatAgent {
     const CLASSIFY: Classify = error::from_status;
 
     /// The request body for this agent's API.
-    fn body(&self, messages: &[Message], sampling: &Sampling) -> serde_json::Result<Vec<u8>> {
+    fn body(&self, outgoing: &Outgoing<'_>) -> serde_json::Result<Vec<u8>> {
         let stream = self.endpoint.stream;
         match &self.api {
             Api::ChatCompletions => {
-                serde_json::to_vec(&ChatRequest::new(&self.model, messages, sampling, stream))
+                serde_json::to_vec(&ChatRequest::new(&self.model, outgoing, stream))
             }
             Api::Responses(prompt) => serde_json::to_vec(&ResponsesRequest::new(
                 &self.model,
                 prompt,
-                messages,
-                sampling,
+                outgoing,
                 stream,
             )),
         }
@@ -128,12 +126,19 @@ fn parse_reply(body: &[u8], key: Option<&str>) -> Result<AgentReply, AgentError>
         .into_iter()
         .next()
         .ok_or_else(|| AgentError::malformed("the reply has no choices"))?;
-    let text = choice
-        .message
-        .content
-        .map(Content::into_text)
-        .unwrap_or_default();
-    Ok(wire::reply(text, response.model, response.usage))
+    let message = choice.message;
+    let refusal = message.refusal.filter(|r| !r.is_empty());
+    let text = match (message.content.map(Content::into_text), &refusal) {
+        (Some(text), _) if !text.is_empty() => text,
+        (_, Some(refusal)) => refusal.clone(),
+        (text, None) => text.unwrap_or_default(),
+    };
+    let calls = message.tool_calls.unwrap_or_default();
+    let mut reply = wire::reply(text, response.model, response.usage)
+        .with_tool_calls(calls.into_iter().map(WireToolCall::into_call).collect());
+    reply.stop_reason =
+        wire::stop_reason(choice.finish_reason.as_deref(), refusal.is_some()).or(reply.stop_reason);
+    Ok(reply)
 }
 
 #[async_trait]

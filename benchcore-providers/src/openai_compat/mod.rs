@@ -6,7 +6,9 @@ mod config;
 mod error;
 mod presets;
 mod responses;
+mod responses_items;
 mod stream;
+mod tools;
 mod wire;
 
 pub use agent::OpenAiCompatAgent;

@@ -3,8 +3,10 @@
 //! reads.
 
 use super::api::Prompt;
-use crate::http::{self, ProviderError};
-use benchcore::{AgentError, AgentReply, Message, Role, Sampling, Usage};
+use super::responses_items::{self, InputItem, ResponsesTool};
+use crate::http::{self, Outgoing, ProviderError};
+use benchcore::agent::ToolCall;
+use benchcore::{AgentError, AgentReply, Usage};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -17,7 +19,7 @@ pub(crate) struct ResponsesRequest<'a> {
     pub(crate) prompt: PromptRef<'a>,
     /// The conversation, after the prompt's own messages.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub(crate) input: Vec<InputMessage<'a>>,
+    pub(crate) input: Vec<InputItem<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) temperature: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -25,6 +27,10 @@ pub(crate) struct ResponsesRequest<'a> {
     /// Ask for server-sent events.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub(crate) stream: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) tools: Vec<ResponsesTool<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) tool_choice: Option<serde_json::Value>,
 }
 
 /// The `prompt` object: which managed prompt, at which version, with which variables.
@@ -37,22 +43,15 @@ pub(crate) struct PromptRef<'a> {
     pub(crate) variables: &'a BTreeMap<String, String>,
 }
 
-/// One message of `input`. Tool output is sent as the user's, as `input` messages take
-/// `user`, `assistant`, `system` and `developer` roles only.
-#[derive(Debug, Serialize)]
-pub(crate) struct InputMessage<'a> {
-    pub(crate) role: &'static str,
-    pub(crate) content: &'a str,
-}
-
 impl<'a> ResponsesRequest<'a> {
     pub(crate) fn new(
         model: &'a str,
         prompt: &'a Prompt,
-        messages: &'a [Message],
-        sampling: &Sampling,
+        outgoing: &Outgoing<'a>,
         stream: bool,
     ) -> Self {
+        let sampling = outgoing.sampling;
+        let (tools, tool_choice) = responses_items::tools(outgoing);
         Self {
             model: (!model.trim().is_empty()).then_some(model),
             prompt: PromptRef {
@@ -60,20 +59,12 @@ impl<'a> ResponsesRequest<'a> {
                 version: prompt.version.as_deref(),
                 variables: &prompt.variables,
             },
-            input: messages
-                .iter()
-                .map(|m| InputMessage {
-                    role: match m.role {
-                        Role::System => "system",
-                        Role::Assistant => "assistant",
-                        Role::User | Role::Tool => "user",
-                    },
-                    content: &m.content,
-                })
-                .collect(),
+            input: responses_items::input_items(outgoing.messages),
             temperature: sampling.temperature,
             max_output_tokens: sampling.max_tokens,
             stream,
+            tools,
+            tool_choice,
         }
     }
 }
@@ -93,6 +84,17 @@ struct ResponseObject {
     /// Set when `status` is `failed`.
     #[serde(default)]
     error: Option<serde_json::Value>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    incomplete_details: Option<IncompleteDetails>,
+}
+
+/// Why a response is `incomplete`.
+#[derive(Debug, Deserialize)]
+struct IncompleteDetails {
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 /// One output item; only `message` items hold the reply's text.
@@ -102,6 +104,13 @@ struct OutputItem {
     kind: String,
     #[serde(default)]
     content: Vec<OutputContent>,
+    /// A `function_call` item's call id, function and arguments (JSON text).
+    #[serde(default)]
+    call_id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    arguments: Option<String>,
 }
 
 /// One part of a message item; only `output_text` parts hold text (a `refusal` does not).
@@ -111,6 +120,9 @@ struct OutputContent {
     kind: String,
     #[serde(default)]
     text: Option<String>,
+    /// A `refusal` part's text.
+    #[serde(default)]
+    refusal: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,22 +146,56 @@ fn reply_from(response: ResponseObject, key: Option<&str>) -> Result<AgentReply,
     if let Some(error) = response.error.as_ref().filter(|e| !e.is_null()) {
         return Err(failed(error, key));
     }
-    let text = match (response.output_text, response.output) {
-        (Some(text), _) => text,
-        (None, Some(output)) => output
+    let output = response.output.unwrap_or_default();
+    if response.output_text.is_none() && output.is_empty() && response.status.is_none() {
+        return Err(AgentError::malformed(
+            "the reply has neither `output` nor `output_text`",
+        ));
+    }
+    let parts = || {
+        output
             .iter()
             .filter(|item| item.kind == "message")
             .flat_map(|item| &item.content)
+    };
+    let refusal: String = parts()
+        .filter(|part| part.kind == "refusal")
+        .filter_map(|part| part.refusal.as_deref())
+        .collect();
+    let text = match response.output_text {
+        Some(text) => text,
+        None => parts()
             .filter(|part| part.kind == "output_text")
             .filter_map(|part| part.text.as_deref())
             .collect(),
-        (None, None) => {
-            return Err(AgentError::malformed(
-                "the reply has neither `output` nor `output_text`",
-            ))
-        }
     };
-    let mut reply = AgentReply::text(text);
+    let text = if text.is_empty() {
+        refusal.clone()
+    } else {
+        text
+    };
+    let calls: Vec<ToolCall> = output
+        .iter()
+        .filter(|item| item.kind == "function_call")
+        .map(|item| {
+            ToolCall::from_text(
+                item.call_id.clone().unwrap_or_default(),
+                item.name.clone().unwrap_or_default(),
+                item.arguments.as_deref().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let stop = responses_items::stop_reason(
+        response.status.as_deref(),
+        response
+            .incomplete_details
+            .as_ref()
+            .and_then(|d| d.reason.as_deref()),
+        !refusal.is_empty(),
+        !calls.is_empty(),
+    );
+    let mut reply = AgentReply::text(text).with_tool_calls(calls);
+    reply.stop_reason = stop.or(reply.stop_reason);
     if let Some(model) = response.model {
         reply = reply.with_model(model);
     }
@@ -211,7 +257,8 @@ impl ResponsesStreamFold {
         let event: serde_json::Value = serde_json::from_str(data.trim()).map_err(|err| {
             AgentError::malformed(format!("the stream holds an event that is not JSON: {err}"))
         })?;
-        match event["type"].as_str().unwrap_or_default() {
+        let kind = event["type"].as_str().unwrap_or_default();
+        match kind {
             "response.output_text.delta" => {
                 let delta = event["delta"].as_str().unwrap_or_default();
                 if !delta.is_empty() && self.first_token.is_none() {
@@ -219,12 +266,12 @@ impl ResponsesStreamFold {
                 }
                 self.text.push_str(delta);
             }
-            "response.completed" => {
+            // An incomplete response (cut at its token limit) ends the stream as a
+            // completed one does, with the whole response.
+            "response.completed" | "response.incomplete" => {
                 let response: ResponseObject = serde_json::from_value(event["response"].clone())
                     .map_err(|err| {
-                        AgentError::malformed(format!(
-                            "`response.completed` holds no response: {err}"
-                        ))
+                        AgentError::malformed(format!("`{kind}` holds no response: {err}"))
                     })?;
                 self.completed = Some(reply_from(response, key)?);
                 return Ok(ControlFlow::Break(()));
@@ -260,8 +307,83 @@ impl ResponsesStreamFold {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use benchcore::AgentErrorKind;
+    use benchcore::agent::{StopReason, ToolChoice, ToolSpec};
+    use benchcore::{AgentErrorKind, Message, Role, Sampling};
     use serde_json::json;
+
+    fn outgoing<'a>(messages: &'a [Message], sampling: &'a Sampling) -> Outgoing<'a> {
+        Outgoing {
+            messages,
+            sampling,
+            tools: &[],
+            tool_choice: None,
+        }
+    }
+
+    #[test]
+    fn tools_calls_and_outputs_are_items() {
+        let messages = [
+            Message::user("2+3?"),
+            Message::assistant_calls("", vec![ToolCall::new("call_1", "add", json!({"a": 2}))]),
+            Message::tool_result("call_1", "5", false),
+        ];
+        let tools = [ToolSpec::new("add", "Adds.", json!({"type": "object"}))];
+        let sampling = Sampling::default();
+        let choice = ToolChoice::Tool { name: "add".into() };
+        let request = Outgoing {
+            messages: &messages,
+            sampling: &sampling,
+            tools: &tools,
+            tool_choice: Some(&choice),
+        };
+        let body =
+            serde_json::to_value(ResponsesRequest::new("m", &prompt(), &request, false)).unwrap();
+        assert_eq!(
+            body["input"],
+            json!([
+                {"role": "user", "content": "2+3?"},
+                {"type": "function_call", "call_id": "call_1", "name": "add", "arguments": "{\"a\":2}"},
+                {"type": "function_call_output", "call_id": "call_1", "output": "5"}
+            ])
+        );
+        assert_eq!(
+            body["tools"],
+            json!([{"type": "function", "name": "add", "description": "Adds.", "parameters": {"type": "object"}}])
+        );
+        assert_eq!(
+            body["tool_choice"],
+            json!({"type": "function", "name": "add"})
+        );
+    }
+
+    #[test]
+    fn function_calls_and_incomplete_replies_are_read() {
+        let body = json!({"object": "response", "status": "completed", "output": [
+            {"type": "function_call", "id": "fc_1", "call_id": "call_9", "name": "add",
+             "arguments": "{\"a\":1}", "status": "completed"},
+            {"type": "function_call", "id": "fc_2", "call_id": "call_10", "name": "add",
+             "arguments": "{oops", "status": "completed"}]});
+        let reply = parse_reply(body.to_string().as_bytes(), None).unwrap();
+        assert_eq!(reply.stop_reason, Some(StopReason::ToolUse));
+        assert_eq!(reply.tool_calls[0].id, "call_9");
+        assert_eq!(reply.tool_calls[0].arguments, json!({"a": 1}));
+        assert!(reply.tool_calls[1].invalid_arguments.is_some());
+        let cut = json!({"object": "response", "status": "incomplete",
+            "incomplete_details": {"reason": "max_output_tokens"},
+            "output": [{"type": "message", "content": [{"type": "output_text", "text": "Once"}]}]});
+        let reply = parse_reply(cut.to_string().as_bytes(), None).unwrap();
+        assert_eq!(
+            (reply.text.as_str(), reply.stop_reason),
+            ("Once", Some(StopReason::MaxTokens))
+        );
+        let refused = json!({"object": "response", "status": "completed", "output": [
+            {"type": "message", "content": [{"type": "refusal", "refusal": "I can't help."}]}]});
+        let reply = parse_reply(refused.to_string().as_bytes(), None).unwrap();
+        assert_eq!(
+            (reply.text.as_str(), reply.stop_reason),
+            ("I can't help.", Some(StopReason::Refusal))
+        );
+    }
 
     fn prompt() -> Prompt {
         Prompt {
@@ -283,7 +405,10 @@ mod tests {
             .with_temperature(0.2)
             .with_max_tokens(50);
         let body = serde_json::to_value(ResponsesRequest::new(
-            "", &prompt, &messages, &sampling, false,
+            "",
+            &prompt,
+            &outgoing(&messages, &sampling),
+            false,
         ))
         .unwrap();
         assert_eq!(
@@ -303,11 +428,11 @@ mod tests {
             id: "pmpt_9".into(),
             ..Prompt::default()
         };
+        let sampling = Sampling::default();
         let body = serde_json::to_value(ResponsesRequest::new(
             "gpt-4o",
             &bare,
-            &[],
-            &Sampling::default(),
+            &outgoing(&[], &sampling),
             false,
         ))
         .unwrap();

@@ -3,6 +3,7 @@
 
 use super::error;
 use super::wire::{self, ChatChunk, WireUsage};
+use crate::tool_calls::PartialCalls;
 use benchcore::{AgentError, AgentReply};
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
@@ -15,6 +16,9 @@ pub(crate) struct ChatStreamFold {
     usage: Option<WireUsage>,
     first_token: Option<Duration>,
     finished: bool,
+    finish_reason: Option<String>,
+    refusal: String,
+    calls: PartialCalls,
 }
 
 impl ChatStreamFold {
@@ -27,6 +31,9 @@ impl ChatStreamFold {
             usage: None,
             first_token: None,
             finished: false,
+            finish_reason: None,
+            refusal: String::new(),
+            calls: PartialCalls::default(),
         }
     }
 
@@ -59,13 +66,31 @@ impl ChatStreamFold {
             self.usage = chunk.usage;
         }
         if let Some(choice) = chunk.choices.into_iter().next() {
-            if let Some(content) = choice.delta.and_then(|d| d.content) {
-                if !content.is_empty() && self.first_token.is_none() {
-                    self.first_token = Some(self.started.elapsed());
+            if let Some(delta) = choice.delta {
+                if let Some(content) = delta.content {
+                    self.mark_first_token(&content);
+                    self.text.push_str(&content);
                 }
-                self.text.push_str(&content);
+                if let Some(refusal) = delta.refusal {
+                    self.refusal.push_str(&refusal);
+                }
+                for call in delta.tool_calls.unwrap_or_default() {
+                    let function = call.function.as_ref();
+                    self.calls.start(
+                        call.index,
+                        call.id.as_deref(),
+                        function.and_then(|f| f.name.as_deref()),
+                    );
+                    if let Some(piece) = function.and_then(|f| f.arguments.as_deref()) {
+                        self.mark_first_token(piece);
+                        self.calls.push_arguments(call.index, piece);
+                    }
+                }
             }
-            self.finished |= choice.finish_reason.is_some();
+            if choice.finish_reason.is_some() {
+                self.finished = true;
+                self.finish_reason = choice.finish_reason;
+            }
         }
         Ok(ControlFlow::Continue(()))
     }
@@ -73,13 +98,28 @@ impl ChatStreamFold {
     /// The reply, once the stream has ended: at `[DONE]`, or at the end of the body after a
     /// `finish_reason` (some servers send no `[DONE]`). A stream that ended before either
     /// was cut off: `Transient`.
+    fn mark_first_token(&mut self, piece: &str) {
+        if !piece.is_empty() && self.first_token.is_none() {
+            self.first_token = Some(self.started.elapsed());
+        }
+    }
+
     pub(crate) fn into_reply(self, saw_done: bool) -> Result<AgentReply, AgentError> {
         if !saw_done && !self.finished {
             return Err(AgentError::transient(
                 "the stream ended before `[DONE]`: the reply was truncated",
             ));
         }
-        let mut reply = wire::reply(self.text, self.model, self.usage);
+        let refused = !self.refusal.is_empty();
+        let text = if self.text.is_empty() && refused {
+            self.refusal
+        } else {
+            self.text
+        };
+        let mut reply =
+            wire::reply(text, self.model, self.usage).with_tool_calls(self.calls.finish());
+        reply.stop_reason =
+            wire::stop_reason(self.finish_reason.as_deref(), refused).or(reply.stop_reason);
         reply.time_to_first_token = self.first_token;
         Ok(reply)
     }

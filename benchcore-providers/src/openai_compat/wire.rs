@@ -1,8 +1,12 @@
 //! The Chat Completions wire format, as the OpenAI API reference documents it: only the
 //! fields this agent sends or reads.
 
-use benchcore::{AgentReply, Message, Sampling, Usage};
+use super::tools::{self, ChatTool, DeltaToolCall, WireToolCall};
+use crate::http::Outgoing;
+use benchcore::agent::StopReason;
+use benchcore::{AgentReply, Message, Role, Usage};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// The body of `POST /chat/completions`.
 #[derive(Debug, Serialize)]
@@ -21,6 +25,10 @@ pub(crate) struct ChatRequest<'a> {
     /// With `stream`, asks for a last chunk carrying the usage.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) stream_options: Option<StreamOptions>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) tools: Vec<ChatTool<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) tool_choice: Option<serde_json::Value>,
 }
 
 /// `stream_options` of a streamed request.
@@ -30,21 +38,11 @@ pub(crate) struct StreamOptions {
 }
 
 impl<'a> ChatRequest<'a> {
-    pub(crate) fn new(
-        model: &'a str,
-        messages: &'a [Message],
-        sampling: &Sampling,
-        stream: bool,
-    ) -> Self {
+    pub(crate) fn new(model: &'a str, outgoing: &Outgoing<'a>, stream: bool) -> Self {
+        let sampling = outgoing.sampling;
         Self {
             model,
-            messages: messages
-                .iter()
-                .map(|m| ChatMessage {
-                    role: m.role.as_str(),
-                    content: &m.content,
-                })
-                .collect(),
+            messages: outgoing.messages.iter().map(ChatMessage::new).collect(),
             temperature: sampling.temperature,
             max_tokens: sampling.max_tokens,
             seed: sampling.seed,
@@ -52,15 +50,65 @@ impl<'a> ChatRequest<'a> {
             stream_options: stream.then_some(StreamOptions {
                 include_usage: true,
             }),
+            tools: outgoing.tools.iter().map(ChatTool::new).collect(),
+            tool_choice: outgoing
+                .tool_choice
+                .filter(|_| !outgoing.tools.is_empty())
+                .map(tools::tool_choice),
         }
     }
 }
 
-/// One message of the request.
+/// One message of the request. An assistant message that only calls tools has `null`
+/// content; a tool result is a `tool` message naming its call (the wire format has no
+/// error flag, so an error result says so in its text).
 #[derive(Debug, Serialize)]
 pub(crate) struct ChatMessage<'a> {
-    pub(crate) role: &'a str,
-    pub(crate) content: &'a str,
+    pub(crate) role: &'static str,
+    pub(crate) content: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) tool_calls: Vec<WireToolCall>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) tool_call_id: Option<&'a str>,
+}
+
+impl<'a> ChatMessage<'a> {
+    fn new(message: &'a Message) -> Self {
+        let text = Cow::Borrowed(message.content.as_str());
+        match (message.role, message.tool_call_id.as_deref()) {
+            (Role::Tool, Some(id)) => Self {
+                role: "tool",
+                content: Some(if message.is_error {
+                    Cow::Owned(format!("Error: {}", message.content))
+                } else {
+                    text
+                }),
+                tool_calls: Vec::new(),
+                tool_call_id: Some(id),
+            },
+            (Role::Assistant, _) if !message.tool_calls.is_empty() => Self {
+                role: "assistant",
+                content: (!message.content.is_empty()).then_some(text),
+                tool_calls: message
+                    .tool_calls
+                    .iter()
+                    .map(WireToolCall::from_call)
+                    .collect(),
+                tool_call_id: None,
+            },
+            (role, _) => Self {
+                // A tool's output that answers no call reads as the user's words.
+                role: if role == Role::Tool {
+                    "user"
+                } else {
+                    role.as_str()
+                },
+                content: Some(text),
+                tool_calls: Vec::new(),
+                tool_call_id: None,
+            },
+        }
+    }
 }
 
 /// A `chat.completion` object.
@@ -77,6 +125,8 @@ pub(crate) struct ChatResponse {
 #[derive(Debug, Deserialize)]
 pub(crate) struct Choice {
     pub(crate) message: ChoiceMessage,
+    #[serde(default)]
+    pub(crate) finish_reason: Option<String>,
 }
 
 /// The assistant's message.
@@ -86,6 +136,11 @@ pub(crate) struct ChoiceMessage {
     /// list of content parts instead of a string.
     #[serde(default)]
     pub(crate) content: Option<Content>,
+    #[serde(default)]
+    pub(crate) tool_calls: Option<Vec<WireToolCall>>,
+    /// The model's refusal, in place of content.
+    #[serde(default)]
+    pub(crate) refusal: Option<String>,
 }
 
 /// Message content: a string, or a list of parts whose text parts are joined.
@@ -137,6 +192,10 @@ pub(crate) struct ChunkChoice {
 pub(crate) struct ChunkDelta {
     #[serde(default)]
     pub(crate) content: Option<String>,
+    #[serde(default)]
+    pub(crate) tool_calls: Option<Vec<DeltaToolCall>>,
+    #[serde(default)]
+    pub(crate) refusal: Option<String>,
 }
 
 /// Token usage, plus the cost in US dollars when the provider reports it (OpenRouter does).
@@ -148,6 +207,14 @@ pub(crate) struct WireUsage {
     pub(crate) completion_tokens: Option<u64>,
     #[serde(default)]
     pub(crate) cost: Option<f64>,
+}
+
+/// Why a completion ended: its `finish_reason`, or a refusal when the model refused.
+pub(crate) fn stop_reason(finish_reason: Option<&str>, refused: bool) -> Option<StopReason> {
+    if refused {
+        return Some(StopReason::Refusal);
+    }
+    finish_reason.map(tools::stop_reason)
 }
 
 /// A reply of `text` with the model and the usage (and cost) a completion reports, whole or
@@ -174,6 +241,65 @@ pub(crate) fn reply(text: String, model: Option<String>, usage: Option<WireUsage
 #[cfg(test)]
 mod tests {
     use super::*;
+    use benchcore::agent::{ToolCall, ToolChoice, ToolSpec};
+    use benchcore::Sampling;
+
+    fn outgoing<'a>(messages: &'a [Message], sampling: &'a Sampling) -> Outgoing<'a> {
+        Outgoing {
+            messages,
+            sampling,
+            tools: &[],
+            tool_choice: None,
+        }
+    }
+
+    #[test]
+    fn tools_calls_and_results_have_the_reference_shape() {
+        let messages = [
+            Message::user("What is 2+3?"),
+            Message::assistant_calls(
+                "",
+                vec![ToolCall::new(
+                    "call_1",
+                    "add",
+                    serde_json::json!({"a": 2, "b": 3}),
+                )],
+            ),
+            Message::tool_result("call_1", "5", false),
+            Message::tool_result("call_2", "no such city", true),
+        ];
+        let tools = [ToolSpec::new(
+            "add",
+            "",
+            serde_json::json!({"type": "object"}),
+        )];
+        let sampling = Sampling::default();
+        let choice = ToolChoice::Required;
+        let request = Outgoing {
+            messages: &messages,
+            sampling: &sampling,
+            tools: &tools,
+            tool_choice: Some(&choice),
+        };
+        let body = serde_json::to_value(ChatRequest::new("m", &request, false)).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "model": "m",
+                "messages": [
+                    {"role": "user", "content": "What is 2+3?"},
+                    {"role": "assistant", "content": null, "tool_calls": [
+                        {"id": "call_1", "type": "function", "function": {"name": "add", "arguments": "{\"a\":2,\"b\":3}"}}
+                    ]},
+                    {"role": "tool", "content": "5", "tool_call_id": "call_1"},
+                    {"role": "tool", "content": "Error: no such city", "tool_call_id": "call_2"}
+                ],
+                "stream": false,
+                "tools": [{"type": "function", "function": {"name": "add", "parameters": {"type": "object"}}}],
+                "tool_choice": "required"
+            })
+        );
+    }
 
     #[test]
     fn request_matches_the_reference_shape() {
@@ -181,9 +307,12 @@ mod tests {
         let mut sampling = Sampling::default();
         sampling.temperature = Some(0.5);
         sampling.seed = Some(7);
-        let body =
-            serde_json::to_value(ChatRequest::new("gpt-4o-mini", &messages, &sampling, false))
-                .unwrap();
+        let body = serde_json::to_value(ChatRequest::new(
+            "gpt-4o-mini",
+            &outgoing(&messages, &sampling),
+            false,
+        ))
+        .unwrap();
         assert_eq!(
             body,
             serde_json::json!({
@@ -202,8 +331,9 @@ mod tests {
     #[test]
     fn a_streamed_request_asks_for_usage() {
         let messages = [Message::user("Hi")];
+        let sampling = Sampling::default();
         let body =
-            serde_json::to_value(ChatRequest::new("m", &messages, &Sampling::default(), true))
+            serde_json::to_value(ChatRequest::new("m", &outgoing(&messages, &sampling), true))
                 .unwrap();
         assert_eq!(
             body,

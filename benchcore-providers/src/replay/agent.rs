@@ -74,7 +74,12 @@ impl Agent for ReplayAgent {
             )
             .with_provider(self.name.clone())
         })?;
-        let mut reply = AgentReply::text(recorded.reply.clone()).with_cost(0.0);
+        let mut reply = AgentReply::text(recorded.reply.clone())
+            .with_cost(0.0)
+            .with_tool_calls(recorded.tool_calls.clone());
+        if let Some(reason) = recorded.stop_reason {
+            reply = reply.with_stop_reason(reason);
+        }
         if let Some(usage) = recorded.usage {
             reply = reply.with_usage(usage);
         }

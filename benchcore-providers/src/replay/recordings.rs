@@ -1,7 +1,8 @@
 //! A replay file's replies by case: JSON Lines of replies or attempt records, a JSON array,
 //! or `benchcore show RUN --attempts --json` output; and the reply that answers a request.
 
-use benchcore::{ConfigError, Transcript, Usage};
+use benchcore::agent::{StopReason, ToolCall};
+use benchcore::{ConfigError, Speaker, Transcript, Usage};
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -14,6 +15,9 @@ pub(crate) struct Recorded {
     pub(crate) reply: String,
     pub(crate) usage: Option<Usage>,
     pub(crate) model: Option<String>,
+    /// The tools the reply called and why it stopped, replayed as recorded.
+    pub(crate) tool_calls: Vec<ToolCall>,
+    pub(crate) stop_reason: Option<StopReason>,
 }
 
 /// A file's replies by case, in file order.
@@ -44,6 +48,10 @@ struct Line {
     usage: Option<Usage>,
     #[serde(default)]
     model: Option<String>,
+    #[serde(default)]
+    tool_calls: Vec<ToolCall>,
+    #[serde(default)]
+    stop_reason: Option<StopReason>,
 }
 
 impl Recordings {
@@ -187,16 +195,24 @@ fn read_line(
         )));
     }
     let parsed: Line = serde_json::from_value(value).map_err(|e| error(e.to_string()))?;
+    let (mut tool_calls, mut stop_reason) = (parsed.tool_calls, parsed.stop_reason);
     let reply = match (parsed.reply, &parsed.transcript) {
         (Some(reply), _) => reply,
         (None, Some(transcript)) => {
             if matches!(parsed.outcome.as_deref(), Some("error" | "skipped")) {
                 return Ok(None);
             }
-            match transcript.last_agent_text() {
-                Some(text) => text.to_owned(),
-                None => return Ok(None),
-            }
+            let Some(turn) = transcript
+                .turns
+                .iter()
+                .rev()
+                .find(|t| t.speaker == Speaker::Agent)
+            else {
+                return Ok(None);
+            };
+            tool_calls.clone_from(&turn.tool_calls);
+            stop_reason = stop_reason.or(turn.stop_reason);
+            turn.text.clone()
         }
         (None, None) => {
             return Err(error(format!(
@@ -214,6 +230,8 @@ fn read_line(
             // Attempt records always have usage; all zero means none was reported.
             usage: parsed.usage.filter(|u| u.total() > 0),
             model: parsed.model,
+            tool_calls,
+            stop_reason,
         },
     )))
 }

@@ -21,7 +21,7 @@
 //! # });
 //! ```
 
-use super::{Agent, AgentError, AgentReply, AgentRequest, Usage};
+use super::{Agent, AgentError, AgentReply, AgentRequest, StopReason, ToolCall, Usage};
 use crate::{now_ms, AgentCapabilities, StoreError};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -62,13 +62,24 @@ pub struct CacheKey {
 impl CacheKey {
     /// The key of `request` sent to the agent `identity` describes.
     pub fn new(identity: &serde_json::Value, request: &AgentRequest) -> Self {
-        let canonical = serde_json::json!({
+        let mut canonical = serde_json::json!({
             "v": KEY_VERSION,
             "agent": identity,
             "messages": request.messages,
             "sampling": request.sampling,
             "sample": request.sample,
         });
+        // Tools join the key only when offered, so keys of plain requests stay as they were.
+        if !request.tools.is_empty() {
+            canonical["tools"] = serde_json::json!(request.tools);
+        }
+        if let Some(choice) = request
+            .tool_choice
+            .as_ref()
+            .filter(|_| !request.tools.is_empty())
+        {
+            canonical["tool_choice"] = serde_json::json!(choice);
+        }
         Self::from_canonical(canonical_json(&canonical))
     }
 
@@ -169,6 +180,12 @@ pub struct CachedReply {
     /// When it was stored, in milliseconds since the Unix epoch.
     #[serde(default)]
     pub stored_at_ms: u64,
+    /// The tools the reply called.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// Why the reply ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<StopReason>,
 }
 
 impl CachedReply {
@@ -180,6 +197,8 @@ impl CachedReply {
             model: reply.model.clone(),
             cost_usd: reply.cost_usd,
             stored_at_ms: now_ms(),
+            tool_calls: reply.tool_calls.clone(),
+            stop_reason: reply.stop_reason,
         }
     }
 
@@ -192,6 +211,8 @@ impl CachedReply {
             cost_usd: Some(0.0),
             model: self.model.clone(),
             cached: true,
+            tool_calls: self.tool_calls.clone(),
+            stop_reason: self.stop_reason,
             ..AgentReply::default()
         }
     }
@@ -384,6 +405,23 @@ mod tests {
 
     fn ask(text: &str) -> AgentRequest {
         AgentRequest::new(vec![Message::user(text)])
+    }
+
+    #[test]
+    fn tools_join_the_key_and_calls_survive_the_cache() {
+        let id = serde_json::json!({"model": "m"});
+        let tool = crate::agent::ToolSpec::new("add", "", serde_json::json!({"type": "object"}));
+        let with_tools = ask("hi").with_tools(vec![tool], None);
+        assert_ne!(
+            CacheKey::new(&id, &ask("hi")),
+            CacheKey::new(&id, &with_tools)
+        );
+        assert!(!CacheKey::new(&id, &ask("hi")).request().contains("tools"));
+        let call = ToolCall::new("c1", "add", serde_json::json!({"a": 1}));
+        let reply = AgentReply::text("").with_tool_calls(vec![call.clone()]);
+        let back = CachedReply::from_reply(&reply).to_reply();
+        assert_eq!(back.tool_calls, vec![call]);
+        assert_eq!(back.stop_reason, Some(StopReason::ToolUse));
     }
 
     #[test]

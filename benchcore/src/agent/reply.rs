@@ -89,10 +89,13 @@ impl AgentReply {
         self
     }
 
-    /// Adds tool calls; the stop reason becomes `tool_use` unless one was set.
+    /// Adds tool calls; with at least one, the stop reason becomes `tool_use` unless one
+    /// was set.
     pub fn with_tool_calls(mut self, calls: Vec<ToolCall>) -> Self {
         self.tool_calls = calls;
-        self.stop_reason.get_or_insert(StopReason::ToolUse);
+        if !self.tool_calls.is_empty() {
+            self.stop_reason.get_or_insert(StopReason::ToolUse);
+        }
         self
     }
 

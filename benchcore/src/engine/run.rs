@@ -312,7 +312,10 @@ impl Run {
         }
         // A question set with no evaluator compares answers exactly; other kinds (a
         // conversation, a code task) bring their own judgement, or none.
-        if self.evaluators.is_empty() && self.spec.kind == SingleTurn.kind() {
+        // Guards such as `not_truncated` judge how a reply ended, not its answer: exact
+        // match still applies beside them.
+        let only_guards = self.evaluators.iter().all(|e| e.name() == "not_truncated");
+        if only_guards && self.spec.kind == SingleTurn.kind() {
             self.evaluators.push(Arc::new(Exact::default()));
         }
         Ok(Prepared {

@@ -1,4 +1,4 @@
-use super::{Evaluator, Exact, Includes, Normalize, Numeric, RegexMatch};
+use super::{Evaluator, Exact, Includes, Normalize, NotTruncated, Numeric, RegexMatch};
 use crate::ConfigError;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -42,6 +42,8 @@ pub enum EvaluatorConfig {
         #[serde(default)]
         relative: bool,
     },
+    /// Fails a reply cut at the token limit (`--fail-on-truncation`).
+    NotTruncated,
     /// An LLM judge: another agent scores the reply against a rubric. Built by
     /// `benchcore_providers::build_evaluator` (this crate knows no HTTP), which reads
     /// `config` as a `benchcore_providers::JudgeConfig`.
@@ -83,6 +85,7 @@ impl EvaluatorConfig {
                     Arc::new(Numeric::absolute(*tolerance))
                 }
             }
+            Self::NotTruncated => Arc::new(NotTruncated),
             Self::Judge { .. } => {
                 return Err(ConfigError::field(
                     "evaluators.judge",
@@ -154,13 +157,16 @@ impl std::str::FromStr for EvaluatorConfig {
                     relative,
                 })
             }
+            "not_truncated" => Ok(Self::NotTruncated),
             "judge" => Err(ConfigError::field(
                 "evaluator",
                 format!("{spec:?}: a judge is configured by a file: use --judge FILE"),
             )),
             other => Err(ConfigError::field(
                 "evaluator",
-                format!("unknown evaluator {other:?} (exact, includes, regex, numeric)"),
+                format!(
+                    "unknown evaluator {other:?} (exact, includes, regex, numeric, not_truncated)"
+                ),
             )),
         }
     }

@@ -6,6 +6,7 @@ mod includes;
 mod normalize;
 mod numeric;
 mod regex;
+mod truncation;
 
 pub use self::config::EvaluatorConfig;
 pub use self::exact::Exact;
@@ -13,6 +14,7 @@ pub use self::includes::Includes;
 pub use self::normalize::Normalize;
 pub use self::numeric::Numeric;
 pub use self::regex::RegexMatch;
+pub use self::truncation::NotTruncated;
 
 use crate::{Case, Transcript};
 use async_trait::async_trait;

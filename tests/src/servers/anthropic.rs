@@ -7,6 +7,7 @@
 //! `model`, a `max_tokens` and `user`/`assistant` roles only.
 
 use super::scripted::{self, bump, pieces, words, Running, Shared};
+use super::tool_wire::{self, argument_pieces, Ending};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -204,6 +205,12 @@ async fn messages(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: B
             ),
         );
     }
+    if let Some(message) = serde_json::from_slice(&body)
+        .ok()
+        .and_then(|value| tool_wire::check_anthropic(&value).err())
+    {
+        return refuse(StatusCode::BAD_REQUEST, "invalid_request_error", &message);
+    }
     let step = shared.next_step(n, || {
         request
             .messages
@@ -238,19 +245,28 @@ struct Exchange {
 async fn answer(shared: &Shared, exchange: &Exchange, step: Scripted) -> Response {
     let counters = &shared.counters;
     let delay = shared.config.stream_chunk_delay;
-    let reply = |chunks: Vec<String>, usage: Option<Usage>| {
+    let reply_with = |chunks: Vec<String>, usage: Option<Usage>, ending: Ending| {
         bump(&counters.replies);
         let usage =
             usage.unwrap_or_else(|| Usage::new(exchange.prompt_words, words(&chunks.concat())));
         if exchange.stream {
             bump(&counters.streamed);
-            scripted::event_stream(stream_events(exchange, &chunks, usage), delay, false)
+            scripted::event_stream(
+                stream_events(exchange, &chunks, usage, &ending),
+                delay,
+                false,
+            )
         } else {
-            message(exchange, &chunks.concat(), usage)
+            message(exchange, &chunks.concat(), usage, &ending)
         }
     };
+    let reply = |chunks: Vec<String>, usage: Option<Usage>| reply_with(chunks, usage, Ending::Stop);
     match step {
         Scripted::Reply { text, usage } => reply(pieces(&text), usage),
+        Scripted::ToolCalls { text, calls } => {
+            reply_with(pieces(&text), None, Ending::Calls(calls))
+        }
+        Scripted::MaxTokens { text } => reply_with(pieces(&text), None, Ending::MaxTokens),
         Scripted::Streamed { chunks, usage } => reply(chunks, usage),
         Scripted::Slow { delay, text } => {
             tokio::time::sleep(delay).await;
@@ -289,7 +305,12 @@ async fn answer(shared: &Shared, exchange: &Exchange, step: Scripted) -> Respons
         }
         Scripted::StreamError => {
             bump(&counters.stream_errors);
-            let mut events = stream_events(exchange, &["Partial ".to_owned()], Usage::default());
+            let mut events = stream_events(
+                exchange,
+                &["Partial ".to_owned()],
+                Usage::default(),
+                &Ending::Stop,
+            );
             events.truncate(4);
             events.push(event(
                 "error",
@@ -334,12 +355,18 @@ async fn answer(shared: &Shared, exchange: &Exchange, step: Scripted) -> Respons
             bump(&counters.truncated);
             let text = "This reply will not arrive whole.";
             if exchange.stream {
-                let mut events = stream_events(exchange, &pieces(text), Usage::default());
+                let mut events =
+                    stream_events(exchange, &pieces(text), Usage::default(), &Ending::Stop);
                 // message_start, content_block_start, ping, the first delta.
                 events.truncate(4);
                 scripted::event_stream(events, delay, true)
             } else {
-                scripted::cut_json(&message_body(exchange, text, Usage::new(1, 1)))
+                scripted::cut_json(&message_body(
+                    exchange,
+                    text,
+                    Usage::new(1, 1),
+                    &Ending::Stop,
+                ))
             }
         }
         Scripted::Oversized { bytes } => {
@@ -347,12 +374,17 @@ async fn answer(shared: &Shared, exchange: &Exchange, step: Scripted) -> Respons
             if exchange.stream {
                 let chunks = vec!["x".repeat(16 * 1024); bytes.div_ceil(16 * 1024)];
                 scripted::event_stream(
-                    stream_events(exchange, &chunks, Usage::new(1, 1)),
+                    stream_events(exchange, &chunks, Usage::new(1, 1), &Ending::Stop),
                     delay,
                     false,
                 )
             } else {
-                scripted::chunked_json(message_body(exchange, &"x".repeat(bytes), Usage::new(1, 1)))
+                scripted::chunked_json(message_body(
+                    exchange,
+                    &"x".repeat(bytes),
+                    Usage::new(1, 1),
+                    &Ending::Stop,
+                ))
             }
         }
         Scripted::Hang => {
@@ -376,24 +408,48 @@ fn next_id() -> String {
     format!("{:020x}", NEXT_ID.fetch_add(1, Ordering::Relaxed))
 }
 
-fn message_body(exchange: &Exchange, text: &str, usage: Usage) -> Vec<u8> {
+/// `stop_reason` for an ending.
+fn stop_reason(ending: &Ending) -> &'static str {
+    match ending {
+        Ending::Stop => "end_turn",
+        Ending::Calls(_) => "tool_use",
+        Ending::MaxTokens => "max_tokens",
+    }
+}
+
+/// A call's input: the arguments as a JSON object (the API only ever sends objects).
+fn input_of(arguments: &str) -> serde_json::Value {
+    serde_json::from_str::<serde_json::Value>(arguments)
+        .ok()
+        .filter(serde_json::Value::is_object)
+        .unwrap_or_else(|| json!({}))
+}
+
+fn message_body(exchange: &Exchange, text: &str, usage: Usage, ending: &Ending) -> Vec<u8> {
+    let mut content = Vec::new();
+    if !text.is_empty() || ending.calls().is_empty() {
+        content.push(json!({"type": "text", "text": text}));
+    }
+    content.extend(ending.calls().iter().map(|call| {
+        json!({"type": "tool_use", "id": call.id, "name": call.name, "input": input_of(&call.arguments)})
+    }));
     let body = json!({
         "id": format!("msg_mock{}", next_id()),
         "type": "message",
         "role": "assistant",
         "model": exchange.model,
-        "content": [{"type": "text", "text": text}],
-        "stop_reason": "end_turn",
+        "content": content,
+        "stop_reason": stop_reason(ending),
         "stop_sequence": null,
         "usage": {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens}
     });
     serde_json::to_vec(&body).unwrap_or_default()
 }
 
-fn message(exchange: &Exchange, text: &str, usage: Usage) -> Response {
+fn message(exchange: &Exchange, text: &str, usage: Usage, ending: &Ending) -> Response {
     with_request_id(scripted::json_response(
         StatusCode::OK,
-        Body::from(message_body(exchange, text, usage)),
+        Body::from(message_body(exchange, text, usage, ending)),
     ))
 }
 
@@ -402,9 +458,15 @@ fn event(name: &str, data: &serde_json::Value) -> Bytes {
     Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
 }
 
-/// A streamed message: `message_start` (input tokens), one text block of `chunks`,
-/// `message_delta` (output tokens), `message_stop`.
-fn stream_events(exchange: &Exchange, chunks: &[String], usage: Usage) -> Vec<Bytes> {
+/// A streamed message: `message_start` (input tokens), one text block of `chunks`, one
+/// `tool_use` block per call (its input as `input_json_delta` pieces), `message_delta` (stop
+/// reason, output tokens), `message_stop`.
+fn stream_events(
+    exchange: &Exchange,
+    chunks: &[String],
+    usage: Usage,
+    ending: &Ending,
+) -> Vec<Bytes> {
     let mut events = vec![
         event(
             "message_start",
@@ -425,14 +487,34 @@ fn stream_events(exchange: &Exchange, chunks: &[String], usage: Usage) -> Vec<By
             &json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": chunk}}),
         )
     }));
+    events.extend([event(
+        "content_block_stop",
+        &json!({"type": "content_block_stop", "index": 0}),
+    )]);
+    for (n, call) in ending.calls().iter().enumerate() {
+        let index = n + 1;
+        events.push(event(
+            "content_block_start",
+            &json!({"type": "content_block_start", "index": index, "content_block":
+                    {"type": "tool_use", "id": call.id, "name": call.name, "input": {}}}),
+        ));
+        let input = input_of(&call.arguments).to_string();
+        for piece in argument_pieces(&input) {
+            events.push(event(
+                "content_block_delta",
+                &json!({"type": "content_block_delta", "index": index,
+                        "delta": {"type": "input_json_delta", "partial_json": piece}}),
+            ));
+        }
+        events.push(event(
+            "content_block_stop",
+            &json!({"type": "content_block_stop", "index": index}),
+        ));
+    }
     events.extend([
         event(
-            "content_block_stop",
-            &json!({"type": "content_block_stop", "index": 0}),
-        ),
-        event(
             "message_delta",
-            &json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null},
+            &json!({"type": "message_delta", "delta": {"stop_reason": stop_reason(ending), "stop_sequence": null},
                     "usage": {"output_tokens": usage.output_tokens}}),
         ),
         event("message_stop", &json!({"type": "message_stop"})),

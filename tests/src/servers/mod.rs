@@ -3,9 +3,13 @@
 pub mod anthropic;
 pub mod mcp;
 pub mod openai;
+mod openai_render;
+mod script;
 mod scripted;
+mod tool_wire;
 
 pub use anthropic::AnthropicServer;
 pub use mcp::{McpScripted, McpServer, McpServerConfig, McpStats};
 pub use openai::OpenAiServer;
 pub use scripted::{Scripted, ServerConfig, ServerStats};
+pub use tool_wire::ScriptedCall;

@@ -5,7 +5,9 @@
 //! By default it echoes the last user message, so a case whose target equals its input
 //! passes exact match; usage counts words.
 
+use super::openai_render::{body, sse_data, stream_events, Exchange};
 use super::scripted::{self, bump, pieces, words, Running, Shared};
+use super::tool_wire::{self, Ending};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -17,9 +19,7 @@ use serde::Deserialize;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use super::scripted::{Scripted, ServerConfig, ServerStats};
 
@@ -186,39 +186,6 @@ impl ResponsesRequest {
     }
 }
 
-/// Which endpoint a request came to, with what it asked: this decides the reply's shape.
-enum Exchange {
-    Chat {
-        model: String,
-        prompt_words: u64,
-        stream: bool,
-        include_usage: bool,
-    },
-    Responses {
-        model: String,
-        prompt: serde_json::Value,
-        prompt_words: u64,
-        stream: bool,
-    },
-}
-
-impl Exchange {
-    fn streams(&self) -> bool {
-        matches!(
-            self,
-            Exchange::Chat { stream: true, .. } | Exchange::Responses { stream: true, .. }
-        )
-    }
-
-    fn prompt_words(&self) -> u64 {
-        match self {
-            Exchange::Chat { prompt_words, .. } | Exchange::Responses { prompt_words, .. } => {
-                *prompt_words
-            }
-        }
-    }
-}
-
 fn check_key(shared: &Shared, headers: &HeaderMap) -> Option<Response> {
     let given = headers
         .get(header::AUTHORIZATION)
@@ -240,6 +207,24 @@ fn unreadable(shared: &Shared, err: &serde_json::Error) -> Response {
         None,
         None,
     )
+}
+
+/// A 400 for tool parts the API would refuse (a result answering no call, a malformed tool).
+fn check_tools(
+    shared: &Shared,
+    body: &[u8],
+    check: fn(&serde_json::Value) -> Result<(), String>,
+) -> Option<Response> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let message = check(&value).err()?;
+    bump(&shared.counters.bad_requests);
+    Some(error(
+        StatusCode::BAD_REQUEST,
+        &message,
+        "invalid_request_error",
+        Some("messages"),
+        None,
+    ))
 }
 
 fn missing(shared: &Shared, param: &str) -> Response {
@@ -266,6 +251,9 @@ async fn chat_completions(
         Ok(request) => request,
         Err(err) => return unreadable(&shared, &err),
     };
+    if let Some(refused) = check_tools(&shared, &body, tool_wire::check_chat) {
+        return refused;
+    }
     if request.model.is_empty() {
         return missing(&shared, "model");
     }
@@ -304,6 +292,9 @@ async fn responses(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
         Ok(request) => request,
         Err(err) => return unreadable(&shared, &err),
     };
+    if let Some(refused) = check_tools(&shared, &body, tool_wire::check_responses) {
+        return refused;
+    }
     if request.model.is_none() && request.prompt.is_none() {
         return missing(&shared, "model");
     }
@@ -331,22 +322,31 @@ async fn responses(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
 async fn answer(shared: &Shared, exchange: &Exchange, step: Scripted) -> Response {
     let counters = &shared.counters;
     let delay = shared.config.stream_chunk_delay;
-    let reply = |chunks: Vec<String>, usage: Option<Usage>| {
+    let reply_with = |chunks: Vec<String>, usage: Option<Usage>, ending: Ending| {
         bump(&counters.replies);
         let usage =
             usage.unwrap_or_else(|| Usage::new(exchange.prompt_words(), words(&chunks.concat())));
         if exchange.streams() {
             bump(&counters.streamed);
-            scripted::event_stream(stream_events(exchange, &chunks, usage), delay, false)
+            scripted::event_stream(
+                stream_events(exchange, &chunks, usage, &ending),
+                delay,
+                false,
+            )
         } else {
             scripted::json_response(
                 StatusCode::OK,
-                Body::from(body(exchange, &chunks.concat(), usage)),
+                Body::from(body(exchange, &chunks.concat(), usage, &ending)),
             )
         }
     };
+    let reply = |chunks: Vec<String>, usage: Option<Usage>| reply_with(chunks, usage, Ending::Stop);
     match step {
         Scripted::Reply { text, usage } => reply(pieces(&text), usage),
+        Scripted::ToolCalls { text, calls } => {
+            reply_with(pieces(&text), None, Ending::Calls(calls))
+        }
+        Scripted::MaxTokens { text } => reply_with(pieces(&text), None, Ending::MaxTokens),
         Scripted::Streamed { chunks, usage } => reply(chunks, usage),
         Scripted::Slow { delay, text } => {
             tokio::time::sleep(delay).await;
@@ -358,7 +358,7 @@ async fn answer(shared: &Shared, exchange: &Exchange, step: Scripted) -> Respons
                 StatusCode::TOO_MANY_REQUESTS,
                 &format!(
                     "Rate limit reached for {} in organization org-mock on requests per min (RPM): Limit 60, Used 60, Requested 1. Please try again in {}s.",
-                    exchange_model(exchange),
+                    exchange.model(),
                     retry_after_secs.unwrap_or(1)
                 ),
                 "requests",
@@ -386,7 +386,12 @@ async fn answer(shared: &Shared, exchange: &Exchange, step: Scripted) -> Respons
         }
         Scripted::StreamError => {
             bump(&counters.stream_errors);
-            let mut events = stream_events(exchange, &["Partial ".to_owned()], Usage::default());
+            let mut events = stream_events(
+                exchange,
+                &["Partial ".to_owned()],
+                Usage::default(),
+                &Ending::Stop,
+            );
             events.truncate(2);
             events.push(sse_data(&json!({"error": {
                 "message": "The server had an error while processing your request. Sorry about that!",
@@ -428,11 +433,12 @@ async fn answer(shared: &Shared, exchange: &Exchange, step: Scripted) -> Respons
             bump(&counters.truncated);
             let text = "This reply will not arrive whole.";
             if exchange.streams() {
-                let mut events = stream_events(exchange, &pieces(text), Usage::default());
+                let mut events =
+                    stream_events(exchange, &pieces(text), Usage::default(), &Ending::Stop);
                 events.truncate(2);
                 scripted::event_stream(events, delay, true)
             } else {
-                scripted::cut_json(&body(exchange, text, Usage::new(1, 1)))
+                scripted::cut_json(&body(exchange, text, Usage::new(1, 1), &Ending::Stop))
             }
         }
         Scripted::Oversized { bytes } => {
@@ -440,12 +446,17 @@ async fn answer(shared: &Shared, exchange: &Exchange, step: Scripted) -> Respons
             if exchange.streams() {
                 let chunks = vec!["x".repeat(16 * 1024); bytes.div_ceil(16 * 1024)];
                 scripted::event_stream(
-                    stream_events(exchange, &chunks, Usage::new(1, 1)),
+                    stream_events(exchange, &chunks, Usage::new(1, 1), &Ending::Stop),
                     delay,
                     false,
                 )
             } else {
-                scripted::chunked_json(body(exchange, &"x".repeat(bytes), Usage::new(1, 1)))
+                scripted::chunked_json(body(
+                    exchange,
+                    &"x".repeat(bytes),
+                    Usage::new(1, 1),
+                    &Ending::Stop,
+                ))
             }
         }
         Scripted::Hang => {
@@ -467,163 +478,6 @@ async fn answer(shared: &Shared, exchange: &Exchange, step: Scripted) -> Respons
             scripted::raw(status, headers, body)
         }
     }
-}
-
-fn exchange_model(exchange: &Exchange) -> &str {
-    match exchange {
-        Exchange::Chat { model, .. } | Exchange::Responses { model, .. } => model,
-    }
-}
-
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-fn next_id() -> u64 {
-    NEXT_ID.fetch_add(1, Ordering::Relaxed)
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// A whole reply body in the endpoint's shape.
-fn body(exchange: &Exchange, text: &str, usage: Usage) -> Vec<u8> {
-    let body = match exchange {
-        Exchange::Chat { model, .. } => json!({
-            "id": format!("chatcmpl-mock{:012x}", next_id()),
-            "object": "chat.completion",
-            "created": now(),
-            "model": model,
-            "system_fingerprint": "fp_mock",
-            "choices": [{
-                "index": 0,
-                "message": {"role": "assistant", "content": text, "refusal": null},
-                "logprobs": null,
-                "finish_reason": "stop"
-            }],
-            "usage": {
-                "prompt_tokens": usage.input_tokens,
-                "completion_tokens": usage.output_tokens,
-                "total_tokens": usage.total()
-            }
-        }),
-        Exchange::Responses { model, prompt, .. } => {
-            let id = next_id();
-            json!({
-                "id": format!("resp_mock{id:012x}"),
-                "object": "response",
-                "created_at": now(),
-                "status": "completed",
-                "error": null,
-                "incomplete_details": null,
-                "model": model,
-                "output": [{
-                    "type": "message",
-                    "id": format!("msg_mock{id:012x}"),
-                    "status": "completed",
-                    "role": "assistant",
-                    "content": [{"type": "output_text", "text": text, "annotations": []}]
-                }],
-                "prompt": prompt,
-                "usage": {
-                    "input_tokens": usage.input_tokens,
-                    "input_tokens_details": {"cached_tokens": 0},
-                    "output_tokens": usage.output_tokens,
-                    "output_tokens_details": {"reasoning_tokens": 0},
-                    "total_tokens": usage.total()
-                }
-            })
-        }
-    };
-    serde_json::to_vec(&body).unwrap_or_default()
-}
-
-/// One `data:` event.
-fn sse_data(value: &serde_json::Value) -> Bytes {
-    Bytes::from(format!("data: {value}\n\n"))
-}
-
-/// A streamed chat completion: a first chunk with the role, one chunk per piece, a chunk
-/// with `finish_reason`, a usage chunk when asked for, then `[DONE]`.
-fn stream_events(exchange: &Exchange, chunks: &[String], usage: Usage) -> Vec<Bytes> {
-    let Exchange::Chat {
-        model,
-        include_usage,
-        ..
-    } = exchange
-    else {
-        return responses_stream_events(exchange, chunks, usage);
-    };
-    let id = format!("chatcmpl-mock{:012x}", next_id());
-    let created = now();
-    let chunk = |delta: serde_json::Value, finish: Option<&str>| {
-        let mut value = json!({
-            "id": id, "object": "chat.completion.chunk", "created": created, "model": model,
-            "system_fingerprint": "fp_mock",
-            "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]
-        });
-        if *include_usage {
-            value["usage"] = serde_json::Value::Null;
-        }
-        sse_data(&value)
-    };
-    let mut events = vec![chunk(
-        json!({"role": "assistant", "content": "", "refusal": null}),
-        None,
-    )];
-    events.extend(chunks.iter().map(|c| chunk(json!({"content": c}), None)));
-    events.push(chunk(json!({}), Some("stop")));
-    if *include_usage {
-        events.push(sse_data(&json!({
-            "id": id, "object": "chat.completion.chunk", "created": created, "model": model,
-            "system_fingerprint": "fp_mock", "choices": [],
-            "usage": {"prompt_tokens": usage.input_tokens, "completion_tokens": usage.output_tokens,
-                      "total_tokens": usage.total()}
-        })));
-    }
-    events.push(Bytes::from_static(b"data: [DONE]\n\n"));
-    events
-}
-
-/// A streamed Responses API reply, as OpenAI sends it: `response.created`, one
-/// `response.output_text.delta` per piece, `response.output_text.done`, then
-/// `response.completed` carrying the whole response (with its usage). Each event is named
-/// (`event:`) and its data has the same `type`.
-fn responses_stream_events(exchange: &Exchange, chunks: &[String], usage: Usage) -> Vec<Bytes> {
-    let text = chunks.concat();
-    let Ok(mut completed) =
-        serde_json::from_slice::<serde_json::Value>(&body(exchange, &text, usage))
-    else {
-        return Vec::new();
-    };
-    let item_id = completed["output"][0]["id"].clone();
-    let mut created = completed.clone();
-    created["status"] = json!("in_progress");
-    created["output"] = json!([]);
-    created["usage"] = serde_json::Value::Null;
-    let mut sequence = 0u64;
-    let mut event = |kind: &str, mut data: serde_json::Value| {
-        data["type"] = json!(kind);
-        data["sequence_number"] = json!(sequence);
-        sequence += 1;
-        Bytes::from(format!("event: {kind}\ndata: {data}\n\n"))
-    };
-    let mut events = vec![event("response.created", json!({"response": created}))];
-    for piece in chunks {
-        events.push(event(
-            "response.output_text.delta",
-            json!({"item_id": item_id, "output_index": 0, "content_index": 0, "delta": piece}),
-        ));
-    }
-    events.push(event(
-        "response.output_text.done",
-        json!({"item_id": item_id, "output_index": 0, "content_index": 0, "text": text}),
-    ));
-    completed["status"] = json!("completed");
-    events.push(event("response.completed", json!({"response": completed})));
-    events
 }
 
 /// An error in OpenAI's shape: `{"error": {"message", "type", "param", "code"}}`.

@@ -189,7 +189,8 @@
         kv("score", fmt(d.score, 3)), kv("model", fmt(d.model)), kv("latency ms", fmt(d.latency_ms)),
         kv("first token ms", fmt(d.ttft_ms)), kv("tokens in / out", d.input_tokens + " / " + d.output_tokens),
         kv("cost $", fmt(d.cost_usd, 6)), kv("retries", d.retries), kv("cached", d.cached ? "yes" : "no"),
-        kv("wall / work ms", d.wall_ms + " / " + d.work_ms), kv("started", when(d.started_at_ms)), kv("ending", fmt(d.ending))
+        kv("wall / work ms", d.wall_ms + " / " + d.work_ms), kv("started", when(d.started_at_ms)), kv("ending", fmt(d.ending)),
+        kv("stop reason", fmt(d.stop_reason))
       ]));
       if (d.failure) drill.appendChild(h("div", { class: "failure", id: "drill-failure" }, [h("b", { text: d.failure.kind + ": " }), d.failure.message]));
       drill.appendChild(h("h3", { text: "Transcript (" + d.turns.length + " turns)" }));
@@ -198,10 +199,16 @@
         var meta = [];
         if (t.latency_ms !== undefined && t.latency_ms !== null) meta.push(t.latency_ms + " ms");
         if (t.usage) meta.push(t.usage.input_tokens + "→" + t.usage.output_tokens + " tokens");
+        if (t.stop_reason) meta.push("stop: " + t.stop_reason);
+        if (t.tool_call_id) meta.push("result of " + t.tool_call_id + (t.is_error ? " (error)" : ""));
+        var calls = (t.tool_calls || []).map(function (c) {
+          var args = c.invalid_arguments ? c.invalid_arguments.raw + "  (not JSON: " + c.invalid_arguments.error + ")" : JSON.stringify(c.arguments);
+          return h("pre", { class: "json call", text: "→ " + c.name + "(" + args + ")  [" + c.id + "]" });
+        });
         transcript.appendChild(h("div", { class: "turn " + t.speaker }, [
           h("div", { class: "who" }, [t.speaker.toUpperCase(), meta.length ? h("span", { class: "muted", text: " · " + meta.join(" · ") }) : null]),
           h("div", { class: "text", text: t.text })
-        ]));
+        ].concat(calls)));
       });
       drill.appendChild(transcript);
       if (d.evaluations.length) {
