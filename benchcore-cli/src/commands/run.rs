@@ -120,7 +120,8 @@ pub(crate) async fn finish(
     })
 }
 
-/// Shows progress, turns Ctrl-C into a clean cancel, prints the summary and applies the gates.
+/// Shows progress, turns Ctrl-C into a clean cancel, prints the summary and applies the gates;
+/// a run left with attempts without a verdict exits 3 (see [`super::incomplete`]).
 pub(crate) async fn watch(
     mut handle: RunHandle,
     output: &OutputArgs,
@@ -150,6 +151,9 @@ pub(crate) async fn watch(
             "summary": report.summary,
             "pass_rate": report.summary.pass_rate(),
             "error_rate": report.summary.error_rate(),
+            "errors": report.summary.errors(),
+            "skipped": report.summary.skipped(),
+            "unrecorded": report.summary.unrecorded(),
         });
         output::print(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
     } else {
@@ -160,7 +164,14 @@ pub(crate) async fn watch(
         eprintln!("resume it with: benchcore resume {run_id}");
         return Ok(ExitCode::from(EXIT_CANCELLED));
     }
-    Ok(ExitCode::from(gate(&report.summary, gates)))
+    // A failed gate keeps its code; the count of attempts without a verdict is printed anyway.
+    let gated = gate(&report.summary, gates);
+    let incomplete = super::incomplete::check(&report.summary, &run_id);
+    Ok(ExitCode::from(if gated == EXIT_OK {
+        incomplete
+    } else {
+        gated
+    }))
 }
 
 fn gate(summary: &benchcore::RunSummary, gates: &Gates) -> u8 {
