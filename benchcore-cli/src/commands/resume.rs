@@ -28,6 +28,7 @@ pub(crate) async fn resume(
     let run = Run::from_spec_in(stored.spec, &factory, &crate::kinds::kinds())
         .with_context(|| format!("rebuilding run {run_id}"))?;
     super::run::warn(&run);
+    super::run::check_artifacts_folder(&run)?;
     let options = if args.retry_errors {
         ResumeOptions::retry_errors()
     } else {

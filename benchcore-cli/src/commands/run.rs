@@ -19,6 +19,7 @@ pub(crate) async fn run(
     let factory = plan::factory(&args.agent_options, cache, saved)?;
     let run = plan::run_from_args(&args, &factory)?;
     warn(&run);
+    check_artifacts_folder(&run)?;
     let engine = Engine::new(store.store()).with_workspace(workspace);
     let handle = engine.start(run).await?;
     let run_id = handle.run_id().to_owned();
@@ -60,6 +61,20 @@ pub(crate) async fn detach(
 /// A store URL without its password, to print.
 pub(super) fn redact_url(url: &str) -> String {
     benchcore_store::redact_url(url)
+}
+
+/// Fails, naming the folder, when the run's artifacts folder cannot be written: otherwise
+/// every attempt of a kind that writes artifacts would end as an error, one by one, and the
+/// summary after them would fail too. Checked before any attempt starts, so nothing is spent.
+pub(crate) fn check_artifacts_folder(run: &benchcore::Run) -> anyhow::Result<()> {
+    let Some(dir) = run.spec().artifacts_dir.as_deref() else {
+        return Ok(());
+    };
+    let probe = std::path::Path::new(dir).join(format!(".benchcore-check-{}", std::process::id()));
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&probe, b""))
+        .and_then(|()| std::fs::remove_file(&probe))
+        .with_context(|| format!("artifacts folder {dir}: cannot write to it"))
 }
 
 /// Shows what the run's kind cannot guarantee on this machine.

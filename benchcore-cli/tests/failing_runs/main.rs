@@ -1,8 +1,10 @@
 //! Runs that fail, end to end through the `benchcore` binary: their exit codes tell the
-//! truth, and no secret of an agent or a store leaves in any output.
+//! truth, no secret of an agent or a store leaves in any output, and a store or artifacts
+//! folder that cannot be written stops the run with an error naming it.
 
 mod exit_codes;
 mod secrets;
+mod store_faults;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
