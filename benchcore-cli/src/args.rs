@@ -274,14 +274,14 @@ pub struct WorkerArgs {
 /// `benchcore resume`.
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
-    /// The run's id.
+    /// The run's id, or `latest` for the newest run of the workspace.
     pub run: String,
 
     /// Response cache and pricing for the rebuilt agents.
     #[command(flatten)]
     pub agent_options: AgentOptions,
 
-    /// Also rerun attempts recorded as infrastructure errors.
+    /// Also rerun attempts recorded as infrastructure errors (what exit code 3 asks for).
     #[arg(long)]
     pub retry_errors: bool,
 

@@ -1,7 +1,10 @@
 //! The `benchcore` command as a library: parse [`Cli`], then [`run`] it.
 //!
-//! Exit codes: `0` success; `1` a gate failed (`--min-pass-rate`, `--max-error-rate`);
-//! `2` a usage or runtime error; `130` the run was cancelled with Ctrl-C (it is resumable).
+//! Exit codes: `0` every attempt has a verdict and every gate holds; `1` a gate failed
+//! (`--min-pass-rate`, `--max-error-rate`, a kind's own checks); `2` a usage or runtime error;
+//! `3` the run is incomplete: some attempts ended as errors, were skipped or never ran
+//! (`benchcore resume RUN --retry-errors` retries them); `130` the run was cancelled with
+//! Ctrl-C (it is resumable).
 
 mod args;
 mod commands;
@@ -10,18 +13,22 @@ mod output;
 mod plan;
 mod progress;
 mod report;
+mod run_ref;
 mod viewer;
 
 pub use args::Cli;
 
 use std::process::ExitCode;
 
-/// Everything went well.
+/// Every attempt has a verdict (passed, failed or invalid) and every gate holds.
 pub const EXIT_OK: u8 = 0;
 /// A gate (`--min-pass-rate`, `--max-error-rate`) failed.
 pub const EXIT_GATE: u8 = 1;
 /// A usage or runtime error.
 pub const EXIT_ERROR: u8 = 2;
+/// The run finished incomplete: some attempts have no verdict (errors, skipped, not run).
+/// A failed gate wins over it: `1` is for "the results are bad", `3` for "retry the rest".
+pub const EXIT_INCOMPLETE: u8 = 3;
 /// Cancelled with Ctrl-C; the run is resumable.
 pub const EXIT_CANCELLED: u8 = 130;
 

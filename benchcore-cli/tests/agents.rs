@@ -114,7 +114,8 @@ async fn saved_agents_end_to_end(sandbox: Sandbox) {
             "--json",
         ],
     );
-    assert_ok(&out);
+    // Every attempt ended as an error: the run is incomplete, exit 3.
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert_no_secret(&out);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let run_id = report["run_id"].as_str().unwrap().to_owned();

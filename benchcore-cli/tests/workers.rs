@@ -276,6 +276,48 @@ async fn a_stopped_worker_gives_its_attempts_back_at_once() {
     assert_eq!(run.status, RunStatus::Finished);
 }
 
+/// The worker that finishes a run whose attempts ended as errors exits 3, with the count
+/// and the command that retries them, as `run` does; a run judged throughout exits 0.
+#[test]
+fn a_worker_exits_3_when_the_run_it_finished_has_errors() {
+    let schema = Schema::new("errors");
+    let suite = schema.write_suite(3);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refusing = format!(
+        "openai_compatible:m@http://{}/v1",
+        listener.local_addr().unwrap()
+    );
+    drop(listener);
+    let out = schema.run(&[
+        "run",
+        &suite,
+        "-a",
+        &refusing,
+        "--max-retries",
+        "0",
+        "--detach",
+        "-q",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let run_id = text(&out.stdout).trim().to_owned();
+    let mut worker = schema.worker("w1");
+    let status = wait_with_deadline(&mut worker, Duration::from_secs(60));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut worker.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(3), "{err}");
+    assert!(err.contains("3 errors"), "{err}");
+    assert!(
+        err.contains(&format!("benchcore resume {run_id} --retry-errors")),
+        "{err}"
+    );
+
+    let gold = schema.run(&["run", &suite, "-a", "gold", "--detach", "-q"]);
+    assert!(gold.status.success(), "{}", text(&gold.stderr));
+    let mut worker = schema.worker("w2");
+    let status = wait_with_deadline(&mut worker, Duration::from_secs(60));
+    assert_eq!(status.code(), Some(0));
+}
+
 #[test]
 fn detach_needs_a_store_with_a_work_queue() {
     let dir = tempfile::tempdir().unwrap();

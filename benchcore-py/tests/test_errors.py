@@ -22,12 +22,14 @@ def test_every_exception_is_a_benchcore_error() -> None:
         benchcore.RateLimitedError,
         benchcore.EvalError,
         benchcore.RunError,
+        benchcore.IncompleteRunError,
         benchcore.MissingDependencyError,
     ):
         assert issubclass(cls, benchcore.BenchcoreError)
     assert issubclass(benchcore.ConfigError, ValueError)
     assert issubclass(benchcore.RunNotFoundError, LookupError)
     assert issubclass(benchcore.MissingDependencyError, ImportError)
+    assert issubclass(benchcore.IncompleteRunError, benchcore.RunError)
 
 
 def test_a_bad_evaluator_spec_names_the_field() -> None:

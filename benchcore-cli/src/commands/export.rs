@@ -5,8 +5,8 @@
 //! written out before the next is kept. While one page is written the next is already being
 //! read.
 
-use super::show::find_run;
 use crate::args::{ExportArgs, ExportFormat};
+use crate::run_ref::find_run;
 use anyhow::Context;
 use benchcore::{
     AttemptKey, AttemptQuery, AttemptRecord, Evaluation, Outcome, RunInfo, RunStore, TestReport,

@@ -23,7 +23,7 @@ pub(crate) async fn metrics(
     args: MetricsArgs,
 ) -> anyhow::Result<ExitCode> {
     let store = handle.store();
-    let run = super::show::find_run(store.as_ref(), &workspace, &args.run).await?;
+    let run = crate::run_ref::find_run(store.as_ref(), &workspace, &args.run).await?;
     let Some(judge) = &args.judge else {
         let metrics = stored_metrics(store.as_ref(), &workspace, &run.id).await?;
         if metrics.is_empty() {

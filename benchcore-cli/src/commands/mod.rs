@@ -5,6 +5,7 @@ mod completions;
 mod doctor;
 mod dry_run;
 mod export;
+mod incomplete;
 mod leaderboard;
 mod metrics;
 mod report;

@@ -1,8 +1,8 @@
 //! `benchcore report RUN [--out FILE]`: one self-contained HTML file of a run.
 
-use super::show::find_run;
 use crate::args::ReportArgs;
 use crate::report::{run_page, Details, ReportData, RunPage};
+use crate::run_ref::find_run;
 use anyhow::Context;
 use benchcore::{RunStore, Workspace};
 use std::io::Write;

@@ -19,6 +19,7 @@ pub(crate) async fn run(
     let factory = plan::factory(&args.agent_options, cache, saved)?;
     let run = plan::run_from_args(&args, &factory)?;
     warn(&run);
+    check_artifacts_folder(&run)?;
     let engine = Engine::new(store.store()).with_workspace(workspace);
     let handle = engine.start(run).await?;
     let run_id = handle.run_id().to_owned();
@@ -60,6 +61,20 @@ pub(crate) async fn detach(
 /// A store URL without its password, to print.
 pub(super) fn redact_url(url: &str) -> String {
     benchcore_store::redact_url(url)
+}
+
+/// Fails, naming the folder, when the run's artifacts folder cannot be written: otherwise
+/// every attempt of a kind that writes artifacts would end as an error, one by one, and the
+/// summary after them would fail too. Checked before any attempt starts, so nothing is spent.
+pub(crate) fn check_artifacts_folder(run: &benchcore::Run) -> anyhow::Result<()> {
+    let Some(dir) = run.spec().artifacts_dir.as_deref() else {
+        return Ok(());
+    };
+    let probe = std::path::Path::new(dir).join(format!(".benchcore-check-{}", std::process::id()));
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&probe, b""))
+        .and_then(|()| std::fs::remove_file(&probe))
+        .with_context(|| format!("artifacts folder {dir}: cannot write to it"))
 }
 
 /// Shows what the run's kind cannot guarantee on this machine.
@@ -120,7 +135,8 @@ pub(crate) async fn finish(
     })
 }
 
-/// Shows progress, turns Ctrl-C into a clean cancel, prints the summary and applies the gates.
+/// Shows progress, turns Ctrl-C into a clean cancel, prints the summary and applies the gates;
+/// a run left with attempts without a verdict exits 3 (see [`super::incomplete`]).
 pub(crate) async fn watch(
     mut handle: RunHandle,
     output: &OutputArgs,
@@ -150,6 +166,9 @@ pub(crate) async fn watch(
             "summary": report.summary,
             "pass_rate": report.summary.pass_rate(),
             "error_rate": report.summary.error_rate(),
+            "errors": report.summary.errors(),
+            "skipped": report.summary.skipped(),
+            "unrecorded": report.summary.unrecorded(),
         });
         output::print(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
     } else {
@@ -160,7 +179,14 @@ pub(crate) async fn watch(
         eprintln!("resume it with: benchcore resume {run_id}");
         return Ok(ExitCode::from(EXIT_CANCELLED));
     }
-    Ok(ExitCode::from(gate(&report.summary, gates)))
+    // A failed gate keeps its code; the count of attempts without a verdict is printed anyway.
+    let gated = gate(&report.summary, gates);
+    let incomplete = super::incomplete::check(&report.summary, &run_id);
+    Ok(ExitCode::from(if gated == EXIT_OK {
+        incomplete
+    } else {
+        gated
+    }))
 }
 
 fn gate(summary: &benchcore::RunSummary, gates: &Gates) -> u8 {

@@ -4,9 +4,8 @@
 use crate::args::{OutcomeArg, ShowArgs};
 use crate::output;
 use crate::report::wilson;
-use benchcore::{
-    AttemptQuery, Outcome, RunFilter, RunInfo, RunStore, RunSummary, StoreError, Workspace,
-};
+use crate::run_ref::find_run;
+use benchcore::{AttemptQuery, Outcome, RunStore, RunSummary, Workspace};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -100,24 +99,4 @@ fn with_intervals(table: &str, summary: &RunSummary) -> String {
         out.push('\n');
     }
     out
-}
-
-/// A run by id, or the newest one for `latest`.
-pub(super) async fn find_run(
-    store: &dyn RunStore,
-    workspace: &Workspace,
-    run: &str,
-) -> Result<RunInfo, StoreError> {
-    let found = if run == "latest" {
-        let mut filter = RunFilter::default();
-        filter.limit = Some(1);
-        store
-            .list_runs(workspace, &filter)
-            .await?
-            .into_iter()
-            .next()
-    } else {
-        store.get_run(workspace, run).await?
-    };
-    found.ok_or_else(|| StoreError::run_not_found(workspace, run))
 }

@@ -4,9 +4,11 @@
 //! engine working on that run's items, with the run's stored agents, limits and retries);
 //! claimed items are handed to their run's session. A session closes when it has nothing in
 //! flight and nothing more was claimed; the run is marked finished once its queue is empty.
+//! The worker that finishes a run says how many of its attempts have no verdict, and then
+//! exits 3 instead of 0 (as `run` does), so that a script sees the run is incomplete.
 
 use crate::args::WorkerArgs;
-use crate::{plan, EXIT_CANCELLED, EXIT_OK};
+use crate::{plan, EXIT_CANCELLED, EXIT_INCOMPLETE, EXIT_OK};
 use anyhow::Context;
 use benchcore::{
     Engine, QueuedAttempt, Run, RunEvent, RunHandle, RunReport, RunStatus, RunStore, WorkQueue,
@@ -16,7 +18,7 @@ use benchcore_store::StoreHandle;
 use futures::StreamExt;
 use std::collections::HashMap;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
@@ -46,6 +48,8 @@ struct Worker {
     quiet: bool,
     /// Woken whenever an attempt finishes, so the claim loop refills at once.
     finished: Arc<Notify>,
+    /// A run this worker finished has attempts without a verdict.
+    incomplete: AtomicBool,
 }
 
 pub(crate) async fn worker(
@@ -76,6 +80,7 @@ pub(crate) async fn worker(
         id,
         quiet: args.quiet,
         finished: Arc::new(Notify::new()),
+        incomplete: AtomicBool::new(false),
     });
 
     let renewer = tokio::spawn(renew_leases(Arc::clone(&worker), lease));
@@ -90,6 +95,8 @@ pub(crate) async fn worker(
     released.with_context(|| format!("worker {} releasing its leases", worker.id))?;
     Ok(ExitCode::from(if cancelled {
         EXIT_CANCELLED
+    } else if worker.incomplete.load(Ordering::Relaxed) {
+        EXIT_INCOMPLETE
     } else {
         EXIT_OK
     }))
@@ -219,6 +226,12 @@ async fn close_idle_sessions(
             worker.say(format_args!("run {run_id} finished"));
             if !worker.quiet {
                 eprint!("{}", crate::output::summary_table(&report.summary));
+            }
+            // Read again: other workers may have recorded attempts since this session's
+            // report was taken.
+            let summary = worker.store.summarize(&worker.workspace, &run_id).await?;
+            if super::incomplete::check(&summary, &run_id) != EXIT_OK {
+                worker.incomplete.store(true, Ordering::Relaxed);
             }
         }
     }

@@ -2,22 +2,11 @@
 
 use super::error::ViewError;
 use super::Viewer;
-use benchcore::{AttemptKey, AttemptQuery, AttemptRecord, RunFilter, RunInfo};
+use benchcore::{AttemptKey, AttemptQuery, AttemptRecord, RunInfo};
 
 /// A run by id, or the newest for `latest`.
 pub(crate) async fn run(viewer: &Viewer, id: &str) -> Result<RunInfo, ViewError> {
-    let found = if id == "latest" {
-        let mut filter = RunFilter::default();
-        filter.limit = Some(1);
-        viewer
-            .store
-            .list_runs(&viewer.workspace, &filter)
-            .await?
-            .into_iter()
-            .next()
-    } else {
-        viewer.store.get_run(&viewer.workspace, id).await?
-    };
+    let found = crate::run_ref::lookup(viewer.store.as_ref(), &viewer.workspace, id).await?;
     found.ok_or_else(|| {
         ViewError::not_found(format!("no run {id:?} in workspace {}", viewer.workspace))
     })

@@ -5,7 +5,6 @@
 use super::headers::is_sensitive_header;
 use benchcore::Secret;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-#[cfg(feature = "_chat")]
 use reqwest::Url;
 use std::collections::BTreeMap;
 
@@ -17,18 +16,52 @@ pub(crate) fn endpoint(base: &str, segments: &[&str], example: &str) -> Result<U
     if base.is_empty() {
         return Err(format!("is required (the API root, like {example})"));
     }
-    let mut url = Url::parse(base).map_err(|err| format!("not a URL ({err}): `{base}`"))?;
+    let shown = without_password(base);
+    let mut url = Url::parse(base).map_err(|err| format!("not a URL ({err}): `{shown}`"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("not an http(s) URL: `{base}`"));
+        return Err(format!("not an http(s) URL: `{shown}`"));
     }
+    check_no_password(&url)?;
     if url.fragment().is_some() {
-        return Err(format!("must not have a #fragment: `{base}`"));
+        return Err(format!("must not have a #fragment: `{shown}`"));
     }
     url.path_segments_mut()
-        .map_err(|()| format!("not a URL with a path: `{base}`"))?
+        .map_err(|()| format!("not a URL with a path: `{shown}`"))?
         .pop_if_empty()
         .extend(segments);
     Ok(url)
+}
+
+/// Refuses a URL that holds a password: the URL is stored with the run's spec and shown in
+/// errors, while keys belong in the environment (`api_key_env`, `token_env`), never stored.
+pub(crate) fn check_no_password(url: &Url) -> Result<(), String> {
+    if url.password().is_some() {
+        return Err(format!(
+            "must not hold a password (it would be stored with the run): `{}`; give the key \
+             through an environment variable instead",
+            without_password(url.as_str())
+        ));
+    }
+    Ok(())
+}
+
+/// `url` as it may be shown: the password of its user info (between the first `:` after
+/// `://` and the last `@` before the path) replaced by `***`. Works on text that is not a
+/// valid URL too, since it is used to show URLs that failed to parse.
+pub(crate) fn without_password(url: &str) -> String {
+    let Some(start) = url.find("://").map(|at| at + 3) else {
+        return url.to_owned();
+    };
+    let authority_end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |at| start + at);
+    let Some(at) = url[start..authority_end].rfind('@').map(|at| start + at) else {
+        return url.to_owned();
+    };
+    match url[start..at].find(':') {
+        Some(colon) => format!("{}:***{}", &url[..start + colon], &url[at..]),
+        None => url.to_owned(),
+    }
 }
 
 /// Checks an environment variable's name; the error says why it is not one.
@@ -94,4 +127,35 @@ pub(crate) fn secret_header(value: &str) -> Option<HeaderValue> {
     let mut value = HeaderValue::from_str(value).ok()?;
     value.set_sensitive(true);
     Some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_password_hides_only_the_password() {
+        assert_eq!(
+            without_password("http://u:sk-1@host:8/v1"),
+            "http://u:***@host:8/v1"
+        );
+        assert_eq!(without_password("http://u@host/v1"), "http://u@host/v1");
+        assert_eq!(without_password("http://host/v1?a=@"), "http://host/v1?a=@");
+        assert_eq!(without_password("not a url"), "not a url");
+        assert_eq!(
+            without_password("http://u:p@ss:x@host:bad/v1"),
+            "http://u:***@host:bad/v1"
+        );
+    }
+
+    #[cfg(feature = "_chat")]
+    #[test]
+    fn an_endpoint_with_a_password_is_refused_without_showing_it() {
+        let err = endpoint("http://u:sk-SECRET@127.0.0.1:9/v1", &["chat"], "x").unwrap_err();
+        assert!(err.contains("must not hold a password"), "{err}");
+        assert!(!err.contains("sk-SECRET"), "{err}");
+        let err = endpoint("http://u:sk-SECRET@127.0.0.1:bad/v1", &["chat"], "x").unwrap_err();
+        assert!(!err.contains("sk-SECRET"), "{err}");
+        assert!(endpoint("http://u@127.0.0.1:9/v1", &["chat"], "x").is_ok());
+    }
 }

@@ -17,7 +17,7 @@ mod status;
 
 pub use body::{bounded, is_event_stream, read_body, read_error_body, DEFAULT_MAX_RESPONSE_BYTES};
 #[cfg(feature = "_http")]
-pub(crate) use checks::{check_env_name, check_key, header_map};
+pub(crate) use checks::{check_env_name, check_key, check_no_password, header_map};
 #[cfg(feature = "_chat")]
 pub(crate) use checks::{endpoint, key_from_env, secret_header};
 pub use client::{client, client_builder};

@@ -96,6 +96,7 @@ impl McpConfig {
                 format!("not a URL ({e}): expected http(s)://host:port/mcp"),
             )
         })?;
+        crate::http::check_no_password(&url).map_err(|e| self.field_error("endpoint", e))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(self.field_error(
                 "endpoint",

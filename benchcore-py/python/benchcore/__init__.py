@@ -25,6 +25,7 @@ from ._errors import (
     BenchcoreError,
     ConfigError,
     EvalError,
+    IncompleteRunError,
     MissingDependencyError,
     ProviderError,
     RateLimitedError,
@@ -91,5 +92,6 @@ __all__ = [
     "RateLimitedError",
     "EvalError",
     "RunError",
+    "IncompleteRunError",
     "MissingDependencyError",
 ]

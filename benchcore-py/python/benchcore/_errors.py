@@ -21,6 +21,7 @@ __all__ = [
     "RateLimitedError",
     "EvalError",
     "RunError",
+    "IncompleteRunError",
     "MissingDependencyError",
 ]
 
@@ -117,6 +118,17 @@ class EvalError(BenchcoreError):
 
 class RunError(BenchcoreError):
     """A run could not start, resume or finish (mismatched components, a failed store)."""
+
+
+class IncompleteRunError(RunError):
+    """Raised by :meth:`Run.raise_for_errors`: attempts of the run have no verdict.
+    ``run_id``, and the counts ``errors`` (recorded as ``error``), ``skipped`` (by a budget)
+    and ``unrecorded`` (never ran); ``run.resume(retry_errors=True)`` retries them all."""
+
+    run_id: str = ""
+    errors: int = 0
+    skipped: int = 0
+    unrecorded: int = 0
 
 
 class MissingDependencyError(BenchcoreError, ImportError):

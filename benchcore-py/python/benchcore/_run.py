@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 from . import _build, _native, _progress
-from ._errors import MissingDependencyError, RunError
+from ._errors import IncompleteRunError, MissingDependencyError, RunError
 from ._native import Agent, Evaluator, RunHandle, Store, Suite, TranscriptTest
 
 __all__ = ["Run", "run", "run_async", "resume", "resume_async", "last_run"]
@@ -19,6 +19,10 @@ EventCallback = Callable[[dict[str, Any]], None]
 _POLL_SECONDS = 0.1
 
 _last: Optional["Run"] = None
+
+#: The exit codes of ``benchcore run`` that a run's outcome decides (docs/cli.md#exit-codes);
+#: gates (code 1) are a CLI option, with no counterpart here.
+EXIT_OK, EXIT_ERROR, EXIT_INCOMPLETE, EXIT_CANCELLED = 0, 2, 3, 130
 
 
 @dataclass
@@ -42,8 +46,61 @@ class Run:
 
     @property
     def status(self) -> str:
-        """``running``, ``finished``, ``cancelled`` or ``failed``, as stored."""
+        """``running``, ``finished``, ``cancelled`` or ``failed``, as stored (see
+        docs/cli.md#run-statuses). ``finished`` means every attempt is recorded, errors
+        included: :attr:`ok` says whether each has a verdict."""
         return str(self.info()["status"])
+
+    @property
+    def errors(self) -> int:
+        """Attempts recorded as ``error`` (infrastructure failed: connection, auth, timeout)."""
+        return sum(int(a["errors"]) for a in self.summary()["agents"])
+
+    def without_verdict(self) -> dict[str, int]:
+        """The attempts with no verdict (``passed``, ``failed`` or ``invalid``): ``errors``,
+        ``skipped`` (by a budget) and ``unrecorded`` (never ran)."""
+        summary = self.summary()
+        agents = summary["agents"]
+        recorded = sum(int(a["n"]) for a in agents)
+        return {
+            "errors": sum(int(a["errors"]) for a in agents),
+            "skipped": sum(int(a["skipped"]) for a in agents),
+            "unrecorded": max(int(summary["total"]) - recorded, 0),
+        }
+
+    @property
+    def exit_code(self) -> int:
+        """What ``benchcore run`` would exit with for this run (without gates): ``0`` every
+        attempt has a verdict, ``3`` some ended as errors, were skipped or never ran, ``2``
+        the run failed, ``130`` it was cancelled."""
+        status = self.status
+        if status == "cancelled":
+            return EXIT_CANCELLED
+        if status == "failed":
+            return EXIT_ERROR
+        return EXIT_INCOMPLETE if any(self.without_verdict().values()) else EXIT_OK
+
+    @property
+    def ok(self) -> bool:
+        """Whether every attempt has a verdict: ``exit_code == 0``. A run whose every
+        attempt hit a refused connection is ``finished`` but not ``ok``."""
+        return self.exit_code == EXIT_OK
+
+    def raise_for_errors(self) -> "Run":
+        """Raises :class:`IncompleteRunError` (a :class:`RunError`) naming the counts and
+        the retry when attempts have no verdict; returns the run otherwise, so that
+        ``benchcore.run(...).raise_for_errors()`` reads as one step."""
+        missing = self.without_verdict()
+        if not any(missing.values()):
+            return self
+        counts = ", ".join(f"{n} {what}" for what, n in missing.items() if n)
+        raise IncompleteRunError(
+            f"{sum(missing.values())} attempts of run {self.run_id} have no verdict "
+            f"({counts}); retry them with run.resume(retry_errors=True) or "
+            f"benchcore resume {self.run_id} --retry-errors",
+            run_id=self.run_id,
+            **missing,
+        )
 
     def info(self) -> dict[str, Any]:
         """The stored run: ``id``, ``status``, ``spec``, ``recorded``, ``total`` …"""

@@ -411,7 +411,28 @@ impl RunSummary {
     /// Errors / recorded across agents.
     pub fn error_rate(&self) -> Option<f64> {
         let n = self.recorded();
-        let errors: u64 = self.agents.iter().map(|a| a.errors).sum();
-        (n > 0).then(|| errors as f64 / n as f64)
+        (n > 0).then(|| self.errors() as f64 / n as f64)
+    }
+
+    /// Attempts recorded as infrastructure errors, across agents.
+    pub fn errors(&self) -> u64 {
+        self.agents.iter().map(|a| a.errors).sum()
+    }
+
+    /// Attempts recorded as skipped by a budget, across agents.
+    pub fn skipped(&self) -> u64 {
+        self.agents.iter().map(|a| a.skipped).sum()
+    }
+
+    /// Attempts of the run with no record yet (a run stopped early, or still running).
+    pub fn unrecorded(&self) -> u64 {
+        self.total.saturating_sub(self.recorded())
+    }
+
+    /// Attempts without a verdict (`passed`, `failed` or `invalid`): errors, skipped and
+    /// unrecorded ones. A run is complete only when this is zero; `resume --retry-errors`
+    /// works on exactly these.
+    pub fn without_verdict(&self) -> u64 {
+        self.errors() + self.skipped() + self.unrecorded()
     }
 }
