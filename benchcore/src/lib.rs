@@ -21,6 +21,7 @@ pub mod suite;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 mod time;
+pub mod tools;
 pub mod transcript;
 
 pub use agent::{Agent, AgentError, AgentErrorKind, AgentReply, AgentRequest, Sampling, Usage};

@@ -33,6 +33,8 @@ impl SuiteKinds {
         Self {
             kinds: vec![
                 Arc::new(crate::code_task::CodeTaskKind::default()),
+                // Before conversations, which take any `.json` scenario file.
+                Arc::new(crate::tools::BfclKind),
                 Arc::new(crate::conversation::ConversationKind),
                 Arc::new(QuestionSetKind),
             ],
