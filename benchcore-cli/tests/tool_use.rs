@@ -75,3 +75,60 @@ async fn a_bfcl_category_runs_from_its_data_folder() {
         "{result}"
     );
 }
+
+#[test]
+fn the_bundled_tool_tasks_validate_with_gold_and_null() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/tools");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_benchcore"))
+            .args(args)
+            .current_dir(dir.path())
+            .env(
+                "BENCHCORE_STORE",
+                format!("sqlite://{}", dir.path().join("runs.db").display()),
+            )
+            .env_remove("BENCHCORE_WORKSPACE")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let suite = suite.display().to_string();
+    let out = run(&[
+        "run",
+        &suite,
+        "-a",
+        "gold",
+        "-a",
+        "null",
+        "--samples",
+        "2",
+        "-q",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("runs/latest_summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(summary["kind"], "tool_tasks");
+    assert_eq!(summary["pass_hat_k"]["gold"]["pass^2"], 1.0, "{summary}");
+    assert_eq!(summary["pass_hat_k"]["null"]["pass^1"], 0.0, "{summary}");
+    let tasks = summary["agents"][0]["n"].as_u64().unwrap();
+    assert!(
+        tasks >= 40,
+        "at least 20 tasks, two samples each: {summary}"
+    );
+    // A finished run resumes to nothing, through its kind.
+    let out = run(&["resume", "latest", "-q"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -3,6 +3,7 @@
 pub mod cache;
 mod error;
 pub mod reference;
+mod reference_steps;
 mod reply;
 mod request;
 mod tools;

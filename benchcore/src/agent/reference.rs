@@ -21,6 +21,9 @@ impl Agent for Gold {
                 "the gold agent needs the case in the request",
             )
         })?;
+        if let Some(reply) = super::reference_steps::replay(case, request) {
+            return Ok(reply.with_model("gold"));
+        }
         let answer = case.targets().into_iter().next().unwrap_or_default();
         Ok(AgentReply::text(answer).with_model("gold"))
     }

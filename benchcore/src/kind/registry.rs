@@ -35,6 +35,7 @@ impl SuiteKinds {
                 Arc::new(crate::code_task::CodeTaskKind::default()),
                 // Before conversations, which take any `.json` scenario file.
                 Arc::new(crate::tools::BfclKind),
+                Arc::new(crate::tools::ToolTaskKind),
                 Arc::new(crate::conversation::ConversationKind),
                 Arc::new(QuestionSetKind),
             ],

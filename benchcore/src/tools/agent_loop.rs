@@ -80,6 +80,7 @@ pub struct ToolLoop {
     toolbox: Arc<ToolboxFor>,
     limits: LoopLimits,
     first_choice: Option<ToolChoice>,
+    kind: String,
 }
 
 impl fmt::Debug for ToolLoop {
@@ -104,6 +105,7 @@ impl ToolLoop {
             toolbox: Arc::new(toolbox),
             limits: LoopLimits::default(),
             first_choice: None,
+            kind: "agent_loop".to_owned(),
         }
     }
 
@@ -117,6 +119,13 @@ impl ToolLoop {
     /// later steps leave the choice to the model, or it could never stop.
     pub fn with_first_choice(mut self, choice: ToolChoice) -> Self {
         self.first_choice = Some(choice);
+        self
+    }
+
+    /// Records runs under this kind (a suite kind's name, so the run resumes through it)
+    /// instead of `agent_loop`.
+    pub fn with_kind(mut self, kind: impl Into<String>) -> Self {
+        self.kind = kind.into();
         self
     }
 
@@ -145,7 +154,7 @@ impl ToolLoop {
 #[async_trait]
 impl Episode for ToolLoop {
     fn kind(&self) -> &str {
-        "agent_loop"
+        &self.kind
     }
 
     async fn play(&self, cx: &mut EpisodeContext<'_>) -> Result<(), AgentError> {

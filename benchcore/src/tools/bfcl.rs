@@ -119,7 +119,7 @@ pub struct FunctionCalling;
 #[async_trait]
 impl Episode for FunctionCalling {
     fn kind(&self) -> &str {
-        "function_calling"
+        super::bfcl_kind::BFCL
     }
 
     async fn play(&self, cx: &mut EpisodeContext<'_>) -> Result<(), AgentError> {

@@ -27,10 +27,17 @@ pub fn bfcl_answers(questions: &Path) -> Option<PathBuf> {
     answers.is_file().then_some(answers)
 }
 
-/// A loaded category that remembers the file it came from, so a run can be resumed.
-struct CategoryFile {
+/// Cases loaded from a file or folder that remember where they came from, so a run can be
+/// resumed from its spec.
+pub(crate) struct CategoryFile {
     set: QuestionSet,
     path: String,
+}
+
+impl CategoryFile {
+    pub(crate) fn new(set: QuestionSet, path: String) -> Self {
+        Self { set, path }
+    }
 }
 
 impl CaseSource for CategoryFile {
@@ -68,10 +75,7 @@ impl SuiteKind for BfclKind {
         let answers = bfcl_answers(path);
         let set = load_bfcl(path, answers.as_deref())?;
         let mut opened = OpenedSuite::new(
-            Arc::new(CategoryFile {
-                set,
-                path: path.display().to_string(),
-            }),
+            Arc::new(CategoryFile::new(set, path.display().to_string())),
             Arc::new(FunctionCalling),
         )
         .with_evaluator(Arc::new(ToolCallMatch))

@@ -132,6 +132,63 @@ fn assign(expected: &[Expected<'_>], calls: &[&ToolCall], used: &mut Vec<bool>) 
     false
 }
 
+/// Checks `calls` against expected calls written as BFCL's ground truth: `Ok` with a label
+/// and what matched, or `Err` with a label and why not.
+///
+/// # Errors
+/// The calls do not match; the target is not a list of expected calls (label `bad_target`).
+pub(crate) fn check_calls(
+    target: &Value,
+    calls: &[&ToolCall],
+) -> Result<(&'static str, String), (&'static str, String)> {
+    let expected = expected_calls(target).map_err(|e| ("bad_target", e))?;
+    if expected.is_empty() {
+        return if calls.is_empty() {
+            Ok(("no_call", "no call expected and none made".into()))
+        } else {
+            Err((
+                "irrelevant_call",
+                format!("no call expected, {} made", calls.len()),
+            ))
+        };
+    }
+    if calls.len() != expected.len() {
+        return Err((
+            "wrong_count",
+            format!("{} calls expected, {} made", expected.len(), calls.len()),
+        ));
+    }
+    if assign(&expected, calls, &mut vec![false; calls.len()]) {
+        return Ok(("match", format!("{} calls matched", calls.len())));
+    }
+    // Name the first expected call no actual call matches, with the closest reason.
+    let why = expected
+        .iter()
+        .find_map(|e| {
+            let reasons: Vec<String> = calls.iter().filter_map(|c| mismatch(c, e)).collect();
+            (reasons.len() == calls.len()).then(|| {
+                reasons
+                    .iter()
+                    .find(|r| !r.starts_with("called"))
+                    .or(reasons.first())
+                    .cloned()
+                    .unwrap_or_default()
+            })
+        })
+        .unwrap_or_else(|| "the calls match the expected ones only in part".into());
+    Err(("mismatch", why))
+}
+
+/// Every tool call the agent under test made, in order.
+pub(crate) fn agent_calls(transcript: &crate::Transcript) -> Vec<&ToolCall> {
+    transcript
+        .turns
+        .iter()
+        .filter(|t| t.speaker == Speaker::Agent)
+        .flat_map(|t| &t.tool_calls)
+        .collect()
+}
+
 #[async_trait]
 impl Evaluator for ToolCallMatch {
     fn name(&self) -> &str {
@@ -142,60 +199,17 @@ impl Evaluator for ToolCallMatch {
         let target = cx.case.target.as_ref().ok_or_else(|| {
             EvalError::new("tool_call_match needs the expected calls as the case's target")
         })?;
-        let expected = expected_calls(target).map_err(EvalError::new)?;
-        let calls: Vec<&ToolCall> = cx
-            .transcript
-            .turns
-            .iter()
-            .filter(|t| t.speaker == Speaker::Agent)
-            .flat_map(|t| &t.tool_calls)
-            .collect();
-        let verdict = |passed: bool, label: &str, why: String| {
+        let calls = agent_calls(cx.transcript);
+        let verdict = |passed: bool, (label, why): (&str, String)| {
             Evaluation::binary("tool_call_match", passed)
                 .with_label(label)
                 .with_rationale(why)
         };
-        if expected.is_empty() {
-            return Ok(if calls.is_empty() {
-                verdict(true, "no_call", "no call expected and none made".into())
-            } else {
-                verdict(
-                    false,
-                    "irrelevant_call",
-                    format!("no call expected, {} made", calls.len()),
-                )
-            });
+        match check_calls(target, &calls) {
+            Ok(matched) => Ok(verdict(true, matched)),
+            Err(("bad_target", why)) => Err(EvalError::new(why)),
+            Err(failed) => Ok(verdict(false, failed)),
         }
-        if calls.len() != expected.len() {
-            return Ok(verdict(
-                false,
-                "wrong_count",
-                format!("{} calls expected, {} made", expected.len(), calls.len()),
-            ));
-        }
-        if assign(&expected, &calls, &mut vec![false; calls.len()]) {
-            return Ok(verdict(
-                true,
-                "match",
-                format!("{} calls matched", calls.len()),
-            ));
-        }
-        // Name the first expected call no actual call matches, with the closest reason.
-        let why = expected
-            .iter()
-            .find_map(|e| {
-                let reasons: Vec<String> = calls.iter().filter_map(|c| mismatch(c, e)).collect();
-                (reasons.len() == calls.len()).then(|| {
-                    reasons
-                        .iter()
-                        .find(|r| !r.starts_with("called"))
-                        .or(reasons.first())
-                        .cloned()
-                        .unwrap_or_default()
-                })
-            })
-            .unwrap_or_else(|| "the calls match the expected ones only in part".into());
-        Ok(verdict(false, "mismatch", why))
     }
 }
 

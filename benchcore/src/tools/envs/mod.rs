@@ -1,0 +1,7 @@
+//! The bundled tool environments.
+
+mod airline;
+mod units;
+
+pub use airline::Airline;
+pub use units::Units;
