@@ -117,8 +117,14 @@ impl Endpoint {
                 )
             })?;
             bounded(request.deadline, self.timeout, async {
-                let reply = self.post(body, P::CLASSIFY).await?;
-                provider.read(reply, started).await
+                let (reply, gateway_cost) = self.post(body, P::CLASSIFY).await?;
+                let mut reply = provider.read(reply, started).await?;
+                // A cost the body reports wins; then the gateway's header; the price table
+                // only prices what neither reported.
+                if reply.cost_usd.is_none() {
+                    reply.cost_usd = gateway_cost;
+                }
+                Ok(reply)
             })
             .await
         }
@@ -130,8 +136,13 @@ impl Endpoint {
     }
 
     /// POSTs a JSON body. A failure status is classified by the provider, and an auth
-    /// failure says where the key came from.
-    async fn post(&self, body: Vec<u8>, classify: Classify) -> Result<Reply, AgentError> {
+    /// failure says where the key came from. A successful reply comes with the cost a
+    /// gateway put in its headers, if any.
+    async fn post(
+        &self,
+        body: Vec<u8>,
+        classify: Classify,
+    ) -> Result<(Reply, Option<f64>), AgentError> {
         let response = self
             .client
             .post(self.url.clone())
@@ -150,13 +161,33 @@ impl Endpoint {
             }
             return Err(err);
         }
+        let cost = gateway_cost(response.headers());
         if self.stream && is_event_stream(&response) {
-            return Ok(Reply::Stream(response));
+            return Ok((Reply::Stream(response), cost));
         }
-        Ok(Reply::Body(
-            read_body(response, self.max_response_bytes).await?,
+        Ok((
+            Reply::Body(read_body(response, self.max_response_bytes).await?),
+            cost,
         ))
     }
+}
+
+/// The headers in which gateways report what a request cost, in US dollars (LiteLLM's
+/// proxy sends `x-litellm-response-cost`).
+const COST_HEADERS: [&str; 1] = ["x-litellm-response-cost"];
+
+/// The cost a gateway reported in a reply's headers: a finite, non-negative number.
+fn gateway_cost(headers: &HeaderMap) -> Option<f64> {
+    COST_HEADERS.iter().find_map(|name| {
+        headers
+            .get(*name)?
+            .to_str()
+            .ok()?
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|c| c.is_finite() && *c >= 0.0)
+    })
 }
 
 impl fmt::Debug for Endpoint {

@@ -40,6 +40,11 @@ impl ProviderError {
     /// `{"detail": "text"}`; any other body becomes the message, shortened.
     pub fn from_body(body: &[u8]) -> Self {
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+            // Some gateways send an error as a server-sent event (`data: {"error": …}`):
+            // read the event's JSON rather than keep the raw stream.
+            if let Some(event) = sse_error_data(body) {
+                return Self::from_body(event.as_bytes());
+            }
             let text = String::from_utf8_lossy(body);
             let text = text.trim();
             return Self {
@@ -224,9 +229,28 @@ pub(super) fn chain(err: &dyn std::error::Error) -> String {
     out
 }
 
+/// The JSON of the first `data:` line of a body written as server-sent events, if it is
+/// JSON.
+fn sse_error_data(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    text.lines()
+        .filter_map(|line| line.strip_prefix("data:"))
+        .map(str::trim)
+        .find(|data| serde_json::from_str::<serde_json::Value>(data).is_ok())
+        .map(str::to_owned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_sent_as_an_event_is_read() {
+        let body = b"event: error\ndata: {\"error\": {\"message\": \"quota exhausted\", \"code\": \"insufficient_quota\"}}\n\n";
+        let error = ProviderError::from_body(body);
+        assert_eq!(error.message.as_deref(), Some("quota exhausted"));
+        assert_eq!(error.code.as_deref(), Some("insufficient_quota"));
+    }
     use reqwest::header::HeaderValue;
 
     fn body_error(body: &str) -> ProviderError {
