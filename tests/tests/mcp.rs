@@ -102,6 +102,60 @@ async fn a_forgotten_session_is_reopened_once() {
 }
 
 #[tokio::test]
+async fn a_session_refused_with_400_is_reopened_too() {
+    let server = McpServer::start(McpServerConfig::default()).await.unwrap();
+    let agent = McpConfig::new(server.endpoint())
+        .with_tool("echo")
+        .build()
+        .unwrap();
+    agent.respond(&ask("one")).await.unwrap();
+    server.push_script(vec![McpScripted::ForgetSessionWith400]);
+    assert_eq!(agent.respond(&ask("two")).await.unwrap().text, "two");
+    assert_eq!(server.stats().initializes, 2);
+}
+
+#[tokio::test]
+async fn arguments_keep_the_types_the_schema_declares() {
+    let server = McpServer::start(McpServerConfig::default()).await.unwrap();
+    let agent = McpConfig::new(server.endpoint())
+        .with_tool("add")
+        .with_argument("a", "2")
+        .with_argument("b", "$input")
+        .build()
+        .unwrap();
+    agent.respond(&ask("3.5")).await.unwrap();
+    let sent = server.last_arguments().unwrap();
+    assert_eq!(
+        sent,
+        serde_json::json!({"a": 2, "b": 3.5}),
+        "numbers stay numbers"
+    );
+}
+
+#[tokio::test]
+async fn sessions_end_with_delete_when_closed_or_dropped() {
+    let server = McpServer::start(McpServerConfig::default()).await.unwrap();
+    let agent = McpConfig::new(server.endpoint())
+        .with_tool("echo")
+        .build()
+        .unwrap();
+    agent.respond(&ask("one")).await.unwrap();
+    agent.close().await;
+    assert_eq!(server.stats().sessions_deleted, 1);
+    agent.respond(&ask("two")).await.unwrap();
+    drop(agent);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.stats().sessions_deleted < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        server.stats().sessions_deleted,
+        2,
+        "the dropped agent ended its session"
+    );
+}
+
+#[tokio::test]
 async fn failures_map_to_kinds() {
     let server = McpServer::start(McpServerConfig::default()).await.unwrap();
     let agent = McpConfig::new(server.endpoint())
@@ -121,8 +175,11 @@ async fn failures_map_to_kinds() {
         McpScripted::CutStream,
         McpScripted::Unavailable,
     ]);
+    // A tool that ran and reported an error gives its answer; it is not retried.
+    let told = agent.respond(&ask("a")).await.unwrap();
+    assert_eq!(told.text, "backend down");
+    assert_eq!(told.stop_reason, Some(benchcore::agent::StopReason::Other));
     let kinds: Vec<AgentErrorKind> = [
-        agent.respond(&ask("a")).await,
         agent.respond(&ask("b")).await,
         agent.respond(&ask("c")).await,
         agent.respond(&ask("d")).await,
@@ -134,7 +191,6 @@ async fn failures_map_to_kinds() {
     assert_eq!(
         kinds,
         vec![
-            AgentErrorKind::Transient,
             AgentErrorKind::BadRequest,
             AgentErrorKind::Transient,
             AgentErrorKind::MalformedReply,

@@ -109,11 +109,22 @@ impl McpAgent {
             .map_err(|e| PostError::Agent(http::error_from_reqwest(e)))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        if status == 404 && session.is_some_and(|s| s.id.is_some()) {
+        let in_session = session.is_some_and(|s| s.id.is_some());
+        if status == 404 && in_session {
             return Err(PostError::SessionGone);
         }
         if !(200..300).contains(&status) {
             let body = http::read_error_body(response).await;
+            // The specification says 404 for a session the server no longer knows, but some
+            // servers (the TypeScript SDK's) answer 400 "No valid session ID provided".
+            if status == 400
+                && in_session
+                && String::from_utf8_lossy(&body)
+                    .to_ascii_lowercase()
+                    .contains("session")
+            {
+                return Err(PostError::SessionGone);
+            }
             return Err(PostError::Agent(error::from_status(
                 status,
                 &headers,
@@ -222,6 +233,7 @@ impl McpAgent {
                 .unwrap_or_else(|| self.protocol_version.clone()),
             tool: String::new(),
             arguments: Vec::new(),
+            schema: Value::Null,
         };
         let note = wire::message(None, "notifications/initialized", Value::Null);
         self.post(Some(&session), &note, None)
@@ -248,6 +260,11 @@ impl McpAgent {
             }
         }
         let (tool, arguments) = choose_tool(&tools, self.tool.as_deref(), &self.arguments)?;
+        session.schema = tools
+            .iter()
+            .find(|t| t.name == tool)
+            .map(|t| t.input_schema.clone())
+            .unwrap_or_default();
         session.tool = tool;
         session.arguments = arguments;
         Ok(Arc::new(session))
@@ -263,6 +280,30 @@ impl McpAgent {
         Ok(session)
     }
 
+    /// Ends the session with `DELETE`, as the transport specification asks of a client that
+    /// is done; the next request opens a new one. Dropping the agent does the same in the
+    /// background.
+    pub async fn close(&self) {
+        let session = self.session.lock().await.take();
+        if let Some(request) = session.and_then(|s| self.delete_request(&s)) {
+            let _ = request.send().await;
+        }
+    }
+
+    /// The `DELETE` that ends `session`, when the server gave it an id.
+    fn delete_request(&self, session: &Session) -> Option<reqwest::RequestBuilder> {
+        let id = session.id.as_ref()?;
+        let mut request = self
+            .client
+            .delete(self.endpoint.clone())
+            .header(SESSION_HEADER, id)
+            .header(VERSION_HEADER, &session.protocol_version);
+        if let Some(token) = self.token() {
+            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        Some(request)
+    }
+
     async fn forget(&self, stale: &Arc<Session>) {
         let mut slot = self.session.lock().await;
         if slot.as_ref().is_some_and(|s| Arc::ptr_eq(s, stale)) {
@@ -273,21 +314,24 @@ impl McpAgent {
     async fn exchange(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
         for attempt in 0..2 {
             let session = self.session().await?;
-            let params = json!({ "name": session.tool, "arguments": arguments(&session.arguments, request) });
+            let params = json!({
+                "name": session.tool,
+                "arguments": arguments(&session.arguments, &session.schema, request),
+            });
             match self.call(Some(&session), "tools/call", params).await {
                 Ok((result, _)) => {
                     let result: wire::CallToolResult =
                         serde_json::from_value(result).map_err(|e| {
                             AgentError::malformed(format!("tools/call: unexpected result: {e}"))
                         })?;
+                    // A tool result with `isError` is the tool's answer (the tool ran and said
+                    // it failed), not a fault of the exchange: retrying would only repeat it.
+                    let mut reply =
+                        AgentReply::text(result.text()).with_model(session.tool.clone());
                     if result.is_error {
-                        return Err(AgentError::transient(format!(
-                            "tool {:?} reported an error: {}",
-                            session.tool,
-                            result.text()
-                        )));
+                        reply.stop_reason = Some(benchcore::agent::StopReason::Other);
                     }
-                    return Ok(AgentReply::text(result.text()).with_model(session.tool.clone()));
+                    return Ok(reply);
                 }
                 Err(PostError::SessionGone) if attempt == 0 => self.forget(&session).await,
                 Err(err) => return Err(err.into_agent()),
@@ -313,6 +357,23 @@ impl PostError {
                 AgentError::transient("the MCP server forgot the session (HTTP 404)")
             }
         }
+    }
+}
+
+impl Drop for McpAgent {
+    fn drop(&mut self) {
+        let Some(session) = self.session.get_mut().take() else {
+            return;
+        };
+        let (Some(request), Ok(runtime)) = (
+            self.delete_request(&session),
+            tokio::runtime::Handle::try_current(),
+        ) else {
+            return;
+        };
+        runtime.spawn(async move {
+            let _ = request.send().await;
+        });
     }
 }
 

@@ -38,7 +38,11 @@ impl ArgumentSource {
 }
 
 /// The tool arguments for a request.
-pub(crate) fn arguments(mapping: &[(String, ArgumentSource)], request: &AgentRequest) -> Value {
+pub(crate) fn arguments(
+    mapping: &[(String, ArgumentSource)],
+    schema: &Value,
+    request: &AgentRequest,
+) -> Value {
     let mut args = serde_json::Map::new();
     for (name, source) in mapping {
         let value = match source {
@@ -69,9 +73,39 @@ pub(crate) fn arguments(mapping: &[(String, ArgumentSource)], request: &AgentReq
             ArgumentSource::Sample => json!(request.sample),
             ArgumentSource::Literal(text) => json!(text),
         };
-        args.insert(name.clone(), value);
+        let declared = schema["properties"][name]["type"].as_str();
+        args.insert(name.clone(), typed(value, declared));
     }
     Value::Object(args)
+}
+
+/// A text value in the type the tool's schema declares for it, when it reads as one:
+/// `"5"` for an `integer` or `number` stays a number, `"true"` for a `boolean` a boolean,
+/// JSON text for an `object` or `array` that value. Anything else is sent as it is.
+fn typed(value: Value, declared: Option<&str>) -> Value {
+    let Value::String(text) = &value else {
+        return value;
+    };
+    let parsed: Option<Value> = match declared {
+        Some("integer") => text.trim().parse::<i64>().ok().map(Value::from),
+        // An integral text stays an integer (`2`, not `2.0`).
+        Some("number") => text.trim().parse::<i64>().ok().map(Value::from).or_else(|| {
+            text.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .map(Value::from)
+        }),
+        Some("boolean") => text.trim().parse::<bool>().ok().map(Value::from),
+        Some("object") => serde_json::from_str::<Value>(text)
+            .ok()
+            .filter(Value::is_object),
+        Some("array") => serde_json::from_str::<Value>(text)
+            .ok()
+            .filter(Value::is_array),
+        _ => None,
+    };
+    parsed.unwrap_or(value)
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ pub(crate) struct Session {
     pub(crate) tool: String,
     /// Tool argument → what it receives.
     pub(crate) arguments: Vec<(String, ArgumentSource)>,
+    /// The tool's input schema: arguments are sent in the types it declares.
+    pub(crate) schema: Value,
 }
 
 /// Picks the configured tool (or the only one) and resolves the argument mapping.

@@ -27,6 +27,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use super::mcp_script::McpScripted;
+
 /// How the server behaves.
 #[derive(Debug, Clone)]
 pub struct McpServerConfig {
@@ -55,52 +57,6 @@ impl Default for McpServerConfig {
     }
 }
 
-/// A scripted answer to the next `tools/call`. In SSE mode ([`McpServerConfig::sse`]) the
-/// answers with a 200 status come as an event stream, else as one JSON body.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum McpScripted {
-    /// A tool result with this text.
-    Reply(String),
-    /// A tool result with `isError: true` and this text.
-    ToolError(String),
-    /// A JSON-RPC error.
-    RpcError {
-        /// The code.
-        code: i64,
-        /// The message.
-        message: String,
-    },
-    /// Forget the session first, so the call gets HTTP 404.
-    ForgetSession,
-    /// An SSE stream that ends before the response.
-    CutStream,
-    /// HTTP 503.
-    Unavailable,
-    /// HTTP 429 with a JSON-RPC error body, and `Retry-After` in seconds when set.
-    RateLimited {
-        /// The `Retry-After` header's value.
-        retry_after_secs: Option<u64>,
-    },
-    /// HTTP 500 with a JSON-RPC error body.
-    ServerError,
-    /// HTTP 401 with a JSON-RPC error body, as for a refused bearer token.
-    Unauthorized,
-    /// 200 with a body (in SSE mode, an event) that is not JSON.
-    Malformed,
-    /// Never answers (until the server stops).
-    Hang,
-    /// 200 whose body (in SSE mode, whose stream, after a log notification) stops half-way
-    /// through the response: the headers are sent, then the connection drops.
-    Truncated,
-    /// 200 with a valid tool result of at least `bytes` bytes, sent without a
-    /// `Content-Length`.
-    Oversized {
-        /// The reply's least size.
-        bytes: usize,
-    },
-}
-
 /// What the server has seen.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct McpStats {
@@ -114,6 +70,8 @@ pub struct McpStats {
     pub tool_lists: u64,
     /// `tools/call` requests.
     pub tool_calls: u64,
+    /// Sessions ended by the client with `DELETE`.
+    pub sessions_deleted: u64,
 }
 
 #[derive(Default)]
@@ -123,6 +81,7 @@ struct Counters {
     notifications: AtomicU64,
     lists: AtomicU64,
     calls: AtomicU64,
+    deleted: AtomicU64,
 }
 
 struct Shared {
@@ -152,6 +111,26 @@ impl std::fmt::Debug for Shared {
     }
 }
 
+/// `DELETE /mcp`: the client ends its session (the specification's way to close one); an
+/// unknown session is 404.
+async fn end_session(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let id = headers
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let status = if lock(&shared.sessions).remove(&id) {
+        shared.counters.deleted.fetch_add(1, Ordering::Relaxed);
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    Response::builder()
+        .status(status)
+        .body(Body::empty())
+        .unwrap_or_default()
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -172,7 +151,7 @@ impl McpServer {
             counters: Counters::default(),
         });
         let app = Router::new()
-            .route("/mcp", post(handle))
+            .route("/mcp", post(handle).delete(end_session))
             .with_state(Arc::clone(&shared));
         let task = tokio::spawn(async move {
             let signal = async move {
@@ -215,6 +194,7 @@ impl McpServer {
             initialized_notifications: c.notifications.load(Ordering::Relaxed),
             tool_lists: c.lists.load(Ordering::Relaxed),
             tool_calls: c.calls.load(Ordering::Relaxed),
+            sessions_deleted: c.deleted.load(Ordering::Relaxed),
         }
     }
 
@@ -412,15 +392,26 @@ async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Str
                 rpc_error(&id, -32600, "missing MCP-Protocol-Version"),
             );
         }
+        let forget = lock(&shared.script).front().cloned();
         if method == "tools/call"
-            && lock(&shared.script).front() == Some(&McpScripted::ForgetSession)
+            && matches!(
+                forget,
+                Some(McpScripted::ForgetSession | McpScripted::ForgetSessionWith400)
+            )
         {
             lock(&shared.script).pop_front();
             lock(&shared.sessions).remove(&session);
-            return plain(
-                StatusCode::NOT_FOUND,
-                rpc_error(&id, -32001, "session not found"),
-            );
+            return if forget == Some(McpScripted::ForgetSession) {
+                plain(
+                    StatusCode::NOT_FOUND,
+                    rpc_error(&id, -32001, "session not found"),
+                )
+            } else {
+                plain(
+                    StatusCode::BAD_REQUEST,
+                    rpc_error(&id, -32000, "Bad Request: No valid session ID provided"),
+                )
+            };
         }
     }
     match method.as_str() {
@@ -516,12 +507,14 @@ async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Str
                 Some(McpScripted::Unavailable) => {
                     return plain(StatusCode::SERVICE_UNAVAILABLE, json!({"error": "busy"}))
                 }
-                Some(McpScripted::ForgetSession) | None => match call_tool(&params) {
-                    Ok(result) => result,
-                    Err(message) => {
-                        return reply(&shared, rpc_error(&id, -32602, &message), None, false)
+                Some(McpScripted::ForgetSession | McpScripted::ForgetSessionWith400) | None => {
+                    match call_tool(&params) {
+                        Ok(result) => result,
+                        Err(message) => {
+                            return reply(&shared, rpc_error(&id, -32602, &message), None, false)
+                        }
                     }
-                },
+                }
             };
             reply(
                 &shared,

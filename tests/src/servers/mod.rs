@@ -2,6 +2,7 @@
 
 pub mod anthropic;
 pub mod mcp;
+mod mcp_script;
 pub mod openai;
 mod openai_render;
 mod script;
