@@ -279,3 +279,59 @@ fn bad_bfcl_lines_are_named_by_file_and_line() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_mcp_servers_tools_are_offered_and_called_with_typed_arguments() {
+    use benchcore_providers::mcp::mcp_tools;
+    use benchcore_providers::McpConfig;
+    use benchcore_tests::servers::{McpServer, McpServerConfig};
+
+    let mcp = McpServer::start(McpServerConfig::default()).await.unwrap();
+    let server_agent = Arc::new(McpConfig::new(mcp.endpoint()).build().unwrap());
+    let tools = mcp_tools(Arc::clone(&server_agent)).await.unwrap();
+    let names: Vec<String> = tools.iter().map(|t| t.spec().name).collect();
+    assert_eq!(names, ["echo", "ask", "add", "chat"]);
+    let toolbox = tools.into_iter().fold(Toolbox::new(), Toolbox::with_arc);
+
+    let model = OpenAiServer::start(ServerConfig::default().recording())
+        .await
+        .unwrap();
+    model.push_script(vec![
+        Scripted::ToolCalls {
+            text: String::new(),
+            calls: vec![
+                ScriptedCall::new("call_1", "add", r#"{"a": 2, "b": 3}"#),
+                ScriptedCall::new("call_2", "echo", r#"{"text": "hello"}"#),
+            ],
+        },
+        Scripted::reply("2+3 is 5."),
+    ]);
+    let agent = OpenAiCompatConfig::new("mock-model", model.base_url())
+        .build()
+        .unwrap();
+    let store: Arc<dyn RunStore> = Arc::new(benchcore::MemoryStore::new());
+    let suite =
+        QuestionSet::from_cases("mcp", vec![Case::new("q1", "2+3?").with_target("5")]).unwrap();
+    let run = Run::new(suite)
+        .agent(agent)
+        .episode(ToolLoop::new(toolbox))
+        .evaluator(Includes::default());
+    let report = Engine::new(Arc::clone(&store)).run(run).await.unwrap();
+    let record = &records(&store, &report.run_id).await[0];
+    assert_eq!(record.outcome, Outcome::Passed);
+    let results: Vec<&str> = record
+        .transcript
+        .turns
+        .iter()
+        .filter(|t| t.speaker == Speaker::Tool)
+        .map(|t| t.text.as_str())
+        .collect();
+    assert_eq!(results, [r#"{"sum":5.0}"#, "hello"]);
+    assert_eq!(mcp.stats().tool_calls, 2);
+    assert_eq!(
+        mcp.calls()[0]["arguments"],
+        json!({"a": 2, "b": 3}),
+        "typed JSON reaches the server"
+    );
+    assert_eq!(model.requests()[0]["tools"].as_array().unwrap().len(), 4);
+}

@@ -231,9 +231,7 @@ impl McpAgent {
             protocol_version: init
                 .protocol_version
                 .unwrap_or_else(|| self.protocol_version.clone()),
-            tool: String::new(),
-            arguments: Vec::new(),
-            schema: Value::Null,
+            tools: Vec::new(),
         };
         let note = wire::message(None, "notifications/initialized", Value::Null);
         self.post(Some(&session), &note, None)
@@ -259,14 +257,7 @@ impl McpAgent {
                 break;
             }
         }
-        let (tool, arguments) = choose_tool(&tools, self.tool.as_deref(), &self.arguments)?;
-        session.schema = tools
-            .iter()
-            .find(|t| t.name == tool)
-            .map(|t| t.input_schema.clone())
-            .unwrap_or_default();
-        session.tool = tool;
-        session.arguments = arguments;
+        session.tools = tools;
         Ok(Arc::new(session))
     }
 
@@ -311,12 +302,63 @@ impl McpAgent {
         }
     }
 
+    /// Calls tool `name` with `arguments` (reopening a forgotten session once): its text and
+    /// whether the tool reported an error.
+    pub(super) async fn call_tool(
+        &self,
+        name: &str,
+        arguments: Value,
+    ) -> Result<(String, bool), AgentError> {
+        for attempt in 0..2 {
+            let session = self.session().await?;
+            let params = json!({ "name": name, "arguments": arguments });
+            match self.call(Some(&session), "tools/call", params).await {
+                Ok((result, _)) => {
+                    let result: wire::CallToolResult =
+                        serde_json::from_value(result).map_err(|e| {
+                            AgentError::malformed(format!("tools/call: unexpected result: {e}"))
+                        })?;
+                    return Ok((result.text(), result.is_error));
+                }
+                Err(PostError::SessionGone) if attempt == 0 => self.forget(&session).await,
+                Err(err) => return Err(err.into_agent()),
+            }
+        }
+        Err(AgentError::transient(
+            "the MCP server forgot the session twice in a row",
+        ))
+    }
+
+    /// The server's tools: name, description and input schema.
+    pub(super) async fn tool_specs(&self) -> Result<Vec<benchcore::agent::ToolSpec>, AgentError> {
+        let session = self.session().await?;
+        Ok(session
+            .tools
+            .iter()
+            .map(|t| {
+                benchcore::agent::ToolSpec::new(
+                    t.name.clone(),
+                    t.description.clone().unwrap_or_default(),
+                    t.input_schema.clone(),
+                )
+            })
+            .collect())
+    }
+
     async fn exchange(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
         for attempt in 0..2 {
             let session = self.session().await?;
+            let (tool, mapping) =
+                choose_tool(&session.tools, self.tool.as_deref(), &self.arguments)?;
+            let schema = session
+                .tools
+                .iter()
+                .find(|t| t.name == tool)
+                .map(|t| t.input_schema.clone())
+                .unwrap_or_default();
             let params = json!({
-                "name": session.tool,
-                "arguments": arguments(&session.arguments, &session.schema, request),
+                "name": tool,
+                "arguments": arguments(&mapping, &schema, request),
             });
             match self.call(Some(&session), "tools/call", params).await {
                 Ok((result, _)) => {
@@ -326,8 +368,7 @@ impl McpAgent {
                         })?;
                     // A tool result with `isError` is the tool's answer (the tool ran and said
                     // it failed), not a fault of the exchange: retrying would only repeat it.
-                    let mut reply =
-                        AgentReply::text(result.text()).with_model(session.tool.clone());
+                    let mut reply = AgentReply::text(result.text()).with_model(tool.clone());
                     if result.is_error {
                         reply.stop_reason = Some(benchcore::agent::StopReason::Other);
                     }

@@ -89,13 +89,18 @@ fn typed(value: Value, declared: Option<&str>) -> Value {
     let parsed: Option<Value> = match declared {
         Some("integer") => text.trim().parse::<i64>().ok().map(Value::from),
         // An integral text stays an integer (`2`, not `2.0`).
-        Some("number") => text.trim().parse::<i64>().ok().map(Value::from).or_else(|| {
-            text.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite())
-                .map(Value::from)
-        }),
+        Some("number") => text
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .map(Value::from)
+            .or_else(|| {
+                text.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite())
+                    .map(Value::from)
+            }),
         Some("boolean") => text.trim().parse::<bool>().ok().map(Value::from),
         Some("object") => serde_json::from_str::<Value>(text)
             .ok()

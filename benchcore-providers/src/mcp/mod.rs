@@ -6,7 +6,9 @@ mod arguments;
 mod config;
 mod error;
 mod session;
+mod tools;
 mod wire;
 
 pub use agent::McpAgent;
 pub use config::McpConfig;
+pub use tools::mcp_tools;

@@ -15,12 +15,8 @@ pub(crate) struct Session {
     pub(crate) id: Option<String>,
     /// The revision the server chose.
     pub(crate) protocol_version: String,
-    /// The tool that answers.
-    pub(crate) tool: String,
-    /// Tool argument → what it receives.
-    pub(crate) arguments: Vec<(String, ArgumentSource)>,
-    /// The tool's input schema: arguments are sent in the types it declares.
-    pub(crate) schema: Value,
+    /// The tools the server lists.
+    pub(crate) tools: Vec<Tool>,
 }
 
 /// Picks the configured tool (or the only one) and resolves the argument mapping.

@@ -46,6 +46,8 @@ pub(crate) struct InitializeResult {
 pub(crate) struct Tool {
     pub(crate) name: String,
     #[serde(default)]
+    pub(crate) description: Option<String>,
+    #[serde(default)]
     pub(crate) input_schema: Value,
 }
 
