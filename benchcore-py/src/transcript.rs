@@ -90,7 +90,15 @@ impl TranscriptTest for PyTranscriptTest {
 
     fn run(&self, transcript: &Transcript) -> TestReport {
         let text = transcript.render() + "\n";
-        let call = || Python::attach(|py| self.call(py, &text));
+        let call = || {
+            crate::shutdown::attach(|py| self.call(py, &text)).unwrap_or_else(|| {
+                error_report(
+                    &self.name,
+                    "the Python interpreter is exiting".to_owned(),
+                    None,
+                )
+            })
+        };
         // On the engine's threads, let the runtime move other work elsewhere while Python runs.
         match tokio::runtime::Handle::try_current() {
             Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {

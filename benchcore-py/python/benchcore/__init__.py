@@ -49,6 +49,7 @@ from ._build import (
     question_set,
     transcript_test,
 )
+from . import _exit  # noqa: F401  (registers the exit hook)
 from ._run import Run, last_run, resume, resume_async, run, run_async
 
 __all__ = [
