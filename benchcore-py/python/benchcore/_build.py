@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
+from . import _check
 from ._errors import ConfigError
 from ._native import Agent, Evaluator, Store, Suite, TranscriptTest
 
@@ -84,8 +85,10 @@ def agent(
     elif callable(target):
         if config:
             raise ConfigError(
-                f"a callable agent takes no config keys ({', '.join(sorted(config))})",
-                field="agent",
+                f"a callable agent takes no config keys ({', '.join(sorted(config))}); "
+                "valid keywords: name, concurrency, requests_per_minute, tokens_per_minute, "
+                "fixed_concurrency",
+                field=sorted(config)[0],
             )
         built = Agent.from_callable(target, name or _name_of(target))
     else:
@@ -94,6 +97,12 @@ def agent(
             "dict, keyword arguments with kind=..., or a callable",
             field="agent",
         )
+    _check.integer("concurrency", concurrency, 1)
+    _check.integer("requests_per_minute", requests_per_minute, 1)
+    _check.integer("tokens_per_minute", tokens_per_minute, 1)
+    if fixed_concurrency is not None:
+        _check.one_of("fixed_concurrency", fixed_concurrency, (True, False))
+    _check.text("name", name)
     limits = {
         key: value
         for key, value in {
@@ -129,17 +138,31 @@ def evaluator(
     - a Python callable ``(case, reply) -> float | bool | dict | None`` (sync or
       ``async def``): a number in [0, 1] passes at ``pass_threshold``.
     """
+    if isinstance(target, (Evaluator, str)) or callable(target):
+        if config:
+            what = "an Evaluator" if isinstance(target, Evaluator) else (
+                "a spec string" if isinstance(target, str) else "a callable evaluator"
+            )
+            raise ConfigError(
+                f"{what} takes no keyword {', '.join(sorted(config))}; valid keywords: "
+                "name, pass_threshold (and for a config: kind and its keys)",
+                field=sorted(config)[0],
+            )
     if isinstance(target, Evaluator):
         return target
     if isinstance(target, str):
-        if config:
-            raise ConfigError("a spec string takes no more config", field="evaluator")
         return Evaluator.from_spec(target)
     if isinstance(target, Mapping) or (target is None and config):
         merged = dict(target or {})
         merged.update(config)
         return Evaluator.from_config(merged)
     if callable(target):
+        _check.number("pass_threshold", pass_threshold)
+        if not 0 <= pass_threshold <= 1:
+            raise ConfigError(
+                f"pass_threshold= must be between 0 and 1, got {pass_threshold!r}",
+                field="pass_threshold",
+            )
         return Evaluator.from_callable(target, name or _name_of(target), pass_threshold)
     raise ConfigError(
         f"cannot make an evaluator of {type(target).__name__}: pass a spec string, a config "

@@ -12,7 +12,9 @@ __all__ = [
     "Suite",
     "TranscriptTest",
     "__version__",
+    "begin_exit",
     "start",
+    "wait_for_calls",
 ]
 
 __version__: str

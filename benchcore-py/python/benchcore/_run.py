@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
-from . import _build, _native, _progress
-from ._errors import IncompleteRunError, MissingDependencyError, RunError
+from . import _build, _check, _native, _progress
+from ._errors import ConfigError, IncompleteRunError, MissingDependencyError, RunError
 from ._native import Agent, Evaluator, RunHandle, Store, Suite, TranscriptTest
 
 __all__ = ["Run", "run", "run_async", "resume", "resume_async", "last_run"]
@@ -149,6 +150,8 @@ class Run:
         """Continues this run (stopped, cancelled or failed) with the components it was
         started with in this process; attempts already recorded are skipped (and errors
         too, unless ``retry_errors``)."""
+        _check.one_of("retry_errors", retry_errors, (True, False))
+        _check.progress_and_events(progress, on_event)
         parts = self._require_parts()
         return _execute(
             self.store, parts, {}, self.run_id, retry_errors, progress, on_event
@@ -162,6 +165,8 @@ class Run:
         on_event: Optional[EventCallback] = None,
     ) -> "Run":
         """As :meth:`resume`, awaitable."""
+        _check.one_of("retry_errors", retry_errors, (True, False))
+        _check.progress_and_events(progress, on_event)
         parts = self._require_parts()
         return await _execute_async(
             self.store, parts, {}, self.run_id, retry_errors, progress, on_event
@@ -409,6 +414,25 @@ def _prepare(
     transcript_tests: Any,
     store: _build.StoreLike,
 ) -> tuple[Store, _Parts]:
+    _check.components(
+        "agents", agents, (Agent, str, Mapping), "an Agent, a spec str, a config dict or a callable"
+    )
+    _check.components(
+        "evaluators",
+        evaluators,
+        (Evaluator, str, Mapping),
+        "an Evaluator, a spec str, a config dict or a callable",
+    )
+    _check.components(
+        "transcript_tests",
+        transcript_tests,
+        (TranscriptTest, str),
+        "a TranscriptTest, a built-in name or a callable",
+    )
+    if not (store is None or isinstance(store, (Store, str))):
+        raise ConfigError(
+            f"store= must be a Store, a URL str or None, got {store!r}", field="store"
+        )
     parts = _Parts(
         suite=None if suite is None else _build.load(suite),
         agents=[] if agents is None else _build._agents(agents),
@@ -454,6 +478,12 @@ def run(
     ``progress`` shows a bar (``True``; tqdm if installed, else lines), ``"lines"``, or
     nothing (``False``); ``on_event(event)`` is called with every event as a dict.
     """
+    _check.run_settings(
+        samples=samples, concurrency=concurrency, timeout=timeout, retry=retry,
+        temperature=temperature, max_tokens=max_tokens, seed=seed, name=name,
+        artifacts_dir=artifacts_dir, max_cost_usd=max_cost_usd, max_run_time=max_run_time,
+        tags=tags, progress=progress, on_event=on_event,
+    )
     store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
     settings = _settings(
         samples=samples,
@@ -464,7 +494,7 @@ def run(
         max_tokens=max_tokens,
         seed=seed,
         name=name,
-        artifacts_dir=artifacts_dir,
+        artifacts_dir=None if artifacts_dir is None else os.fspath(artifacts_dir),
         max_cost_usd=max_cost_usd,
         max_run_time=max_run_time,
         tags=dict(tags) if tags is not None else None,
@@ -496,6 +526,12 @@ async def run_async(
 ) -> Run:
     """As :func:`run`, awaitable: the event loop keeps running while the engine works, and
     cancelling the awaiting task cancels the run (resumable)."""
+    _check.run_settings(
+        samples=samples, concurrency=concurrency, timeout=timeout, retry=retry,
+        temperature=temperature, max_tokens=max_tokens, seed=seed, name=name,
+        artifacts_dir=artifacts_dir, max_cost_usd=max_cost_usd, max_run_time=max_run_time,
+        tags=tags, progress=progress, on_event=on_event,
+    )
     store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
     settings = _settings(
         samples=samples,
@@ -506,7 +542,7 @@ async def run_async(
         max_tokens=max_tokens,
         seed=seed,
         name=name,
-        artifacts_dir=artifacts_dir,
+        artifacts_dir=None if artifacts_dir is None else os.fspath(artifacts_dir),
         max_cost_usd=max_cost_usd,
         max_run_time=max_run_time,
         tags=dict(tags) if tags is not None else None,
@@ -530,6 +566,9 @@ def resume(
     apply. Without ``suite``, the run is rebuilt from its stored spec (its suite reopened from
     its path, its agents and evaluators from their configs); pass ``agents`` (and
     ``evaluators``) that were Python callables again."""
+    _check.text("run_id", run_id)
+    _check.one_of("retry_errors", retry_errors, (True, False))
+    _check.progress_and_events(progress, on_event)
     store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
     return _execute(store_, parts, {}, run_id, retry_errors, progress, on_event)
 
@@ -547,6 +586,9 @@ async def resume_async(
     on_event: Optional[EventCallback] = None,
 ) -> Run:
     """As :func:`resume`, awaitable."""
+    _check.text("run_id", run_id)
+    _check.one_of("retry_errors", retry_errors, (True, False))
+    _check.progress_and_events(progress, on_event)
     store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
     return await _execute_async(store_, parts, {}, run_id, retry_errors, progress, on_event)
 
