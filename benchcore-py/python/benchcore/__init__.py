@@ -25,6 +25,7 @@ from ._errors import (
     BenchcoreError,
     ConfigError,
     EvalError,
+    GateFailedError,
     IncompleteRunError,
     MissingDependencyError,
     ProviderError,
@@ -94,5 +95,6 @@ __all__ = [
     "EvalError",
     "RunError",
     "IncompleteRunError",
+    "GateFailedError",
     "MissingDependencyError",
 ]
