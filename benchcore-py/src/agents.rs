@@ -72,9 +72,16 @@ impl AgentHandle {
     }
 
     /// An agent that calls `func(messages)` (sync or `async def`) and takes the `str` it
-    /// returns, or a dict with `text` and optionally `usage`, `cost_usd`, `model`.
+    /// returns, or a dict with `text` and optionally `usage`, `cost_usd`, `model`. With
+    /// `with_context`, it calls `func(messages, context)`: see [`context_dict`].
     #[staticmethod]
-    fn from_callable(py: Python<'_>, func: Py<PyAny>, name: String) -> PyResult<Self> {
+    #[pyo3(signature = (func, name, with_context = false))]
+    fn from_callable(
+        py: Python<'_>,
+        func: Py<PyAny>,
+        name: String,
+        with_context: bool,
+    ) -> PyResult<Self> {
         if !func.bind(py).is_callable() {
             return Err(errors::argument(
                 py,
@@ -87,6 +94,7 @@ impl AgentHandle {
             agent: Arc::new(PyAgent {
                 name: name.clone(),
                 call: Callable::new(func),
+                with_context,
             }),
             config: serde_json::json!({ "kind": "python", "name": name }),
             limits: AgentLimits::default(),
@@ -194,10 +202,32 @@ pub(crate) fn check_name(py: Python<'_>, name: &str) -> PyResult<()> {
     Ok(())
 }
 
-/// A Python callable as an [`Agent`]: `func(messages) -> str | dict`.
+/// A Python callable as an [`Agent`]: `func(messages) -> str | dict`, or
+/// `func(messages, context)` when its signature takes a second argument.
 struct PyAgent {
     name: String,
     call: Callable,
+    /// Whether to pass the [`context_dict`] as a second argument.
+    with_context: bool,
+}
+
+/// What an agent taking a second argument receives besides the messages: the `case` (as an
+/// evaluator sees it: `id`, `input`, `target`, `metadata` …, or `None` outside a run), the
+/// `sample` index, and the `sampling` settings (`temperature`, `max_tokens`, `seed`, each
+/// `None` when unset) the run asks every agent to honour.
+fn context_dict<'py>(py: Python<'py>, parts: &ContextParts) -> PyResult<Bound<'py, PyDict>> {
+    let context = PyDict::new(py);
+    match &parts.case {
+        Some(case) => context.set_item("case", crate::evaluators::case_dict(py, case)?)?,
+        None => context.set_item("case", py.None())?,
+    }
+    context.set_item("sample", parts.sample)?;
+    let sampling = PyDict::new(py);
+    sampling.set_item("temperature", parts.sampling.temperature)?;
+    sampling.set_item("max_tokens", parts.sampling.max_tokens)?;
+    sampling.set_item("seed", parts.sampling.seed)?;
+    context.set_item("sampling", sampling)?;
+    Ok(context)
 }
 
 #[async_trait]
@@ -212,6 +242,8 @@ impl Agent for PyAgent {
             .iter()
             .map(|m| (m.role.as_str(), m.content.clone()))
             .collect();
+        // The request is borrowed; the context is built under the GIL from an owned copy.
+        let context = self.with_context.then(|| ContextParts::of(request));
         let result = self
             .call
             .call(
@@ -223,7 +255,13 @@ impl Agent for PyAgent {
                         message.set_item("content", content)?;
                         list.append(message)?;
                     }
-                    PyTuple::new(py, [list])
+                    match context {
+                        Some(parts) => PyTuple::new(
+                            py,
+                            [list.into_any(), context_dict(py, &parts)?.into_any()],
+                        ),
+                        None => PyTuple::new(py, [list]),
+                    }
                 },
                 read_reply,
             )
@@ -255,6 +293,23 @@ impl Agent for PyAgent {
             }
             .with_provider("python")
         })
+    }
+}
+
+/// What [`context_dict`] reads, owned so that it can move to the thread that calls Python.
+struct ContextParts {
+    case: Option<Arc<benchcore::Case>>,
+    sample: u32,
+    sampling: benchcore::Sampling,
+}
+
+impl ContextParts {
+    fn of(request: &AgentRequest) -> Self {
+        Self {
+            case: request.case.clone(),
+            sample: request.sample,
+            sampling: request.sampling.clone(),
+        }
     }
 }
 

@@ -3,6 +3,7 @@ into the engine's suites, agents, evaluators, transcript tests and stores."""
 
 from __future__ import annotations
 
+import inspect
 import os
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
@@ -59,7 +60,9 @@ def agent(
     - a config dict or keyword arguments tagged by ``kind`` (every provider):
       ``agent(kind="openai_compatible", model="llama3", base_url="http://127.0.0.1:8000/v1")``;
     - a Python callable ``messages -> str | dict`` (sync or ``async def``), named by
-      ``name`` or its ``__name__``.
+      ``name`` or its ``__name__``. One whose signature takes a second argument,
+      ``(messages, context)``, gets ``context = {"case": {"id", "input", "target",
+      "metadata", …}, "sample": int, "sampling": {"temperature", "max_tokens", "seed"}}``.
 
     ``concurrency``, ``requests_per_minute``, ``tokens_per_minute`` and
     ``fixed_concurrency`` set the agent's limits.
@@ -90,7 +93,7 @@ def agent(
                 "fixed_concurrency",
                 field=sorted(config)[0],
             )
-        built = Agent.from_callable(target, name or _name_of(target))
+        built = Agent.from_callable(target, name or _name_of(target), _takes_context(target))
     else:
         raise ConfigError(
             f"cannot make an agent of {type(target).__name__}: pass a spec string, a config "
@@ -114,6 +117,25 @@ def agent(
         if value is not None
     }
     return built.with_limits(limits) if limits else built
+
+
+def _takes_context(func: Callable[..., Any]) -> bool:
+    """Whether an agent callable takes a second positional argument (the context): by its
+    signature, so that ``def agent(messages)`` keeps working unchanged."""
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return False  # a builtin without a signature: called with the messages only
+    positional = 0
+    for parameter in signature.parameters.values():
+        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            return True
+        if parameter.kind in (
+            inspect.Parameter.POSITIONAL_ONLY,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        ):
+            positional += 1
+    return positional >= 2
 
 
 def agents_from_file(path: PathLike) -> list[Agent]:
