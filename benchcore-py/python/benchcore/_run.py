@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
-from . import _build, _check, _native, _progress, _results
+from . import _build, _check, _components, _native, _progress, _results
 from ._errors import (
     ConfigError,
     GateFailedError,
@@ -468,7 +468,10 @@ def run(
         artifacts_dir=None if artifacts_dir is None else os.fspath(artifacts_dir),
         max_cost_usd=max_cost_usd,
         max_run_time=max_run_time,
-        tags=dict(tags) if tags is not None else None,
+        tags={
+            **(dict(tags) if tags is not None else {}),
+            **_components.recorded_tag(parts.evaluators, parts.transcript_tests),
+        },
     )
     return _execute(store_, parts, settings, None, False, progress, on_event)
 
@@ -518,7 +521,10 @@ async def run_async(
         artifacts_dir=None if artifacts_dir is None else os.fspath(artifacts_dir),
         max_cost_usd=max_cost_usd,
         max_run_time=max_run_time,
-        tags=dict(tags) if tags is not None else None,
+        tags={
+            **(dict(tags) if tags is not None else {}),
+            **_components.recorded_tag(parts.evaluators, parts.transcript_tests),
+        },
     )
     return await _execute_async(store_, parts, settings, None, False, progress, on_event)
 
@@ -532,17 +538,29 @@ def resume(
     evaluators: Any = None,
     transcript_tests: Any = None,
     retry_errors: bool = False,
+    force: bool = False,
     progress: _progress.ProgressOption = True,
     on_event: Optional[EventCallback] = None,
 ) -> Run:
     """Continues a stored run; attempts already recorded are skipped and its stored settings
     apply. Without ``suite``, the run is rebuilt from its stored spec (its suite reopened from
     its path, its agents and evaluators from their configs); pass ``agents`` (and
-    ``evaluators``) that were Python callables again."""
+    ``evaluators``) that were Python callables again.
+
+    The evaluators and transcript tests must be those the run started with (built-ins by
+    config, callables by name and source digest), and the suite's content unchanged: a
+    difference raises :class:`RunError` naming it. ``force=True`` resumes anyway with the
+    evaluators and transcript tests given (not a changed suite), saying so on stderr."""
     _check.text("run_id", run_id)
     _check.one_of("retry_errors", retry_errors, (True, False))
+    _check.one_of("force", force, (True, False))
     _check.progress_and_events(progress, on_event)
     store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
+    stored = store_.get_run(run_id)
+    parts.evaluators = _components.checked_for_resume(
+        None if stored is None else stored["spec"], run_id, parts.evaluators,
+        evaluators is not None, parts.transcript_tests, force,
+    )
     return _execute(store_, parts, {}, run_id, retry_errors, progress, on_event)
 
 
@@ -555,14 +573,21 @@ async def resume_async(
     evaluators: Any = None,
     transcript_tests: Any = None,
     retry_errors: bool = False,
+    force: bool = False,
     progress: _progress.ProgressOption = False,
     on_event: Optional[EventCallback] = None,
 ) -> Run:
     """As :func:`resume`, awaitable."""
     _check.text("run_id", run_id)
     _check.one_of("retry_errors", retry_errors, (True, False))
+    _check.one_of("force", force, (True, False))
     _check.progress_and_events(progress, on_event)
     store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
+    stored = store_.get_run(run_id)
+    parts.evaluators = _components.checked_for_resume(
+        None if stored is None else stored["spec"], run_id, parts.evaluators,
+        evaluators is not None, parts.transcript_tests, force,
+    )
     return await _execute_async(store_, parts, {}, run_id, retry_errors, progress, on_event)
 
 
