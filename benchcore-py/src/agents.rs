@@ -140,13 +140,15 @@ impl AgentHandle {
 
     /// Sends one question (or a list of `{"role", "content"}` messages) and returns the
     /// reply as a dict: `text`, `usage`, `cost_usd`, `model`, `latency_ms`. One exchange,
-    /// no retries.
-    #[pyo3(signature = (question, timeout = 120.0))]
+    /// no retries. `target` makes the question a case with that target, for agents that
+    /// answer from the case (`gold`) and callables that read their context.
+    #[pyo3(signature = (question, timeout = 120.0, target = None))]
     fn ask<'py>(
         &self,
         py: Python<'py>,
         question: &Bound<'py, PyAny>,
         timeout: f64,
+        target: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let messages = if let Ok(text) = question.cast::<PyString>() {
             vec![Message::user(text.to_str()?)]
@@ -155,11 +157,28 @@ impl AgentHandle {
             serde_json::from_value::<Vec<Message>>(value)
                 .map_err(|e| errors::argument(py, "messages", e.to_string()))?
         };
+        let has_target = target.is_some();
+        let case = match target {
+            Some(target) => {
+                let value = serde_json::json!({
+                    "id": "ask",
+                    "messages": messages,
+                    "target": to_json(target, "target")?,
+                });
+                Some(Arc::new(crate::suite::case_from_value(
+                    py, value, "target",
+                )?))
+            }
+            None => None,
+        };
         let agent = Arc::clone(&self.agent);
         let timeout = std::time::Duration::from_secs_f64(timeout.max(0.001));
         let reply = crate::runtime::block_on(py, async move {
-            let request =
+            let mut request =
                 AgentRequest::new(messages).with_deadline(std::time::Instant::now() + timeout);
+            if let Some(case) = case {
+                request = request.with_case(case, 0);
+            }
             let started = std::time::Instant::now();
             match tokio::time::timeout(timeout, agent.respond(&request)).await {
                 Ok(Ok(reply)) => Ok((reply, started.elapsed())),
@@ -170,7 +189,13 @@ impl AgentHandle {
                 ))),
             }
         })?;
-        let (reply, elapsed) = reply.map_err(|e| errors::agent(py, &e))?;
+        let (reply, elapsed) = reply.map_err(|mut e| {
+            // Agents that answer from the case (gold, replay) have none outside a run.
+            if !has_target && e.message.contains("needs the case") {
+                e.message.push_str(": pass target= to ask() to give it one");
+            }
+            errors::agent(py, &e)
+        })?;
         let out = PyDict::new(py);
         out.set_item("text", &reply.text)?;
         out.set_item(

@@ -148,3 +148,17 @@ def progress_and_events(progress: Any, on_event: Any) -> None:
     """Checks ``progress=`` and ``on_event=``."""
     one_of("progress", progress, PROGRESS_OPTIONS)
     function("on_event", on_event)
+
+
+def settings(**values: Any) -> dict[str, Any]:
+    """The checked keywords as the engine's settings: unset ones left out, the sampling
+    settings grouped under ``sampling``."""
+    settings = {k: v for k, v in values.items() if v is not None}
+    sampling = {
+        key: settings.pop(key)
+        for key in ("temperature", "max_tokens", "seed")
+        if key in settings
+    }
+    if sampling:
+        settings["sampling"] = sampling
+    return settings

@@ -74,7 +74,10 @@ class Agent:
     @property
     def limits(self) -> dict[str, Any]: ...
     def ask(
-        self, question: Union[str, Sequence[Mapping[str, str]]], timeout: float = 120.0
+        self,
+        question: Union[str, Sequence[Mapping[str, str]]],
+        timeout: float = 120.0,
+        target: Any = None,
     ) -> dict[str, Any]: ...
 
 @final
@@ -138,6 +141,7 @@ class Store:
     ) -> list[dict[str, Any]]: ...
     def get_run(self, run_id: str) -> Optional[dict[str, Any]]: ...
     def summary(self, run_id: str) -> dict[str, Any]: ...
+    def kind_summary(self, run_id: str) -> dict[str, Any]: ...
     def attempts(
         self,
         run_id: str,

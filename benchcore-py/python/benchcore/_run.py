@@ -155,6 +155,13 @@ class Run:
         shows it; ``attempt_accuracy`` counts errors and skipped attempts as not passed."""
         return _results.with_rates(self.store.summary(self.run_id))
 
+    def kind_summary(self) -> dict[str, Any]:
+        """What ``summary.json`` holds for this run, as its kind makes it: ``document``
+        (pass@k, pass^k and flaky tasks of a code-task run; the per-agent results of any
+        run), ``table`` (``{"header", "rows"}`` of the kind's figures, or ``None``),
+        ``notes`` and ``problems``."""
+        return dict(self.store.kind_summary(self.run_id))
+
     def attempts(
         self,
         agent: Optional[str] = None,
@@ -223,18 +230,6 @@ class Run:
 
     def _repr_html_(self) -> str:
         return _results.html(self.run_id, self.status, self.summary())
-
-
-def _settings(**values: Any) -> dict[str, Any]:
-    settings = {k: v for k, v in values.items() if v is not None}
-    sampling = {
-        key: settings.pop(key)
-        for key in ("temperature", "max_tokens", "seed")
-        if key in settings
-    }
-    if sampling:
-        settings["sampling"] = sampling
-    return settings
 
 
 def _start(
@@ -309,7 +304,7 @@ def _execute(
     on_event: Optional[EventCallback],
 ) -> Run:
     handle = _start(store, parts, settings, resume_id, retry_errors, on_event is not None)
-    display = _progress.display(progress, handle.run_id)
+    display = _progress.for_run(progress, handle.run_id, store)
     try:
         _watch(handle, display, on_event)
     except BaseException as error:
@@ -349,7 +344,7 @@ async def _execute_async(
         retry_errors,
         on_event is not None,
     )
-    display = _progress.display(progress, handle.run_id)
+    display = _progress.for_run(progress, handle.run_id, store)
     try:
         while True:
             events = await loop.run_in_executor(None, handle.poll, _POLL_SECONDS)
@@ -456,7 +451,7 @@ def run(
     )
     store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
     parts.max_error_rate = max_error_rate
-    settings = _settings(
+    settings = _check.settings(
         samples=samples,
         concurrency=concurrency,
         timeout=timeout,
@@ -509,7 +504,7 @@ async def run_async(
     )
     store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
     parts.max_error_rate = max_error_rate
-    settings = _settings(
+    settings = _check.settings(
         samples=samples,
         concurrency=concurrency,
         timeout=timeout,
