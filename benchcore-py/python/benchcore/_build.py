@@ -148,7 +148,7 @@ def evaluator(
     /,
     *,
     name: Optional[str] = None,
-    pass_threshold: float = 0.5,
+    pass_threshold: Optional[float] = None,
     **config: Any,
 ) -> Evaluator:
     """An evaluator, from any of:
@@ -158,18 +158,31 @@ def evaluator(
     - a config dict or keyword arguments tagged by ``kind``:
       ``evaluator(kind="numeric", tolerance=0.5)``;
     - a Python callable ``(case, reply) -> float | bool | dict | None`` (sync or
-      ``async def``): a number in [0, 1] passes at ``pass_threshold``.
+      ``async def``): a number in [0, 1] passes at ``pass_threshold`` (default 0.5).
+
+    ``name`` and ``pass_threshold`` are for callables; any other keyword is refused.
     """
-    if isinstance(target, (Evaluator, str)) or callable(target):
-        if config:
-            what = "an Evaluator" if isinstance(target, Evaluator) else (
-                "a spec string" if isinstance(target, str) else "a callable evaluator"
-            )
-            raise ConfigError(
-                f"{what} takes no keyword {', '.join(sorted(config))}; valid keywords: "
-                "name, pass_threshold (and for a config: kind and its keys)",
-                field=sorted(config)[0],
-            )
+    is_function = callable(target) and not isinstance(target, Evaluator)
+    if is_function and config:
+        raise ConfigError(
+            f"a callable evaluator takes no keyword {', '.join(sorted(config))}; "
+            "valid keywords: name, pass_threshold",
+            field=sorted(config)[0],
+        )
+    given = [] if is_function else [
+        key for key, value in (("name", name), ("pass_threshold", pass_threshold))
+        if value is not None
+    ]
+    if isinstance(target, (Evaluator, str)):
+        given += sorted(config)
+    if given:
+        what = {Evaluator: "an Evaluator", str: "a spec string"}.get(type(target), "a config")
+        raise ConfigError(
+            f"{what} takes no keyword {', '.join(given)}: name and pass_threshold are for "
+            "callables; a built-in's options go in its config, "
+            "evaluator(kind=..., OPTION=...)",
+            field=given[0],
+        )
     if isinstance(target, Evaluator):
         return target
     if isinstance(target, str):
@@ -179,6 +192,8 @@ def evaluator(
         merged.update(config)
         return Evaluator.from_config(merged)
     if callable(target):
+        if pass_threshold is None:
+            pass_threshold = 0.5
         _check.number("pass_threshold", pass_threshold)
         if not 0 <= pass_threshold <= 1:
             raise ConfigError(
