@@ -102,3 +102,14 @@ def test_a_suite_file_edited_since_the_start_is_refused(tmp_path: Path, sqlite_u
         benchcore.resume(run_id, path, answer, store=sqlite_url, progress=False)
     with pytest.raises(benchcore.RunError, match="changed since the run started"):
         benchcore.resume(run_id, agents=answer, store=sqlite_url, progress=False)
+
+
+def test_the_async_resume_checks_the_same(tmp_path: Path, sqlite_url: str) -> None:
+    import asyncio
+
+    suite = write_suite(tmp_path / "s.jsonl", [str(i) for i in range(20)])
+    run_id = interrupted_run(suite, sqlite_url, evaluators="exact")
+    with pytest.raises(benchcore.RunError, match="`numeric`"):
+        asyncio.run(
+            benchcore.resume_async(run_id, suite, answer, store=sqlite_url, evaluators="numeric")
+        )
