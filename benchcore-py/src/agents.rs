@@ -72,9 +72,16 @@ impl AgentHandle {
     }
 
     /// An agent that calls `func(messages)` (sync or `async def`) and takes the `str` it
-    /// returns, or a dict with `text` and optionally `usage`, `cost_usd`, `model`.
+    /// returns, or a dict with `text` and optionally `usage`, `cost_usd`, `model`. With
+    /// `with_context`, it calls `func(messages, context)`: see [`context_dict`].
     #[staticmethod]
-    fn from_callable(py: Python<'_>, func: Py<PyAny>, name: String) -> PyResult<Self> {
+    #[pyo3(signature = (func, name, with_context = false))]
+    fn from_callable(
+        py: Python<'_>,
+        func: Py<PyAny>,
+        name: String,
+        with_context: bool,
+    ) -> PyResult<Self> {
         if !func.bind(py).is_callable() {
             return Err(errors::argument(
                 py,
@@ -87,6 +94,7 @@ impl AgentHandle {
             agent: Arc::new(PyAgent {
                 name: name.clone(),
                 call: Callable::new(func),
+                with_context,
             }),
             config: serde_json::json!({ "kind": "python", "name": name }),
             limits: AgentLimits::default(),
@@ -132,13 +140,15 @@ impl AgentHandle {
 
     /// Sends one question (or a list of `{"role", "content"}` messages) and returns the
     /// reply as a dict: `text`, `usage`, `cost_usd`, `model`, `latency_ms`. One exchange,
-    /// no retries.
-    #[pyo3(signature = (question, timeout = 120.0))]
+    /// no retries. `target` makes the question a case with that target, for agents that
+    /// answer from the case (`gold`) and callables that read their context.
+    #[pyo3(signature = (question, timeout = 120.0, target = None))]
     fn ask<'py>(
         &self,
         py: Python<'py>,
         question: &Bound<'py, PyAny>,
         timeout: f64,
+        target: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let messages = if let Ok(text) = question.cast::<PyString>() {
             vec![Message::user(text.to_str()?)]
@@ -147,11 +157,28 @@ impl AgentHandle {
             serde_json::from_value::<Vec<Message>>(value)
                 .map_err(|e| errors::argument(py, "messages", e.to_string()))?
         };
+        let has_target = target.is_some();
+        let case = match target {
+            Some(target) => {
+                let value = serde_json::json!({
+                    "id": "ask",
+                    "messages": messages,
+                    "target": to_json(target, "target")?,
+                });
+                Some(Arc::new(crate::suite::case_from_value(
+                    py, value, "target",
+                )?))
+            }
+            None => None,
+        };
         let agent = Arc::clone(&self.agent);
         let timeout = std::time::Duration::from_secs_f64(timeout.max(0.001));
         let reply = crate::runtime::block_on(py, async move {
-            let request =
+            let mut request =
                 AgentRequest::new(messages).with_deadline(std::time::Instant::now() + timeout);
+            if let Some(case) = case {
+                request = request.with_case(case, 0);
+            }
             let started = std::time::Instant::now();
             match tokio::time::timeout(timeout, agent.respond(&request)).await {
                 Ok(Ok(reply)) => Ok((reply, started.elapsed())),
@@ -162,7 +189,13 @@ impl AgentHandle {
                 ))),
             }
         })?;
-        let (reply, elapsed) = reply.map_err(|e| errors::agent(py, &e))?;
+        let (reply, elapsed) = reply.map_err(|mut e| {
+            // Agents that answer from the case (gold, replay) have none outside a run.
+            if !has_target && e.message.contains("needs the case") {
+                e.message.push_str(": pass target= to ask() to give it one");
+            }
+            errors::agent(py, &e)
+        })?;
         let out = PyDict::new(py);
         out.set_item("text", &reply.text)?;
         out.set_item(
@@ -194,10 +227,32 @@ pub(crate) fn check_name(py: Python<'_>, name: &str) -> PyResult<()> {
     Ok(())
 }
 
-/// A Python callable as an [`Agent`]: `func(messages) -> str | dict`.
+/// A Python callable as an [`Agent`]: `func(messages) -> str | dict`, or
+/// `func(messages, context)` when its signature takes a second argument.
 struct PyAgent {
     name: String,
     call: Callable,
+    /// Whether to pass the [`context_dict`] as a second argument.
+    with_context: bool,
+}
+
+/// What an agent taking a second argument receives besides the messages: the `case` (as an
+/// evaluator sees it: `id`, `input`, `target`, `metadata` …, or `None` outside a run), the
+/// `sample` index, and the `sampling` settings (`temperature`, `max_tokens`, `seed`, each
+/// `None` when unset) the run asks every agent to honour.
+fn context_dict<'py>(py: Python<'py>, parts: &ContextParts) -> PyResult<Bound<'py, PyDict>> {
+    let context = PyDict::new(py);
+    match &parts.case {
+        Some(case) => context.set_item("case", crate::evaluators::case_dict(py, case)?)?,
+        None => context.set_item("case", py.None())?,
+    }
+    context.set_item("sample", parts.sample)?;
+    let sampling = PyDict::new(py);
+    sampling.set_item("temperature", parts.sampling.temperature)?;
+    sampling.set_item("max_tokens", parts.sampling.max_tokens)?;
+    sampling.set_item("seed", parts.sampling.seed)?;
+    context.set_item("sampling", sampling)?;
+    Ok(context)
 }
 
 #[async_trait]
@@ -212,6 +267,8 @@ impl Agent for PyAgent {
             .iter()
             .map(|m| (m.role.as_str(), m.content.clone()))
             .collect();
+        // The request is borrowed; the context is built under the GIL from an owned copy.
+        let context = self.with_context.then(|| ContextParts::of(request));
         let result = self
             .call
             .call(
@@ -223,7 +280,13 @@ impl Agent for PyAgent {
                         message.set_item("content", content)?;
                         list.append(message)?;
                     }
-                    PyTuple::new(py, [list])
+                    match context {
+                        Some(parts) => PyTuple::new(
+                            py,
+                            [list.into_any(), context_dict(py, &parts)?.into_any()],
+                        ),
+                        None => PyTuple::new(py, [list]),
+                    }
                 },
                 read_reply,
             )
@@ -255,6 +318,23 @@ impl Agent for PyAgent {
             }
             .with_provider("python")
         })
+    }
+}
+
+/// What [`context_dict`] reads, owned so that it can move to the thread that calls Python.
+struct ContextParts {
+    case: Option<Arc<benchcore::Case>>,
+    sample: u32,
+    sampling: benchcore::Sampling,
+}
+
+impl ContextParts {
+    fn of(request: &AgentRequest) -> Self {
+        Self {
+            case: request.case.clone(),
+            sample: request.sample,
+            sampling: request.sampling.clone(),
+        }
     }
 }
 

@@ -5,7 +5,8 @@
 //! private asyncio loop in its own thread (`benchcore._aio`) and the engine waits for it
 //! without holding the GIL or a thread. An exception comes back as [`Raised`], with its
 //! Python traceback as text; dropping the call (a timeout, a cancelled run) cancels the
-//! coroutine.
+//! coroutine. Every call goes through [`crate::shutdown::attach`], so that none is left
+//! running Python when the interpreter exits.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
@@ -132,7 +133,7 @@ impl Callable {
         let read = Arc::new(read);
         let read_first = Arc::clone(&read);
         let first = tokio::task::spawn_blocking(move || {
-            Python::attach(|py| -> Step<T> {
+            crate::shutdown::attach(|py| -> Step<T> {
                 let out = match args(py).and_then(|args| func.bind(py).call1(args)) {
                     Ok(out) => out,
                     Err(err) => {
@@ -147,6 +148,7 @@ impl Callable {
                     Err(err) => Step::Ready(Err(CallError::Raised(Raised::capture(py, &err)))),
                 }
             })
+            .unwrap_or_else(|| Step::Ready(Err(exiting())))
         })
         .await
         .map_err(|join| CallError::Lost(format!("the Python call failed: {join}")))?;
@@ -159,14 +161,20 @@ impl Callable {
         let _ = done.await;
         let future = guard.0.take().expect("the future is held until now");
         tokio::task::spawn_blocking(move || {
-            Python::attach(|py| match future.bind(py).call_method0("result") {
+            crate::shutdown::attach(|py| match future.bind(py).call_method0("result") {
                 Ok(out) => read(&out).map_err(CallError::Shape),
                 Err(err) => Err(CallError::Raised(Raised::capture(py, &err))),
             })
+            .unwrap_or_else(|| Err(exiting()))
         })
         .await
         .map_err(|join| CallError::Lost(format!("the Python call failed: {join}")))?
     }
+}
+
+/// Why no call starts once the interpreter is exiting.
+fn exiting() -> CallError {
+    CallError::Lost("the Python interpreter is exiting".to_owned())
 }
 
 fn is_awaitable(out: &Bound<'_, PyAny>) -> bool {
@@ -215,7 +223,7 @@ struct CancelOnDrop(Option<Py<PyAny>>);
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
         if let Some(future) = self.0.take() {
-            Python::try_attach(|py| {
+            crate::shutdown::attach(|py| {
                 let _ = future.bind(py).call_method0("cancel");
             });
         }

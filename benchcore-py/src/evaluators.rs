@@ -20,6 +20,9 @@ pub(crate) struct EvaluatorHandle {
     pub(crate) evaluator: Arc<dyn Evaluator>,
     /// The config a run spec stores (built-ins and judges); `None` for a callable.
     pub(crate) config: Option<EvaluatorConfig>,
+    /// The callable and its pass threshold, for a callable evaluator: a resume compares
+    /// them (by name and source) with what the run started with.
+    callable: Option<(Arc<Py<PyAny>>, f64)>,
 }
 
 impl EvaluatorHandle {
@@ -28,6 +31,7 @@ impl EvaluatorHandle {
         Ok(Self {
             evaluator,
             config: Some(config),
+            callable: None,
         })
     }
 }
@@ -79,6 +83,7 @@ impl EvaluatorHandle {
                 format!("{pass_threshold} is outside 0 to 1"),
             ));
         }
+        let kept = Arc::new(func.clone_ref(py));
         Ok(Self {
             evaluator: Arc::new(PyEvaluator {
                 name,
@@ -86,6 +91,7 @@ impl EvaluatorHandle {
                 call: Callable::new(func),
             }),
             config: None,
+            callable: Some((kept, pass_threshold)),
         })
     }
 
@@ -93,6 +99,18 @@ impl EvaluatorHandle {
     #[getter]
     fn name(&self) -> &str {
         self.evaluator.name()
+    }
+
+    /// The Python callable it calls (`None` for a built-in).
+    #[getter]
+    fn func(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.callable.as_ref().map(|(func, _)| func.clone_ref(py))
+    }
+
+    /// The pass threshold of a callable evaluator (`None` for a built-in: see `config`).
+    #[getter]
+    fn pass_threshold(&self) -> Option<f64> {
+        self.callable.as_ref().map(|(_, threshold)| *threshold)
     }
 
     /// The stored config (`None` for a callable).

@@ -10,6 +10,7 @@ mod evaluators;
 mod events;
 mod factory;
 mod runtime;
+mod shutdown;
 mod store;
 mod suite;
 mod transcript;
@@ -25,6 +26,8 @@ mod _native {
     use super::engine::{start, RunHandle};
     #[pymodule_export]
     use super::evaluators::EvaluatorHandle;
+    #[pymodule_export]
+    use super::shutdown::{begin_exit, wait_for_calls};
     #[pymodule_export]
     use super::store::StoreHandle;
     #[pymodule_export]

@@ -128,6 +128,39 @@ impl StoreHandle {
         to_py_ser(py, &summary)
     }
 
+    /// The run's summary as its kind makes it, as `summary.json` holds it: `document` (the
+    /// per-agent results with pass and error rates; pass@k, pass^k and flaky tasks for a
+    /// code-task run), `table` (`{"header", "rows"}` of the kind's own figures, or `None`),
+    /// `notes` and `problems`.
+    fn kind_summary<'py>(&self, py: Python<'py>, run_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let (store, workspace) = (Arc::clone(&self.store), self.workspace.clone());
+        let summary = crate::runtime::block_on(py, async move {
+            let run = store
+                .get_run(&workspace, &run_id)
+                .await?
+                .ok_or_else(|| benchcore::StoreError::run_not_found(&workspace, &run_id))?;
+            match benchcore::kind::SuiteKinds::builtin().get(&run.spec.kind) {
+                Some(kind) => kind.summarize(&*store, &workspace, &run).await,
+                None => benchcore::kind::KindSummary::generic(&*store, &workspace, &run).await,
+            }
+        })?
+        .map_err(|e| errors::error(py, &e))?;
+        let out = PyDict::new(py);
+        out.set_item("document", crate::convert::to_py(py, &summary.document)?)?;
+        match &summary.table {
+            Some(table) => {
+                let dict = PyDict::new(py);
+                dict.set_item("header", &table.header)?;
+                dict.set_item("rows", &table.rows)?;
+                out.set_item("table", dict)?;
+            }
+            None => out.set_item("table", py.None())?,
+        }
+        out.set_item("notes", &summary.notes)?;
+        out.set_item("problems", &summary.problems)?;
+        Ok(out.into_any())
+    }
+
     /// A run's attempts as dicts, ordered by case, agent and sample; optionally only one
     /// agent's or one outcome's (`passed`, `failed`, `invalid`, `error`, `skipped`).
     #[pyo3(signature = (run_id, agent = None, outcome = None, limit = None, offset = 0))]

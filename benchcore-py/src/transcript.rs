@@ -2,7 +2,7 @@
 //! the contract `run(transcript: str) -> dict`; and [`PyTranscriptTest`], the adapter.
 
 use crate::callable::Raised;
-use crate::convert::{to_json, type_name};
+use crate::convert::{to_json, to_py, type_name};
 use crate::errors;
 use benchcore::transcript::TranscriptTestsConfig;
 use benchcore::{Status, TestReport, Transcript, TranscriptTest, Variable};
@@ -15,6 +15,9 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub(crate) struct TranscriptTestHandle {
     pub(crate) test: Arc<dyn TranscriptTest>,
+    /// A built-in's thresholds as given, or the callable: what a resume compares.
+    config: Option<Value>,
+    func: Option<Arc<Py<PyAny>>>,
 }
 
 #[pymethods]
@@ -26,8 +29,9 @@ impl TranscriptTestHandle {
     #[pyo3(signature = (name, config = None))]
     fn builtin(py: Python<'_>, name: &str, config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let mut value = json!({ "builtin": [name] });
-        if let Some(config) = config {
-            value[name] = to_json(config, name)?;
+        let given = config.map(|c| to_json(c, name)).transpose()?;
+        if let Some(given) = &given {
+            value[name] = given.clone();
         }
         let config: TranscriptTestsConfig = serde_json::from_value(value)
             .map_err(|e| errors::argument(py, "transcript_tests", e.to_string()))?;
@@ -37,7 +41,11 @@ impl TranscriptTestHandle {
         let test = config.builtin_tests().into_iter().next().ok_or_else(|| {
             errors::argument(py, "transcript_tests", format!("no built-in test `{name}`"))
         })?;
-        Ok(Self { test })
+        Ok(Self {
+            test,
+            config: given,
+            func: None,
+        })
     }
 
     /// A test that calls `func(transcript)` with the transcript as `AGENT: …` /
@@ -53,9 +61,27 @@ impl TranscriptTestHandle {
             ));
         }
         crate::agents::check_name(py, &name)?;
+        let kept = Arc::new(func.clone_ref(py));
         Ok(Self {
             test: Arc::new(PyTranscriptTest { name, func }),
+            config: None,
+            func: Some(kept),
         })
+    }
+
+    /// A built-in's thresholds as given (`None` when none were, or for a callable).
+    #[getter]
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.config {
+            Some(config) => to_py(py, config),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// The Python callable it calls (`None` for a built-in).
+    #[getter]
+    fn func(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.func.as_ref().map(|func| func.clone_ref(py))
     }
 
     /// The test's name.
@@ -90,7 +116,15 @@ impl TranscriptTest for PyTranscriptTest {
 
     fn run(&self, transcript: &Transcript) -> TestReport {
         let text = transcript.render() + "\n";
-        let call = || Python::attach(|py| self.call(py, &text));
+        let call = || {
+            crate::shutdown::attach(|py| self.call(py, &text)).unwrap_or_else(|| {
+                error_report(
+                    &self.name,
+                    "the Python interpreter is exiting".to_owned(),
+                    None,
+                )
+            })
+        };
         // On the engine's threads, let the runtime move other work elsewhere while Python runs.
         match tokio::runtime::Handle::try_current() {
             Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {

@@ -25,6 +25,7 @@ from ._errors import (
     BenchcoreError,
     ConfigError,
     EvalError,
+    GateFailedError,
     IncompleteRunError,
     MissingDependencyError,
     ProviderError,
@@ -49,6 +50,7 @@ from ._build import (
     question_set,
     transcript_test,
 )
+from . import _exit  # noqa: F401  (registers the exit hook)
 from ._run import Run, last_run, resume, resume_async, run, run_async
 
 __all__ = [
@@ -93,5 +95,6 @@ __all__ = [
     "EvalError",
     "RunError",
     "IncompleteRunError",
+    "GateFailedError",
     "MissingDependencyError",
 ]

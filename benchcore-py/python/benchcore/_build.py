@@ -3,9 +3,11 @@ into the engine's suites, agents, evaluators, transcript tests and stores."""
 
 from __future__ import annotations
 
+import inspect
 import os
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
+from . import _check
 from ._errors import ConfigError
 from ._native import Agent, Evaluator, Store, Suite, TranscriptTest
 
@@ -58,7 +60,9 @@ def agent(
     - a config dict or keyword arguments tagged by ``kind`` (every provider):
       ``agent(kind="openai_compatible", model="llama3", base_url="http://127.0.0.1:8000/v1")``;
     - a Python callable ``messages -> str | dict`` (sync or ``async def``), named by
-      ``name`` or its ``__name__``.
+      ``name`` or its ``__name__``. One whose signature takes a second argument,
+      ``(messages, context)``, gets ``context = {"case": {"id", "input", "target",
+      "metadata", …}, "sample": int, "sampling": {"temperature", "max_tokens", "seed"}}``.
 
     ``concurrency``, ``requests_per_minute``, ``tokens_per_minute`` and
     ``fixed_concurrency`` set the agent's limits.
@@ -84,16 +88,24 @@ def agent(
     elif callable(target):
         if config:
             raise ConfigError(
-                f"a callable agent takes no config keys ({', '.join(sorted(config))})",
-                field="agent",
+                f"a callable agent takes no config keys ({', '.join(sorted(config))}); "
+                "valid keywords: name, concurrency, requests_per_minute, tokens_per_minute, "
+                "fixed_concurrency",
+                field=sorted(config)[0],
             )
-        built = Agent.from_callable(target, name or _name_of(target))
+        built = Agent.from_callable(target, name or _name_of(target), _takes_context(target))
     else:
         raise ConfigError(
             f"cannot make an agent of {type(target).__name__}: pass a spec string, a config "
             "dict, keyword arguments with kind=..., or a callable",
             field="agent",
         )
+    _check.integer("concurrency", concurrency, 1)
+    _check.integer("requests_per_minute", requests_per_minute, 1)
+    _check.integer("tokens_per_minute", tokens_per_minute, 1)
+    if fixed_concurrency is not None:
+        _check.one_of("fixed_concurrency", fixed_concurrency, (True, False))
+    _check.text("name", name)
     limits = {
         key: value
         for key, value in {
@@ -107,6 +119,25 @@ def agent(
     return built.with_limits(limits) if limits else built
 
 
+def _takes_context(func: Callable[..., Any]) -> bool:
+    """Whether an agent callable takes a second positional argument (the context): by its
+    signature, so that ``def agent(messages)`` keeps working unchanged."""
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return False  # a builtin without a signature: called with the messages only
+    positional = 0
+    for parameter in signature.parameters.values():
+        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            return True
+        if parameter.kind in (
+            inspect.Parameter.POSITIONAL_ONLY,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        ):
+            positional += 1
+    return positional >= 2
+
+
 def agents_from_file(path: PathLike) -> list[Agent]:
     """Every agent of a JSON or TOML agents file (one config, a list, or ``[[agents]]``)."""
     return Agent.from_file(os.fspath(path))
@@ -117,7 +148,7 @@ def evaluator(
     /,
     *,
     name: Optional[str] = None,
-    pass_threshold: float = 0.5,
+    pass_threshold: Optional[float] = None,
     **config: Any,
 ) -> Evaluator:
     """An evaluator, from any of:
@@ -127,19 +158,48 @@ def evaluator(
     - a config dict or keyword arguments tagged by ``kind``:
       ``evaluator(kind="numeric", tolerance=0.5)``;
     - a Python callable ``(case, reply) -> float | bool | dict | None`` (sync or
-      ``async def``): a number in [0, 1] passes at ``pass_threshold``.
+      ``async def``): a number in [0, 1] passes at ``pass_threshold`` (default 0.5).
+
+    ``name`` and ``pass_threshold`` are for callables; any other keyword is refused.
     """
+    is_function = callable(target) and not isinstance(target, Evaluator)
+    if is_function and config:
+        raise ConfigError(
+            f"a callable evaluator takes no keyword {', '.join(sorted(config))}; "
+            "valid keywords: name, pass_threshold",
+            field=sorted(config)[0],
+        )
+    given = [] if is_function else [
+        key for key, value in (("name", name), ("pass_threshold", pass_threshold))
+        if value is not None
+    ]
+    if isinstance(target, (Evaluator, str)):
+        given += sorted(config)
+    if given:
+        what = {Evaluator: "an Evaluator", str: "a spec string"}.get(type(target), "a config")
+        raise ConfigError(
+            f"{what} takes no keyword {', '.join(given)}: name and pass_threshold are for "
+            "callables; a built-in's options go in its config, "
+            "evaluator(kind=..., OPTION=...)",
+            field=given[0],
+        )
     if isinstance(target, Evaluator):
         return target
     if isinstance(target, str):
-        if config:
-            raise ConfigError("a spec string takes no more config", field="evaluator")
         return Evaluator.from_spec(target)
     if isinstance(target, Mapping) or (target is None and config):
         merged = dict(target or {})
         merged.update(config)
         return Evaluator.from_config(merged)
     if callable(target):
+        if pass_threshold is None:
+            pass_threshold = 0.5
+        _check.number("pass_threshold", pass_threshold)
+        if not 0 <= pass_threshold <= 1:
+            raise ConfigError(
+                f"pass_threshold= must be between 0 and 1, got {pass_threshold!r}",
+                field="pass_threshold",
+            )
         return Evaluator.from_callable(target, name or _name_of(target), pass_threshold)
     raise ConfigError(
         f"cannot make an evaluator of {type(target).__name__}: pass a spec string, a config "

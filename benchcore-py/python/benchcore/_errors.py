@@ -22,6 +22,7 @@ __all__ = [
     "EvalError",
     "RunError",
     "IncompleteRunError",
+    "GateFailedError",
     "MissingDependencyError",
 ]
 
@@ -129,6 +130,17 @@ class IncompleteRunError(RunError):
     errors: int = 0
     skipped: int = 0
     unrecorded: int = 0
+
+
+class GateFailedError(RunError):
+    """Raised by :meth:`Run.raise_for_errors` when the run's error rate is above its
+    ``max_error_rate`` gate: ``run_id``, ``gate`` (``"max_error_rate"``), ``rate`` and
+    ``limit`` (shares of recorded attempts)."""
+
+    run_id: str = ""
+    gate: str = ""
+    rate: Optional[float] = None
+    limit: Optional[float] = None
 
 
 class MissingDependencyError(BenchcoreError, ImportError):

@@ -64,8 +64,11 @@ class _Lines:
 
 
 class _Tqdm:
-    def __init__(self, run_id: str, tqdm_class: Any) -> None:
-        self.bar = tqdm_class(total=None, desc=run_id, unit="attempt", dynamic_ncols=True)
+    def __init__(self, run_id: str, tqdm_class: Any, total: Optional[int], done: int) -> None:
+        # The total from the start, so the bar never shows as `0attempt [00:00, ?attempt/s]`.
+        self.bar = tqdm_class(
+            total=total or None, initial=done, desc=run_id, unit="attempt", dynamic_ncols=True
+        )
 
     def update(self, p: Mapping[str, Any]) -> None:
         if p["total"] and self.bar.total != p["total"]:
@@ -99,9 +102,12 @@ def _tqdm_class() -> Any:
         return std
 
 
-def display(option: ProgressOption, run_id: str) -> Any:
+def display(
+    option: ProgressOption, run_id: str, total: Optional[int] = None, done: int = 0
+) -> Any:
     """The display ``progress=option`` asks for: ``True`` (tqdm if installed, else lines),
-    ``"tqdm"``, ``"lines"``, or ``False`` / ``None`` for none."""
+    ``"tqdm"``, ``"lines"``, or ``False`` / ``None`` for none. ``total`` and ``done`` are
+    the run's attempts in all and already recorded (by an earlier session), as stored."""
     if option is None or option is False:
         return _Silent()
     if option == "lines":
@@ -115,4 +121,13 @@ def display(option: ProgressOption, run_id: str) -> Any:
                 "progress='tqdm' needs tqdm: pip install tqdm", name="tqdm"
             )
         return _Lines(run_id)
-    return _Tqdm(run_id, tqdm_class)
+    return _Tqdm(run_id, tqdm_class, total, done)
+
+
+def for_run(option: ProgressOption, run_id: str, store: Any) -> Any:
+    """The display of a run just started, knowing its size from the start: the engine's
+    first event may not have arrived yet, but the store already holds the run."""
+    if option is None or option is False:
+        return _Silent()
+    info = store.get_run(run_id) or {}
+    return display(option, run_id, info.get("total"))

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
-from . import _build, _native, _progress
-from ._errors import IncompleteRunError, MissingDependencyError, RunError
+from . import _build, _check, _components, _native, _progress, _results
+from ._errors import (
+    ConfigError,
+    GateFailedError,
+    IncompleteRunError,
+    MissingDependencyError,
+    RunError,
+)
 from ._native import Agent, Evaluator, RunHandle, Store, Suite, TranscriptTest
 
 __all__ = ["Run", "run", "run_async", "resume", "resume_async", "last_run"]
@@ -20,9 +27,9 @@ _POLL_SECONDS = 0.1
 
 _last: Optional["Run"] = None
 
-#: The exit codes of ``benchcore run`` that a run's outcome decides (docs/cli.md#exit-codes);
-#: gates (code 1) are a CLI option, with no counterpart here.
-EXIT_OK, EXIT_ERROR, EXIT_INCOMPLETE, EXIT_CANCELLED = 0, 2, 3, 130
+#: The exit codes of ``benchcore run`` (docs/cli.md#exit-codes); ``1`` is a failed gate
+#: (``max_error_rate=``, the CLI's ``--max-error-rate``).
+EXIT_OK, EXIT_GATE, EXIT_ERROR, EXIT_INCOMPLETE, EXIT_CANCELLED = 0, 1, 2, 3, 130
 
 
 @dataclass
@@ -33,6 +40,8 @@ class _Parts:
     agents: list[Agent]
     evaluators: list[Evaluator] = field(default_factory=list)
     transcript_tests: list[TranscriptTest] = field(default_factory=list)
+    #: The ``--max-error-rate`` gate (a share of recorded attempts), when one was asked for.
+    max_error_rate: Optional[float] = None
 
 
 class Run:
@@ -69,15 +78,34 @@ class Run:
         }
 
     @property
+    def max_error_rate(self) -> Optional[float]:
+        """The error-rate gate the run was started with (``run(..., max_error_rate=)``)."""
+        return None if self._parts is None else self._parts.max_error_rate
+
+    def failed_gate(self) -> Optional[str]:
+        """What the gate found, as ``benchcore run --max-error-rate`` prints it, when the
+        run's error rate (errors / recorded attempts) is above ``max_error_rate``."""
+        limit = self.max_error_rate
+        rate = self.summary()["error_rate"]
+        if limit is None or rate is None or rate <= limit:
+            return None
+        return (
+            f"gate failed: error rate {rate * 100:.2f}% is above max_error_rate "
+            f"{limit * 100:.2f}%"
+        )
+
+    @property
     def exit_code(self) -> int:
-        """What ``benchcore run`` would exit with for this run (without gates): ``0`` every
-        attempt has a verdict, ``3`` some ended as errors, were skipped or never ran, ``2``
-        the run failed, ``130`` it was cancelled."""
+        """What ``benchcore run`` would exit with for this run: ``0`` every attempt has a
+        verdict, ``1`` the ``max_error_rate`` gate failed, ``3`` attempts ended as errors,
+        were skipped or never ran, ``2`` the run failed, ``130`` it was cancelled."""
         status = self.status
         if status == "cancelled":
             return EXIT_CANCELLED
         if status == "failed":
             return EXIT_ERROR
+        if self.failed_gate() is not None:
+            return EXIT_GATE
         return EXIT_INCOMPLETE if any(self.without_verdict().values()) else EXIT_OK
 
     @property
@@ -89,7 +117,17 @@ class Run:
     def raise_for_errors(self) -> "Run":
         """Raises :class:`IncompleteRunError` (a :class:`RunError`) naming the counts and
         the retry when attempts have no verdict; returns the run otherwise, so that
-        ``benchcore.run(...).raise_for_errors()`` reads as one step."""
+        ``benchcore.run(...).raise_for_errors()`` reads as one step. A failed
+        ``max_error_rate`` gate raises :class:`GateFailedError` (a :class:`RunError`) first."""
+        gate = self.failed_gate()
+        if gate is not None:
+            raise GateFailedError(
+                f"run {self.run_id}: {gate}",
+                run_id=self.run_id,
+                gate="max_error_rate",
+                rate=self.summary()["error_rate"],
+                limit=self.max_error_rate,
+            )
         missing = self.without_verdict()
         if not any(missing.values()):
             return self
@@ -110,10 +148,19 @@ class Run:
         return dict(info)
 
     def summary(self) -> dict[str, Any]:
-        """Per-agent results: ``{"run_id", "total", "agents": [{"agent", "n", "passed",
-        "failed", "invalid", "errors", "skipped", "accuracy", "mean_score", tokens, cost,
-        latency percentiles, "retries"}]}``."""
-        return dict(self.store.summary(self.run_id))
+        """Per-agent results: ``{"run_id", "total", "pass_rate", "error_rate", "agents":
+        [{"agent", "n", "passed", "failed", "invalid", "errors", "skipped", "judged",
+        "accuracy", "ci95", "attempt_accuracy", "error_rate", "mean_score", tokens, cost,
+        latency percentiles, "retries"}]}``. ``accuracy`` is passed / judged, as the CLI
+        shows it; ``attempt_accuracy`` counts errors and skipped attempts as not passed."""
+        return _results.with_rates(self.store.summary(self.run_id))
+
+    def kind_summary(self) -> dict[str, Any]:
+        """What ``summary.json`` holds for this run, as its kind makes it: ``document``
+        (pass@k, pass^k and flaky tasks of a code-task run; the per-agent results of any
+        run), ``table`` (``{"header", "rows"}`` of the kind's figures, or ``None``),
+        ``notes`` and ``problems``."""
+        return dict(self.store.kind_summary(self.run_id))
 
     def attempts(
         self,
@@ -136,8 +183,8 @@ class Run:
             raise MissingDependencyError(
                 "Run.to_pandas() needs pandas: pip install pandas", name="pandas"
             ) from err
-        rows = [_row(a) for a in self.attempts(agent=agent, outcome=outcome)]
-        return pandas.DataFrame(rows, columns=_columns(rows))
+        rows = [_results.row(a) for a in self.attempts(agent=agent, outcome=outcome)]
+        return pandas.DataFrame(rows, columns=_results.columns(rows))
 
     def resume(
         self,
@@ -149,6 +196,8 @@ class Run:
         """Continues this run (stopped, cancelled or failed) with the components it was
         started with in this process; attempts already recorded are skipped (and errors
         too, unless ``retry_errors``)."""
+        _check.one_of("retry_errors", retry_errors, (True, False))
+        _check.progress_and_events(progress, on_event)
         parts = self._require_parts()
         return _execute(
             self.store, parts, {}, self.run_id, retry_errors, progress, on_event
@@ -162,6 +211,8 @@ class Run:
         on_event: Optional[EventCallback] = None,
     ) -> "Run":
         """As :meth:`resume`, awaitable."""
+        _check.one_of("retry_errors", retry_errors, (True, False))
+        _check.progress_and_events(progress, on_event)
         parts = self._require_parts()
         return await _execute_async(
             self.store, parts, {}, self.run_id, retry_errors, progress, on_event
@@ -178,91 +229,7 @@ class Run:
         return f"Run(run_id={self.run_id!r}, store={self.store.url!r})"
 
     def _repr_html_(self) -> str:
-        summary = self.summary()
-        head = (
-            "<tr><th>agent</th><th>n</th><th>passed</th><th>failed</th><th>invalid</th>"
-            "<th>errors</th><th>accuracy</th><th>mean score</th><th>tokens</th>"
-            "<th>cost (USD)</th><th>p50 ms</th></tr>"
-        )
-        rows = []
-        for a in summary["agents"]:
-            accuracy = "–" if a["accuracy"] is None else f"{a['accuracy']:.3f}"
-            mean = "–" if a["mean_score"] is None else f"{a['mean_score']:.3f}"
-            p50 = "–" if a["latency_p50_ms"] is None else str(a["latency_p50_ms"])
-            rows.append(
-                f"<tr><td>{_escape(a['agent'])}</td><td>{a['n']}</td><td>{a['passed']}</td>"
-                f"<td>{a['failed']}</td><td>{a['invalid']}</td><td>{a['errors']}</td>"
-                f"<td>{accuracy}</td><td>{mean}</td>"
-                f"<td>{a['input_tokens'] + a['output_tokens']}</td>"
-                f"<td>{a['cost_usd']:.4f}</td><td>{p50}</td></tr>"
-            )
-        return (
-            f"<p>benchcore run <code>{_escape(self.run_id)}</code> ({_escape(self.status)})</p>"
-            f"<table>{head}{''.join(rows)}</table>"
-        )
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _row(attempt: Mapping[str, Any]) -> dict[str, Any]:
-    turns = attempt.get("transcript", {}).get("turns", [])
-    reply = next((t["text"] for t in reversed(turns) if t.get("speaker") == "agent"), "")
-    failure = attempt.get("failure") or {}
-    usage = attempt.get("usage") or {}
-    row: dict[str, Any] = {
-        "run_id": attempt["run_id"],
-        "case_id": attempt["case_id"],
-        "agent": attempt["agent"],
-        "sample": attempt["sample"],
-        "outcome": attempt["outcome"],
-        "score": attempt.get("score"),
-        "reply": reply,
-        "turns": len(turns),
-        "input_tokens": usage.get("input_tokens", 0),
-        "output_tokens": usage.get("output_tokens", 0),
-        "cost_usd": attempt.get("cost_usd"),
-        "model": attempt.get("model"),
-        "latency_ms": attempt.get("latency_ms"),
-        "wall_ms": attempt.get("wall_ms"),
-        "work_ms": attempt.get("work_ms"),
-        "retries": attempt.get("retries", 0),
-        "cached": attempt.get("cached", False),
-        "error_kind": failure.get("kind"),
-        "error": failure.get("message"),
-        "started_at_ms": attempt.get("started_at_ms"),
-        "finished_at_ms": attempt.get("finished_at_ms"),
-    }
-    for evaluation in attempt.get("evaluations", []):
-        name = evaluation["evaluator"]
-        row[f"score.{name}"] = evaluation.get("score")
-        row[f"passed.{name}"] = evaluation.get("passed")
-    for report in attempt.get("reports", []):
-        for variable in report.get("variables", []):
-            row[f"{report['title']}.{variable['metric']}"] = variable.get("value")
-    return row
-
-
-def _columns(rows: list[dict[str, Any]]) -> Optional[list[str]]:
-    if not rows:
-        return list(_row({"run_id": "", "case_id": "", "agent": "", "sample": 0, "outcome": ""}))
-    columns: dict[str, None] = {}
-    for row in rows:
-        columns.update(dict.fromkeys(row))
-    return list(columns)
-
-
-def _settings(**values: Any) -> dict[str, Any]:
-    settings = {k: v for k, v in values.items() if v is not None}
-    sampling = {
-        key: settings.pop(key)
-        for key in ("temperature", "max_tokens", "seed")
-        if key in settings
-    }
-    if sampling:
-        settings["sampling"] = sampling
-    return settings
+        return _results.html(self.run_id, self.status, self.summary())
 
 
 def _start(
@@ -337,7 +304,7 @@ def _execute(
     on_event: Optional[EventCallback],
 ) -> Run:
     handle = _start(store, parts, settings, resume_id, retry_errors, on_event is not None)
-    display = _progress.display(progress, handle.run_id)
+    display = _progress.for_run(progress, handle.run_id, store)
     try:
         _watch(handle, display, on_event)
     except BaseException as error:
@@ -377,7 +344,7 @@ async def _execute_async(
         retry_errors,
         on_event is not None,
     )
-    display = _progress.display(progress, handle.run_id)
+    display = _progress.for_run(progress, handle.run_id, store)
     try:
         while True:
             events = await loop.run_in_executor(None, handle.poll, _POLL_SECONDS)
@@ -409,6 +376,25 @@ def _prepare(
     transcript_tests: Any,
     store: _build.StoreLike,
 ) -> tuple[Store, _Parts]:
+    _check.components(
+        "agents", agents, (Agent, str, Mapping), "an Agent, a spec str, a config dict or a callable"
+    )
+    _check.components(
+        "evaluators",
+        evaluators,
+        (Evaluator, str, Mapping),
+        "an Evaluator, a spec str, a config dict or a callable",
+    )
+    _check.components(
+        "transcript_tests",
+        transcript_tests,
+        (TranscriptTest, str),
+        "a TranscriptTest, a built-in name or a callable",
+    )
+    if not (store is None or isinstance(store, (Store, str))):
+        raise ConfigError(
+            f"store= must be a Store, a URL str or None, got {store!r}", field="store"
+        )
     parts = _Parts(
         suite=None if suite is None else _build.load(suite),
         agents=[] if agents is None else _build._agents(agents),
@@ -437,6 +423,7 @@ def run(
     max_cost_usd: Optional[float] = None,
     max_run_time: Optional[float] = None,
     tags: Optional[Mapping[str, Any]] = None,
+    max_error_rate: Optional[float] = None,
     progress: _progress.ProgressOption = True,
     on_event: Optional[EventCallback] = None,
 ) -> Run:
@@ -453,9 +440,18 @@ def run(
     ``retry`` takes the keys of the retry policy (``max_retries``, ``initial_backoff_ms`` …).
     ``progress`` shows a bar (``True``; tqdm if installed, else lines), ``"lines"``, or
     nothing (``False``); ``on_event(event)`` is called with every event as a dict.
+    ``max_error_rate`` (0–1) is the CLI's ``--max-error-rate`` gate: above it, the run's
+    ``exit_code`` is 1 and ``raise_for_errors()`` raises :class:`GateFailedError`.
     """
+    _check.run_settings(
+        samples=samples, concurrency=concurrency, timeout=timeout, retry=retry,
+        temperature=temperature, max_tokens=max_tokens, seed=seed, name=name,
+        artifacts_dir=artifacts_dir, max_cost_usd=max_cost_usd, max_run_time=max_run_time,
+        tags=tags, max_error_rate=max_error_rate, progress=progress, on_event=on_event,
+    )
     store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
-    settings = _settings(
+    parts.max_error_rate = max_error_rate
+    settings = _check.settings(
         samples=samples,
         concurrency=concurrency,
         timeout=timeout,
@@ -464,10 +460,13 @@ def run(
         max_tokens=max_tokens,
         seed=seed,
         name=name,
-        artifacts_dir=artifacts_dir,
+        artifacts_dir=None if artifacts_dir is None else os.fspath(artifacts_dir),
         max_cost_usd=max_cost_usd,
         max_run_time=max_run_time,
-        tags=dict(tags) if tags is not None else None,
+        tags={
+            **(dict(tags) if tags is not None else {}),
+            **_components.recorded_tag(parts.evaluators, parts.transcript_tests),
+        },
     )
     return _execute(store_, parts, settings, None, False, progress, on_event)
 
@@ -491,13 +490,21 @@ async def run_async(
     max_cost_usd: Optional[float] = None,
     max_run_time: Optional[float] = None,
     tags: Optional[Mapping[str, Any]] = None,
+    max_error_rate: Optional[float] = None,
     progress: _progress.ProgressOption = False,
     on_event: Optional[EventCallback] = None,
 ) -> Run:
     """As :func:`run`, awaitable: the event loop keeps running while the engine works, and
     cancelling the awaiting task cancels the run (resumable)."""
+    _check.run_settings(
+        samples=samples, concurrency=concurrency, timeout=timeout, retry=retry,
+        temperature=temperature, max_tokens=max_tokens, seed=seed, name=name,
+        artifacts_dir=artifacts_dir, max_cost_usd=max_cost_usd, max_run_time=max_run_time,
+        tags=tags, max_error_rate=max_error_rate, progress=progress, on_event=on_event,
+    )
     store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
-    settings = _settings(
+    parts.max_error_rate = max_error_rate
+    settings = _check.settings(
         samples=samples,
         concurrency=concurrency,
         timeout=timeout,
@@ -506,10 +513,13 @@ async def run_async(
         max_tokens=max_tokens,
         seed=seed,
         name=name,
-        artifacts_dir=artifacts_dir,
+        artifacts_dir=None if artifacts_dir is None else os.fspath(artifacts_dir),
         max_cost_usd=max_cost_usd,
         max_run_time=max_run_time,
-        tags=dict(tags) if tags is not None else None,
+        tags={
+            **(dict(tags) if tags is not None else {}),
+            **_components.recorded_tag(parts.evaluators, parts.transcript_tests),
+        },
     )
     return await _execute_async(store_, parts, settings, None, False, progress, on_event)
 
@@ -523,14 +533,29 @@ def resume(
     evaluators: Any = None,
     transcript_tests: Any = None,
     retry_errors: bool = False,
+    force: bool = False,
     progress: _progress.ProgressOption = True,
     on_event: Optional[EventCallback] = None,
 ) -> Run:
     """Continues a stored run; attempts already recorded are skipped and its stored settings
     apply. Without ``suite``, the run is rebuilt from its stored spec (its suite reopened from
     its path, its agents and evaluators from their configs); pass ``agents`` (and
-    ``evaluators``) that were Python callables again."""
+    ``evaluators``) that were Python callables again.
+
+    The evaluators and transcript tests must be those the run started with (built-ins by
+    config, callables by name and source digest), and the suite's content unchanged: a
+    difference raises :class:`RunError` naming it. ``force=True`` resumes anyway with the
+    evaluators and transcript tests given (not a changed suite), saying so on stderr."""
+    _check.text("run_id", run_id)
+    _check.one_of("retry_errors", retry_errors, (True, False))
+    _check.one_of("force", force, (True, False))
+    _check.progress_and_events(progress, on_event)
     store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
+    stored = store_.get_run(run_id)
+    parts.evaluators = _components.checked_for_resume(
+        None if stored is None else stored["spec"], run_id, parts.evaluators,
+        evaluators is not None, parts.transcript_tests, force,
+    )
     return _execute(store_, parts, {}, run_id, retry_errors, progress, on_event)
 
 
@@ -543,11 +568,21 @@ async def resume_async(
     evaluators: Any = None,
     transcript_tests: Any = None,
     retry_errors: bool = False,
+    force: bool = False,
     progress: _progress.ProgressOption = False,
     on_event: Optional[EventCallback] = None,
 ) -> Run:
     """As :func:`resume`, awaitable."""
+    _check.text("run_id", run_id)
+    _check.one_of("retry_errors", retry_errors, (True, False))
+    _check.one_of("force", force, (True, False))
+    _check.progress_and_events(progress, on_event)
     store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
+    stored = store_.get_run(run_id)
+    parts.evaluators = _components.checked_for_resume(
+        None if stored is None else stored["spec"], run_id, parts.evaluators,
+        evaluators is not None, parts.transcript_tests, force,
+    )
     return await _execute_async(store_, parts, {}, run_id, retry_errors, progress, on_event)
 
 
