@@ -93,6 +93,28 @@ def test_a_code_task_catalog_runs_the_tasks_tests(tmp_path: Path) -> None:
     assert run.info()["spec"]["kind"] == "code_task"
 
 
+def test_code_tasks_run_from_an_activated_virtual_environment(tmp_path: Path) -> None:
+    # A notebook started from an activated venv has the venv's `bin` first on PATH, so the
+    # tasks' `python3` is the venv's interpreter: the sandbox must let it read its venv.
+    import os
+    import subprocess
+    import sys
+
+    catalog = python_catalog(tmp_path)
+    script = (
+        "import benchcore, sys\n"
+        f"run = benchcore.run(benchcore.load({str(catalog)!r}), 'gold', "
+        f"artifacts_dir={str(tmp_path / 'runs')!r}, progress=False)\n"
+        "gold = run.summary()['agents'][0]\n"
+        "sys.exit(0 if gold['passed'] == gold['n'] else 1)\n"
+    )
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env["VIRTUAL_ENV"] = sys.prefix
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_code_task_prompt_options_are_recorded(tmp_path: Path) -> None:
     suite = benchcore.code_tasks(python_catalog(tmp_path), include_tests=True, answer_format="files")
     run = benchcore.run(suite, "null", progress=False)

@@ -49,9 +49,10 @@ pub(crate) struct Prepared {
     pub(crate) all: u64,
 }
 
-/// The folders every command may read: system folders, every folder on `PATH`, and where
-/// toolchains live (`RUSTUP_HOME`, `PYENV_ROOT`, `GOROOT`, `JAVA_HOME`), each resolved;
-/// found once per process.
+/// The folders every command may read: system folders, every folder on `PATH` (the whole
+/// virtual environment for a venv's `bin`), and where toolchains live (`RUSTUP_HOME`,
+/// `PYENV_ROOT`, `GOROOT`, `JAVA_HOME`, `VIRTUAL_ENV`), each resolved; found once per
+/// process.
 pub(crate) fn readable() -> &'static [PathBuf] {
     static PATHS: OnceLock<Vec<PathBuf>> = OnceLock::new();
     PATHS.get_or_init(|| {
@@ -76,9 +77,21 @@ pub(crate) fn readable() -> &'static [PathBuf] {
         if let Some(path) = std::env::var_os("PATH") {
             for dir in std::env::split_paths(&path) {
                 add(&dir);
+                // A Python virtual environment's interpreter needs its whole environment
+                // (`pyvenv.cfg`, `lib/…/site-packages`), not only its `bin` folder: a
+                // notebook started from an activated venv puts that `bin` first on `PATH`.
+                if let Some(venv) = dir.parent().filter(|v| v.join("pyvenv.cfg").is_file()) {
+                    add(venv);
+                }
             }
         }
-        for key in ["RUSTUP_HOME", "PYENV_ROOT", "GOROOT", "JAVA_HOME"] {
+        for key in [
+            "RUSTUP_HOME",
+            "PYENV_ROOT",
+            "GOROOT",
+            "JAVA_HOME",
+            "VIRTUAL_ENV",
+        ] {
             if let Some(dir) = std::env::var_os(key).filter(|v| !v.is_empty()) {
                 add(Path::new(&dir));
             }
