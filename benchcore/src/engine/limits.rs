@@ -19,7 +19,8 @@ pub struct AgentLimits {
     /// Tokens per minute (estimated before sending, corrected by reported usage).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tokens_per_minute: Option<u64>,
-    /// Keep concurrency fixed instead of halving it on rate limits and growing it back.
+    /// Keep the pace and concurrency fixed: learn no limit from the provider's 429s (by
+    /// default a real limit is learned and the agent paced just under it).
     pub fixed_concurrency: bool,
 }
 
@@ -42,7 +43,7 @@ impl AgentLimits {
         self
     }
 
-    /// Keeps concurrency fixed (no backing off on rate limits).
+    /// Keeps pace and concurrency fixed (no learning a limit from 429s).
     pub fn with_fixed_concurrency(mut self, fixed: bool) -> Self {
         self.fixed_concurrency = fixed;
         self
@@ -96,7 +97,7 @@ impl TokenBucket {
     }
 }
 
-/// Concurrency that halves when the provider rate-limits and grows back by one slot per
+/// Concurrency that halves when a real rate limit is suspected and grows back by one slot per
 /// window of successes (AIMD, as TCP does), between 1 and `max`.
 #[derive(Debug)]
 pub(crate) struct AdaptiveLimiter {
