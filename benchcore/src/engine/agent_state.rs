@@ -3,8 +3,8 @@
 
 use super::cancel::CancelToken;
 use super::events::RunEvent;
-use super::limits::{AdaptiveLimiter, AgentLimits, Slot, TokenBucket};
-use super::pace::{PaceChange, Pacer};
+use super::limits::{AgentLimits, ConcurrencyLimiter, Slot, TokenBucket};
+use super::pace::Pacer;
 use super::RetryPolicy;
 use crate::{Agent, AgentError, AgentErrorKind, AgentReply};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -49,7 +49,7 @@ fn is_connection_failure(error: &AgentError) -> bool {
 pub(crate) struct AgentState {
     pub(crate) agent: Arc<dyn Agent>,
     pub(crate) name: String,
-    pub(crate) limiter: Arc<AdaptiveLimiter>,
+    pub(crate) limiter: Arc<ConcurrencyLimiter>,
     requests: Option<TokenBucket>,
     tokens: Option<TokenBucket>,
     /// The pace learned from the provider's 429s; `None` with fixed concurrency.
@@ -71,9 +71,8 @@ impl AgentState {
         Self {
             agent,
             name,
-            limiter: Arc::new(AdaptiveLimiter::new(
+            limiter: Arc::new(ConcurrencyLimiter::new(
                 limits.concurrency.unwrap_or(run_concurrency),
-                !limits.fixed_concurrency,
             )),
             requests: limits
                 .requests_per_minute
@@ -122,10 +121,7 @@ impl AgentState {
         self.consecutive_auth_failures.store(0, Ordering::Relaxed);
         self.consecutive_connection_failures
             .store(0, Ordering::Relaxed);
-        self.limiter.on_success();
-        if let Some(pacer) = &self.pacer {
-            pacer.on_reply(false, sent);
-        }
+        self.learn_pace(false, sent);
         if let (Some(bucket), Some(usage)) = (&self.tokens, reply.usage) {
             bucket.adjust(usage.total() as f64 - estimated_tokens as f64);
         }
@@ -173,15 +169,15 @@ impl AgentState {
                 }
             }
             AgentErrorKind::RateLimited => {
-                if let Some(PaceChange::Slowed(_)) =
-                    self.pacer.as_ref().and_then(|p| p.on_reply(true, sent))
-                {
-                    // A real limit is suspected: fewer requests in flight too, for providers
-                    // that count concurrent requests rather than a rate.
-                    self.limiter.on_rate_limited(sent);
-                }
+                self.learn_pace(true, sent);
             }
             _ => {}
+        }
+    }
+
+    fn learn_pace(&self, refused: bool, sent: Instant) {
+        if let Some(pacer) = &self.pacer {
+            pacer.on_reply(refused, sent);
         }
     }
 
@@ -244,14 +240,14 @@ impl AgentState {
 /// The agent slot and run slot an attempt holds. They are let go while the attempt waits to
 /// retry, so one refused request does not hold up the requests of other attempts.
 pub(crate) struct HeldSlots {
-    limiter: Arc<AdaptiveLimiter>,
+    limiter: Arc<ConcurrencyLimiter>,
     global: Arc<Semaphore>,
     held: Mutex<Option<(Slot, OwnedSemaphorePermit)>>,
 }
 
 impl HeldSlots {
     pub(crate) fn new(
-        limiter: Arc<AdaptiveLimiter>,
+        limiter: Arc<ConcurrencyLimiter>,
         global: Arc<Semaphore>,
         slot: Slot,
         permit: OwnedSemaphorePermit,

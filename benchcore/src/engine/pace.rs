@@ -6,12 +6,13 @@
 //! agent at the rate the provider accepted, and looks at the next window. If the refusals fell,
 //! the limit is real: the pace stays and creeps up until refusals come back. If they did not,
 //! they are noise: the pace is dropped and that share of refusals becomes the level to ignore.
+//! The constants below were set by `bench-rate-limits`; see docs/performance.md.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// A window closes once it is this long and holds [`WINDOW_REPLIES`] replies…
-const WINDOW: Duration = Duration::from_millis(20);
+const WINDOW: Duration = Duration::from_secs(1);
 /// …so that the share refused is not read off a handful of replies.
 const WINDOW_REPLIES: u32 = 20;
 /// A window this long closes whatever it holds, so a slow agent still adapts.
@@ -19,7 +20,7 @@ const LONGEST_WINDOW: Duration = Duration::from_secs(10);
 /// Refusals this far above the usual level suggest a real limit.
 const SUSPECT_EXCESS: f64 = 0.2;
 /// While paced, refusals this far above the usual level mean the pace went past the limit.
-const OVER_LIMIT_EXCESS: f64 = 0.05;
+const OVER_LIMIT_EXCESS: f64 = 0.1;
 /// After slowing down, refusals still at this share of what they were mean they are noise.
 const NOISE_RATIO: f64 = 0.6;
 /// The highest share of refusals taken for noise.
@@ -27,7 +28,7 @@ const MAX_NOISE: f64 = 0.5;
 /// Paced this far below the accepted rate, so the provider's own window can drain.
 const BACK_OFF: f64 = 0.95;
 /// Growth of the pace per quiet window: finds a raised limit without overshooting much.
-const PROBE_GROWTH: f64 = 1.1;
+const PROBE_GROWTH: f64 = 1.2;
 /// A pace this many times above what the agent sends binds nothing and is dropped.
 const SLACK: f64 = 2.0;
 /// The slowest pace, in requests per second (one a minute).
@@ -38,6 +39,8 @@ const MIN_PACE: f64 = 1.0 / 60.0;
 pub(crate) enum PaceChange {
     /// Paced at this many requests per second (first time, or lower than before).
     Slowed(f64),
+    /// The window after a slowdown had far fewer refusals: the limit is real.
+    Confirmed,
     /// The pace was dropped: the refusals did not depend on it, or it bound nothing.
     Released,
 }
@@ -171,6 +174,9 @@ impl PaceState {
                 self.pace = None;
                 return Some(PaceChange::Released);
             }
+            if refused_share - self.noise <= OVER_LIMIT_EXCESS {
+                return Some(PaceChange::Confirmed);
+            }
         }
         if refused_share < self.noise {
             // Let a level learned from a bad stretch fade.
@@ -182,7 +188,10 @@ impl PaceState {
                 self.slow_to(accepted_rate, refused_share)
             }
             None => None,
-            Some(_) if excess > OVER_LIMIT_EXCESS => self.slow_to(accepted_rate, refused_share),
+            Some(_) if excess > OVER_LIMIT_EXCESS => {
+                // Already near the limit: the accepted rate is the limit itself.
+                self.slow_to(accepted_rate / BACK_OFF, refused_share)
+            }
             Some(pace) if pace > sent_rate * SLACK => {
                 self.pace = None;
                 Some(PaceChange::Released)
@@ -194,6 +203,7 @@ impl PaceState {
         }
     }
 
+    /// Paces just under the rate the provider accepted over the window.
     fn slow_to(&mut self, accepted_rate: f64, refused_share: f64) -> Option<PaceChange> {
         let pace = (accepted_rate * BACK_OFF).max(MIN_PACE);
         self.pace = Some(pace);
