@@ -33,7 +33,7 @@ pub use case::Case;
 pub use digest::{text_digest, ContentDigest};
 pub use engine::{
     AgentLimits, CancelToken, Engine, ResumeOptions, RetryPolicy, Run, RunEvent, RunHandle,
-    RunReport,
+    RunReport, StoppedAgent,
 };
 pub use error::{ConfigError, Error, Result};
 pub use evaluator::{EvalContext, EvalError, Evaluation, Evaluator};

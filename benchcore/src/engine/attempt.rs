@@ -1,120 +1,19 @@
 //! One attempt: send (with limits and retries), evaluate, test, and build its record.
 
+use super::agent_state::{AgentState, HeldSlots};
 use super::episode::{Episode, EpisodeContext, Spent};
 use super::events::RunEvent;
-use super::limits::{AdaptiveLimiter, AgentLimits, TokenBucket};
 use super::RetryPolicy;
 use crate::{
-    now_ms, Agent, AgentError, AgentErrorKind, AgentReply, AgentRequest, AttemptFailure,
-    AttemptKey, AttemptRecord, Case, Ending, EvalContext, Evaluation, Evaluator, Outcome, Sampling,
-    Transcript, TranscriptTest,
+    now_ms, Agent, AgentError, AgentReply, AgentRequest, AttemptFailure, AttemptKey, AttemptRecord,
+    Case, Ending, EvalContext, Evaluation, Evaluator, Outcome, Sampling, Transcript,
+    TranscriptTest,
 };
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
-
-/// One agent of a running run, with its limits and health.
-pub(crate) struct AgentState {
-    pub(crate) agent: Arc<dyn Agent>,
-    pub(crate) name: String,
-    pub(crate) limiter: Arc<AdaptiveLimiter>,
-    requests: Option<TokenBucket>,
-    tokens: Option<TokenBucket>,
-    /// Set by a rate limit with `Retry-After`: nothing is sent to this agent before then.
-    paused_until: Mutex<Option<Instant>>,
-    consecutive_auth_failures: AtomicU32,
-    stopped: AtomicBool,
-}
-
-impl AgentState {
-    pub(crate) fn new(
-        agent: Arc<dyn Agent>,
-        name: String,
-        limits: &AgentLimits,
-        run_concurrency: usize,
-    ) -> Self {
-        Self {
-            agent,
-            name,
-            limiter: Arc::new(AdaptiveLimiter::new(
-                limits.concurrency.unwrap_or(run_concurrency),
-                !limits.fixed_concurrency,
-            )),
-            requests: limits
-                .requests_per_minute
-                .map(|rpm| TokenBucket::per_minute(f64::from(rpm))),
-            tokens: limits
-                .tokens_per_minute
-                .map(|tpm| TokenBucket::per_minute(tpm as f64)),
-            paused_until: Mutex::new(None),
-            consecutive_auth_failures: AtomicU32::new(0),
-            stopped: AtomicBool::new(false),
-        }
-    }
-
-    /// Waits out a provider pause and the request and token budgets, then reserves them.
-    async fn wait_for_budget(&self, estimated_tokens: u64) {
-        let paused = *self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(until) = paused {
-            tokio::time::sleep_until(until.into()).await;
-        }
-        let mut wait = Duration::ZERO;
-        if let Some(bucket) = &self.requests {
-            wait = wait.max(bucket.reserve(1.0));
-        }
-        if let Some(bucket) = &self.tokens {
-            wait = wait.max(bucket.reserve(estimated_tokens as f64));
-        }
-        if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
-        }
-    }
-
-    fn pause_for(&self, retry_after: Duration) {
-        let until = Instant::now() + retry_after;
-        let mut paused = self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
-        if paused.is_none_or(|p| p < until) {
-            *paused = Some(until);
-        }
-    }
-
-    fn on_success(&self, reply: &AgentReply, estimated_tokens: u64) {
-        self.consecutive_auth_failures.store(0, Ordering::Relaxed);
-        self.limiter.on_success();
-        if let (Some(bucket), Some(usage)) = (&self.tokens, reply.usage) {
-            bucket.adjust(usage.total() as f64 - estimated_tokens as f64);
-        }
-    }
-
-    /// Learns from a failed exchange sent at `sent`: repeated auth failures stop the agent;
-    /// a rate limit shrinks its concurrency and honours `Retry-After`.
-    fn on_error(&self, error: &AgentError, sent: Instant, run: &RunShared) {
-        match error.kind {
-            AgentErrorKind::Auth => {
-                let failures = self
-                    .consecutive_auth_failures
-                    .fetch_add(1, Ordering::Relaxed)
-                    + 1;
-                if failures >= run.retry.stop_after_auth_failures.max(1) {
-                    self.stopped.store(true, Ordering::Relaxed);
-                }
-            }
-            AgentErrorKind::RateLimited => {
-                self.limiter.on_rate_limited(sent);
-                if let Some(after) = error.retry_after {
-                    self.pause_for(after);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    pub(crate) fn is_stopped(&self) -> bool {
-        self.stopped.load(Ordering::Relaxed)
-    }
-}
 
 /// What every attempt of a run shares.
 pub(crate) struct RunShared {
@@ -175,13 +74,16 @@ impl RunShared {
 }
 
 /// Runs one attempt to its record. `queued_at` is when it was scheduled, for wall time.
+/// `None` leaves the attempt pending (unrecorded, so `resume` runs it): its agent was stopped
+/// as unreachable before the attempt could finish.
 pub(crate) async fn run_attempt(
     run: &RunShared,
     agent: &AgentState,
+    slots: &HeldSlots,
     case: Arc<Case>,
     sample: u32,
     queued_at: Instant,
-) -> AttemptRecord {
+) -> Option<AttemptRecord> {
     let key = AttemptKey::new(case.id.clone(), agent.name.clone(), sample);
     let started_at_ms = now_ms();
     let mut record = AttemptRecord::new(run.run_id.clone(), key.clone(), Outcome::Error);
@@ -206,17 +108,17 @@ pub(crate) async fn run_attempt(
             kind: "budget".into(),
             message: reason,
         });
-        return finish(record);
+        return Some(finish(record));
     }
-    if agent.is_stopped() {
+    if agent.leaves_pending() {
+        return None;
+    }
+    if let Some(error) = agent.not_sent() {
         record.failure = Some(AttemptFailure {
-            kind: AgentErrorKind::Auth.as_str().into(),
-            message: format!(
-                "not sent: agent `{}` was stopped after repeated auth failures",
-                agent.name
-            ),
+            kind: error.kind.as_str().into(),
+            message: error.message,
         });
-        return finish(record);
+        return Some(finish(record));
     }
 
     run.emit(RunEvent::AttemptStarted { key: key.clone() });
@@ -224,6 +126,7 @@ pub(crate) async fn run_attempt(
     let mut cx = EpisodeContext {
         run,
         agent,
+        slots: Some(slots),
         case: Arc::clone(&case),
         key,
         artifacts: artifacts.as_deref(),
@@ -248,13 +151,16 @@ pub(crate) async fn run_attempt(
     record.latency_ms = spent.latency.map(|d| d.as_millis() as u64);
     record.ttft_ms = spent.ttft.map(|d| d.as_millis() as u64);
     if let Err(error) = played {
+        if agent.leaves_pending() {
+            return None;
+        }
         record.work_ms = spent.work.as_millis() as u64;
         record.transcript.ending.get_or_insert(Ending::Error);
         record.failure = Some(AttemptFailure {
             kind: error.kind.as_str().into(),
             message: error.to_string(),
         });
-        return finish(record);
+        return Some(finish(record));
     }
     record.transcript.ending.get_or_insert(Ending::Natural);
 
@@ -276,7 +182,7 @@ pub(crate) async fn run_attempt(
         .reports
         .extend(run.tests.iter().map(|t| t.run(&record.transcript)));
     record.work_ms = (spent.work + judged_at.elapsed()).as_millis() as u64;
-    finish(record)
+    Some(finish(record))
 }
 
 pub(super) struct Exchange {
@@ -287,12 +193,15 @@ pub(super) struct Exchange {
 }
 
 /// Sends `request` until it succeeds or retrying is over. `limits` is the agent under test's
-/// state (rate limits, pauses, auth health); other agents (a simulated user) have none.
+/// state (rate limits, learned pace, health); other agents (a simulated user) have none.
+/// `slots`, when given, are let go while waiting to retry and taken again before resending.
+#[allow(clippy::too_many_arguments)] // each is a distinct input; a struct would only rename them
 pub(super) async fn exchange_with_retries(
     run: &RunShared,
     agent: &dyn Agent,
     name: &str,
     limits: Option<&AgentState>,
+    slots: Option<&HeldSlots>,
     key: &AttemptKey,
     mut request: AgentRequest,
     timeout: Duration,
@@ -303,6 +212,13 @@ pub(super) async fn exchange_with_retries(
     loop {
         if let Some(limits) = limits {
             limits.wait_for_budget(estimated_tokens).await;
+            if let Some(error) = limits.not_sent() {
+                return Exchange {
+                    result: Err(error),
+                    retries,
+                    last_exchange: Duration::ZERO,
+                };
+            }
         }
         let deadline = (Instant::now() + timeout).min(attempt_deadline);
         request.deadline = Some(deadline);
@@ -319,7 +235,7 @@ pub(super) async fn exchange_with_retries(
         let error = match result {
             Ok(reply) => {
                 if let Some(limits) = limits {
-                    limits.on_success(&reply, estimated_tokens);
+                    limits.on_success(&reply, estimated_tokens, sent);
                 }
                 return Exchange {
                     result: Ok(reply),
@@ -330,7 +246,7 @@ pub(super) async fn exchange_with_retries(
             Err(error) => error,
         };
         if let Some(limits) = limits {
-            limits.on_error(&error, sent, run);
+            limits.on_error(&error, sent, &run.retry, &run.events);
         }
         let give_up = |why: &str| Exchange {
             result: Err(AgentError {
@@ -364,7 +280,16 @@ pub(super) async fn exchange_with_retries(
             kind: error.kind,
             delay,
         });
-        tokio::time::sleep(delay).await;
+        if let Some(slots) = slots {
+            slots.release();
+        }
+        match limits {
+            Some(limits) => limits.sleep(delay).await,
+            None => tokio::time::sleep(delay).await,
+        }
+        if let Some(slots) = slots {
+            slots.reacquire().await;
+        }
     }
 }
 

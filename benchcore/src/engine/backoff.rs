@@ -24,6 +24,11 @@ pub struct RetryPolicy {
     /// Consecutive auth failures after which an agent is stopped (its remaining attempts are
     /// recorded as errors without being sent).
     pub stop_after_auth_failures: u32,
+    /// The circuit breaker: consecutive connection failures (refused, reset, unresolvable:
+    /// no HTTP answer at all) after which an agent is stopped. Its unfinished attempts are left
+    /// unrecorded, so `resume` runs them once the agent is reachable; the run's other agents
+    /// go on. 0 turns the breaker off.
+    pub stop_after_connection_failures: u32,
 }
 
 impl Default for RetryPolicy {
@@ -35,6 +40,7 @@ impl Default for RetryPolicy {
             max_attempt_ms: 600_000,
             max_run_retries: None,
             stop_after_auth_failures: 3,
+            stop_after_connection_failures: 20,
         }
     }
 }
@@ -68,6 +74,13 @@ impl RetryPolicy {
     /// Sets after how many consecutive auth failures an agent is stopped.
     pub fn with_stop_after_auth_failures(mut self, failures: u32) -> Self {
         self.stop_after_auth_failures = failures;
+        self
+    }
+
+    /// Sets the circuit breaker: after `consecutive` connection failures in a row an agent
+    /// is stopped and its unfinished attempts are left for `resume`; 0 turns it off.
+    pub fn with_breaker(mut self, consecutive: u32) -> Self {
+        self.stop_after_connection_failures = consecutive;
         self
     }
 

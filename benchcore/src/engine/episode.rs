@@ -5,7 +5,8 @@
 //! what every kind shares (slots, rate limits, retries, timeouts, budgets, events, recording,
 //! evaluation); an [`Episode`] only says which exchanges happen and what the transcript is.
 
-use super::attempt::{exchange_with_retries, AgentState, RunShared};
+use super::agent_state::{AgentState, HeldSlots};
+use super::attempt::{exchange_with_retries, RunShared};
 use crate::{
     Agent, AgentError, AgentReply, AgentRequest, AttemptKey, Case, Ending, Role, Sampling, Speaker,
     TestReport, Transcript, Turn, Usage,
@@ -99,6 +100,8 @@ impl Episode for SingleTurn {
 pub struct EpisodeContext<'a> {
     pub(super) run: &'a RunShared,
     pub(super) agent: &'a AgentState,
+    /// The attempt's slots, let go while it waits to retry.
+    pub(super) slots: Option<&'a HeldSlots>,
     pub(super) case: Arc<Case>,
     pub(super) key: AttemptKey,
     pub(super) artifacts: Option<&'a Path>,
@@ -224,6 +227,7 @@ impl<'a> EpisodeContext<'a> {
             &*self.agent.agent,
             &self.agent.name,
             Some(self.agent),
+            self.slots,
             &self.key,
             request,
             self.timeout(),
@@ -283,6 +287,7 @@ impl<'a> EpisodeContext<'a> {
             agent,
             &name,
             None,
+            self.slots,
             &self.key,
             request,
             self.timeout(),

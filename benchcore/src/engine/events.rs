@@ -44,6 +44,14 @@ pub enum RunEvent {
         /// Latency of the successful exchange.
         latency_ms: Option<u64>,
     },
+    /// An agent was stopped (repeated auth failures, or the circuit breaker after repeated
+    /// connection failures); the run's other agents go on.
+    AgentStopped {
+        /// The agent's name.
+        agent: String,
+        /// Why, in one line.
+        reason: String,
+    },
     /// The run ended; the summary is read back from the store.
     Finished {
         /// How it ended.

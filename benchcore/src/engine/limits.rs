@@ -19,7 +19,8 @@ pub struct AgentLimits {
     /// Tokens per minute (estimated before sending, corrected by reported usage).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tokens_per_minute: Option<u64>,
-    /// Keep concurrency fixed instead of halving it on rate limits and growing it back.
+    /// Keep the pace and concurrency fixed: learn no limit from the provider's 429s (by
+    /// default a real limit is learned and the agent paced just under it).
     pub fixed_concurrency: bool,
 }
 
@@ -42,7 +43,7 @@ impl AgentLimits {
         self
     }
 
-    /// Keeps concurrency fixed (no backing off on rate limits).
+    /// Keeps pace and concurrency fixed (no learning a limit from 429s).
     pub fn with_fixed_concurrency(mut self, fixed: bool) -> Self {
         self.fixed_concurrency = fixed;
         self
@@ -96,55 +97,39 @@ impl TokenBucket {
     }
 }
 
-/// Concurrency that halves when the provider rate-limits and grows back by one slot per
-/// window of successes (AIMD, as TCP does), between 1 and `max`.
+/// A ceiling on requests in flight. It stays fixed: a provider's real limit is learned as a
+/// pace (see `pace.rs`), which also keeps in flight what a concurrency cap allows.
 #[derive(Debug)]
-pub(crate) struct AdaptiveLimiter {
+pub(crate) struct ConcurrencyLimiter {
     max: usize,
-    adaptive: bool,
-    state: Mutex<LimiterState>,
+    in_flight: Mutex<usize>,
     notify: Notify,
-}
-
-#[derive(Debug)]
-struct LimiterState {
-    limit: f64,
-    in_flight: usize,
-    last_decrease: Option<Instant>,
 }
 
 /// A slot held while an attempt runs; released on drop.
 #[derive(Debug)]
 pub(crate) struct Slot {
-    limiter: Arc<AdaptiveLimiter>,
+    limiter: Arc<ConcurrencyLimiter>,
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut state = self.limiter.lock();
-        state.in_flight -= 1;
-        drop(state);
+        *self.limiter.lock() -= 1;
         self.limiter.notify.notify_waiters();
     }
 }
 
-impl AdaptiveLimiter {
-    pub(crate) fn new(max: usize, adaptive: bool) -> Self {
-        let max = max.max(1);
+impl ConcurrencyLimiter {
+    pub(crate) fn new(max: usize) -> Self {
         Self {
-            max,
-            adaptive,
-            state: Mutex::new(LimiterState {
-                limit: max as f64,
-                in_flight: 0,
-                last_decrease: None,
-            }),
+            max: max.max(1),
+            in_flight: Mutex::new(0),
             notify: Notify::new(),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, LimiterState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, usize> {
+        self.in_flight.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Waits for a free slot.
@@ -154,9 +139,9 @@ impl AdaptiveLimiter {
             tokio::pin!(notified);
             notified.as_mut().enable();
             {
-                let mut state = self.lock();
-                if state.in_flight < (state.limit as usize).max(1) {
-                    state.in_flight += 1;
+                let mut in_flight = self.lock();
+                if *in_flight < self.max {
+                    *in_flight += 1;
                     return Slot {
                         limiter: Arc::clone(self),
                     };
@@ -164,41 +149,6 @@ impl AdaptiveLimiter {
             }
             notified.await;
         }
-    }
-
-    /// The current limit.
-    #[cfg(test)]
-    pub(crate) fn limit(&self) -> usize {
-        (self.lock().limit as usize).max(1)
-    }
-
-    /// A success: grow by one slot per `limit` successes.
-    pub(crate) fn on_success(&self) {
-        if !self.adaptive {
-            return;
-        }
-        let mut state = self.lock();
-        if state.limit < self.max as f64 {
-            state.limit = (state.limit + 1.0 / state.limit).min(self.max as f64);
-            drop(state);
-            self.notify.notify_waiters();
-        }
-    }
-
-    /// A rate limit on a request sent at `sent_at`: halve, once per congestion event. A
-    /// refusal of a request sent before the last decrease reflects the old limit, so it is the
-    /// same event and changes nothing.
-    pub(crate) fn on_rate_limited(&self, sent_at: Instant) {
-        if !self.adaptive {
-            return;
-        }
-        let mut state = self.lock();
-        let now = Instant::now();
-        if state.last_decrease.is_some_and(|t| sent_at < t) {
-            return;
-        }
-        state.limit = (state.limit / 2.0).max(1.0);
-        state.last_decrease = Some(now);
     }
 }
 
@@ -219,25 +169,9 @@ mod tests {
         assert!(bucket.reserve(1.0) <= Duration::from_secs(1));
     }
 
-    #[test]
-    fn limiter_halves_and_grows_back() {
-        let limiter = AdaptiveLimiter::new(8, true);
-        let sent = Instant::now();
-        limiter.on_rate_limited(sent);
-        assert_eq!(limiter.limit(), 4);
-        limiter.on_rate_limited(sent); // sent before the decrease: the same congestion event
-        assert_eq!(limiter.limit(), 4);
-        limiter.on_rate_limited(Instant::now());
-        assert_eq!(limiter.limit(), 2);
-        for _ in 0..60 {
-            limiter.on_success();
-        }
-        assert_eq!(limiter.limit(), 8);
-    }
-
     #[tokio::test]
     async fn limiter_bounds_in_flight() {
-        let limiter = Arc::new(AdaptiveLimiter::new(2, false));
+        let limiter = Arc::new(ConcurrencyLimiter::new(2));
         let a = limiter.acquire().await;
         let _b = limiter.acquire().await;
         let third = tokio::time::timeout(Duration::from_millis(50), limiter.acquire()).await;

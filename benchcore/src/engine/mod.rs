@@ -1,5 +1,6 @@
 //! The run engine: every (case × agent × sample), within limits, retried, recorded, resumable.
 
+mod agent_state;
 mod attempt;
 mod backoff;
 mod cancel;
@@ -7,10 +8,12 @@ mod episode;
 mod events;
 mod from_spec;
 mod limits;
+mod pace;
 mod run;
 mod schedule;
 mod writer;
 
+pub use agent_state::StoppedAgent;
 pub use backoff::RetryPolicy;
 pub use cancel::CancelToken;
 pub use episode::{Episode, EpisodeContext, SingleTurn};
@@ -46,10 +49,17 @@ impl ResumeOptions {
 pub struct RunReport {
     /// The run.
     pub run_id: String,
-    /// `finished` when every attempt is recorded, `cancelled` when stopped on request.
+    /// `finished` when every attempt is recorded, `cancelled` when stopped on request,
+    /// `failed` when attempts were left pending because an agent was stopped (resume it once
+    /// the cause is fixed).
     pub status: RunStatus,
     /// Per-agent results, read back from the store.
     pub summary: RunSummary,
+    /// Agents stopped during the run, and why.
+    pub stopped_agents: Vec<StoppedAgent>,
+    /// Attempts of this session left unrecorded (not run): those of an agent stopped as
+    /// unreachable, or not reached before a cancel. `resume` runs them.
+    pub pending: u64,
 }
 
 /// Runs benchmarks against a store.

@@ -1,7 +1,8 @@
 //! Drives a run: streams cases, fans attempts out to per-agent dispatchers within the limits,
 //! and funnels finished attempts to the batched writer.
 
-use super::attempt::{run_attempt, AgentState, RunShared};
+use super::agent_state::{AgentState, HeldSlots};
+use super::attempt::{run_attempt, RunShared};
 use super::events::RunEvent;
 use super::run::Prepared;
 use super::{writer, CancelToken, RunReport};
@@ -10,7 +11,7 @@ use futures::stream::BoxStream;
 use futures::StreamExt;
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc, Semaphore};
@@ -103,6 +104,8 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
     };
 
     // One dispatcher per agent, so an agent at its own limit never holds up the others.
+    let tally = Arc::new(Tally::default());
+    let mut states = Vec::with_capacity(agents.len());
     let mut queues = Vec::with_capacity(agents.len());
     let mut dispatchers = JoinSet::new();
     for (agent, agent_spec) in agents {
@@ -114,14 +117,16 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
         ));
         let (tx, rx) = mpsc::channel::<Job>(spec.concurrency.clamp(16, 1024));
         queues.push((agent_spec.name, tx));
-        dispatchers.spawn(dispatch(
-            rx,
-            state,
-            Arc::clone(&shared),
-            Arc::clone(&global),
-            record_tx.clone(),
-            d.cancel.clone(),
-        ));
+        states.push(Arc::clone(&state));
+        dispatchers.spawn(dispatch(Dispatch {
+            jobs: rx,
+            agent: state,
+            shared: Arc::clone(&shared),
+            global: Arc::clone(&global),
+            records: record_tx.clone(),
+            cancel: d.cancel.clone(),
+            tally: Arc::clone(&tally),
+        }));
     }
     drop(record_tx);
 
@@ -136,10 +141,20 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
         .map_err(|e| Error::Run(format!("the writer task failed: {e}")))?;
 
     let store_result = written.map_err(Error::from);
+    let recorded = tally.recorded.load(Ordering::Relaxed);
+    let pending = if whole_run {
+        total.saturating_sub(d.already_done + recorded)
+    } else {
+        tally.taken.load(Ordering::Relaxed).saturating_sub(recorded)
+    };
+    let stopped_agents: Vec<_> = states.iter().filter_map(|s| s.stopped_agent()).collect();
     let status = if produced.is_err() || store_result.is_err() {
         RunStatus::Failed
     } else if d.cancel.is_cancelled() {
         RunStatus::Cancelled
+    } else if pending > 0 {
+        // Not `finished`: attempts of a stopped agent wait for `resume`.
+        RunStatus::Failed
     } else {
         RunStatus::Finished
     };
@@ -164,7 +179,18 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
         run_id: d.run_id,
         status,
         summary,
+        stopped_agents,
+        pending,
     })
+}
+
+/// What the dispatchers did, for the report's count of pending attempts.
+#[derive(Default)]
+struct Tally {
+    /// Jobs the dispatchers took off their queues.
+    taken: AtomicU64,
+    /// Records handed to the writer.
+    recorded: AtomicU64,
 }
 
 /// Streams the suite and hands each (case, sample, agent) to its agent's queue, skipping
@@ -243,16 +269,30 @@ async fn produce_queued(
     }
 }
 
-/// Takes an agent's jobs one by one: waits for an agent slot, then a run slot, then starts
-/// the attempt. Cancel drops attempts in flight; finished ones still reach the writer.
-async fn dispatch(
-    mut jobs: mpsc::Receiver<Job>,
+/// One agent's dispatcher and what it needs.
+struct Dispatch {
+    jobs: mpsc::Receiver<Job>,
     agent: Arc<AgentState>,
     shared: Arc<RunShared>,
     global: Arc<Semaphore>,
     records: mpsc::Sender<crate::AttemptRecord>,
     cancel: CancelToken,
-) {
+    tally: Arc<Tally>,
+}
+
+/// Takes an agent's jobs one by one: waits for an agent slot, then a run slot, then starts
+/// the attempt. Cancel drops attempts in flight; finished ones still reach the writer. Once
+/// the agent is stopped as unreachable, its jobs are taken and dropped: they stay pending.
+async fn dispatch(d: Dispatch) {
+    let Dispatch {
+        mut jobs,
+        agent,
+        shared,
+        global,
+        records,
+        cancel,
+        tally,
+    } = d;
     let mut running = JoinSet::new();
     loop {
         let job = tokio::select! {
@@ -260,6 +300,10 @@ async fn dispatch(
             _ = cancel.cancelled() => break,
             job = jobs.recv() => match job { Some(job) => job, None => break },
         };
+        tally.taken.fetch_add(1, Ordering::Relaxed);
+        if agent.leaves_pending() {
+            continue;
+        }
         let slots = async {
             let slot = agent.limiter.acquire().await;
             let permit = Arc::clone(&global).acquire_owned().await;
@@ -271,14 +315,21 @@ async fn dispatch(
             slots = slots => slots,
         };
         let Ok(permit) = permit else { break };
-        let (agent, shared, records, cancel) = (
+        let held = HeldSlots::new(
+            Arc::clone(&agent.limiter),
+            Arc::clone(&global),
+            slot,
+            permit,
+        );
+        let (agent, shared, records, cancel, tally) = (
             Arc::clone(&agent),
             Arc::clone(&shared),
             records.clone(),
             cancel.clone(),
+            Arc::clone(&tally),
         );
         running.spawn(async move {
-            let attempt = run_attempt(&shared, &agent, job.case, job.sample, job.queued_at);
+            let attempt = run_attempt(&shared, &agent, &held, job.case, job.sample, job.queued_at);
             let record = tokio::select! {
                 biased;
                 _ = cancel.cancelled() => return,
@@ -286,8 +337,12 @@ async fn dispatch(
             };
             // Keep the slots until the writer has the record: when the store is the slower
             // side, this is what stops finished attempts from piling up in memory.
-            let _ = records.send(record).await;
-            drop((slot, permit));
+            if let Some(record) = record {
+                if records.send(record).await.is_ok() {
+                    tally.recorded.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            drop(held);
         });
         // Reap finished tasks as we go so a long run does not accumulate them.
         while running.try_join_next().is_some() {}

@@ -1,6 +1,7 @@
 //! Loopback servers speaking providers' wire formats.
 
 pub mod anthropic;
+pub mod gateway;
 pub mod mcp;
 mod mcp_script;
 pub mod openai;
@@ -10,6 +11,7 @@ mod scripted;
 mod tool_wire;
 
 pub use anthropic::AnthropicServer;
+pub use gateway::{GatewayLimit, GatewayServer, GatewayStats};
 pub use mcp::{McpScripted, McpServer, McpServerConfig, McpStats};
 pub use openai::OpenAiServer;
 pub use scripted::{Scripted, ServerConfig, ServerStats};

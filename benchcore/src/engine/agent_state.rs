@@ -1,0 +1,284 @@
+//! One agent of a running run: its limits, its learned pace, and its health (the auth stop
+//! and the connection breaker), plus the slots an attempt holds.
+
+use super::cancel::CancelToken;
+use super::events::RunEvent;
+use super::limits::{AgentLimits, ConcurrencyLimiter, Slot, TokenBucket};
+use super::pace::Pacer;
+use super::RetryPolicy;
+use crate::{Agent, AgentError, AgentErrorKind, AgentReply};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
+
+/// An agent stopped during a run, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoppedAgent {
+    /// The agent's name in the run.
+    pub agent: String,
+    /// Why it was stopped, in one line (`agent X stopped: 20 connection failures in a row: …`).
+    pub reason: String,
+}
+
+/// Why an agent was stopped; decides what becomes of its unsent attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StopCause {
+    /// Credentials refused: unsent attempts are recorded as auth errors (as they always were;
+    /// `resume --retry-errors` reruns them once the key is fixed).
+    Auth,
+    /// Nothing answers at the agent's address: unsent attempts are left unrecorded, so a
+    /// plain `resume` runs them once the agent is back.
+    Unreachable,
+}
+
+#[derive(Debug)]
+struct Stop {
+    cause: StopCause,
+    reason: String,
+}
+
+/// A failure that got no answer at all from the agent: a refused or reset connection, a
+/// DNS failure. An HTTP status, even a 5xx, means something is listening.
+fn is_connection_failure(error: &AgentError) -> bool {
+    error.kind == AgentErrorKind::Transient && error.http_status.is_none()
+}
+
+/// One agent of a running run, with its limits and health.
+pub(crate) struct AgentState {
+    pub(crate) agent: Arc<dyn Agent>,
+    pub(crate) name: String,
+    pub(crate) limiter: Arc<ConcurrencyLimiter>,
+    requests: Option<TokenBucket>,
+    tokens: Option<TokenBucket>,
+    /// The pace learned from the provider's 429s; `None` with fixed concurrency.
+    pacer: Option<Pacer>,
+    consecutive_auth_failures: AtomicU32,
+    consecutive_connection_failures: AtomicU32,
+    stop: OnceLock<Stop>,
+    /// Wakes attempts waiting to retry once the agent is stopped.
+    stopped: CancelToken,
+}
+
+impl AgentState {
+    pub(crate) fn new(
+        agent: Arc<dyn Agent>,
+        name: String,
+        limits: &AgentLimits,
+        run_concurrency: usize,
+    ) -> Self {
+        Self {
+            agent,
+            name,
+            limiter: Arc::new(ConcurrencyLimiter::new(
+                limits.concurrency.unwrap_or(run_concurrency),
+            )),
+            requests: limits
+                .requests_per_minute
+                .map(|rpm| TokenBucket::per_minute(f64::from(rpm))),
+            tokens: limits
+                .tokens_per_minute
+                .map(|tpm| TokenBucket::per_minute(tpm as f64)),
+            pacer: (!limits.fixed_concurrency).then(Pacer::new),
+            consecutive_auth_failures: AtomicU32::new(0),
+            consecutive_connection_failures: AtomicU32::new(0),
+            stop: OnceLock::new(),
+            stopped: CancelToken::new(),
+        }
+    }
+
+    /// Waits for the learned pace and the request and token budgets, then reserves them.
+    pub(crate) async fn wait_for_budget(&self, estimated_tokens: u64) {
+        let mut wait = Duration::ZERO;
+        if let Some(pacer) = &self.pacer {
+            wait = wait.max(pacer.reserve());
+        }
+        if let Some(bucket) = &self.requests {
+            wait = wait.max(bucket.reserve(1.0));
+        }
+        if let Some(bucket) = &self.tokens {
+            wait = wait.max(bucket.reserve(estimated_tokens as f64));
+        }
+        if !wait.is_zero() {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.stopped.cancelled() => {}
+            }
+        }
+    }
+
+    /// Sleeps `delay`, or less if the agent is stopped meanwhile.
+    pub(crate) async fn sleep(&self, delay: Duration) {
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = self.stopped.cancelled() => {}
+        }
+    }
+
+    /// Learns from a reply to a request sent at `sent`.
+    pub(crate) fn on_success(&self, reply: &AgentReply, estimated_tokens: u64, sent: Instant) {
+        self.consecutive_auth_failures.store(0, Ordering::Relaxed);
+        self.consecutive_connection_failures
+            .store(0, Ordering::Relaxed);
+        self.learn_pace(false, sent);
+        if let (Some(bucket), Some(usage)) = (&self.tokens, reply.usage) {
+            bucket.adjust(usage.total() as f64 - estimated_tokens as f64);
+        }
+    }
+
+    /// Learns from a failed exchange sent at `sent`: repeated auth or connection failures
+    /// stop the agent; 429s feed the pacer, which slows the agent only for a real limit.
+    pub(crate) fn on_error(
+        &self,
+        error: &AgentError,
+        sent: Instant,
+        retry: &RetryPolicy,
+        events: &broadcast::Sender<RunEvent>,
+    ) {
+        if is_connection_failure(error) {
+            let failures = self
+                .consecutive_connection_failures
+                .fetch_add(1, Ordering::Relaxed)
+                + 1;
+            let limit = retry.stop_after_connection_failures;
+            if limit > 0 && failures >= limit {
+                let reason = format!(
+                    "agent {} stopped: {failures} connection failures in a row: {}",
+                    self.name, error.message
+                );
+                self.stop_with(StopCause::Unreachable, reason, events);
+            }
+            return;
+        }
+        // Something answered: the connection is fine, whatever the answer was.
+        self.consecutive_connection_failures
+            .store(0, Ordering::Relaxed);
+        match error.kind {
+            AgentErrorKind::Auth => {
+                let failures = self
+                    .consecutive_auth_failures
+                    .fetch_add(1, Ordering::Relaxed)
+                    + 1;
+                if failures >= retry.stop_after_auth_failures.max(1) {
+                    let reason = format!(
+                        "agent {} stopped: {failures} auth failures in a row: {}",
+                        self.name, error.message
+                    );
+                    self.stop_with(StopCause::Auth, reason, events);
+                }
+            }
+            AgentErrorKind::RateLimited => {
+                self.learn_pace(true, sent);
+            }
+            _ => {}
+        }
+    }
+
+    fn learn_pace(&self, refused: bool, sent: Instant) {
+        if let Some(pacer) = &self.pacer {
+            pacer.on_reply(refused, sent);
+        }
+    }
+
+    /// Stops the agent once; the first cause wins and is announced as a run event.
+    fn stop_with(&self, cause: StopCause, reason: String, events: &broadcast::Sender<RunEvent>) {
+        let mut first = false;
+        self.stop.get_or_init(|| {
+            first = true;
+            Stop {
+                cause,
+                reason: reason.clone(),
+            }
+        });
+        if first {
+            self.stopped.cancel();
+            let _ = events.send(RunEvent::AgentStopped {
+                agent: self.name.clone(),
+                reason,
+            });
+        }
+    }
+
+    /// Why and how the agent was stopped, if it was.
+    pub(crate) fn stop_cause(&self) -> Option<StopCause> {
+        self.stop.get().map(|s| s.cause)
+    }
+
+    /// The stop's one-line reason, if the agent was stopped.
+    pub(crate) fn stop_reason(&self) -> Option<&str> {
+        self.stop.get().map(|s| s.reason.as_str())
+    }
+
+    /// Whether the agent's unsent and unfinished attempts are to be left unrecorded.
+    pub(crate) fn leaves_pending(&self) -> bool {
+        self.stop_cause() == Some(StopCause::Unreachable)
+    }
+
+    /// The error an exchange of a stopped agent ends with, without being sent.
+    pub(crate) fn not_sent(&self) -> Option<AgentError> {
+        let stop = self.stop.get()?;
+        let kind = match stop.cause {
+            StopCause::Auth => AgentErrorKind::Auth,
+            StopCause::Unreachable => AgentErrorKind::Transient,
+        };
+        Some(
+            AgentError::new(kind, format!("not sent: {}", stop.reason))
+                .with_provider(self.name.clone()),
+        )
+    }
+
+    /// The record of the stop, for the run's report.
+    pub(crate) fn stopped_agent(&self) -> Option<StoppedAgent> {
+        self.stop_reason().map(|reason| StoppedAgent {
+            agent: self.name.clone(),
+            reason: reason.to_owned(),
+        })
+    }
+}
+
+/// The agent slot and run slot an attempt holds. They are let go while the attempt waits to
+/// retry, so one refused request does not hold up the requests of other attempts.
+pub(crate) struct HeldSlots {
+    limiter: Arc<ConcurrencyLimiter>,
+    global: Arc<Semaphore>,
+    held: Mutex<Option<(Slot, OwnedSemaphorePermit)>>,
+}
+
+impl HeldSlots {
+    pub(crate) fn new(
+        limiter: Arc<ConcurrencyLimiter>,
+        global: Arc<Semaphore>,
+        slot: Slot,
+        permit: OwnedSemaphorePermit,
+    ) -> Self {
+        Self {
+            limiter,
+            global,
+            held: Mutex::new(Some((slot, permit))),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Slot, OwnedSemaphorePermit)>> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Lets both slots go (a no-op when not held).
+    pub(crate) fn release(&self) {
+        let taken = self.lock().take();
+        drop(taken);
+    }
+
+    /// Takes both slots again, in the dispatcher's order (agent, then run), when not held.
+    pub(crate) async fn reacquire(&self) {
+        if self.lock().is_some() {
+            return;
+        }
+        let slot = self.limiter.acquire().await;
+        let Ok(permit) = Arc::clone(&self.global).acquire_owned().await else {
+            // The run's semaphore is never closed; carry on with the agent slot alone.
+            return;
+        };
+        *self.lock() = Some((slot, permit));
+    }
+}
