@@ -89,7 +89,7 @@ impl AgentHandle {
                 format!("{} is not callable", type_name(func.bind(py))),
             ));
         }
-        check_name(py, &name)?;
+        crate::errors::check_name(py, &name)?;
         Ok(Self {
             agent: Arc::new(PyAgent {
                 name: name.clone(),
@@ -165,7 +165,7 @@ impl AgentHandle {
                     "messages": messages,
                     "target": to_json(target, "target")?,
                 });
-                Some(Arc::new(crate::suite::case_from_value(
+                Some(Arc::new(crate::cases::case_from_value(
                     py, value, "target",
                 )?))
             }
@@ -219,14 +219,6 @@ impl AgentHandle {
     }
 }
 
-/// Refuses names that cannot key records.
-pub(crate) fn check_name(py: Python<'_>, name: &str) -> PyResult<()> {
-    if name.trim().is_empty() {
-        return Err(errors::argument(py, "name", "must not be empty"));
-    }
-    Ok(())
-}
-
 /// A Python callable as an [`Agent`]: `func(messages) -> str | dict`, or
 /// `func(messages, context)` when its signature takes a second argument.
 struct PyAgent {
@@ -243,7 +235,7 @@ struct PyAgent {
 fn context_dict<'py>(py: Python<'py>, parts: &ContextParts) -> PyResult<Bound<'py, PyDict>> {
     let context = PyDict::new(py);
     match &parts.case {
-        Some(case) => context.set_item("case", crate::evaluators::case_dict(py, case)?)?,
+        Some(case) => context.set_item("case", crate::convert::case_dict(py, case)?)?,
         None => context.set_item("case", py.None())?,
     }
     context.set_item("sample", parts.sample)?;

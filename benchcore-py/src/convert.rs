@@ -1,5 +1,6 @@
 //! Python objects to JSON values and back: how dicts, lists and scalars cross the boundary.
 
+use benchcore::Case;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -139,4 +140,19 @@ pub(crate) fn to_py_ser<'py, T: serde::Serialize>(
     let json = serde_json::to_value(value)
         .map_err(|e| PyValueError::new_err(format!("cannot convert a result: {e}")))?;
     to_py(py, &json)
+}
+
+/// The dict a callable evaluator (or transcript test) receives for a case.
+pub(crate) fn case_dict<'py>(py: Python<'py>, case: &Case) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("id", &case.id)?;
+    dict.set_item("input", case.input_text())?;
+    dict.set_item("messages", to_py_ser(py, &case.messages)?)?;
+    dict.set_item(
+        "target",
+        to_py(py, case.target.as_ref().unwrap_or(&Value::Null))?,
+    )?;
+    dict.set_item("targets", case.targets())?;
+    dict.set_item("metadata", to_py(py, &case.metadata)?)?;
+    Ok(dict)
 }

@@ -131,3 +131,11 @@ pub(crate) fn error(py: Python<'_>, error: &Error) -> PyErr {
 pub(crate) fn argument(py: Python<'_>, field: &str, message: impl Into<String>) -> PyErr {
     config(py, &ConfigError::field(field, message))
 }
+
+/// Refuses names that cannot key records.
+pub(crate) fn check_name(py: Python<'_>, name: &str) -> PyResult<()> {
+    if name.trim().is_empty() {
+        return Err(argument(py, "name", "must not be empty"));
+    }
+    Ok(())
+}

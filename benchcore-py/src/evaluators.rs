@@ -3,10 +3,10 @@
 //! adapter that lets a callable judge attempts.
 
 use crate::callable::{CallError, Callable};
-use crate::convert::{to_json, to_py, type_name};
+use crate::convert::{case_dict, to_json, type_name};
 use crate::errors;
 use benchcore::evaluator::EvaluatorConfig;
-use benchcore::{async_trait, Case, EvalContext, EvalError, Evaluation, Evaluator, Transcript};
+use benchcore::{async_trait, EvalContext, EvalError, Evaluation, Evaluator, Transcript};
 use benchcore_providers::build_evaluator;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyTuple};
@@ -75,7 +75,7 @@ impl EvaluatorHandle {
                 format!("{} is not callable", type_name(func.bind(py))),
             ));
         }
-        crate::agents::check_name(py, &name)?;
+        crate::errors::check_name(py, &name)?;
         if !(0.0..=1.0).contains(&pass_threshold) {
             return Err(errors::argument(
                 py,
@@ -130,7 +130,7 @@ impl EvaluatorHandle {
         case: &Bound<'py, PyAny>,
         reply: String,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let case = crate::suite::case_from_value(py, to_json(case, "case")?, "case")?;
+        let case = crate::cases::case_from_value(py, to_json(case, "case")?, "case")?;
         let evaluator = Arc::clone(&self.evaluator);
         let judged = crate::runtime::block_on(py, async move {
             let transcript = Transcript::default();
@@ -144,21 +144,6 @@ impl EvaluatorHandle {
     fn __repr__(&self) -> String {
         format!("Evaluator(name={:?})", self.evaluator.name())
     }
-}
-
-/// The dict a callable evaluator (or transcript test) receives for a case.
-pub(crate) fn case_dict<'py>(py: Python<'py>, case: &Case) -> PyResult<Bound<'py, PyDict>> {
-    let dict = PyDict::new(py);
-    dict.set_item("id", &case.id)?;
-    dict.set_item("input", case.input_text())?;
-    dict.set_item("messages", crate::convert::to_py_ser(py, &case.messages)?)?;
-    dict.set_item(
-        "target",
-        to_py(py, case.target.as_ref().unwrap_or(&Value::Null))?,
-    )?;
-    dict.set_item("targets", case.targets())?;
-    dict.set_item("metadata", to_py(py, &case.metadata)?)?;
-    Ok(dict)
 }
 
 /// A Python callable as an [`Evaluator`].

@@ -3,6 +3,7 @@
 
 mod agents;
 mod callable;
+mod cases;
 mod convert;
 mod engine;
 mod errors;

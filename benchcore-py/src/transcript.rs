@@ -60,7 +60,7 @@ impl TranscriptTestHandle {
                 format!("{} is not callable", type_name(func.bind(py))),
             ));
         }
-        crate::agents::check_name(py, &name)?;
+        crate::errors::check_name(py, &name)?;
         let kept = Arc::new(func.clone_ref(py));
         Ok(Self {
             test: Arc::new(PyTranscriptTest { name, func }),

@@ -19,6 +19,9 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+/// The BFCL kind's name in run specs.
+pub const BFCL: &str = "bfcl";
+
 /// BFCL's parameter types as JSON Schema types (`dict` is `object`, `float` is `number`,
 /// `tuple` is `array`; `any` places no constraint).
 fn json_schema(value: &Value) -> Value {
@@ -119,7 +122,7 @@ pub struct FunctionCalling;
 #[async_trait]
 impl Episode for FunctionCalling {
     fn kind(&self) -> &str {
-        super::bfcl_kind::BFCL
+        BFCL
     }
 
     async fn play(&self, cx: &mut EpisodeContext<'_>) -> Result<(), AgentError> {

@@ -3,16 +3,13 @@
 //! as in BFCL's own data folder, so `benchcore run data/BFCL_v3_simple.json --agent …` asks
 //! each question with its functions and scores the calls.
 
-use super::bfcl::{load_bfcl, FunctionCalling};
+use super::bfcl::{load_bfcl, FunctionCalling, BFCL};
 use super::call_match::ToolCallMatch;
 use crate::kind::{AgentFactory, OpenedSuite, SuiteKind};
 use crate::{Case, CaseSource, ConfigError, Error, QuestionSet, RunSpec, SuiteError, SuiteRef};
 use futures::stream::BoxStream;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// The kind's name in run specs.
-pub const BFCL: &str = "bfcl";
 
 /// BFCL category files as suites.
 #[derive(Debug, Clone, Copy, Default)]

@@ -16,8 +16,8 @@ mod tool;
 mod toolbox;
 
 pub use agent_loop::{LoopLimits, ToolLoop};
-pub use bfcl::{load_bfcl, FunctionCalling};
-pub use bfcl_kind::{bfcl_answers, BfclKind, BFCL};
+pub use bfcl::{load_bfcl, FunctionCalling, BFCL};
+pub use bfcl_kind::{bfcl_answers, BfclKind};
 pub use call_match::ToolCallMatch;
 pub use environment::{replay, Environment, Session};
 pub use task_check::ToolTaskCheck;
