@@ -214,15 +214,6 @@ mod tests {
     use benchcore::{Message, Sampling};
     use serde_json::json;
 
-    fn outgoing<'a>(messages: &'a [Message], sampling: &'a Sampling) -> Outgoing<'a> {
-        Outgoing {
-            messages,
-            sampling,
-            tools: &[],
-            tool_choice: None,
-        }
-    }
-
     #[test]
     fn request_matches_the_reference_shape() {
         let messages = [
@@ -233,7 +224,7 @@ mod tests {
         let sampling = Sampling::default().with_temperature(0.5);
         let body = serde_json::to_value(MessagesRequest::new(
             "claude-test",
-            &outgoing(&messages, &sampling),
+            &Outgoing::plain(&messages, &sampling),
             1024,
             false,
         ))
@@ -262,7 +253,7 @@ mod tests {
             Message::assistant("g"),
         ];
         let sampling = Sampling::default().with_max_tokens(9);
-        let request = MessagesRequest::new("m", &outgoing(&messages, &sampling), 1024, true);
+        let request = MessagesRequest::new("m", &Outgoing::plain(&messages, &sampling), 1024, true);
         let body = serde_json::to_value(&request).unwrap();
         assert_eq!(
             body,

@@ -47,6 +47,19 @@ pub(crate) struct Outgoing<'a> {
     pub(crate) tool_choice: Option<&'a ToolChoice>,
 }
 
+impl<'a> Outgoing<'a> {
+    /// Messages and sampling alone, offering no tool.
+    #[cfg(test)]
+    pub(crate) fn plain(messages: &'a [Message], sampling: &'a Sampling) -> Self {
+        Self {
+            messages,
+            sampling,
+            tools: &[],
+            tool_choice: None,
+        }
+    }
+}
+
 /// A successful reply, as the provider reads it.
 pub(crate) enum Reply {
     /// Server-sent events (the agent streams and the server did).

@@ -311,15 +311,6 @@ mod tests {
     use benchcore::{AgentErrorKind, Message, Role, Sampling};
     use serde_json::json;
 
-    fn outgoing<'a>(messages: &'a [Message], sampling: &'a Sampling) -> Outgoing<'a> {
-        Outgoing {
-            messages,
-            sampling,
-            tools: &[],
-            tool_choice: None,
-        }
-    }
-
     #[test]
     fn tools_calls_and_outputs_are_items() {
         let messages = [
@@ -407,7 +398,7 @@ mod tests {
         let body = serde_json::to_value(ResponsesRequest::new(
             "",
             &prompt,
-            &outgoing(&messages, &sampling),
+            &Outgoing::plain(&messages, &sampling),
             false,
         ))
         .unwrap();
@@ -432,7 +423,7 @@ mod tests {
         let body = serde_json::to_value(ResponsesRequest::new(
             "gpt-4o",
             &bare,
-            &outgoing(&[], &sampling),
+            &Outgoing::plain(&[], &sampling),
             false,
         ))
         .unwrap();

@@ -244,15 +244,6 @@ mod tests {
     use benchcore::agent::{ToolCall, ToolChoice, ToolSpec};
     use benchcore::Sampling;
 
-    fn outgoing<'a>(messages: &'a [Message], sampling: &'a Sampling) -> Outgoing<'a> {
-        Outgoing {
-            messages,
-            sampling,
-            tools: &[],
-            tool_choice: None,
-        }
-    }
-
     #[test]
     fn tools_calls_and_results_have_the_reference_shape() {
         let messages = [
@@ -309,7 +300,7 @@ mod tests {
         sampling.seed = Some(7);
         let body = serde_json::to_value(ChatRequest::new(
             "gpt-4o-mini",
-            &outgoing(&messages, &sampling),
+            &Outgoing::plain(&messages, &sampling),
             false,
         ))
         .unwrap();
@@ -332,9 +323,12 @@ mod tests {
     fn a_streamed_request_asks_for_usage() {
         let messages = [Message::user("Hi")];
         let sampling = Sampling::default();
-        let body =
-            serde_json::to_value(ChatRequest::new("m", &outgoing(&messages, &sampling), true))
-                .unwrap();
+        let body = serde_json::to_value(ChatRequest::new(
+            "m",
+            &Outgoing::plain(&messages, &sampling),
+            true,
+        ))
+        .unwrap();
         assert_eq!(
             body,
             serde_json::json!({

@@ -78,16 +78,7 @@ impl Episode for SingleTurn {
 
     async fn play(&self, cx: &mut EpisodeContext<'_>) -> Result<(), AgentError> {
         let case = Arc::clone(cx.case());
-        let at = crate::now_ms();
-        for message in &case.messages {
-            let speaker = match message.role {
-                Role::System => Speaker::System,
-                Role::Assistant => Speaker::Agent,
-                Role::User | Role::Tool => Speaker::Participant,
-            };
-            cx.transcript_mut()
-                .push(Turn::new(speaker, message.content.clone()).at(at));
-        }
+        cx.push_case_turns();
         let reply = cx.ask(AgentRequest::new(case.messages.clone())).await?;
         cx.push_agent_turn(&reply);
         cx.transcript_mut().ending = Some(Ending::Natural);
@@ -191,6 +182,21 @@ impl<'a> EpisodeContext<'a> {
     /// before the reports of the run's transcript tests.
     pub fn push_report(&mut self, report: TestReport) {
         self.reports.push(report);
+    }
+
+    /// Appends the case's own messages as the transcript's first turns (system, agent,
+    /// participant), as every episode that starts from the case does.
+    pub fn push_case_turns(&mut self) {
+        let at = crate::now_ms();
+        for message in &self.case.messages {
+            let speaker = match message.role {
+                Role::System => Speaker::System,
+                Role::Assistant => Speaker::Agent,
+                Role::User | Role::Tool => Speaker::Participant,
+            };
+            self.transcript
+                .push(Turn::new(speaker, message.content.clone()).at(at));
+        }
     }
 
     /// Appends the agent under test's reply as an `AGENT` turn, with its timing and usage.

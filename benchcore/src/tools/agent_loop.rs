@@ -6,7 +6,7 @@
 use super::toolbox::Toolbox;
 use crate::agent::ToolChoice;
 use crate::engine::{Episode, EpisodeContext};
-use crate::{AgentError, AgentRequest, Case, Ending, Message, Role, Speaker, Turn};
+use crate::{AgentError, AgentRequest, Case, Ending, Message, Speaker, Turn};
 use async_trait::async_trait;
 use std::fmt;
 use std::sync::Arc;
@@ -161,16 +161,7 @@ impl Episode for ToolLoop {
         let case = Arc::clone(cx.case());
         let toolbox = (self.toolbox)(&case)?;
         let specs = toolbox.specs();
-        let at = crate::now_ms();
-        for message in &case.messages {
-            let speaker = match message.role {
-                Role::System => Speaker::System,
-                Role::Assistant => Speaker::Agent,
-                Role::User | Role::Tool => Speaker::Participant,
-            };
-            cx.transcript_mut()
-                .push(Turn::new(speaker, message.content.clone()).at(at));
-        }
+        cx.push_case_turns();
         let mut messages = case.messages.clone();
         let started = Instant::now();
         let (mut step, mut tokens, mut cost) = (0u32, 0u64, 0.0f64);

@@ -10,9 +10,7 @@
 
 use crate::agent::ToolSpec;
 use crate::engine::{Episode, EpisodeContext};
-use crate::{
-    AgentError, AgentRequest, Case, ConfigError, Ending, Message, QuestionSet, Speaker, Turn,
-};
+use crate::{AgentError, AgentRequest, Case, ConfigError, Ending, Message, QuestionSet};
 use async_trait::async_trait;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -137,11 +135,7 @@ impl Episode for FunctionCalling {
                     ),
                 )
             })?;
-        let at = crate::now_ms();
-        for message in &case.messages {
-            cx.transcript_mut()
-                .push(Turn::new(Speaker::Participant, message.content.clone()).at(at));
-        }
+        cx.push_case_turns();
         let reply = cx
             .ask(AgentRequest::new(case.messages.clone()).with_tools(tools, None))
             .await?;

@@ -26,8 +26,16 @@ async fn cost_null_content_and_missing_choices() {
         (reply.text.as_str(), reply.cost_usd, reply.usage),
         ("priced", Some(0.00042), Some(Usage::new(10, 2)))
     );
+    // A refusal in place of content is the reply's text, and its stop reason says so.
     let reply = agent.respond(&ask("hi")).await.unwrap();
-    assert_eq!((reply.text.as_str(), reply.usage), ("", None));
+    assert_eq!(
+        (reply.text.as_str(), reply.usage),
+        ("I can't help with that.", None)
+    );
+    assert_eq!(
+        reply.stop_reason,
+        Some(benchcore::agent::StopReason::Refusal)
+    );
     let err = agent.respond(&ask("hi")).await.unwrap_err();
     assert_eq!(err.kind, AgentErrorKind::MalformedReply);
     assert!(err.message.contains("choices"), "{err}");
