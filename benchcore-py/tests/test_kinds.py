@@ -95,22 +95,27 @@ def test_a_code_task_catalog_runs_the_tasks_tests(tmp_path: Path) -> None:
 
 def test_code_tasks_run_from_an_activated_virtual_environment(tmp_path: Path) -> None:
     # A notebook started from an activated venv has the venv's `bin` first on PATH, so the
-    # tasks' `python3` is the venv's interpreter: the sandbox must let it read its venv.
+    # tasks' `python3` is the venv's interpreter: the sandbox must let it read its venv. The
+    # venv lives in the home folder, as a user's would (a sandbox has its own /tmp).
     import os
     import subprocess
     import sys
 
+    venv = Path.home() / ".cache" / "benchcore-tests" / "venv"
+    if not (venv / "pyvenv.cfg").is_file():
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     catalog = python_catalog(tmp_path)
     script = (
         "import benchcore, sys\n"
         f"run = benchcore.run(benchcore.load({str(catalog)!r}), 'gold', "
         f"artifacts_dir={str(tmp_path / 'runs')!r}, progress=False)\n"
         "gold = run.summary()['agents'][0]\n"
+        "print(run.attempts())\n"
         "sys.exit(0 if gold['passed'] == gold['n'] else 1)\n"
     )
     env = dict(os.environ)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    env["VIRTUAL_ENV"] = sys.prefix
+    env["PATH"] = str(venv / "bin") + os.pathsep + env.get("PATH", "")
+    env["VIRTUAL_ENV"] = str(venv)
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
 
