@@ -1,7 +1,8 @@
 //! [`McpScripted`]: the answers a test queues on the loopback MCP server.
 
-/// A scripted answer to the next `tools/call`. In SSE mode ([`McpServerConfig::sse`]) the
-/// answers with a 200 status come as an event stream, else as one JSON body.
+/// A scripted answer to the next `tools/call`. In SSE mode
+/// ([`McpServerConfig::sse`](super::McpServerConfig::sse)) the answers with a 200 status
+/// come as an event stream, else as one JSON body.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum McpScripted {
