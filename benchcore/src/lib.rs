@@ -9,6 +9,7 @@ mod case;
 pub mod code_task;
 pub mod config;
 pub mod conversation;
+pub mod dataset;
 mod digest;
 pub mod engine;
 mod error;

@@ -15,6 +15,9 @@ pub enum SuiteErrorKind {
     Empty,
     /// The file type is not one we read.
     UnknownFormat,
+    /// A data folder holds no data files, not the split asked for, or several splits and
+    /// none was named.
+    UnknownSplit,
 }
 
 /// A suite that cannot be read, naming the file and line.
