@@ -262,8 +262,15 @@ fn describe(parts: &[String], name: &str, file: DataFile) -> Found {
     }
     let stem = name[..stem_len].to_owned();
     let mut group_parts = parts;
+    let is_arrow = file.format == DataFormat::Arrow;
     let split = if let Some(c) = SHARD.captures(&stem) {
-        c[1].to_owned()
+        if &c[1] == "data" && is_arrow && !parts.is_empty() {
+            // A `save_to_disk` split folder inside another folder: `<split>/data-00000-of-…`.
+            group_parts = &parts[..parts.len() - 1];
+            parts[parts.len() - 1].clone()
+        } else {
+            c[1].to_owned()
+        }
     } else if !stem.is_empty() && stem.bytes().all(|b| b.is_ascii_digit()) && !parts.is_empty() {
         // The hub's parquet conversion: `<config>/<split>/0000.parquet`.
         group_parts = &parts[..parts.len() - 1];
@@ -434,6 +441,7 @@ mod tests {
         touch(root, "all/test-00000-of-00001.parquet");
         touch(root, "anatomy/test-00000-of-00001.parquet");
         touch(root, "anatomy/validation/0000.parquet");
+        touch(root, "saved/dev/data-00000-of-00001.arrow");
         let e = resolve_folder(root, Some("test"), None).unwrap_err();
         assert!(
             e.message.contains("(all, anatomy)") && e.message.contains("`all/test`"),
@@ -443,6 +451,8 @@ mod tests {
         assert_eq!(names(root, &got), ["anatomy/test-00000-of-00001.parquet"]);
         let got = resolve_folder(root, Some("validation"), None).unwrap();
         assert_eq!(names(root, &got), ["anatomy/validation/0000.parquet"]);
+        let got = resolve_folder(root, Some("dev"), None).unwrap();
+        assert_eq!(names(root, &got), ["saved/dev/data-00000-of-00001.arrow"]);
     }
 
     #[test]

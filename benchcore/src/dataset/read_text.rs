@@ -198,7 +198,10 @@ pub(super) fn csv(
         SuiteError::new(SuiteErrorKind::Malformed, format!("header: {m}")).at(&file.path, Some(1))
     };
     let headers = reader.byte_headers().map_err(|e| match e.kind() {
-        csv::ErrorKind::Io(_) => read_error(file, 0, e),
+        csv::ErrorKind::Io(_) => {
+            SuiteError::new(SuiteErrorKind::Io, format!("cannot read the header: {e}"))
+                .at(&file.path, Some(1))
+        }
         _ => header_error(e.to_string()),
     })?;
     let mut names: Vec<String> = Vec::with_capacity(headers.len());
