@@ -147,6 +147,32 @@ fn a_json_object_with_one_array_field_reads_that_field() {
 }
 
 #[test]
+fn a_json_file_that_holds_json_lines_is_read_as_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "rows.json",
+        b"{\"q\": 1}\n{\"q\": 2}\n\n{\"q\": 3}\n",
+    );
+    assert_eq!(file.format, DataFormat::Json);
+    let (seen, end) = visit_all(std::slice::from_ref(&file));
+    end.unwrap();
+    let got: Vec<(u64, serde_json::Value)> = seen
+        .into_iter()
+        .map(|(row, r)| (row, serde_json::Value::Object(r.unwrap())))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, json!({"q": 1})),
+            (2, json!({"q": 2})),
+            (4, json!({"q": 3}))
+        ]
+    );
+    assert_eq!(count_records(&[file]).unwrap(), 3);
+}
+
+#[test]
 fn reading_stops_when_the_visitor_breaks() {
     // The second file does not exist: it is never opened.
     let files = vec![

@@ -124,3 +124,43 @@ pub(super) fn count(file: &DataFile) -> Result<u64, SuiteError> {
     })?;
     Ok(rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{ArrayRef, Float64Array, Int64Array, StringArray, StructArray};
+    use arrow_schema::{DataType, Field};
+    use serde_json::{json, Value};
+    use std::sync::Arc;
+
+    #[test]
+    fn batches_become_objects_with_every_column_and_nested_structs() {
+        let label: ArrayRef = Arc::new(StringArray::from(vec![Some("A"), None]));
+        let score: ArrayRef = Arc::new(Float64Array::from(vec![0.5, 1.0]));
+        let choices = StructArray::from(vec![(
+            Arc::new(Field::new("text", DataType::Utf8, false)),
+            Arc::new(StringArray::from(vec!["x", "y"])) as ArrayRef,
+        )]);
+        let id: ArrayRef = Arc::new(Int64Array::from(vec![i64::MAX, -1]));
+        let batch = RecordBatch::try_from_iter(vec![
+            ("id", id),
+            ("label", label),
+            ("score", score),
+            ("choices", Arc::new(choices) as ArrayRef),
+        ])
+        .unwrap();
+        let got: Vec<Value> = batch_records(&batch)
+            .unwrap()
+            .into_iter()
+            .map(Value::Object)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                json!({"id": i64::MAX, "label": "A", "score": 0.5, "choices": {"text": "x"}}),
+                json!({"id": -1, "label": null, "score": 1.0, "choices": {"text": "y"}}),
+            ]
+        );
+        assert!(batch_records(&batch.slice(0, 0)).unwrap().is_empty());
+    }
+}

@@ -59,7 +59,14 @@ fn kind_of(value: &Value) -> &'static str {
 /// JSON Lines: one object a line; blank lines are skipped but still counted, so rows are line
 /// numbers.
 pub(super) fn jsonl(file: &DataFile, each: &mut Visit<'_>) -> Result<ControlFlow<()>, SuiteError> {
-    let mut reader = open(file)?;
+    jsonl_from(file, open(file)?, each)
+}
+
+fn jsonl_from(
+    file: &DataFile,
+    mut reader: impl BufRead,
+    each: &mut Visit<'_>,
+) -> Result<ControlFlow<()>, SuiteError> {
     let mut buf = Vec::new();
     let mut line = 0u64;
     loop {
@@ -108,12 +115,18 @@ const RECORD_FIELDS: &[&str] = &["data", "rows", "records", "examples", "instanc
 /// A JSON document: an array of objects, or an object with one array field (`{"data": [...]}`).
 /// Read whole: a JSON document cannot be split into records without parsing all of it, and
 /// such files are small (large datasets are published as JSONL or Parquet).
+///
+/// Many `.json` files on the hubs are JSON Lines in fact; like Hugging Face `datasets`, a file
+/// that holds an object followed by more JSON is read as JSON Lines (rows are then lines).
 pub(super) fn json(file: &DataFile, each: &mut Visit<'_>) -> Result<ControlFlow<()>, SuiteError> {
     let mut bytes = Vec::new();
     open(file)?
         .read_to_end(&mut bytes)
         .map_err(|e| read_error(file, 1, e))?;
     let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    if is_json_lines(text) {
+        return jsonl_from(file, text, each);
+    }
     let value: Value = serde_json::from_slice(text).map_err(|e| {
         SuiteError::new(
             SuiteErrorKind::Malformed,
@@ -178,6 +191,17 @@ pub(super) fn json(file: &DataFile, each: &mut Visit<'_>) -> Result<ControlFlow<
         }
     }
     Ok(ControlFlow::Continue(()))
+}
+
+/// Whether `text` is an object followed by more JSON: JSON Lines under a `.json` name.
+fn is_json_lines(text: &[u8]) -> bool {
+    let mut values = serde_json::Deserializer::from_slice(text).into_iter::<Value>();
+    match values.next() {
+        Some(Ok(Value::Object(_))) => text[values.byte_offset()..]
+            .iter()
+            .any(|b| !b.is_ascii_whitespace()),
+        _ => false,
+    }
 }
 
 /// CSV or TSV with a header row; every value is a string keyed by its column's header.
