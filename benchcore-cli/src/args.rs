@@ -125,9 +125,14 @@ pub struct RunArgs {
     pub simulated_user: Option<String>,
 
     /// An evaluator: `exact`, `exact:ignore_case`, `includes`, `regex:PATTERN`, `numeric:TOL`,
-    /// `numeric:TOL%`. Repeat for several; `exact` when none is given.
+    /// `numeric:TOL%`, `choice`. Repeat for several; `exact` when none is given.
     #[arg(long = "eval", short, value_name = "SPEC")]
     pub evaluators: Vec<String>,
+
+    /// Take the answer out of each reply before evaluating: `last_number`, `after:MARKER`,
+    /// `boxed`, `regex:PATTERN`, `json:PATH` or `choice`.
+    #[arg(long, value_name = "NAME")]
+    pub extract: Option<String>,
 
     /// Fail every attempt whose reply was cut at the token limit (stop reason `max_tokens`),
     /// whatever the other evaluators say (the `not_truncated` evaluator).

@@ -125,13 +125,15 @@ pub(crate) fn runs_table(runs: &[RunInfo]) -> String {
     )
 }
 
-/// The attempts list.
+/// The attempts list. With an extractor, an `extracted` column beside the reply shows what
+/// the evaluators compared (`-` when nothing could be extracted).
 pub(crate) fn attempts_table(attempts: &[AttemptRecord]) -> String {
+    let with_extracted = attempts.iter().any(|a| extracted(a).is_some());
     let rows: Vec<Vec<String>> = attempts
         .iter()
         .map(|a| {
             let reply: String = a.reply().chars().take(60).collect();
-            vec![
+            let mut row = vec![
                 a.key.case_id.clone(),
                 a.key.agent.clone(),
                 a.key.sample.to_string(),
@@ -140,30 +142,40 @@ pub(crate) fn attempts_table(attempts: &[AttemptRecord]) -> String {
                 opt(a.latency_ms),
                 a.retries.to_string(),
                 a.stop_reason().map_or("-".into(), |s| s.to_string()),
-                // One line per attempt, whatever the reply or the error holds.
-                a.failure
+            ];
+            if with_extracted {
+                let text = extracted(a).flatten().unwrap_or_else(|| "-".into());
+                row.push(one_line(&text.chars().take(40).collect::<String>()));
+            }
+            // One line per attempt, whatever the reply or the error holds.
+            row.push(one_line(
+                &a.failure
                     .as_ref()
-                    .map_or(reply, |f| format!("[{}] {}", f.kind, f.message))
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ]
+                    .map_or(reply, |f| format!("[{}] {}", f.kind, f.message)),
+            ));
+            row
         })
         .collect();
-    table(
-        &[
-            "case",
-            "agent",
-            "sample",
-            "outcome",
-            "score",
-            "ms",
-            "retries",
-            "stop",
-            "reply / error",
-        ],
-        &rows,
-    )
+    let mut header = vec![
+        "case", "agent", "sample", "outcome", "score", "ms", "retries", "stop",
+    ];
+    if with_extracted {
+        header.push("extracted");
+    }
+    header.push("reply / error");
+    table(&header, &rows)
+}
+
+/// What the run's extractor took out of the attempt's reply: `None` without an extractor,
+/// `Some(None)` when it found nothing.
+fn extracted(attempt: &AttemptRecord) -> Option<Option<String>> {
+    let details = &attempt.evaluations.first()?.details;
+    let value = details.get("extracted")?;
+    Some(value.as_str().map(str::to_owned))
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Writes to stdout, turning a closed pipe into an error the caller exits quietly on.

@@ -141,6 +141,9 @@ pub(crate) fn spec_from_args(args: &RunArgs) -> anyhow::Result<RunSpec> {
         }
         spec.evaluators.push(judge.to_evaluator_config());
     }
+    if let Some(name) = &args.extract {
+        spec.extract = Some(name.parse().with_context(|| format!("--extract {name}"))?);
+    }
     let mut sampling = Sampling::default();
     if let Some(t) = args.temperature {
         sampling = sampling.with_temperature(t);

@@ -11,6 +11,7 @@ use crate::runtime::SIGNAL_CHECK;
 use crate::store::StoreHandle;
 use crate::suite::SuiteHandle;
 use crate::transcript::TranscriptTestHandle;
+use benchcore::evaluator::Extractor;
 use benchcore::{
     CancelToken, Engine, ResumeOptions, RetryPolicy, Run, RunEvent, RunReport, RunSpec, Sampling,
 };
@@ -39,6 +40,8 @@ struct Settings {
     /// In seconds.
     max_run_time: Option<f64>,
     tags: Option<serde_json::Value>,
+    /// An extractor's name (`after:####`).
+    extract: Option<String>,
 }
 
 fn seconds(py: Python<'_>, field: &str, value: f64) -> PyResult<Duration> {
@@ -139,6 +142,11 @@ fn build_run(
     }
     if let Some(limit) = settings.max_run_time {
         run = run.max_run_time(seconds(py, "max_run_time", limit)?);
+    }
+    if let Some(name) = settings.extract {
+        let extractor =
+            Extractor::parse(&name).map_err(|e| errors::argument(py, "extract", e.message))?;
+        run = run.extract(extractor);
     }
     // The suite's tags (what a resume must find unchanged), then the caller's.
     if let Some(given) = settings.tags {

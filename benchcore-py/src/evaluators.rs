@@ -39,7 +39,7 @@ impl EvaluatorHandle {
 #[pymethods]
 impl EvaluatorHandle {
     /// A built-in evaluator from its short form: `exact`, `exact:ignore_case`, `includes`,
-    /// `regex:PATTERN`, `numeric`, `numeric:0.01`, `numeric:2%`.
+    /// `regex:PATTERN`, `numeric`, `numeric:0.01`, `numeric:2%`, `choice`.
     #[staticmethod]
     fn from_spec(py: Python<'_>, spec: &str) -> PyResult<Self> {
         let config: EvaluatorConfig = spec.parse().map_err(|e| errors::config(py, &e))?;
@@ -47,7 +47,7 @@ impl EvaluatorHandle {
     }
 
     /// An evaluator from a config dict tagged by `kind` (`exact`, `includes`, `regex`,
-    /// `numeric`, or `judge` with the judge's `config`).
+    /// `numeric`, `choice`, or `judge` with the judge's `config`).
     #[staticmethod]
     fn from_config(py: Python<'_>, config: &Bound<'_, PyAny>) -> PyResult<Self> {
         let value = to_json(config, "evaluator")?;

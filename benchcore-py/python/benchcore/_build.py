@@ -154,7 +154,8 @@ def evaluator(
     """An evaluator, from any of:
 
     - a spec string: ``"exact"``, ``"exact:ignore_case"``, ``"includes"``, ``"regex:^4$"``,
-      ``"numeric:0.01"``, ``"numeric:2%"``;
+      ``"numeric:0.01"``, ``"numeric:2%"``, ``"choice"`` (multiple choice: the case's
+      ``choices`` list and a target letter, index or text);
     - a config dict or keyword arguments tagged by ``kind``:
       ``evaluator(kind="numeric", tolerance=0.5)``;
     - a Python callable ``(case, reply) -> float | bool | dict | None`` (sync or

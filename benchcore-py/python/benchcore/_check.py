@@ -137,11 +137,29 @@ def run_settings(**values: Any) -> None:
     number("max_cost_usd", values.get("max_cost_usd"), non_negative=True)
     number("max_run_time", values.get("max_run_time"), positive=True)
     mapping("tags", values.get("tags"))
+    extractor("extract", values.get("extract"))
     number("max_error_rate", values.get("max_error_rate"), non_negative=True)
     rate = values.get("max_error_rate")
     if rate is not None and rate > 1:
         raise _refuse("max_error_rate", "a share between 0 and 1", rate)
     progress_and_events(values.get("progress"), values.get("on_event"))
+
+
+#: The extractors that take no argument, and those that need one after a colon.
+EXTRACTORS = ("last_number", "boxed", "choice")
+EXTRACTORS_WITH_ARGUMENT = ("after", "regex", "json")
+
+
+def extractor(field: str, value: Any) -> None:
+    """An extractor's name (``"after:####"``); ``None`` means unset. A pattern that does not
+    compile is refused by the engine, with the same field."""
+    if value is None:
+        return
+    kind, colon, argument = value.partition(":") if isinstance(value, str) else ("", "", "")
+    if (kind in EXTRACTORS and not colon) or (kind in EXTRACTORS_WITH_ARGUMENT and argument):
+        return
+    forms = ", ".join([*EXTRACTORS, *(f"{k}:..." for k in EXTRACTORS_WITH_ARGUMENT)])
+    raise _refuse(field, f"an extractor name ({forms})", value)
 
 
 def progress_and_events(progress: Any, on_event: Any) -> None:

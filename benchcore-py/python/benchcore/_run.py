@@ -404,6 +404,21 @@ def _prepare(
     return _build._store(store), parts
 
 
+def _engine_settings(parts: _Parts, values: dict[str, Any]) -> dict[str, Any]:
+    """``run``'s checked keywords as the engine's settings: paths as str, and the tags with
+    the record of the Python components the run was given."""
+    retry, artifacts_dir, tags = values["retry"], values["artifacts_dir"], values["tags"]
+    return _check.settings(**{
+        **values,
+        "retry": None if retry is None else dict(retry),
+        "artifacts_dir": None if artifacts_dir is None else os.fspath(artifacts_dir),
+        "tags": {
+            **(dict(tags) if tags is not None else {}),
+            **_components.recorded_tag(parts.evaluators, parts.transcript_tests),
+        },
+    })
+
+
 def run(
     suite: _build.SuiteLike,
     agents: Union[_build.AgentLike, Sequence[_build.AgentLike]],
@@ -423,6 +438,7 @@ def run(
     max_cost_usd: Optional[float] = None,
     max_run_time: Optional[float] = None,
     tags: Optional[Mapping[str, Any]] = None,
+    extract: Optional[str] = None,
     max_error_rate: Optional[float] = None,
     progress: _progress.ProgressOption = True,
     on_event: Optional[EventCallback] = None,
@@ -440,35 +456,26 @@ def run(
     ``retry`` takes the keys of the retry policy (``max_retries``, ``initial_backoff_ms`` …).
     ``progress`` shows a bar (``True``; tqdm if installed, else lines), ``"lines"``, or
     nothing (``False``); ``on_event(event)`` is called with every event as a dict.
+    ``extract`` takes the answer out of each reply before the evaluators see it
+    (``"after:####"``, ``"boxed"``, ``"last_number"``, ``"regex:P"``, ``"json:PATH"``,
+    ``"choice"``; the CLI's ``--extract``): each evaluation's ``details`` then hold
+    ``extracted``, and a reply with nothing to extract is ``invalid``.
     ``max_error_rate`` (0–1) is the CLI's ``--max-error-rate`` gate: above it, the run's
     ``exit_code`` is 1 and ``raise_for_errors()`` raises :class:`GateFailedError`.
     """
-    _check.run_settings(
+    settings = dict(
         samples=samples, concurrency=concurrency, timeout=timeout, retry=retry,
         temperature=temperature, max_tokens=max_tokens, seed=seed, name=name,
         artifacts_dir=artifacts_dir, max_cost_usd=max_cost_usd, max_run_time=max_run_time,
-        tags=tags, max_error_rate=max_error_rate, progress=progress, on_event=on_event,
+        tags=tags, extract=extract,
+    )
+    _check.run_settings(
+        **settings, max_error_rate=max_error_rate, progress=progress, on_event=on_event
     )
     store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
     parts.max_error_rate = max_error_rate
-    settings = _check.settings(
-        samples=samples,
-        concurrency=concurrency,
-        timeout=timeout,
-        retry=dict(retry) if retry is not None else None,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        seed=seed,
-        name=name,
-        artifacts_dir=None if artifacts_dir is None else os.fspath(artifacts_dir),
-        max_cost_usd=max_cost_usd,
-        max_run_time=max_run_time,
-        tags={
-            **(dict(tags) if tags is not None else {}),
-            **_components.recorded_tag(parts.evaluators, parts.transcript_tests),
-        },
-    )
-    return _execute(store_, parts, settings, None, False, progress, on_event)
+    engine_settings = _engine_settings(parts, settings)
+    return _execute(store_, parts, engine_settings, None, False, progress, on_event)
 
 
 async def run_async(
@@ -490,38 +497,26 @@ async def run_async(
     max_cost_usd: Optional[float] = None,
     max_run_time: Optional[float] = None,
     tags: Optional[Mapping[str, Any]] = None,
+    extract: Optional[str] = None,
     max_error_rate: Optional[float] = None,
     progress: _progress.ProgressOption = False,
     on_event: Optional[EventCallback] = None,
 ) -> Run:
     """As :func:`run`, awaitable: the event loop keeps running while the engine works, and
     cancelling the awaiting task cancels the run (resumable)."""
-    _check.run_settings(
+    settings = dict(
         samples=samples, concurrency=concurrency, timeout=timeout, retry=retry,
         temperature=temperature, max_tokens=max_tokens, seed=seed, name=name,
         artifacts_dir=artifacts_dir, max_cost_usd=max_cost_usd, max_run_time=max_run_time,
-        tags=tags, max_error_rate=max_error_rate, progress=progress, on_event=on_event,
+        tags=tags, extract=extract,
+    )
+    _check.run_settings(
+        **settings, max_error_rate=max_error_rate, progress=progress, on_event=on_event
     )
     store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
     parts.max_error_rate = max_error_rate
-    settings = _check.settings(
-        samples=samples,
-        concurrency=concurrency,
-        timeout=timeout,
-        retry=dict(retry) if retry is not None else None,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        seed=seed,
-        name=name,
-        artifacts_dir=None if artifacts_dir is None else os.fspath(artifacts_dir),
-        max_cost_usd=max_cost_usd,
-        max_run_time=max_run_time,
-        tags={
-            **(dict(tags) if tags is not None else {}),
-            **_components.recorded_tag(parts.evaluators, parts.transcript_tests),
-        },
-    )
-    return await _execute_async(store_, parts, settings, None, False, progress, on_event)
+    engine_settings = _engine_settings(parts, settings)
+    return await _execute_async(store_, parts, engine_settings, None, False, progress, on_event)
 
 
 def resume(

@@ -4,9 +4,10 @@ use super::agent_state::{AgentState, HeldSlots};
 use super::episode::{Episode, EpisodeContext, Spent};
 use super::events::RunEvent;
 use super::RetryPolicy;
+use crate::evaluator::Extractor;
 use crate::{
     now_ms, Agent, AgentError, AgentReply, AgentRequest, AttemptFailure, AttemptKey, AttemptRecord,
-    Case, Ending, EvalContext, Evaluation, Evaluator, Outcome, Sampling, Transcript,
+    Case, Ending, EvalContext, EvalError, Evaluation, Evaluator, Outcome, Sampling, Transcript,
     TranscriptTest,
 };
 use std::path::PathBuf;
@@ -20,6 +21,8 @@ pub(crate) struct RunShared {
     pub(crate) run_id: String,
     pub(crate) episode: Arc<dyn Episode>,
     pub(crate) evaluators: Vec<Arc<dyn Evaluator>>,
+    /// Takes the answer out of each reply before the evaluators see it.
+    pub(crate) extract: Option<Extractor>,
     pub(crate) tests: Vec<Arc<dyn TranscriptTest>>,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Duration,
@@ -305,14 +308,29 @@ struct Judged {
 /// failed but one could not judge; an `error` when an evaluator's own infrastructure broke (a
 /// sandbox that could not start), which keeps the attempt out of accuracy. The score is the
 /// mean of the scores given.
+///
+/// With an extractor, the evaluators see the extracted answer, not the whole reply (which
+/// stays in the transcript), and every evaluation notes what was extracted; when nothing
+/// can be, no evaluator can judge, so the attempt is `invalid` rather than a silent fail.
 async fn evaluate(run: &RunShared, case: &Case, reply: &str, record: &AttemptRecord) -> Judged {
-    let mut cx = EvalContext::new(case, reply, &record.transcript);
+    let extracted = run.extract.as_ref().map(|x| (x, x.apply(reply, case)));
+    let answer = match &extracted {
+        Some((_, Some(text))) => text.as_str(),
+        _ => reply,
+    };
+    let mut cx = EvalContext::new(case, answer, &record.transcript);
     let artifacts = record.artifacts_dir.as_ref().map(PathBuf::from);
     cx.artifacts = artifacts.as_deref();
     let mut evaluations = Vec::with_capacity(run.evaluators.len());
     let mut failure = None;
     for evaluator in &run.evaluators {
-        evaluations.push(match evaluator.evaluate(&cx).await {
+        let judged = match &extracted {
+            Some((extractor, None)) => Err(EvalError::new(format!(
+                "extractor `{extractor}` found no answer in the reply"
+            ))),
+            _ => evaluator.evaluate(&cx).await,
+        };
+        let mut evaluation = match judged {
             Ok(mut evaluation) => {
                 evaluation.score = evaluation.score.map(|s| s.clamp(0.0, 1.0));
                 evaluation
@@ -326,7 +344,11 @@ async fn evaluate(run: &RunShared, case: &Case, reply: &str, record: &AttemptRec
                 }
                 Evaluation::could_not_judge(evaluator.name(), &error)
             }
-        });
+        };
+        if let Some((extractor, text)) = &extracted {
+            note_extraction(&mut evaluation, extractor, text.as_deref());
+        }
+        evaluations.push(evaluation);
     }
     let scores: Vec<f64> = evaluations.iter().filter_map(|e| e.score).collect();
     let score = (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
@@ -345,4 +367,17 @@ async fn evaluate(run: &RunShared, case: &Case, reply: &str, record: &AttemptRec
         evaluations,
         failure,
     }
+}
+
+/// Adds `extracted` and `extractor` to an evaluation's details, so a reader sees what was
+/// compared; details that are not an object are kept under `value`.
+fn note_extraction(evaluation: &mut Evaluation, extractor: &Extractor, text: Option<&str>) {
+    let mut details = match std::mem::take(&mut evaluation.details) {
+        serde_json::Value::Object(map) => map,
+        serde_json::Value::Null => serde_json::Map::new(),
+        other => serde_json::Map::from_iter([("value".to_owned(), other)]),
+    };
+    details.insert("extracted".into(), text.into());
+    details.insert("extractor".into(), extractor.to_string().into());
+    evaluation.details = serde_json::Value::Object(details);
 }

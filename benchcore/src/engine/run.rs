@@ -1,5 +1,5 @@
 use super::{AgentLimits, Episode, RetryPolicy, SingleTurn};
-use crate::evaluator::{EvaluatorConfig, Exact};
+use crate::evaluator::{EvaluatorConfig, Exact, Extractor};
 use crate::{
     Agent, AgentSpec, CaseSource, ConfigError, Error, Evaluator, Result, RunSpec, Sampling,
     TranscriptTest,
@@ -153,6 +153,21 @@ impl Run {
     ) -> Self {
         self.evaluators.push(evaluator);
         self.spec.evaluators.push(config);
+        self
+    }
+
+    /// Takes the answer out of each reply before any evaluator sees it (recorded in the
+    /// spec); each evaluation's details then hold `extracted` and `extractor`, and a reply
+    /// with nothing to extract is `invalid`.
+    ///
+    /// ```
+    /// use benchcore::{agent::reference::Gold, Case, QuestionSet, Run};
+    /// let suite = QuestionSet::from_cases("s", vec![Case::new("a", "2+2?").with_target("4")]).unwrap();
+    /// let run = Run::new(suite).agent(Gold).extract("after:####".parse().unwrap());
+    /// assert_eq!(run.spec().extract.as_ref().unwrap().to_string(), "after:####");
+    /// ```
+    pub fn extract(mut self, extractor: Extractor) -> Self {
+        self.spec.extract = Some(extractor);
         self
     }
 

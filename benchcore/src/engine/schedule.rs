@@ -73,6 +73,7 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
         run_id: d.run_id.clone(),
         episode,
         evaluators,
+        extract: spec.extract.clone(),
         tests,
         retry: spec.retry.clone(),
         timeout: Duration::from_millis(spec.timeout_ms),

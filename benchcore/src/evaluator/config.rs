@@ -1,4 +1,4 @@
-use super::{Evaluator, Exact, Includes, Normalize, NotTruncated, Numeric, RegexMatch};
+use super::{Choice, Evaluator, Exact, Includes, Normalize, NotTruncated, Numeric, RegexMatch};
 use crate::ConfigError;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -44,6 +44,9 @@ pub enum EvaluatorConfig {
     },
     /// Fails a reply cut at the token limit (`--fail-on-truncation`).
     NotTruncated,
+    /// Multiple choice: the choice the reply gives is the target (see
+    /// [`Choice`](super::Choice)).
+    Choice,
     /// An LLM judge: another agent scores the reply against a rubric. Built by
     /// `benchcore_providers::build_evaluator` (this crate knows no HTTP), which reads
     /// `config` as a `benchcore_providers::JudgeConfig`.
@@ -86,6 +89,7 @@ impl EvaluatorConfig {
                 }
             }
             Self::NotTruncated => Arc::new(NotTruncated),
+            Self::Choice => Arc::new(Choice),
             Self::Judge { .. } => {
                 return Err(ConfigError::field(
                     "evaluators.judge",
@@ -101,7 +105,8 @@ impl std::str::FromStr for EvaluatorConfig {
     type Err = ConfigError;
 
     /// Parses the short form the CLI takes: `exact`, `exact:ignore_case`, `includes`,
-    /// `regex`, `regex:PATTERN`, `numeric`, `numeric:TOL` or `numeric:TOL%`.
+    /// `regex`, `regex:PATTERN`, `numeric`, `numeric:TOL`, `numeric:TOL%`, `choice` or
+    /// `not_truncated`.
     fn from_str(spec: &str) -> Result<Self, ConfigError> {
         let (kind, arg) = match spec.split_once(':') {
             Some((k, a)) => (k, Some(a)),
@@ -158,6 +163,11 @@ impl std::str::FromStr for EvaluatorConfig {
                 })
             }
             "not_truncated" => Ok(Self::NotTruncated),
+            "choice" if arg.is_none() => Ok(Self::Choice),
+            "choice" => Err(ConfigError::field(
+                "evaluator",
+                format!("{spec:?}: `choice` takes no option"),
+            )),
             "judge" => Err(ConfigError::field(
                 "evaluator",
                 format!("{spec:?}: a judge is configured by a file: use --judge FILE"),
@@ -165,7 +175,8 @@ impl std::str::FromStr for EvaluatorConfig {
             other => Err(ConfigError::field(
                 "evaluator",
                 format!(
-                    "unknown evaluator {other:?} (exact, includes, regex, numeric, not_truncated)"
+                    "unknown evaluator {other:?} (exact, includes, regex, numeric, choice, \
+                     not_truncated)"
                 ),
             )),
         }

@@ -1,15 +1,19 @@
 //! The [`Evaluator`] trait and the built-in evaluators.
 
+mod choice;
 mod config;
 mod exact;
+mod extract;
 mod includes;
 mod normalize;
 mod numeric;
 mod regex;
 mod truncation;
 
+pub use self::choice::{case_choices, choice_letter, read_choice, Choice};
 pub use self::config::EvaluatorConfig;
 pub use self::exact::Exact;
+pub use self::extract::Extractor;
 pub use self::includes::Includes;
 pub use self::normalize::Normalize;
 pub use self::numeric::Numeric;

@@ -42,10 +42,18 @@ fn number_pattern() -> &'static Regex {
 
 /// The last number written in `text`.
 pub(crate) fn last_number(text: &str) -> Option<f64> {
+    last_number_text(text).and_then(|n| n.parse::<f64>().ok())
+}
+
+/// The last number written in `text`, as written but without thousands separators or a
+/// leading `+` (`"1,234.5"` → `"1234.5"`), so an exact comparison with a target works.
+pub(crate) fn last_number_text(text: &str) -> Option<String> {
     number_pattern()
         .find_iter(text)
-        .filter_map(|m| m.as_str().replace(',', "").parse::<f64>().ok())
+        .map(|m| m.as_str().replace(',', ""))
+        .filter(|n| n.parse::<f64>().is_ok())
         .last()
+        .map(|n| n.strip_prefix('+').map(str::to_owned).unwrap_or(n))
 }
 
 #[async_trait]

@@ -1,5 +1,5 @@
 use crate::engine::{AgentLimits, RetryPolicy};
-use crate::evaluator::EvaluatorConfig;
+use crate::evaluator::{EvaluatorConfig, Extractor};
 use crate::Sampling;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -151,6 +151,10 @@ pub struct RunSpec {
     pub agents: Vec<AgentSpec>,
     /// The evaluators.
     pub evaluators: Vec<EvaluatorConfig>,
+    /// How the answer is taken out of each reply before the evaluators see it (`after:####`,
+    /// `boxed` …); the whole reply when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extract: Option<Extractor>,
     /// Samples per case and agent.
     pub samples: u32,
     /// Attempts in flight at once, across agents.
@@ -219,6 +223,7 @@ impl Default for RunSpec {
             suite: SuiteRef::default(),
             agents: Vec::new(),
             evaluators: Vec::new(),
+            extract: None,
             samples: 1,
             concurrency: 16,
             timeout_ms: 120_000,
