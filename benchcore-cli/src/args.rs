@@ -3,6 +3,8 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+pub(crate) use crate::args_admin::*;
+
 /// Benchmark AI agents: run question sets against models, score and store every answer.
 #[derive(Debug, Parser)]
 #[command(name = "benchcore", version, about, long_about = None)]
@@ -34,6 +36,10 @@ pub struct Cli {
     /// Cargo.toml, go.mod) before its first attempt; only that step reaches the network.
     #[arg(long, global = true)]
     pub install_deps: bool,
+
+    /// Where traces go (`-v`, `--otlp-endpoint`).
+    #[command(flatten)]
+    pub trace: crate::trace_args::TraceArgs,
 
     /// What to do.
     #[command(subcommand)]
@@ -212,6 +218,10 @@ pub struct RunArgs {
     /// task's own; both are always accepted.
     #[arg(long, value_name = "FORMAT")]
     pub answer_format: Option<String>,
+
+    /// Datasets: how a published file's records become cases.
+    #[command(flatten)]
+    pub dataset: crate::dataset_args::DatasetArgs,
 
     /// Put the run's attempts on the store's work queue and return at once; `benchcore
     /// worker` processes, on any machines, do them (PostgreSQL stores only).
@@ -447,57 +457,6 @@ pub struct SchemaArgs {
     /// Which schema.
     #[arg(value_enum)]
     pub kind: SchemaKind,
-}
-
-/// `benchcore agents …`.
-#[derive(Debug, Subcommand)]
-pub enum AgentsCommand {
-    /// Save an agent config file under a name (replacing one of that name); `api_key`,
-    /// `token` and credential headers are encrypted with BENCHCORE_ENCRYPTION_KEY.
-    Save(AgentsSaveArgs),
-    /// List the workspace's saved agents.
-    List(AgentsListArgs),
-    /// Delete a saved agent.
-    Delete(AgentsDeleteArgs),
-}
-
-/// `benchcore agents save NAME FILE`.
-#[derive(Debug, Args)]
-pub struct AgentsSaveArgs {
-    /// The name to use with `--agent saved:NAME`.
-    pub name: String,
-    /// A JSON or TOML file holding one agent config.
-    pub file: PathBuf,
-}
-
-/// `benchcore agents list`.
-#[derive(Debug, Args)]
-pub struct AgentsListArgs {
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// `benchcore agents delete NAME`.
-#[derive(Debug, Args)]
-pub struct AgentsDeleteArgs {
-    /// The saved agent's name.
-    pub name: String,
-}
-
-/// `benchcore store …`.
-#[derive(Debug, Subcommand)]
-pub enum StoreCommand {
-    /// The encryption key loaded, the key state stored, and secrets that fail to decrypt.
-    Status(StoreStatusArgs),
-}
-
-/// `benchcore store status`.
-#[derive(Debug, Args)]
-pub struct StoreStatusArgs {
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// `benchcore report RUN`.

@@ -7,13 +7,16 @@
 //! Ctrl-C (it is resumable).
 
 mod args;
+mod args_admin;
 mod commands;
+mod dataset_args;
 mod kinds;
 mod output;
 mod plan;
 mod progress;
 mod report;
 mod run_ref;
+mod trace_args;
 mod viewer;
 
 pub use args::Cli;
@@ -37,7 +40,11 @@ pub const EXIT_CANCELLED: u8 = 130;
 /// # Errors
 /// Any failure, with its cause chain; the caller prints it with `{:#}` and exits 2.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    commands::dispatch(cli).await
+    let guard = cli.trace.install()?;
+    let result = commands::dispatch(cli).await;
+    // The export's last spans are sent off the runtime's threads, which it needs to send.
+    let _ = tokio::task::spawn_blocking(move || drop(guard)).await;
+    result
 }
 
 /// Loads `.env` from the current folder (or a parent) into the environment. Variables the shell

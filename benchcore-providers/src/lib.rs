@@ -14,6 +14,8 @@ mod keys;
 pub mod mcp;
 #[cfg(feature = "openai-compatible")]
 pub mod openai_compat;
+#[cfg(feature = "otlp")]
+mod otlp;
 pub mod pricing;
 #[cfg(feature = "_chat")]
 mod prompt;
@@ -23,6 +25,7 @@ mod registry;
 pub mod replay;
 pub mod scripted;
 pub mod sse;
+pub mod telemetry;
 mod tool_calls;
 
 #[cfg(feature = "anthropic")]

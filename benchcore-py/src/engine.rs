@@ -84,10 +84,13 @@ fn build_run(
                     last.limits = agent.limits.clone();
                 }
             }
-            spec.evaluators = evaluators
-                .iter()
-                .filter_map(|e| e.get().config.clone())
-                .collect();
+            // A suite may bring its evaluator (a dataset preset's); evaluators given win.
+            if !evaluators.is_empty() {
+                spec.evaluators = evaluators
+                    .iter()
+                    .filter_map(|e| e.get().config.clone())
+                    .collect();
+            }
             Run::from_opened(spec, suite.opened.clone(), &factory)
         }
         (None, Some(stored)) => Run::from_spec(stored, &factory),

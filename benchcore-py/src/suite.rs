@@ -7,6 +7,7 @@ use crate::errors;
 use crate::factory::PyFactory;
 use benchcore::code_task::{AnswerFormat, PromptOptions};
 use benchcore::conversation::CONVERSATION;
+use benchcore::dataset::{configure, DatasetOptions, Preset, DATASET};
 use benchcore::engine::SingleTurn;
 use benchcore::kind::{OpenedSuite, SuiteKinds, QUESTION_SET};
 use benchcore::{CaseSource, ConfigError, QuestionSet, RunSpec};
@@ -160,6 +161,32 @@ impl SuiteHandle {
         if !options.is_null() {
             spec.tags = serde_json::json!({ benchcore::code_task::KIND: options });
         }
+        Self::open_spec(py, spec, &PyFactory::default())
+    }
+
+    /// A published dataset (Parquet, JSONL, JSON, CSV, TSV, gzip or not, a Hugging Face
+    /// folder) read through `options` (a dict of `benchcore::dataset::DatasetOptions`
+    /// fields), under a preset's when `preset` names one.
+    #[staticmethod]
+    #[pyo3(signature = (path, options, preset = None))]
+    fn dataset(
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        options: &Bound<'_, PyAny>,
+        preset: Option<String>,
+    ) -> PyResult<Self> {
+        let value = to_json(options, "options")?;
+        let options: DatasetOptions = serde_path_to_error::deserialize(value).map_err(|e| {
+            let field = e.path().to_string();
+            errors::argument(py, &field, e.into_inner().to_string())
+        })?;
+        let preset = match preset {
+            Some(name) => Some(name.parse::<Preset>().map_err(|e| errors::config(py, &e))?),
+            None => None,
+        };
+        let mut spec = RunSpec::for_suite(&path);
+        spec.kind = DATASET.to_owned();
+        configure(&mut spec, preset, &options).map_err(|e| errors::config(py, &e))?;
         Self::open_spec(py, spec, &PyFactory::default())
     }
 

@@ -41,6 +41,7 @@ from ._build import (
     agents_from_file,
     code_tasks,
     conversations,
+    dataset,
     evaluator,
     from_cases,
     judge,
@@ -58,6 +59,7 @@ __all__ = [
     # suites
     "Suite",
     "question_set",
+    "dataset",
     "from_cases",
     "conversations",
     "code_tasks",

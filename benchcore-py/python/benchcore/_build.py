@@ -277,6 +277,65 @@ def question_set(path: PathLike) -> Suite:
     return Suite.question_set(os.fspath(path))
 
 
+def dataset(
+    path: PathLike,
+    *,
+    preset: Optional[str] = None,
+    split: Optional[str] = None,
+    input: Optional[str] = None,
+    target: Optional[str] = None,
+    choices: Optional[str] = None,
+    choice_labels: Optional[str] = None,
+    id_field: Optional[str] = None,
+    subject_field: Optional[str] = None,
+    template: Optional[str] = None,
+    system: Optional[str] = None,
+    fewshot: int = 0,
+    fewshot_split: Optional[str] = None,
+    fewshot_path: Optional[PathLike] = None,
+    fewshot_answer: Optional[str] = None,
+    seed: int = 0,
+    limit: Optional[int] = None,
+    shuffle: bool = False,
+    sample: Optional[int] = None,
+    shuffle_choices: bool = False,
+    format: Optional[str] = None,
+) -> Suite:
+    """A published dataset as a suite: a Parquet, JSONL, JSON, CSV or TSV file (gzip or
+    not), or a Hugging Face hub cache or ``save_to_disk`` folder with ``split``.
+
+    ``input`` is the question from the record's fields (``"{question}"``), ``target`` a field
+    or a Jinja template, ``choices`` the field of a multiple-choice record's choices (judged
+    by the ``choice`` evaluator unless the run names others), ``template``/``system`` Jinja
+    templates, ``fewshot`` worked examples from ``fewshot_split`` (or ``fewshot_path``),
+    ``limit``/``shuffle``/``sample`` with ``seed`` choose the records. ``preset`` (``mmlu``,
+    ``gsm8k``, ``hellaswag``, ``arc``, ``truthfulqa_mc1``) sets the usual ones; those given
+    here win. See ``docs/datasets.md``."""
+    options = {
+        "split": split,
+        "input": input,
+        "target": target,
+        "choices": choices,
+        "choice_labels": choice_labels,
+        "id_field": id_field,
+        "subject_field": subject_field,
+        "template": template,
+        "system": system,
+        "fewshot": fewshot,
+        "fewshot_split": fewshot_split,
+        "fewshot_path": None if fewshot_path is None else os.fspath(fewshot_path),
+        "fewshot_answer": fewshot_answer,
+        "seed": seed,
+        "limit": limit,
+        "shuffle": shuffle,
+        "sample": sample,
+        "shuffle_choices": shuffle_choices,
+        "format": format,
+    }
+    given = {k: v for k, v in options.items() if v is not None and v is not False}
+    return Suite.dataset(os.fspath(path), given, preset)
+
+
 def from_cases(cases: Iterable[Mapping[str, Any]], name: str = "cases") -> Suite:
     """A question set of case dicts: ``{"id", "input" (or "messages"), "target",
     "metadata"}``; other keys go into metadata."""

@@ -1,34 +1,44 @@
-//! Published dataset files (MMLU, GSM8K, HellaSwag, ARC, TruthfulQA, ...) read as a stream of
-//! JSON records.
-//!
-//! [`resolve`] turns a path (a file, a Hugging Face `save_to_disk` folder, a hub cache folder,
-//! or a folder of split-named files) and a split into [`DataFile`]s; [`for_each_record`]
-//! streams their records as JSON objects; [`count_records`] counts them, cheaply for Parquet.
-//! Field maps, prompt templates and suite kinds are built on top of this layer.
+//! Datasets as published: Parquet, JSONL, JSON, CSV and TSV files (gzip-compressed or not) and
+//! Hugging Face folders, read as question sets through a field map, Jinja prompt templates,
+//! worked examples, multiple choice and [presets](Preset) for the common benchmarks.
 //!
 //! ```no_run
-//! use benchcore::dataset::{count_records, for_each_record, resolve};
-//! use std::ops::ControlFlow;
-//! use std::path::Path;
-//!
-//! let files = resolve(Path::new("datasets--cais--mmlu"), Some("all/test"), None)?;
-//! println!("{} questions", count_records(&files)?);
-//! for_each_record(&files, |pos, record| {
-//!     match record {
-//!         Ok(record) => println!("{}: {:?}", pos.row, record.get("question")),
-//!         Err(e) => eprintln!("{e}"),
-//!     }
-//!     ControlFlow::Continue(())
-//! })?;
-//! # Ok::<(), benchcore::SuiteError>(())
+//! use benchcore::dataset::{Dataset, DatasetOptions};
+//! use benchcore::CaseSource;
+//! let options = DatasetOptions {
+//!     split: Some("test".into()),
+//!     input: Some("{question}".into()),
+//!     choices: Some("choices".into()),
+//!     target: Some("answer".into()),
+//!     subject_field: Some("subject".into()),
+//!     ..DatasetOptions::default()
+//! };
+//! let mmlu = Dataset::open("~/.cache/huggingface/hub/datasets--cais--mmlu", &options).unwrap();
+//! println!("{} questions", mmlu.len());
 //! ```
 
+mod cases;
+mod choices;
+mod fewshot;
+mod fields;
 mod files;
+mod kind;
 mod layout;
+mod options;
+mod preset;
+mod prompts;
 mod read;
 mod read_arrow;
 mod read_parquet;
 mod read_text;
+mod select;
+mod source;
+mod subjects;
 
 pub use files::{resolve, DataFile, DataFormat};
+pub use kind::{DatasetKind, DATASET};
+pub use options::DatasetOptions;
+pub use preset::{configure, overlay, Preset};
+pub(crate) use prompts::Prompts;
 pub use read::{count_records, for_each_record, Record, RecordPos};
+pub use source::Dataset;

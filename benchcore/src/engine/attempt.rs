@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
+use tracing::Instrument;
 
 /// What every attempt of a run shares.
 pub(crate) struct RunShared {
@@ -143,6 +144,7 @@ pub(crate) async fn run_attempt(
         transcript,
         spent,
         reports,
+        case,
         ..
     } = cx;
     record.transcript = transcript;
@@ -226,7 +228,15 @@ pub(super) async fn exchange_with_retries(
         let deadline = (Instant::now() + timeout).min(attempt_deadline);
         request.deadline = Some(deadline);
         let sent = Instant::now();
-        let result = match tokio::time::timeout_at(deadline.into(), agent.respond(&request)).await {
+        let span = tracing::debug_span!(
+            "request",
+            agent = name,
+            retry = retries,
+            latency_ms = tracing::field::Empty,
+            error = tracing::field::Empty,
+        );
+        let respond = agent.respond(&request).instrument(span.clone());
+        let result = match tokio::time::timeout_at(deadline.into(), respond).await {
             Ok(result) => result,
             Err(_) => Err(AgentError::timeout(format!(
                 "no reply within {} ms",
@@ -235,6 +245,10 @@ pub(super) async fn exchange_with_retries(
             .with_provider(name.to_owned())),
         };
         let last_exchange = sent.elapsed();
+        span.record("latency_ms", last_exchange.as_millis() as u64);
+        if let Err(error) = &result {
+            span.record("error", error.kind.as_str());
+        }
         let error = match result {
             Ok(reply) => {
                 if let Some(limits) = limits {
@@ -328,7 +342,10 @@ async fn evaluate(run: &RunShared, case: &Case, reply: &str, record: &AttemptRec
             Some((extractor, None)) => Err(EvalError::new(format!(
                 "extractor `{extractor}` found no answer in the reply"
             ))),
-            _ => evaluator.evaluate(&cx).await,
+            _ => {
+                let span = tracing::debug_span!("evaluation", evaluator = evaluator.name());
+                evaluator.evaluate(&cx).instrument(span).await
+            }
         };
         let mut evaluation = match judged {
             Ok(mut evaluation) => {

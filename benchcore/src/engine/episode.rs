@@ -134,6 +134,12 @@ impl<'a> EpisodeContext<'a> {
         &self.case
     }
 
+    /// Replaces the case as this attempt sees it (a multiple-choice case with its choices in
+    /// this sample's order): the evaluators judge the reply against this one.
+    pub fn replace_case(&mut self, case: Case) {
+        self.case = Arc::new(case);
+    }
+
     /// Which attempt this is.
     pub fn key(&self) -> &AttemptKey {
         &self.key

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc, Semaphore};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 /// Finished attempts waiting for the writer. Bounded so a slow store slows the run rather than
 /// filling memory.
@@ -56,6 +57,13 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
         evaluators,
         tests,
     } = d.prepared;
+    // Every attempt's span is a child of the run's, so a trace shows the run as one tree.
+    let run_span = tracing::info_span!(
+        "run",
+        run_id = %d.run_id,
+        kind = %spec.kind,
+        suite = %spec.suite.name
+    );
     let whole_run = matches!(d.jobs, Jobs::Suite(_));
     // A worker sees only what it is handed, so it cannot know the run's total.
     let total = if whole_run {
@@ -119,15 +127,18 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
         let (tx, rx) = mpsc::channel::<Job>(spec.concurrency.clamp(16, 1024));
         queues.push((agent_spec.name, tx));
         states.push(Arc::clone(&state));
-        dispatchers.spawn(dispatch(Dispatch {
-            jobs: rx,
-            agent: state,
-            shared: Arc::clone(&shared),
-            global: Arc::clone(&global),
-            records: record_tx.clone(),
-            cancel: d.cancel.clone(),
-            tally: Arc::clone(&tally),
-        }));
+        dispatchers.spawn(
+            dispatch(Dispatch {
+                jobs: rx,
+                agent: state,
+                shared: Arc::clone(&shared),
+                global: Arc::clone(&global),
+                records: record_tx.clone(),
+                cancel: d.cancel.clone(),
+                tally: Arc::clone(&tally),
+            })
+            .instrument(run_span.clone()),
+        );
     }
     drop(record_tx);
 
@@ -329,22 +340,44 @@ async fn dispatch(d: Dispatch) {
             cancel.clone(),
             Arc::clone(&tally),
         );
-        running.spawn(async move {
-            let attempt = run_attempt(&shared, &agent, &held, job.case, job.sample, job.queued_at);
-            let record = tokio::select! {
-                biased;
-                _ = cancel.cancelled() => return,
-                record = attempt => record,
-            };
-            // Keep the slots until the writer has the record: when the store is the slower
-            // side, this is what stops finished attempts from piling up in memory.
-            if let Some(record) = record {
-                if records.send(record).await.is_ok() {
-                    tally.recorded.fetch_add(1, Ordering::Relaxed);
+        let span = tracing::info_span!(
+            "attempt",
+            case = %job.case.id,
+            agent = %agent.name,
+            sample = job.sample,
+            outcome = tracing::field::Empty,
+            retries = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        let attempt_span = span.clone();
+        running.spawn(
+            async move {
+                let attempt =
+                    run_attempt(&shared, &agent, &held, job.case, job.sample, job.queued_at);
+                let record = tokio::select! {
+                    biased;
+                    _ = cancel.cancelled() => return,
+                    record = attempt => record,
+                };
+                if let Some(record) = &record {
+                    attempt_span.record("outcome", record.outcome.as_str());
+                    attempt_span.record("retries", record.retries);
+                    if let Some(latency) = record.latency_ms {
+                        attempt_span.record("latency_ms", latency);
+                    }
+                    tracing::debug!(outcome = record.outcome.as_str(), "attempt recorded");
                 }
+                // Keep the slots until the writer has the record: when the store is the slower
+                // side, this is what stops finished attempts from piling up in memory.
+                if let Some(record) = record {
+                    if records.send(record).await.is_ok() {
+                        tally.recorded.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                drop(held);
             }
-            drop(held);
-        });
+            .instrument(span),
+        );
         // Reap finished tasks as we go so a long run does not accumulate them.
         while running.try_join_next().is_some() {}
     }

@@ -31,6 +31,7 @@ mod summary;
 
 pub use factory::{AgentFactory, BuiltinFactory};
 pub use opened::{check_digest, OpenedSuite, SuppliedAgent};
+pub(crate) use question_set::QueuedCases;
 pub use question_set::{QuestionSetKind, QUESTION_SET};
 pub use registry::SuiteKinds;
 pub use summary::{write_summary, KindSummary, SummaryFile, SummaryTable};

@@ -58,7 +58,14 @@ impl SuiteKind for QuestionSetKind {
 }
 
 /// The suite of a run whose cases come with its queued attempts: it reads nothing itself.
-struct QueuedCases(SuiteRef);
+pub(crate) struct QueuedCases(SuiteRef);
+
+impl QueuedCases {
+    /// The suite a stored spec describes.
+    pub(crate) fn new(suite: SuiteRef) -> Self {
+        Self(suite)
+    }
+}
 
 impl CaseSource for QueuedCases {
     fn describe(&self) -> SuiteRef {

@@ -36,6 +36,8 @@ impl SuiteKinds {
                 // Before conversations, which take any `.json` scenario file.
                 Arc::new(crate::tools::BfclKind),
                 Arc::new(crate::tools::ToolTaskKind),
+                // Published dataset files (`.parquet`, `.arrow`, `.tsv`, `.gz`, Hugging Face folders).
+                Arc::new(crate::dataset::DatasetKind),
                 Arc::new(crate::conversation::ConversationKind),
                 Arc::new(QuestionSetKind),
             ],
@@ -82,6 +84,12 @@ impl SuiteKinds {
                 )
             });
         }
+        // Dataset options say how to read any file, whatever its extension.
+        if spec.suite.dataset.is_some() {
+            if let Some(kind) = self.get(crate::dataset::DATASET) {
+                return Ok(kind);
+            }
+        }
         let path = spec.suite.path.as_deref().ok_or_else(|| {
             ConfigError::field(
                 "suite.path",
@@ -93,7 +101,8 @@ impl SuiteKinds {
                 "suite.path",
                 format!(
                     "{path}: not a suite: expected a question set (.jsonl, .ndjson, .csv), a \
-                     folder of conversation scenarios or a code-task catalog"
+                     dataset (.parquet, .arrow, .tsv, .gz, a Hugging Face folder), a folder of \
+                     conversation scenarios or a code-task catalog"
                 ),
             )
         })

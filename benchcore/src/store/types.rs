@@ -84,6 +84,10 @@ pub struct SuiteRef {
     /// a resume refuses a suite whose content changed since.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
+    /// How a dataset's records become cases (split, fields, templates, selection), when the
+    /// suite is read as a [dataset](crate::dataset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<crate::dataset::DatasetOptions>,
 }
 
 impl SuiteRef {
