@@ -70,7 +70,9 @@ fn reads_the_choice_real_replies_give() {
         ("Paris", c),
         ("\"Paris\"", c),
         ("paris.", c),
-        ("It is Paris, of course.", c),
+        // A choice mentioned in prose may be one ruled out.
+        ("It is Paris, of course.", None),
+        ("Berlin is in Germany, not France.", None),
         ("Rome", d),
         // A letter at the end.
         ("After weighing it up, I pick C.", c),
