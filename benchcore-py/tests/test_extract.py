@@ -24,7 +24,7 @@ def test_extract_after_a_marker_passes_and_records_what_was_compared() -> None:
     run = benchcore.run(
         GSM8K, gsm8k_style, evaluators="exact", extract="after:####", progress=False
     )
-    by_case = {a["key"]["case_id"]: a for a in run.attempts()}
+    by_case = {a["case_id"]: a for a in run.attempts()}
     assert by_case["a"]["outcome"] == "passed"
     details = by_case["a"]["evaluations"][0]["details"]
     assert details == {"extracted": "42", "extractor": "after:####"}
@@ -57,5 +57,5 @@ def test_the_choice_evaluator_reads_multiple_choice_replies() -> None:
         return replies[messages[-1]["content"]]
 
     run = benchcore.run(suite, multiple_choice, evaluators="choice", progress=False)
-    outcomes = {a["key"]["case_id"]: a["outcome"] for a in run.attempts()}
+    outcomes = {a["case_id"]: a["outcome"] for a in run.attempts()}
     assert outcomes == {"q0": "passed", "q1": "failed", "q2": "invalid"}

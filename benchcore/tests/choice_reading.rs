@@ -27,6 +27,9 @@ fn reads_the_choice_real_replies_give() {
         ("C.  \n", c),
         ("  B  ", b),
         ("[D]", d),
+        ("A", a),
+        ("a", a),
+        ("#### C", c),
         // Explicit markers.
         ("Answer: C", c),
         ("answer: c", c),
@@ -42,6 +45,10 @@ fn reads_the_choice_real_replies_give() {
         ),
         ("The correct answer is: B) Madrid", b),
         ("Answer: Option D", d),
+        ("Answer: A", a),
+        ("The answer is clear: C", c),
+        ("D. Rome is in Italy, so the answer is C.", c),
+        ("The answer is not A but B", b),
         ("The answer is $\\boxed{C}$.", c),
         ("{\"answer\": \"B\"}", b),
         ("```json\n{\"answer\": \"D\"}\n```", d),
@@ -70,7 +77,9 @@ fn reads_the_choice_real_replies_give() {
         ("Paris", c),
         ("\"Paris\"", c),
         ("paris.", c),
-        ("It is Paris, of course.", c),
+        // A choice mentioned in prose may be one ruled out.
+        ("It is Paris, of course.", None),
+        ("Berlin is in Germany, not France.", None),
         ("Rome", d),
         // A letter at the end.
         ("After weighing it up, I pick C.", c),
@@ -78,6 +87,7 @@ fn reads_the_choice_real_replies_give() {
         // The article is not a letter.
         ("A good question. The answer is B", b),
         ("A capital is a city. I pick D", d),
+        ("I think B", b),
         ("the answer is a hard one to give: C", c),
         // Letters past the number of choices.
         ("E", None),

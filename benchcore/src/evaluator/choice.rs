@@ -45,7 +45,7 @@ pub fn case_choices(case: &Case) -> Option<Vec<String>> {
 /// `Final answer: C`, `{"answer": "C"}`, the last one winning, a `final answer` over the
 /// others); then a standalone letter at the start (`C.`, `(C) Paris`, `**C**`) or end
 /// (`… so C.`) of the reply, two different ones being ambiguous; then the one choice whose
-/// text the reply is, or contains. Letters past the number of choices are never read, and
+/// text the reply is (`"Paris"`). Letters past the number of choices are never read, and
 /// the article "A" in prose (`A good question …`) is not a letter.
 ///
 /// ```
@@ -195,40 +195,23 @@ fn trailing_letter(reply: &str, n: usize) -> Option<usize> {
     ok.then_some(index)
 }
 
-/// The one choice whose text the reply is, or else the one it contains (as whole words).
+/// The one choice whose text the reply is, give or take case, quotes, markdown and a final
+/// period. A choice merely mentioned in prose is not read: the prose may rule it out.
 fn by_text(reply: &str, choices: &[String]) -> Option<usize> {
     let normal = |s: &str| {
-        s.trim()
-            .trim_matches(|c: char| c.is_whitespace() || ".!*_\"'`".contains(c))
+        s.trim_matches(|c: char| c.is_whitespace() || ".!*_\"'`".contains(c))
             .to_lowercase()
     };
     let reply = normal(reply);
-    let texts: Vec<String> = choices.iter().map(|c| normal(c)).collect();
-    let unique = |hits: Vec<usize>| (hits.len() == 1).then(|| hits[0]);
-    let equal = texts
+    let mut equal = choices
         .iter()
         .enumerate()
-        .filter(|(_, t)| !t.is_empty() && **t == reply)
-        .map(|(i, _)| i)
-        .collect();
-    if let Some(i) = unique(equal) {
-        return Some(i);
+        .filter(|(_, c)| !reply.is_empty() && normal(c) == reply)
+        .map(|(i, _)| i);
+    match (equal.next(), equal.next()) {
+        (Some(i), None) => Some(i),
+        _ => None,
     }
-    let contained = texts
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| !t.is_empty() && contains_words(&reply, t))
-        .map(|(i, _)| i)
-        .collect();
-    unique(contained)
-}
-
-fn contains_words(haystack: &str, needle: &str) -> bool {
-    haystack.match_indices(needle).any(|(at, _)| {
-        let before = haystack[..at].chars().last();
-        let after = haystack[at + needle.len()..].chars().next();
-        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-    })
 }
 
 /// The indices the case's target names: a letter, a 0-based index, or a choice's text (or
