@@ -127,6 +127,8 @@ pub fn install(
         layers.push(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
+                // Colours for a terminal only: a log file or a CI log gets plain text.
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                 .with_target(false)
                 .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
                 .with_filter(filter)
