@@ -13,6 +13,8 @@ __all__ = [
     "TranscriptTest",
     "__version__",
     "begin_exit",
+    "flush_traces",
+    "install_tracing",
     "start",
     "wait_for_calls",
 ]
