@@ -26,7 +26,8 @@ fn level_number(level: &str) -> Option<u8> {
 }
 
 /// Installs the process's trace output; returns whether this call installed it (`false`
-/// when an earlier call already had, which stays in place).
+/// when an earlier call already had, which stays in place, or when there is nothing to
+/// install: no stderr and no OTLP endpoint).
 #[pyfunction]
 #[pyo3(signature = (level = "info", *, filter = None, otlp_endpoint = None, service_name = None, stderr = true))]
 pub(crate) fn install_tracing(
@@ -59,6 +60,10 @@ pub(crate) fn install_tracing(
     options.service_name = service_name.filter(|s| !s.trim().is_empty());
     let mut slot = GUARD.lock().unwrap_or_else(|p| p.into_inner());
     if slot.is_some() {
+        return Ok(false);
+    }
+    if !options.is_enabled() {
+        // Nothing to print or send: installing nothing must not use up the one install.
         return Ok(false);
     }
     let guard = telemetry::install(&options, Some(crate::runtime::handle())).map_err(|e| {

@@ -5,10 +5,12 @@ and the OTLP export of a run's spans (`benchcore.tracing`)."""
 from __future__ import annotations
 
 import _thread
+import http.server
 import json
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +224,56 @@ def test_tracing_exports_run_and_attempt_spans_over_otlp_json() -> None:
     for attempt in attempts:
         assert attempt["traceId"] == runs[0]["traceId"]
         assert attempt["parentSpanId"] == runs[0]["spanId"]
+
+
+class Collector(http.server.BaseHTTPRequestHandler):
+    """An OTLP/HTTP collector of JSON traces: keeps each request's body, answers `{}`."""
+
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path == "/v1/traces":
+            self.received.append(json.loads(body))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_exit_sends_the_spans_not_yet_flushed() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    Collector.received = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        # No flush_traces(): the batch exporter would send on its timer, after the process
+        # is gone; the exit hook sends them first.
+        script = textwrap.dedent(
+            f"""
+            import benchcore
+            assert not benchcore.tracing(stderr=False)  # nothing to install: not used up
+            assert benchcore.tracing(otlp_endpoint="http://127.0.0.1:{port}", stderr=False)
+            benchcore.run([{{"id": "only", "input": "x", "target": "x"}}], "gold", progress=False)
+            """
+        )
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        names = {
+            span["name"]
+            for request in Collector.received
+            for resource in request["resourceSpans"]
+            for scope in resource["scopeSpans"]
+            for span in scope["spans"]
+        }
+        assert {"run", "attempt"} <= names, names
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_tracing_names_the_bad_field() -> None:

@@ -33,7 +33,8 @@ def tracing(
 
     The output is process-wide and installed once: a later call changes nothing and returns
     ``False`` (restart the interpreter, or the kernel, to change it). Returns ``True`` when
-    this call installed it.
+    this call installed it; ``False`` too, installing nothing, when ``stderr`` is off and
+    there is no endpoint.
 
     Raises :class:`ConfigError` naming the field (``level``, ``filter``,
     ``otlp_endpoint``) for a value that cannot be used."""
