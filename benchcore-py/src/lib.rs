@@ -14,6 +14,7 @@ mod runtime;
 mod shutdown;
 mod store;
 mod suite;
+mod tracing;
 mod transcript;
 
 use pyo3::prelude::*;
@@ -33,6 +34,8 @@ mod _native {
     use super::store::StoreHandle;
     #[pymodule_export]
     use super::suite::SuiteHandle;
+    #[pymodule_export]
+    use super::tracing::{flush_traces, install_tracing};
     #[pymodule_export]
     use super::transcript::TranscriptTestHandle;
 

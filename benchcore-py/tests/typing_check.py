@@ -49,3 +49,14 @@ def main() -> None:
     listed: list[dict[str, Any]] = store.list_runs(limit=5)
     reply: dict[str, Any] = agent.ask("hello")
     print(summary, attempts, status, again.run_id, listed, reply, benchcore.last_run())
+    mmlu: benchcore.Suite = benchcore.dataset(
+        "examples/datasets/mmlu", preset="mmlu", fewshot=2, sample=4, seed=1, shuffle_choices=True
+    )
+    subjects: list[dict[str, Any]] = benchcore.run(mmlu, "gold", progress=False).kind_summary()[
+        "document"
+    ]["subjects"]
+    installed: bool = benchcore.tracing(
+        "debug", filter="benchcore=debug", otlp_endpoint=None, service_name="evals", stderr=False
+    )
+    benchcore.flush_traces()
+    print(subjects, installed)

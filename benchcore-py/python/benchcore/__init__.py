@@ -53,6 +53,7 @@ from ._build import (
 )
 from . import _exit  # noqa: F401  (registers the exit hook)
 from ._run import Run, last_run, resume, resume_async, run, run_async
+from ._tracing import flush_traces, tracing
 
 __all__ = [
     "__version__",
@@ -85,6 +86,9 @@ __all__ = [
     "resume",
     "resume_async",
     "last_run",
+    # traces
+    "tracing",
+    "flush_traces",
     # errors
     "BenchcoreError",
     "ConfigError",

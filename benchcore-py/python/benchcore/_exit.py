@@ -6,6 +6,9 @@ CPython ends a thread that needs the GIL after finalization began, which aborts 
 when that thread is one of the engine's (``FATAL: exception not rethrown``). So at exit this
 hook refuses new calls, raises ``SystemExit`` in the running ones (Python checks for it
 between bytecodes) and waits for them to return.
+
+It also sends the spans ``benchcore.tracing()``'s OTLP export still holds: the batch exporter
+sends on a timer, and the process would otherwise end before the last batch goes out.
 """
 
 from __future__ import annotations
@@ -28,6 +31,14 @@ def _interrupt(ident: int) -> None:
 
 @atexit.register
 def _stop_running_calls() -> None:
+    try:
+        _stop_calls()
+    finally:
+        # After the calls stop, so spans they close are in the last batch.
+        _native.flush_traces()
+
+
+def _stop_calls() -> None:
     idents = _native.begin_exit()
     if not idents:
         return

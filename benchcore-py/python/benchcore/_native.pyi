@@ -13,6 +13,8 @@ __all__ = [
     "TranscriptTest",
     "__version__",
     "begin_exit",
+    "flush_traces",
+    "install_tracing",
     "start",
     "wait_for_calls",
 ]
@@ -182,5 +184,14 @@ def start(
     keep_events: bool = False,
 ) -> RunHandle: ...
 
+def install_tracing(
+    level: str = "info",
+    *,
+    filter: Optional[str] = None,
+    otlp_endpoint: Optional[str] = None,
+    service_name: Optional[str] = None,
+    stderr: bool = True,
+) -> bool: ...
+def flush_traces() -> None: ...
 def begin_exit() -> list[int]: ...
 def wait_for_calls(timeout: float) -> int: ...
