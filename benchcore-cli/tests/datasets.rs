@@ -2,13 +2,12 @@
 //! subject in `summary.json`), a field map on a plain JSONL file judged by a scripted model,
 //! errors naming file, row and field, and `-v` printing the run's spans.
 
+mod support;
+
+use support::command::{benchcore, text};
+
 use benchcore_tests::servers::{OpenAiServer, Scripted, ServerConfig};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn samples(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -16,22 +15,6 @@ fn samples(name: &str) -> String {
         .join(name)
         .display()
         .to_string()
-}
-
-fn benchcore(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_benchcore"))
-        .args(args)
-        .current_dir(dir)
-        .env(
-            "BENCHCORE_STORE",
-            format!("sqlite://{}", dir.join("runs.db").display()),
-        )
-        .env_remove("BENCHCORE_WORKSPACE")
-        .env_remove("RUST_LOG")
-        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
 }
 
 fn summary(dir: &Path) -> serde_json::Value {

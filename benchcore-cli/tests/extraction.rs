@@ -1,26 +1,12 @@
 //! `--extract` and `--eval choice` through the binary: accepted, applied, and shown by
 //! `show --attempts` next to the reply.
 
+mod support;
+
+use support::command::{benchcore, text};
+
 use benchcore_tests::servers::{OpenAiServer, Scripted, ServerConfig};
-use std::process::{Command, Output, Stdio};
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn benchcore(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_benchcore"))
-        .args(args)
-        .current_dir(dir)
-        .env(
-            "BENCHCORE_STORE",
-            format!("sqlite://{}", dir.join("runs.db").display()),
-        )
-        .env_remove("BENCHCORE_WORKSPACE")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
+use std::process::Output;
 
 fn reply(text: &str) -> Scripted {
     Scripted::Reply {

@@ -1,26 +1,12 @@
 //! A reply cut at the token limit through the binary: its stop reason shows in `show`, the
 //! JSON Lines and CSV exports, and `--fail-on-truncation` fails it.
 
+mod support;
+
+use support::command::{benchcore, text};
+
 use benchcore_tests::servers::{OpenAiServer, Scripted, ServerConfig};
-use std::process::{Command, Output, Stdio};
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn benchcore(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_benchcore"))
-        .args(args)
-        .current_dir(dir)
-        .env(
-            "BENCHCORE_STORE",
-            format!("sqlite://{}", dir.join("runs.db").display()),
-        )
-        .env_remove("BENCHCORE_WORKSPACE")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
+use std::process::Output;
 
 /// Runs three echo cases, the first reply cut at the token limit (its text still right).
 async fn run(dir: &std::path::Path, extra: &[&str]) -> Output {

@@ -4,6 +4,8 @@
 
 #![allow(dead_code, unreachable_pub)] // each test file uses its own part
 
+pub mod command;
+
 use benchcore::{
     async_trait, Agent, AgentError, AgentReply, AgentRequest, AgentSpec, AttemptFailure,
     AttemptKey, AttemptRecord, Case, Ending, Engine, Evaluation, Outcome, QuestionSet, Run,

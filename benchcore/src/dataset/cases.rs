@@ -4,7 +4,7 @@
 use super::choices::{choice_texts, letter, shuffled_order, target_index};
 use super::fewshot::Examples;
 use super::fields::{lookup, text};
-use super::prompts::Prompts;
+use super::prompts::{Prompts, Rendered};
 use super::DatasetOptions;
 use crate::{Case, ConfigError, Message};
 use serde_json::{json, Map, Value};
@@ -108,9 +108,11 @@ impl CaseBuilder {
         Ok(Some(Choices { shown, answer }))
     }
 
-    /// The case for a record at `row` (1-based) of the data.
-    pub(crate) fn build(&self, row: u64, record: &Map<String, Value>) -> Result<Case, String> {
-        let id = self.id(row, record)?;
+    /// A record's subject, its choices in their own order, and its prompt.
+    fn render(
+        &self,
+        record: &Map<String, Value>,
+    ) -> Result<(Option<String>, Option<Choices>, Rendered), String> {
         let subject = self.subject(record)?;
         let choices = self.choices(record, None)?;
         let rendered = self.prompts.render(
@@ -118,6 +120,13 @@ impl CaseBuilder {
             choices.as_ref().map(|c| c.shown.as_slice()),
             subject.as_deref(),
         )?;
+        Ok((subject, choices, rendered))
+    }
+
+    /// The case for a record at `row` (1-based) of the data.
+    pub(crate) fn build(&self, row: u64, record: &Map<String, Value>) -> Result<Case, String> {
+        let id = self.id(row, record)?;
+        let (subject, choices, rendered) = self.render(record)?;
         let target = match &choices {
             Some(c) => Some(Value::String(letter(c.answer))),
             None => self.prompts.target(record)?.filter(|t| !t.is_null()),
@@ -156,13 +165,7 @@ impl CaseBuilder {
         &self,
         record: &Map<String, Value>,
     ) -> Result<(String, String, Option<String>), String> {
-        let subject = self.subject(record)?;
-        let choices = self.choices(record, None)?;
-        let rendered = self.prompts.render(
-            record,
-            choices.as_ref().map(|c| c.shown.as_slice()),
-            subject.as_deref(),
-        )?;
+        let (subject, choices, rendered) = self.render(record)?;
         let answer = match &choices {
             Some(c) => letter(c.answer),
             None => self

@@ -103,16 +103,24 @@ pub(super) fn records(
     each: &mut Visit<'_>,
 ) -> Result<ControlFlow<()>, SuiteError> {
     let mut row = 0u64;
-    for_each_batch(file, |batch| {
-        let records = batch_records(&batch).map_err(|e| batch_error(file, row + 1, e))?;
-        for record in records {
-            row += 1;
-            if each(row, Ok(record)).is_break() {
-                return Ok(ControlFlow::Break(()));
-            }
+    for_each_batch(file, |batch| visit_batch(file, &batch, &mut row, each))
+}
+
+/// Hands a batch's rows to `each` as records, counting `row` on; Parquet reads the same way.
+pub(super) fn visit_batch(
+    file: &DataFile,
+    batch: &RecordBatch,
+    row: &mut u64,
+    each: &mut Visit<'_>,
+) -> Result<ControlFlow<()>, SuiteError> {
+    let records = batch_records(batch).map_err(|e| batch_error(file, *row + 1, e))?;
+    for record in records {
+        *row += 1;
+        if each(*row, Ok(record)).is_break() {
+            return Ok(ControlFlow::Break(()));
         }
-        Ok(ControlFlow::Continue(()))
-    })
+    }
+    Ok(ControlFlow::Continue(()))
 }
 
 /// How many rows an Arrow IPC file holds: its batches' lengths, without converting rows.

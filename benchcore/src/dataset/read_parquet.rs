@@ -2,7 +2,7 @@
 
 use super::files::DataFile;
 use super::read::Visit;
-use super::read_arrow::{batch_error, batch_records};
+use super::read_arrow::{batch_error, visit_batch};
 use super::read_text::{open, read_error};
 use crate::suite::{SuiteError, SuiteErrorKind};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
@@ -78,12 +78,8 @@ pub(super) fn records(
     let mut row = 0u64;
     for batch in reader {
         let batch = batch.map_err(|e| batch_error(file, row + 1, e))?;
-        let records = batch_records(&batch).map_err(|e| batch_error(file, row + 1, e))?;
-        for record in records {
-            row += 1;
-            if each(row, Ok(record)).is_break() {
-                return Ok(ControlFlow::Break(()));
-            }
+        if visit_batch(file, &batch, &mut row, each)?.is_break() {
+            return Ok(ControlFlow::Break(()));
         }
     }
     Ok(ControlFlow::Continue(()))

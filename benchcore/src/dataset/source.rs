@@ -4,7 +4,7 @@
 use super::cases::CaseBuilder;
 use super::fewshot::{Example, Examples};
 use super::select::Selection;
-use super::{for_each_record, resolve, DataFile, DatasetOptions};
+use super::{for_each_record, resolve, DataFile, DatasetOptions, Record, RecordPos};
 use crate::{Case, CaseSource, ContentDigest, Error, SuiteError, SuiteErrorKind, SuiteRef};
 use futures::stream::BoxStream;
 use futures::StreamExt;
@@ -119,34 +119,39 @@ fn stem(path: &Path) -> String {
     name.split('.').next().unwrap_or(name).to_owned()
 }
 
-/// Builds every record once: each must become a case, and no two may share an id. Keeps a
-/// 64-bit hash per id; a repeat is confirmed with real ids in a second pass.
-fn check(files: &[DataFile], builder: &CaseBuilder) -> Result<u64, SuiteError> {
-    let hasher = std::collections::hash_map::RandomState::new();
-    let mut hashes = Vec::new();
-    let mut first_error = None;
+/// Calls `each` with every record, where it is and its row over all the files (from 1); the
+/// first error (a record that cannot be read, or one `each` returns) stops the reading.
+fn try_each_record(
+    files: &[DataFile],
+    mut each: impl FnMut(RecordPos, u64, Record) -> Result<(), SuiteError>,
+) -> Result<(), SuiteError> {
     let mut row = 0u64;
+    let mut first_error = None;
     for_each_record(files, |pos, record| {
         row += 1;
-        let built = record.and_then(|r| {
-            builder
-                .build(row, &r)
-                .map_err(|e| located(files, pos.file, pos.row, e))
-        });
-        match built {
-            Ok(case) => {
-                hashes.push(hasher.hash_one(&case.id));
-                ControlFlow::Continue(())
-            }
+        match record.and_then(|r| each(pos, row, r)) {
+            Ok(()) => ControlFlow::Continue(()),
             Err(e) => {
                 first_error = Some(e);
                 ControlFlow::Break(())
             }
         }
     })?;
-    if let Some(e) = first_error {
-        return Err(e);
-    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// Builds every record once: each must become a case, and no two may share an id. Keeps a
+/// 64-bit hash per id; a repeat is confirmed with real ids in a second pass.
+fn check(files: &[DataFile], builder: &CaseBuilder) -> Result<u64, SuiteError> {
+    let hasher = std::collections::hash_map::RandomState::new();
+    let mut hashes = Vec::new();
+    try_each_record(files, |pos, row, record| {
+        let case = builder
+            .build(row, &record)
+            .map_err(|e| located(files, pos.file, pos.row, e))?;
+        hashes.push(hasher.hash_one(&case.id));
+        Ok(())
+    })?;
     if hashes.is_empty() {
         let at = files.first().map(|f| f.path.clone()).unwrap_or_default();
         return Err(
@@ -226,38 +231,21 @@ fn examples(path: &Path, files: &[DataFile], builder: &CaseBuilder) -> Result<Ex
             ))
         })?;
     let mut pool = Vec::new();
-    let mut row = 0u64;
-    let mut first_error = None;
-    for_each_record(&pool_files, |pos, record| {
-        row += 1;
-        let made = record.and_then(|r| {
-            // Only a record's own id can name the same question in two splits; row numbers
-            // of another split never do.
-            let id = match options.id_field {
-                Some(_) => builder
-                    .id(row, &r)
-                    .unwrap_or_else(|_| format!("example-{row}")),
-                None => format!("example-{row}"),
-            };
-            builder
-                .example(&r)
-                .map(|(prompt, answer, subject)| (Example { id, prompt, answer }, subject))
-                .map_err(|e| located(&pool_files, pos.file, pos.row, e))
-        });
-        match made {
-            Ok(example) => {
-                pool.push(example);
-                ControlFlow::Continue(())
-            }
-            Err(e) => {
-                first_error = Some(e);
-                ControlFlow::Break(())
-            }
-        }
+    try_each_record(&pool_files, |pos, row, record| {
+        // Only a record's own id can name the same question in two splits; row numbers of
+        // another split never do.
+        let id = match options.id_field {
+            Some(_) => builder
+                .id(row, &record)
+                .unwrap_or_else(|_| format!("example-{row}")),
+            None => format!("example-{row}"),
+        };
+        let (prompt, answer, subject) = builder
+            .example(&record)
+            .map_err(|e| located(&pool_files, pos.file, pos.row, e))?;
+        pool.push((Example { id, prompt, answer }, subject));
+        Ok(())
     })?;
-    if let Some(e) = first_error {
-        return Err(e.into());
-    }
     let examples = Examples::choose(options.fewshot, options.seed, pool);
     if examples.available() < options.fewshot as usize {
         return Err(Error::Config(crate::ConfigError::field(

@@ -125,7 +125,10 @@ fn main() -> anyhow::Result<()> {
     println!("|---|---:|---:|---:|---:|---:|");
     for rows in SIZES {
         let files: [(PathBuf, &str); 2] = [
-            (dir.path().join(format!("mmlu-{rows}.parquet")), "parquet (snappy, 50k-row groups)"),
+            (
+                dir.path().join(format!("mmlu-{rows}.parquet")),
+                "parquet (snappy, 50k-row groups)",
+            ),
             (dir.path().join(format!("mmlu-{rows}.jsonl")), "jsonl"),
         ];
         write_parquet(&files[0].0, rows)?;
