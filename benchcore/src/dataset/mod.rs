@@ -31,14 +31,16 @@ mod read;
 mod read_arrow;
 mod read_parquet;
 mod read_text;
+mod resolve;
 mod select;
 mod source;
 mod subjects;
 
-pub use files::{resolve, DataFile, DataFormat};
+pub use files::{DataFile, DataFormat};
 pub use kind::{DatasetKind, DATASET};
 pub use options::DatasetOptions;
 pub use preset::{configure, overlay, Preset};
 pub(crate) use prompts::Prompts;
 pub use read::{count_records, for_each_record, Record, RecordPos};
+pub use resolve::resolve;
 pub use source::Dataset;

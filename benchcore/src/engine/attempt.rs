@@ -1,87 +1,25 @@
-//! One attempt: send (with limits and retries), evaluate, test, and build its record.
+//! One attempt: play its episode, evaluate, test, and build its record.
 
 use super::agent_state::{AgentState, HeldSlots};
 use super::episode::{Episode, EpisodeContext, Spent};
 use super::events::RunEvent;
-use super::RetryPolicy;
+use super::shared::RunShared;
 use crate::evaluator::Extractor;
 use crate::{
-    now_ms, Agent, AgentError, AgentReply, AgentRequest, AttemptFailure, AttemptKey, AttemptRecord,
-    Case, Ending, EvalContext, EvalError, Evaluation, Evaluator, Outcome, Sampling, Transcript,
-    TranscriptTest,
+    now_ms, AttemptFailure, AttemptKey, AttemptRecord, Case, Ending, EvalContext, EvalError,
+    Evaluation, Outcome, Transcript,
 };
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::sync::broadcast;
+use std::time::Instant;
 use tracing::Instrument;
-
-/// What every attempt of a run shares.
-pub(crate) struct RunShared {
-    pub(crate) run_id: String,
-    pub(crate) episode: Arc<dyn Episode>,
-    pub(crate) evaluators: Vec<Arc<dyn Evaluator>>,
-    /// Takes the answer out of each reply before the evaluators see it.
-    pub(crate) extract: Option<Extractor>,
-    pub(crate) tests: Vec<Arc<dyn TranscriptTest>>,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) timeout: Duration,
-    pub(crate) sampling: Sampling,
-    pub(crate) artifacts_root: Option<PathBuf>,
-    pub(crate) events: broadcast::Sender<RunEvent>,
-    pub(crate) run_deadline: Option<Instant>,
-    pub(crate) max_cost_micro_usd: Option<u64>,
-    pub(crate) spent_micro_usd: AtomicU64,
-    pub(crate) run_retries: AtomicU64,
-}
-
-impl RunShared {
-    fn emit(&self, event: RunEvent) {
-        // No subscriber is fine: events are for whoever watches.
-        let _ = self.events.send(event);
-    }
-
-    /// Why no new attempt may start, if a run budget is spent.
-    fn budget_spent(&self) -> Option<String> {
-        if self.run_deadline.is_some_and(|d| Instant::now() >= d) {
-            return Some("the run's time budget (max_run_ms) is spent".into());
-        }
-        if let Some(max) = self.max_cost_micro_usd {
-            if self.spent_micro_usd.load(Ordering::Relaxed) >= max {
-                return Some("the run's cost budget (max_cost_usd) is spent".into());
-            }
-        }
-        None
-    }
-
-    fn take_run_retry(&self) -> bool {
-        match self.retry.max_run_retries {
-            None => true,
-            Some(max) => self
-                .run_retries
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                    (n < max).then_some(n + 1)
-                })
-                .is_ok(),
-        }
-    }
-
-    fn artifacts_dir(&self, key: &AttemptKey) -> Option<String> {
-        self.artifacts_root.as_ref().map(|root| {
-            root.join(&self.run_id)
-                .join(key.artifacts_folder())
-                .display()
-                .to_string()
-        })
-    }
-}
 
 /// Runs one attempt to its record. `queued_at` is when it was scheduled, for wall time.
 /// `None` leaves the attempt pending (unrecorded, so `resume` runs it): its agent was stopped
 /// as unreachable before the attempt could finish.
 pub(crate) async fn run_attempt(
     run: &RunShared,
+    episode: &dyn Episode,
     agent: &AgentState,
     slots: &HeldSlots,
     case: Arc<Case>,
@@ -139,7 +77,7 @@ pub(crate) async fn run_attempt(
         spent: Spent::default(),
         reports: Vec::new(),
     };
-    let played = run.episode.play(&mut cx).await;
+    let played = episode.play(&mut cx).await;
     let EpisodeContext {
         transcript,
         spent,
@@ -188,126 +126,6 @@ pub(crate) async fn run_attempt(
         .extend(run.tests.iter().map(|t| t.run(&record.transcript)));
     record.work_ms = (spent.work + judged_at.elapsed()).as_millis() as u64;
     Some(finish(record))
-}
-
-pub(super) struct Exchange {
-    pub(super) result: Result<AgentReply, AgentError>,
-    pub(super) retries: u32,
-    /// Duration of the last exchange: the one whose result counts.
-    pub(super) last_exchange: Duration,
-}
-
-/// Sends `request` until it succeeds or retrying is over. `limits` is the agent under test's
-/// state (rate limits, learned pace, health); other agents (a simulated user) have none.
-/// `slots`, when given, are let go while waiting to retry and taken again before resending.
-#[allow(clippy::too_many_arguments)] // each is a distinct input; a struct would only rename them
-pub(super) async fn exchange_with_retries(
-    run: &RunShared,
-    agent: &dyn Agent,
-    name: &str,
-    limits: Option<&AgentState>,
-    slots: Option<&HeldSlots>,
-    key: &AttemptKey,
-    mut request: AgentRequest,
-    timeout: Duration,
-) -> Exchange {
-    let attempt_deadline = Instant::now() + Duration::from_millis(run.retry.max_attempt_ms);
-    let estimated_tokens = request.estimated_tokens();
-    let mut retries = 0;
-    loop {
-        if let Some(limits) = limits {
-            limits.wait_for_budget(estimated_tokens).await;
-            if let Some(error) = limits.not_sent() {
-                return Exchange {
-                    result: Err(error),
-                    retries,
-                    last_exchange: Duration::ZERO,
-                };
-            }
-        }
-        let deadline = (Instant::now() + timeout).min(attempt_deadline);
-        request.deadline = Some(deadline);
-        let sent = Instant::now();
-        let span = tracing::debug_span!(
-            "request",
-            agent = name,
-            retry = retries,
-            latency_ms = tracing::field::Empty,
-            error = tracing::field::Empty,
-        );
-        let respond = agent.respond(&request).instrument(span.clone());
-        let result = match tokio::time::timeout_at(deadline.into(), respond).await {
-            Ok(result) => result,
-            Err(_) => Err(AgentError::timeout(format!(
-                "no reply within {} ms",
-                deadline.saturating_duration_since(sent).as_millis()
-            ))
-            .with_provider(name.to_owned())),
-        };
-        let last_exchange = sent.elapsed();
-        span.record("latency_ms", last_exchange.as_millis() as u64);
-        if let Err(error) = &result {
-            span.record("error", error.kind.as_str());
-        }
-        let error = match result {
-            Ok(reply) => {
-                if let Some(limits) = limits {
-                    limits.on_success(&reply, estimated_tokens, sent);
-                }
-                return Exchange {
-                    result: Ok(reply),
-                    retries,
-                    last_exchange,
-                };
-            }
-            Err(error) => error,
-        };
-        if let Some(limits) = limits {
-            limits.on_error(&error, sent, &run.retry, &run.events);
-        }
-        let give_up = |why: &str| Exchange {
-            result: Err(AgentError {
-                message: format!("{why}; last error: {}", error.message),
-                ..error.clone()
-            }),
-            retries,
-            last_exchange,
-        };
-        if !error.is_retryable() {
-            return Exchange {
-                result: Err(error),
-                retries,
-                last_exchange,
-            };
-        }
-        if retries >= run.retry.max_retries {
-            return give_up(&format!("gave up after {retries} retries"));
-        }
-        let delay = run.retry.delay(retries + 1, error.retry_after);
-        if Instant::now() + delay >= attempt_deadline {
-            return give_up("the attempt's time budget (max_attempt_ms) is spent");
-        }
-        if !run.take_run_retry() {
-            return give_up("the run's retry budget (max_run_retries) is spent");
-        }
-        retries += 1;
-        run.emit(RunEvent::AttemptRetried {
-            key: key.clone(),
-            retry: retries,
-            kind: error.kind,
-            delay,
-        });
-        if let Some(slots) = slots {
-            slots.release();
-        }
-        match limits {
-            Some(limits) => limits.sleep(delay).await,
-            None => tokio::time::sleep(delay).await,
-        }
-        if let Some(slots) = slots {
-            slots.reacquire().await;
-        }
-    }
 }
 
 /// What the evaluators made of an attempt.

@@ -6,14 +6,14 @@
 //! evaluation); an [`Episode`] only says which exchanges happen and what the transcript is.
 
 use super::agent_state::{AgentState, HeldSlots};
-use super::attempt::{exchange_with_retries, RunShared};
+use super::exchange::exchange_with_retries;
+use super::shared::RunShared;
 use crate::{
     Agent, AgentError, AgentReply, AgentRequest, AttemptKey, Case, Ending, Role, Sampling, Speaker,
     TestReport, Transcript, Turn, Usage,
 };
 use async_trait::async_trait;
 use std::path::Path;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -328,12 +328,5 @@ impl<'a> EpisodeContext<'a> {
             request = request.with_case(Arc::clone(&self.case), self.key.sample);
         }
         request
-    }
-}
-
-impl RunShared {
-    pub(super) fn add_spent(&self, cost_usd: f64) {
-        self.spent_micro_usd
-            .fetch_add((cost_usd * 1e6).round().max(0.0) as u64, Ordering::Relaxed);
     }
 }

@@ -6,11 +6,13 @@ mod backoff;
 mod cancel;
 mod episode;
 mod events;
+mod exchange;
 mod from_spec;
 mod limits;
 mod pace;
 mod run;
 mod schedule;
+mod shared;
 mod writer;
 
 pub use agent_state::StoppedAgent;

@@ -2,9 +2,11 @@
 //! and funnels finished attempts to the batched writer.
 
 use super::agent_state::{AgentState, HeldSlots};
-use super::attempt::{run_attempt, RunShared};
+use super::attempt::run_attempt;
+use super::episode::Episode;
 use super::events::RunEvent;
 use super::run::Prepared;
+use super::shared::RunShared;
 use super::{writer, CancelToken, RunReport};
 use crate::{AttemptKey, Case, Error, QueuedAttempt, Result, RunStatus, RunStore, Workspace};
 use futures::stream::BoxStream;
@@ -79,7 +81,6 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
 
     let shared = Arc::new(RunShared {
         run_id: d.run_id.clone(),
-        episode,
         evaluators,
         extract: spec.extract.clone(),
         tests,
@@ -132,6 +133,7 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
                 jobs: rx,
                 agent: state,
                 shared: Arc::clone(&shared),
+                episode: Arc::clone(&episode),
                 global: Arc::clone(&global),
                 records: record_tx.clone(),
                 cancel: d.cancel.clone(),
@@ -286,6 +288,8 @@ struct Dispatch {
     jobs: mpsc::Receiver<Job>,
     agent: Arc<AgentState>,
     shared: Arc<RunShared>,
+    /// How each attempt plays out.
+    episode: Arc<dyn Episode>,
     global: Arc<Semaphore>,
     records: mpsc::Sender<crate::AttemptRecord>,
     cancel: CancelToken,
@@ -300,6 +304,7 @@ async fn dispatch(d: Dispatch) {
         mut jobs,
         agent,
         shared,
+        episode,
         global,
         records,
         cancel,
@@ -333,9 +338,10 @@ async fn dispatch(d: Dispatch) {
             slot,
             permit,
         );
-        let (agent, shared, records, cancel, tally) = (
+        let (agent, shared, episode, records, cancel, tally) = (
             Arc::clone(&agent),
             Arc::clone(&shared),
+            Arc::clone(&episode),
             records.clone(),
             cancel.clone(),
             Arc::clone(&tally),
@@ -352,8 +358,15 @@ async fn dispatch(d: Dispatch) {
         let attempt_span = span.clone();
         running.spawn(
             async move {
-                let attempt =
-                    run_attempt(&shared, &agent, &held, job.case, job.sample, job.queued_at);
+                let attempt = run_attempt(
+                    &shared,
+                    &*episode,
+                    &agent,
+                    &held,
+                    job.case,
+                    job.sample,
+                    job.queued_at,
+                );
                 let record = tokio::select! {
                     biased;
                     _ = cancel.cancelled() => return,
