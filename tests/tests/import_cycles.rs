@@ -63,13 +63,13 @@ fn target(from: &str, path: &[&str], files: &BTreeMap<String, PathBuf>) -> Optio
         from.split("::").collect()
     };
     let mut rest = path;
-    match rest.first()? {
-        &"crate" => {
+    match *rest.first()? {
+        "crate" => {
             base.clear();
             rest = &rest[1..];
         }
-        &"self" => rest = &rest[1..],
-        &"super" => {
+        "self" => rest = &rest[1..],
+        "super" => {
             while rest.first() == Some(&"super") {
                 base.pop();
                 rest = &rest[1..];
