@@ -182,6 +182,11 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 5)]
     pub max_retries: u32,
 
+    /// Stop an agent after this many connection failures in a row (refused, reset,
+    /// unresolvable); its unfinished attempts stay pending for `resume`. 0 never stops it.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub stop_after_failures: u32,
+
     /// Sampling temperature.
     #[arg(long)]
     pub temperature: Option<f64>,

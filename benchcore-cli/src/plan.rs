@@ -157,7 +157,9 @@ pub(crate) fn spec_from_args(args: &RunArgs) -> anyhow::Result<RunSpec> {
     spec.samples = args.samples;
     spec.concurrency = args.concurrency;
     spec.timeout_ms = Duration::from_secs_f64(args.timeout).as_millis() as u64;
-    spec.retry = RetryPolicy::default().with_max_retries(args.max_retries);
+    spec.retry = RetryPolicy::default()
+        .with_max_retries(args.max_retries)
+        .with_breaker(args.stop_after_failures);
     spec.sampling = sampling;
     spec.artifacts_dir = Some(args.out.display().to_string());
     spec.name.clone_from(&args.name);

@@ -169,11 +169,17 @@ pub(crate) async fn watch(
             "errors": report.summary.errors(),
             "skipped": report.summary.skipped(),
             "unrecorded": report.summary.unrecorded(),
+            "stopped_agents": report.stopped_agents,
         });
         output::print(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
     } else {
         output::print(&format!("run {run_id} {}\n", report.status))?;
         output::print(&output::summary_table(&report.summary))?;
+    }
+    // One line per agent the breaker stopped, whatever the output mode: the reason its
+    // attempts were left pending.
+    for stopped in &report.stopped_agents {
+        eprintln!("{}", stopped.reason);
     }
     if report.status == RunStatus::Cancelled {
         eprintln!("resume it with: benchcore resume {run_id}");

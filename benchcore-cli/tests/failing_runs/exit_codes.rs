@@ -88,3 +88,40 @@ fn resume_latest_without_runs_is_an_error_like_show() {
     let last = |out: &std::process::Output| text(&out.stderr).lines().last().unwrap().to_owned();
     assert_eq!(last(&shown), last(&resumed));
 }
+
+/// `--stop-after-failures N` stops the agent after N refused connections in a row: the rest
+/// of its attempts are left pending (not burned as errors), and the reason is printed once.
+#[test]
+fn the_breaker_threshold_is_set_from_the_command_line() {
+    let sandbox = Sandbox::new();
+    let suite = sandbox.echo_suite(30);
+    let agent = format!("openai_compatible:m@{}", refusing_base_url());
+    let out = sandbox.run(&[
+        "run",
+        &suite,
+        "-a",
+        &agent,
+        "--max-retries",
+        "0",
+        "-j",
+        "1",
+        "--stop-after-failures",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let err = text(&out.stderr);
+    assert!(err.contains("3 connection failures in a row"), "{err}");
+    let reason = json["stopped_agents"][0]["reason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(reason.contains("3 connection failures in a row"), "{json}");
+    let errors = json["errors"].as_u64().unwrap();
+    let unrecorded = json["unrecorded"].as_u64().unwrap();
+    assert!(
+        errors <= 4,
+        "only the failures before the stop are errors: {json}"
+    );
+    assert_eq!(errors + unrecorded, 30, "{json}");
+}

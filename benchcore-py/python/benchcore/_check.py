@@ -18,6 +18,7 @@ RETRY_KEYS = (
     "max_attempt_ms",
     "max_run_retries",
     "stop_after_auth_failures",
+    "stop_after_connection_failures",
 )
 
 #: What ``progress=`` takes.
