@@ -82,10 +82,14 @@ async fn a_postgres_restart_mid_run_loses_and_doubles_nothing() {
         cmd
     };
     let suite_arg = suite.display().to_string();
-    let run = benchcore(&["run", &suite_arg, "-a", &agent, "-j", "8", "-q"])
+    let mut run = benchcore(&["run", &suite_arg, "-a", &agent, "-j", "8", "-q"])
         .spawn()
         .unwrap();
     tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(
+        run.try_wait().unwrap().is_none(),
+        "the run must still be going when the server restarts"
+    );
     let version_for_restart = version.clone();
     tokio::task::spawn_blocking(move || restart_postgres(&version_for_restart))
         .await

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -135,18 +136,26 @@ def test_an_unknown_preset_lists_the_known_ones() -> None:
 def test_a_dataset_run_resumes_by_id_without_redoing_attempts(sqlite_url: str) -> None:
     suite = benchcore.dataset(DATASETS / "mmlu", preset="mmlu")
 
+    # Slow enough that the interrupt lands while cases are left (the gold agent is instant).
+    def slow_gold(messages: list[dict[str, str]], context: dict[str, Any]) -> str:
+        time.sleep(0.05)
+        return str(context["case"]["target"])
+
     def stop(event: dict[str, Any]) -> None:
         if event["type"] == "attempt_finished":
             _thread.interrupt_main()
 
     with pytest.raises(KeyboardInterrupt):
-        benchcore.run(suite, "gold", store=sqlite_url, concurrency=1, on_event=stop, progress=False)
+        benchcore.run(
+            suite, slow_gold, store=sqlite_url, concurrency=1, on_event=stop, progress=False
+        )
     stopped = benchcore.last_run()
     assert stopped is not None
     before = {a["case_id"]: a["started_at_ms"] for a in stopped.attempts()}
     assert 0 < len(before) < len(suite)
-    # Rebuilt from the stored spec alone: the dataset reopened with its preset's options.
-    resumed = benchcore.resume(stopped.run_id, store=sqlite_url, progress=False)
+    # The dataset is reopened from the stored spec (its preset's options); only the callable
+    # agent is given again.
+    resumed = benchcore.resume(stopped.run_id, agents=slow_gold, store=sqlite_url, progress=False)
     assert resumed.status == "finished"
     after = {a["case_id"]: a["started_at_ms"] for a in resumed.attempts()}
     assert len(after) == len(suite)

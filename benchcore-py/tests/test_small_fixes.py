@@ -64,3 +64,26 @@ def test_the_tqdm_bar_has_its_total_from_the_start(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(tqdm.tqdm, "__init__", recording)
     benchcore.run(echo_cases(7), "gold", progress="tqdm")
     assert totals == [7]
+
+
+def test_the_circuit_breaker_threshold_is_a_retry_setting() -> None:
+    """``retry={"stop_after_connection_failures": N}`` stops an unreachable agent after N
+    refused connections in a row; the rest of its attempts stay unrecorded for a resume."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    refusing = benchcore.agent(f"openai_compatible:m@http://127.0.0.1:{port}/v1")
+    run = benchcore.run(
+        echo_cases(20),
+        refusing,
+        concurrency=1,
+        retry={"max_retries": 0, "stop_after_connection_failures": 2},
+        progress=False,
+    )
+    missing = run.without_verdict()
+    assert missing["errors"] <= 3, missing
+    assert missing["errors"] + missing["unrecorded"] == 20, missing
+    with pytest.raises(benchcore.ConfigError):
+        benchcore.run(echo_cases(1), "gold", retry={"stop_after_connection_failure": 2})
