@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::command::{benchcore, text};
+use support::command::{benchcore, run_against, text};
 
 use benchcore_tests::servers::{OpenAiServer, Scripted, ServerConfig};
 use std::process::Output;
@@ -19,13 +19,7 @@ fn reply(text: &str) -> Scripted {
 async fn run(dir: &std::path::Path, cases: &str, replies: &[&str], extra: &[&str]) -> Output {
     let server = OpenAiServer::start(ServerConfig::default()).await.unwrap();
     server.push_script(replies.iter().map(|r| reply(r)).collect());
-    let suite = dir.join("s.jsonl");
-    std::fs::write(&suite, cases).unwrap();
-    let agent = format!("openai_compatible:m@{}", server.base_url());
-    let suite = suite.display().to_string();
-    let mut args = vec!["run", suite.as_str(), "-a", agent.as_str(), "-j", "1", "-q"];
-    args.extend_from_slice(extra);
-    benchcore(dir, &args)
+    run_against(dir, cases, &server.base_url(), extra)
 }
 
 fn attempts(dir: &std::path::Path) -> Vec<serde_json::Value> {

@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::command::{benchcore, text};
+use support::command::{benchcore, run_against, text};
 
 use benchcore_tests::servers::{OpenAiServer, Scripted, ServerConfig};
 use std::process::Output;
@@ -14,18 +14,12 @@ async fn run(dir: &std::path::Path, extra: &[&str]) -> Output {
     server.push_script(vec![Scripted::MaxTokens {
         text: "echo 0".into(),
     }]);
-    let suite = dir.join("s.jsonl");
     let cases: String = (0..3)
         .map(|i| {
             format!("{{\"id\": \"q{i}\", \"input\": \"echo {i}\", \"target\": \"echo {i}\"}}\n")
         })
         .collect();
-    std::fs::write(&suite, cases).unwrap();
-    let agent = format!("openai_compatible:m@{}", server.base_url());
-    let suite = suite.display().to_string();
-    let mut args = vec!["run", suite.as_str(), "-a", agent.as_str(), "-j", "1", "-q"];
-    args.extend_from_slice(extra);
-    benchcore(dir, &args)
+    run_against(dir, &cases, &server.base_url(), extra)
 }
 
 fn exported(dir: &std::path::Path) -> Vec<serde_json::Value> {

@@ -25,3 +25,15 @@ pub fn benchcore(dir: &Path, args: &[&str]) -> Output {
         .output()
         .unwrap()
 }
+
+/// Runs the question set `suite` (written to `dir/s.jsonl`) against the OpenAI-compatible
+/// server at `base_url`, one attempt at a time, with `extra` arguments.
+pub fn run_against(dir: &Path, suite: &str, base_url: &str, extra: &[&str]) -> Output {
+    let path = dir.join("s.jsonl");
+    std::fs::write(&path, suite).unwrap();
+    let agent = format!("openai_compatible:m@{base_url}");
+    let path = path.display().to_string();
+    let mut args = vec!["run", path.as_str(), "-a", agent.as_str(), "-j", "1", "-q"];
+    args.extend_from_slice(extra);
+    benchcore(dir, &args)
+}

@@ -4,11 +4,10 @@
 
 use super::cases::CaseBuilder;
 use super::{subjects, Dataset, DatasetOptions};
-use crate::engine::{Episode, EpisodeContext};
+use crate::engine::{Episode, EpisodeContext, SingleTurn};
 use crate::kind::{AgentFactory, KindSummary, OpenedSuite, SuiteKind};
 use crate::{
-    AgentError, AgentErrorKind, AgentRequest, ConfigError, Error, RunInfo, RunSpec, RunStore,
-    Workspace,
+    AgentError, AgentErrorKind, ConfigError, Error, RunInfo, RunSpec, RunStore, Workspace,
 };
 use async_trait::async_trait;
 use std::path::Path;
@@ -140,11 +139,7 @@ impl Episode for OneTurn {
                 ))
             }
         }
-        let case = Arc::clone(cx.case());
-        cx.push_case_turns();
-        let reply = cx.ask(AgentRequest::new(case.messages.clone())).await?;
-        cx.push_agent_turn(&reply);
-        cx.transcript_mut().ending = Some(crate::Ending::Natural);
-        Ok(())
+        // Then one exchange, exactly as a question set's.
+        SingleTurn.play(cx).await
     }
 }
