@@ -38,8 +38,14 @@ fn a_sqlite_store_that_cannot_grow_stops_the_run_resumable() {
     let db = sandbox.path().join("runs.db");
     assert!(err.contains(&db.display().to_string()), "{err}");
 
+    // Stored `failed` when the full file still takes that one status write (docs/cli.md);
+    // when even that page cannot be added, the run stays `running`. Either way it resumes.
     let listed = text(&sandbox.run(&["runs"]).stdout);
-    assert!(listed.contains("failed"), "{listed}");
+    assert!(
+        listed.contains("failed") || listed.contains("running"),
+        "{listed}"
+    );
+    assert!(!listed.contains("finished"), "{listed}");
     let out = sandbox.run(&["resume", "latest", "-q"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let listed = text(&sandbox.run(&["runs"]).stdout);
