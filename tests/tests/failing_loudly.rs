@@ -196,3 +196,42 @@ async fn a_real_limit_is_respected_until_every_attempt_passes() {
     assert_eq!(stats.accepted_at.len(), 80);
     assert_eq!(s.retries as usize, stats.refused_at.len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_limit_on_requests_in_flight_is_held() {
+    // 4 at once and no rate to speak of: sending 32 at once, seven in eight are refused
+    // until the engine learns to keep 4 in flight.
+    let gateway = GatewayServer::start(GatewayLimit {
+        per_minute: 60_000,
+        concurrent: 4,
+        latency: Duration::from_millis(50),
+    })
+    .await
+    .unwrap();
+    let (agent, config) = agent("four-at-once", &gateway.base_url());
+    let report = Engine::new(Arc::new(benchcore::MemoryStore::new()))
+        .run(
+            Run::new(suite(600))
+                .agent_with(agent, config, AgentLimits::default())
+                .concurrency(32)
+                .retry(RetryPolicy::default().with_max_retries(100)),
+        )
+        .await
+        .unwrap();
+    let s = &report.summary.agents[0];
+    assert_eq!((s.passed, s.errors), (600, 0));
+    let stats = gateway.stats();
+    let end = stats.accepted_at.iter().copied().fold(0.0, f64::max);
+    let last_third = |at: &[f64]| at.iter().filter(|&&t| t >= end * 2.0 / 3.0).count();
+    let (accepted, refused) = (
+        last_third(&stats.accepted_at),
+        last_third(&stats.refused_at),
+    );
+    // Sending 32 at once against 4 would have seven in eight refused.
+    assert!(
+        refused * 10 <= accepted,
+        "once learned, the limit is held: {refused} refused and {accepted} accepted in the \
+         last third of the run ({} refused in all)",
+        stats.refused_at.len()
+    );
+}

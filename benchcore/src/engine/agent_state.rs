@@ -3,6 +3,7 @@
 
 use super::cancel::CancelToken;
 use super::events::RunEvent;
+use super::in_flight::{InFlightLimit, Sending};
 use super::limits::{AgentLimits, ConcurrencyLimiter, Slot, TokenBucket};
 use super::pace::Pacer;
 use super::RetryPolicy;
@@ -54,6 +55,8 @@ pub(crate) struct AgentState {
     tokens: Option<TokenBucket>,
     /// The pace learned from the provider's 429s; `None` with fixed concurrency.
     pacer: Option<Pacer>,
+    /// The cap on requests in flight learned from them; `None` with fixed concurrency.
+    in_flight: Option<InFlightLimit>,
     consecutive_auth_failures: AtomicU32,
     consecutive_connection_failures: AtomicU32,
     stop: OnceLock<Stop>,
@@ -81,6 +84,7 @@ impl AgentState {
                 .tokens_per_minute
                 .map(|tpm| TokenBucket::per_minute(tpm as f64)),
             pacer: (!limits.fixed_concurrency).then(Pacer::new),
+            in_flight: (!limits.fixed_concurrency).then(InFlightLimit::new),
             consecutive_auth_failures: AtomicU32::new(0),
             consecutive_connection_failures: AtomicU32::new(0),
             stop: OnceLock::new(),
@@ -88,12 +92,18 @@ impl AgentState {
         }
     }
 
-    /// Waits for the learned pace and the request and token budgets, then reserves them.
-    pub(crate) async fn wait_for_budget(&self, estimated_tokens: u64) {
-        let mut wait = Duration::ZERO;
+    /// Waits for the learned pace and the request and token budgets, reserves them, then
+    /// waits for room under the learned cap on requests in flight. The request counts as in
+    /// flight until the returned guard is dropped; `None` when nothing is learned, or when the
+    /// agent was stopped while waiting.
+    pub(crate) async fn wait_for_budget(&self, estimated_tokens: u64) -> Option<Sending<'_>> {
         if let Some(pacer) = &self.pacer {
-            wait = wait.max(pacer.reserve());
+            tokio::select! {
+                _ = pacer.wait_for_turn() => {}
+                _ = self.stopped.cancelled() => return None,
+            }
         }
+        let mut wait = Duration::ZERO;
         if let Some(bucket) = &self.requests {
             wait = wait.max(bucket.reserve(1.0));
         }
@@ -103,8 +113,13 @@ impl AgentState {
         if !wait.is_zero() {
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
-                _ = self.stopped.cancelled() => {}
+                _ = self.stopped.cancelled() => return None,
             }
+        }
+        let in_flight = self.in_flight.as_ref()?;
+        tokio::select! {
+            sending = in_flight.enter() => Some(sending),
+            _ = self.stopped.cancelled() => None,
         }
     }
 
@@ -116,23 +131,31 @@ impl AgentState {
         }
     }
 
-    /// Learns from a reply to a request sent at `sent`.
-    pub(crate) fn on_success(&self, reply: &AgentReply, estimated_tokens: u64, sent: Instant) {
+    /// Learns from a reply to a request sent at `sent` (with `sending`, its place in flight).
+    pub(crate) fn on_success(
+        &self,
+        reply: &AgentReply,
+        estimated_tokens: u64,
+        sent: Instant,
+        sending: Option<&Sending<'_>>,
+    ) {
         self.consecutive_auth_failures.store(0, Ordering::Relaxed);
         self.consecutive_connection_failures
             .store(0, Ordering::Relaxed);
-        self.learn_pace(false, sent);
+        self.learn_limits(false, sent, sending);
         if let (Some(bucket), Some(usage)) = (&self.tokens, reply.usage) {
             bucket.adjust(usage.total() as f64 - estimated_tokens as f64);
         }
     }
 
     /// Learns from a failed exchange sent at `sent`: repeated auth or connection failures
-    /// stop the agent; 429s feed the pacer, which slows the agent only for a real limit.
+    /// stop the agent; 429s feed the pacer and the cap on requests in flight, which slow the
+    /// agent only for a real limit.
     pub(crate) fn on_error(
         &self,
         error: &AgentError,
         sent: Instant,
+        sending: Option<&Sending<'_>>,
         retry: &RetryPolicy,
         events: &broadcast::Sender<RunEvent>,
     ) {
@@ -169,15 +192,18 @@ impl AgentState {
                 }
             }
             AgentErrorKind::RateLimited => {
-                self.learn_pace(true, sent);
+                self.learn_limits(true, sent, sending);
             }
             _ => {}
         }
     }
 
-    fn learn_pace(&self, refused: bool, sent: Instant) {
+    fn learn_limits(&self, refused: bool, sent: Instant, sending: Option<&Sending<'_>>) {
         if let Some(pacer) = &self.pacer {
             pacer.on_reply(refused, sent);
+        }
+        if let (Some(limit), Some(sending)) = (&self.in_flight, sending) {
+            limit.on_reply(refused, sending.in_flight);
         }
     }
 

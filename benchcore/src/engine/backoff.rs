@@ -93,12 +93,13 @@ impl RetryPolicy {
     }
 
     /// The wait before retry number `retry` (1-based). A provider's `Retry-After` wins over
-    /// the computed backoff (plus up to 10% jitter so waiting attempts do not return in
-    /// lockstep); otherwise the backoff is `initial * 2^(retry-1)`, capped, with equal jitter
+    /// the computed backoff, plus up to 2% jitter so waiting attempts do not return in
+    /// lockstep. (The wait is not stretched further: a refusal chain of *n* 429s already costs
+    /// an attempt *n* waits, and the slowest chains make a run's tail.) Otherwise the backoff is `initial * 2^(retry-1)`, capped, with equal jitter
     /// (half fixed, half random).
     pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
         if let Some(after) = retry_after {
-            let jitter = after.mul_f64(fastrand::f64() * 0.1);
+            let jitter = after.mul_f64(fastrand::f64() * 0.02);
             return after + jitter;
         }
         let exp = self
@@ -135,6 +136,6 @@ mod tests {
     fn retry_after_wins() {
         let p = RetryPolicy::default();
         let d = p.delay(1, Some(Duration::from_secs(3)));
-        assert!(d >= Duration::from_secs(3) && d <= Duration::from_millis(3300));
+        assert!(d >= Duration::from_secs(3) && d <= Duration::from_millis(3060));
     }
 }

@@ -34,8 +34,9 @@ pub(super) async fn exchange_with_retries(
     let estimated_tokens = request.estimated_tokens();
     let mut retries = 0;
     loop {
+        let mut sending = None;
         if let Some(limits) = limits {
-            limits.wait_for_budget(estimated_tokens).await;
+            sending = limits.wait_for_budget(estimated_tokens).await;
             if let Some(error) = limits.not_sent() {
                 return Exchange {
                     result: Err(error),
@@ -71,7 +72,7 @@ pub(super) async fn exchange_with_retries(
         let error = match result {
             Ok(reply) => {
                 if let Some(limits) = limits {
-                    limits.on_success(&reply, estimated_tokens, sent);
+                    limits.on_success(&reply, estimated_tokens, sent, sending.as_ref());
                 }
                 return Exchange {
                     result: Ok(reply),
@@ -82,8 +83,10 @@ pub(super) async fn exchange_with_retries(
             Err(error) => error,
         };
         if let Some(limits) = limits {
-            limits.on_error(&error, sent, &run.retry, &run.events);
+            limits.on_error(&error, sent, sending.as_ref(), &run.retry, &run.events);
         }
+        // No longer in flight: waiting to retry must not hold the room.
+        drop(sending);
         let give_up = |why: &str| Exchange {
             result: Err(AgentError {
                 message: format!("{why}; last error: {}", error.message),

@@ -8,6 +8,7 @@ mod episode;
 mod events;
 mod exchange;
 mod from_spec;
+mod in_flight;
 mod limits;
 mod pace;
 mod run;

@@ -4,31 +4,47 @@
 //! pace. What marks a real limit is that slowing down cuts the refusals. So the pacer watches
 //! windows of replies; when the share refused rises well above the usual level it paces the
 //! agent at the rate the provider accepted, and looks at the next window. If the refusals fell,
-//! the limit is real: the pace stays and creeps up until refusals come back. If they did not,
-//! they are noise: the pace is dropped and that share of refusals becomes the level to ignore.
+//! the limit is real; if they did not, they are noise: the pace is dropped and that share of
+//! refusals becomes the level to ignore.
+//!
+//! Once a limit is known to be real the pace is found as TCP finds a link's capacity: it
+//! doubles each quiet window until refusals come back (the first guess, made while every
+//! request was waiting out a `Retry-After`, is often far too low), then sits just under the
+//! rate the provider accepted in that window and creeps up by a few percent a window. A limit
+//! on requests in flight is learned the same way: at a steady latency it is a rate too.
 //! The constants below were set by `bench-rate-limits`; see docs/performance.md.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use tokio::sync::Notify;
 
 /// A window closes once it is this long and holds [`WINDOW_REPLIES`] replies…
 const WINDOW: Duration = Duration::from_secs(1);
 /// …so that the share refused is not read off a handful of replies.
 const WINDOW_REPLIES: u32 = 20;
+/// While a real limit's pace is being searched for, windows are half as long and hold half
+/// as many replies: the search is over in a few seconds, and a doubling needs no fine reading.
+const SEARCH_WINDOW: Duration = Duration::from_millis(500);
+/// See [`SEARCH_WINDOW`].
+const SEARCH_WINDOW_REPLIES: u32 = 10;
 /// A window this long closes whatever it holds, so a slow agent still adapts.
 const LONGEST_WINDOW: Duration = Duration::from_secs(10);
 /// Refusals this far above the usual level suggest a real limit.
 const SUSPECT_EXCESS: f64 = 0.2;
-/// While paced, refusals this far above the usual level mean the pace went past the limit.
-const OVER_LIMIT_EXCESS: f64 = 0.1;
+/// While paced, refusals this far above the usual level mean the pace went past the limit…
+const OVER_LIMIT_EXCESS: f64 = 0.05;
+/// …when there are at least this many of them (one refusal in twenty is no signal).
+const OVER_LIMIT_REFUSALS: u32 = 2;
 /// After slowing down, refusals still at this share of what they were mean they are noise.
 const NOISE_RATIO: f64 = 0.6;
 /// The highest share of refusals taken for noise.
 const MAX_NOISE: f64 = 0.5;
 /// Paced this far below the accepted rate, so the provider's own window can drain.
-const BACK_OFF: f64 = 0.95;
-/// Growth of the pace per quiet window: finds a raised limit without overshooting much.
-const PROBE_GROWTH: f64 = 1.2;
+const BACK_OFF: f64 = 0.97;
+/// Growth of the pace per quiet window before the first overshoot: finds the limit fast.
+const SEARCH_GROWTH: f64 = 2.0;
+/// Growth of the pace per quiet window after it: finds a raised limit without overshooting.
+const PROBE_GROWTH: f64 = 1.03;
 /// A pace this many times above what the agent sends binds nothing and is dropped.
 const SLACK: f64 = 2.0;
 /// The slowest pace, in requests per second (one a minute).
@@ -41,29 +57,55 @@ pub(crate) enum PaceChange {
     Slowed(f64),
     /// The window after a slowdown had far fewer refusals: the limit is real.
     Confirmed,
+    /// The pace was raised to this many requests per second.
+    Raised(f64),
     /// The pace was dropped: the refusals did not depend on it, or it bound nothing.
     Released,
+}
+
+/// How far along the search for a real limit's pace is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Phase {
+    /// Slowed once; the next window tells a real limit from noise by the refusals it holds.
+    Judging { refused_before: f64 },
+    /// A real limit not yet overshot: the pace doubles each quiet window.
+    Searching,
+    /// Overshot once: the pace sits under the accepted rate and creeps up.
+    Holding,
+}
+
+/// A turn taken from the pacer: wait this long, unless the pace changes meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Turn {
+    pub(crate) wait: Duration,
+    generation: u64,
 }
 
 /// Per-agent pacing learned from 429s; unpaced until a real limit shows.
 #[derive(Debug)]
 pub(crate) struct Pacer {
     state: Mutex<PaceState>,
+    /// Wakes requests waiting for a turn when the pace changes, so none keeps a turn given
+    /// at the old pace.
+    changed: Notify,
 }
 
 #[derive(Debug)]
 struct PaceState {
-    window_start: Instant,
+    /// When the open window started: the first reply counted after the last change.
+    window_start: Option<Instant>,
     accepted: u32,
     refused: u32,
-    /// Requests per second, when paced.
-    pace: Option<f64>,
+    /// The first and the last accepted reply of the open window.
+    accepted_span: Option<(Instant, Instant)>,
+    /// Requests per second, and the search's phase, when paced.
+    pace: Option<(f64, Phase)>,
     /// Share of replies refused whatever the pace.
     noise: f64,
     /// When the pace last changed; replies to requests sent before are not counted.
     changed_at: Instant,
-    /// The refused share that made the last slowdown, until the next window judges it.
-    judging: Option<f64>,
+    /// Bumped at each change of pace: turns given at an older one are taken again.
+    generation: u64,
     /// The pacing bucket: its balance (may go negative) and when it was last filled.
     tokens: f64,
     filled_at: Instant,
@@ -77,16 +119,18 @@ impl Pacer {
     fn starting_at(now: Instant) -> Self {
         Self {
             state: Mutex::new(PaceState {
-                window_start: now,
+                window_start: None,
                 accepted: 0,
                 refused: 0,
+                accepted_span: None,
                 pace: None,
                 noise: 0.0,
                 changed_at: now,
-                judging: None,
+                generation: 0,
                 tokens: 1.0,
                 filled_at: now,
             }),
+            changed: Notify::new(),
         }
     }
 
@@ -97,32 +141,63 @@ impl Pacer {
     /// The current pace in requests per second, if any.
     #[cfg(test)]
     pub(crate) fn pace(&self) -> Option<f64> {
-        self.lock().pace
+        self.lock().pace.map(|(pace, _)| pace)
     }
 
-    /// Takes a turn and returns how long to wait before sending. Turns are spaced evenly (a
-    /// bucket of one request), so the paced rate never arrives as a burst.
-    pub(crate) fn reserve(&self) -> Duration {
+    /// Waits for a turn to send. Turns are spaced evenly (a bucket of one request), so the
+    /// paced rate never arrives as a burst; a change of pace sends every waiter back for a
+    /// turn at the new one.
+    pub(crate) async fn wait_for_turn(&self) {
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let turn = self.reserve();
+            if turn.wait.is_zero() {
+                return;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(turn.wait) => {
+                    if self.lock().generation == turn.generation {
+                        return;
+                    }
+                }
+                _ = changed => {}
+            }
+        }
+    }
+
+    /// Takes a turn at the current pace.
+    fn reserve(&self) -> Turn {
         let mut state = self.lock();
-        let Some(pace) = state.pace else {
-            return Duration::ZERO;
+        let generation = state.generation;
+        let Some((pace, _)) = state.pace else {
+            return Turn {
+                wait: Duration::ZERO,
+                generation,
+            };
         };
         let now = Instant::now();
         let elapsed = now.duration_since(state.filled_at).as_secs_f64();
         state.tokens = (state.tokens + elapsed * pace).min(1.0);
         state.filled_at = now;
         state.tokens -= 1.0;
-        if state.tokens >= 0.0 {
+        let wait = if state.tokens >= 0.0 {
             Duration::ZERO
         } else {
             Duration::from_secs_f64(-state.tokens / pace)
-        }
+        };
+        Turn { wait, generation }
     }
 
     /// Counts the reply to a request sent at `sent` (`refused` for a 429) and, when a window
     /// closes, adjusts the pace.
     pub(crate) fn on_reply(&self, refused: bool, sent: Instant) -> Option<PaceChange> {
-        self.on_reply_at(refused, sent, Instant::now())
+        let change = self.on_reply_at(refused, sent, Instant::now());
+        if change.is_some() {
+            self.changed.notify_waiters();
+        }
+        change
     }
 
     fn on_reply_at(&self, refused: bool, sent: Instant, now: Instant) -> Option<PaceChange> {
@@ -131,84 +206,140 @@ impl Pacer {
             // Sent at the old pace: it says nothing about the new one.
             return None;
         }
+        // The window opens with its first reply: a window opened at the change would count
+        // a latency's worth of time with no reply in it and so understate the accepted rate.
+        let window_start = *state.window_start.get_or_insert(now);
         if refused {
             state.refused += 1;
         } else {
             state.accepted += 1;
+            let first = state.accepted_span.map_or(now, |(first, _)| first);
+            state.accepted_span = Some((first, now));
         }
         let replies = state.accepted + state.refused;
-        let elapsed = now.duration_since(state.window_start);
-        let closes = (elapsed >= WINDOW && replies >= WINDOW_REPLIES) || elapsed >= LONGEST_WINDOW;
+        let elapsed = now.duration_since(window_start);
+        let (window, least_replies) = match state.pace {
+            Some((_, Phase::Judging { .. } | Phase::Searching)) => {
+                (SEARCH_WINDOW, SEARCH_WINDOW_REPLIES)
+            }
+            _ => (WINDOW, WINDOW_REPLIES),
+        };
+        let closes = (elapsed >= window && replies >= least_replies) || elapsed >= LONGEST_WINDOW;
         if !closes {
             return None;
         }
         let seconds = elapsed.as_secs_f64();
-        let refused_share = f64::from(state.refused) / f64::from(replies);
-        let accepted_rate = f64::from(state.accepted) / seconds;
-        let sent_rate = f64::from(replies) / seconds;
-        let refusals = state.refused;
-        state.window_start = now;
+        let window = Window {
+            refused_share: f64::from(state.refused) / f64::from(replies),
+            refusals: state.refused,
+            accepted_rate: state.accepted_rate(seconds),
+            sent_rate: f64::from(replies) / seconds,
+        };
+        state.window_start = Some(now);
         state.accepted = 0;
         state.refused = 0;
-        let change = state.judge(refused_share, refusals, accepted_rate, sent_rate);
+        state.accepted_span = None;
+        let change = state.judge(&window);
         if change.is_some() {
             state.changed_at = now;
+            state.window_start = None;
+            state.generation += 1;
+            state.tokens = 1.0;
+            state.filled_at = now;
         }
         change
     }
 }
 
+/// What one closed window of replies held.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    refused_share: f64,
+    refusals: u32,
+    /// Requests accepted a second.
+    accepted_rate: f64,
+    /// Replies a second, accepted or not.
+    sent_rate: f64,
+}
+
 impl PaceState {
-    fn judge(
-        &mut self,
-        refused_share: f64,
-        refusals: u32,
-        accepted_rate: f64,
-        sent_rate: f64,
-    ) -> Option<PaceChange> {
-        if let Some(before) = self.judging.take() {
-            if refused_share > 0.1 && refused_share > before * NOISE_RATIO {
+    /// Requests accepted a second over the open window of `seconds`. Measured between the
+    /// first and the last acceptance when they spread over most of the window: a provider that
+    /// refuses at once but answers after a latency would otherwise look slower than it is,
+    /// since the window opens on a refusal with no acceptance possible for a latency's time.
+    /// Acceptances bunched together (a burst let through at once) say nothing of a rate.
+    fn accepted_rate(&self, seconds: f64) -> f64 {
+        let whole_window = f64::from(self.accepted) / seconds;
+        match self.accepted_span {
+            Some((first, last)) if self.accepted >= 3 => {
+                let span = last.duration_since(first).as_secs_f64();
+                if span >= seconds / 2.0 {
+                    f64::from(self.accepted - 1) / span
+                } else {
+                    whole_window
+                }
+            }
+            _ => whole_window,
+        }
+    }
+
+    fn judge(&mut self, window: &Window) -> Option<PaceChange> {
+        let share = window.refused_share;
+        if let Some((pace, Phase::Judging { refused_before })) = self.pace {
+            if share > 0.1 && share > refused_before * NOISE_RATIO {
                 // Slowing down did not cut the refusals: they come whatever the pace. Capped,
                 // so a misjudged window cannot hide a real limit for good.
-                self.noise = refused_share.min(MAX_NOISE);
+                self.noise = share.min(MAX_NOISE);
                 self.pace = None;
                 return Some(PaceChange::Released);
             }
-            if refused_share - self.noise <= OVER_LIMIT_EXCESS {
-                return Some(PaceChange::Confirmed);
-            }
+            // The refusals fell: the limit is real. Whether the slower pace is still past it
+            // is for the next window to say: this one also holds the stragglers of the burst.
+            self.pace = Some((pace, Phase::Searching));
+            return Some(PaceChange::Confirmed);
         }
-        if refused_share < self.noise {
+        if share < self.noise {
             // Let a level learned from a bad stretch fade.
-            self.noise = (self.noise + refused_share) / 2.0;
+            self.noise = (self.noise + share) / 2.0;
         }
-        let excess = refused_share - self.noise;
+        let excess = share - self.noise;
         match self.pace {
-            None if excess > SUSPECT_EXCESS && refusals >= 4 => {
-                self.slow_to(accepted_rate, refused_share)
+            None if excess > SUSPECT_EXCESS && window.refusals >= 4 => {
+                let pace = self.slow_to(window.accepted_rate);
+                self.pace = Some((
+                    pace,
+                    Phase::Judging {
+                        refused_before: share,
+                    },
+                ));
+                Some(PaceChange::Slowed(pace))
             }
             None => None,
-            Some(_) if excess > OVER_LIMIT_EXCESS => {
-                // Already near the limit: the accepted rate is the limit itself.
-                self.slow_to(accepted_rate / BACK_OFF, refused_share)
+            Some(_) if excess > OVER_LIMIT_EXCESS && window.refusals >= OVER_LIMIT_REFUSALS => {
+                // Past the limit while sending steadily: what was accepted is the limit.
+                let pace = self.slow_to(window.accepted_rate);
+                self.pace = Some((pace, Phase::Holding));
+                Some(PaceChange::Slowed(pace))
             }
-            Some(pace) if pace > sent_rate * SLACK => {
+            Some((pace, _)) if pace > window.sent_rate * SLACK => {
                 self.pace = None;
                 Some(PaceChange::Released)
             }
-            Some(pace) => {
-                self.pace = Some(pace * PROBE_GROWTH);
-                None
+            Some((pace, phase)) => {
+                let growth = match phase {
+                    Phase::Holding => PROBE_GROWTH,
+                    Phase::Judging { .. } | Phase::Searching => SEARCH_GROWTH,
+                };
+                let raised = pace * growth;
+                self.pace = Some((raised, phase));
+                Some(PaceChange::Raised(raised))
             }
         }
     }
 
-    /// Paces just under the rate the provider accepted over the window.
-    fn slow_to(&mut self, accepted_rate: f64, refused_share: f64) -> Option<PaceChange> {
-        let pace = (accepted_rate * BACK_OFF).max(MIN_PACE);
-        self.pace = Some(pace);
-        self.judging = Some(refused_share);
-        Some(PaceChange::Slowed(pace))
+    /// The pace just under the rate the provider accepted over the window.
+    fn slow_to(&self, accepted_rate: f64) -> f64 {
+        (accepted_rate * BACK_OFF).max(MIN_PACE)
     }
 }
 
