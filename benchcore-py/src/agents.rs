@@ -5,8 +5,7 @@ use crate::callable::{CallError, Callable};
 use crate::convert::{to_json, to_py, type_name};
 use crate::errors;
 use benchcore::{
-    async_trait, Agent, AgentError, AgentErrorKind, AgentLimits, AgentReply, AgentRequest, Message,
-    Usage,
+    async_trait, Agent, AgentError, AgentErrorKind, AgentLimits, AgentReply, AgentRequest, Usage,
 };
 use benchcore_providers::{build_agent, AgentConfig};
 use pyo3::prelude::*;
@@ -141,7 +140,9 @@ impl AgentHandle {
     /// Sends one question (or a list of `{"role", "content"}` messages) and returns the
     /// reply as a dict: `text`, `usage`, `cost_usd`, `model`, `latency_ms`. One exchange,
     /// no retries. `target` makes the question a case with that target, for agents that
-    /// answer from the case (`gold`) and callables that read their context.
+    /// answer from the case (`gold`) and callables that read their context. It waits with
+    /// the GIL released, so other threads (and a run's agents) go on; inside `async def`
+    /// code use `ask_async`, which does not hold up the event loop.
     #[pyo3(signature = (question, timeout = 120.0, target = None))]
     fn ask<'py>(
         &self,
@@ -150,68 +151,23 @@ impl AgentHandle {
         timeout: f64,
         target: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let messages = if let Ok(text) = question.cast::<PyString>() {
-            vec![Message::user(text.to_str()?)]
-        } else {
-            let value = to_json(question, "messages")?;
-            serde_json::from_value::<Vec<Message>>(value)
-                .map_err(|e| errors::argument(py, "messages", e.to_string()))?
-        };
-        let has_target = target.is_some();
-        let case = match target {
-            Some(target) => {
-                let value = serde_json::json!({
-                    "id": "ask",
-                    "messages": messages,
-                    "target": to_json(target, "target")?,
-                });
-                Some(Arc::new(crate::cases::case_from_value(
-                    py, value, "target",
-                )?))
-            }
-            None => None,
-        };
-        let agent = Arc::clone(&self.agent);
-        let timeout = std::time::Duration::from_secs_f64(timeout.max(0.001));
-        let reply = crate::runtime::block_on(py, async move {
-            let mut request =
-                AgentRequest::new(messages).with_deadline(std::time::Instant::now() + timeout);
-            if let Some(case) = case {
-                request = request.with_case(case, 0);
-            }
-            let started = std::time::Instant::now();
-            match tokio::time::timeout(timeout, agent.respond(&request)).await {
-                Ok(Ok(reply)) => Ok((reply, started.elapsed())),
-                Ok(Err(e)) => Err(e),
-                Err(_) => Err(AgentError::timeout(format!(
-                    "no reply within {:.1} s",
-                    timeout.as_secs_f64()
-                ))),
-            }
-        })?;
-        let (reply, elapsed) = reply.map_err(|mut e| {
-            // Agents that answer from the case (gold, replay) have none outside a run.
-            if !has_target && e.message.contains("needs the case") {
-                e.message.push_str(": pass target= to ask() to give it one");
-            }
-            errors::agent(py, &e)
-        })?;
-        let out = PyDict::new(py);
-        out.set_item("text", &reply.text)?;
-        out.set_item(
-            "usage",
-            match reply.usage {
-                Some(u) => crate::convert::to_py_ser(py, &u)?,
-                None => py.None().into_bound(py),
-            },
-        )?;
-        out.set_item("cost_usd", reply.cost_usd)?;
-        out.set_item("model", reply.model)?;
-        out.set_item(
-            "latency_ms",
-            reply.latency.unwrap_or(elapsed).as_millis() as u64,
-        )?;
-        Ok(out.into_any())
+        let question = crate::ask::Question::read(py, question, timeout, target)?;
+        crate::ask::ask(py, &self.agent, question)
+    }
+
+    /// `ask` as an awaitable, for `async def` code (an async agent, a notebook cell): the
+    /// exchange runs on the engine's threads and the event loop goes on meanwhile, so many
+    /// asks run at once. `await agent.ask_async("…")` returns the same dict as `ask`.
+    #[pyo3(signature = (question, timeout = 120.0, target = None))]
+    fn ask_async<'py>(
+        &self,
+        py: Python<'py>,
+        question: &Bound<'py, PyAny>,
+        timeout: f64,
+        target: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let question = crate::ask::Question::read(py, question, timeout, target)?;
+        crate::ask::ask_async(py, &self.agent, question)
     }
 
     fn __repr__(&self) -> String {

@@ -2,6 +2,7 @@
 //! `benchcore` package (`python/benchcore/`) wraps it in the API people use.
 
 mod agents;
+mod ask;
 mod callable;
 mod cases;
 mod convert;

@@ -38,3 +38,27 @@ def submit(
     future = asyncio.run_coroutine_threadsafe(_await(awaitable), _running_loop())
     future.add_done_callback(callback)
     return future
+
+
+def settle(
+    loop: asyncio.AbstractEventLoop,
+    future: asyncio.Future[Any],
+    value: Any,
+    error: Optional[BaseException],
+) -> None:
+    """Settles ``future`` (of ``loop``) from another thread with ``value`` or ``error``:
+    ``Agent.ask_async``'s answer. A future cancelled meanwhile is left alone, and a closed
+    loop has nobody left to tell."""
+
+    def _settle() -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)
+
+    try:
+        loop.call_soon_threadsafe(_settle)
+    except RuntimeError:
+        pass  # the loop is closed

@@ -1,6 +1,6 @@
 """Type stubs of the native extension module ``benchcore._native``."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from os import PathLike
 from typing import Any, Optional, Union, final
 
@@ -85,6 +85,12 @@ class Agent:
         timeout: float = 120.0,
         target: Any = None,
     ) -> dict[str, Any]: ...
+    def ask_async(
+        self,
+        question: Union[str, Sequence[Mapping[str, str]]],
+        timeout: float = 120.0,
+        target: Any = None,
+    ) -> Awaitable[dict[str, Any]]: ...
 
 @final
 class Evaluator:
