@@ -89,10 +89,17 @@ impl AgentHandle {
             ));
         }
         crate::errors::check_name(py, &name)?;
+        // Called through `benchcore._calls.Recording`, so the benchcore agents it asks while
+        // it answers are noted and become steps of the attempt.
+        let recording = py
+            .import("benchcore._calls")?
+            .getattr("Recording")?
+            .call1((func,))?
+            .unbind();
         Ok(Self {
             agent: Arc::new(PyAgent {
                 name: name.clone(),
-                call: Callable::new(func),
+                call: Callable::new(recording),
                 with_context,
             }),
             config: serde_json::json!({ "kind": "python", "name": name }),
@@ -236,7 +243,7 @@ impl Agent for PyAgent {
                         None => PyTuple::new(py, [list]),
                     }
                 },
-                read_reply,
+                |out: &Bound<'_, PyAny>| crate::inner_calls::read_recorded(out, read_reply),
             )
             .await;
         let who = format!("agent `{}`", self.name);

@@ -5,7 +5,7 @@ use crate::convert::to_json;
 use crate::errors;
 use benchcore::{Agent, AgentError, AgentReply, AgentRequest, Case, Message};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyDict, PyList, PyString};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -118,14 +118,68 @@ fn reply_dict<'py>(
     Ok(out.into_any())
 }
 
+/// What an ask inside a Python agent notes for the attempt: the list to note it in, the
+/// agent's name and the messages sent.
+struct Noting {
+    calls: Py<PyList>,
+    agent: String,
+    messages: serde_json::Value,
+}
+
+impl Noting {
+    /// `None` outside a Python agent.
+    fn of(py: Python<'_>, agent: &Arc<dyn Agent>, question: &Question) -> PyResult<Option<Self>> {
+        Ok(crate::inner_calls::current(py)?.map(|calls| Self {
+            calls,
+            agent: agent.name().to_owned(),
+            messages: serde_json::to_value(&question.messages).unwrap_or_default(),
+        }))
+    }
+
+    fn note(
+        self,
+        py: Python<'_>,
+        result: &Result<(AgentReply, Duration), AskError>,
+        took: Duration,
+    ) -> PyResult<()> {
+        let (outcome, usage, cost_usd, latency) = match result {
+            Ok((reply, elapsed)) => (
+                Ok(reply.text.as_str()),
+                reply.usage,
+                reply.cost_usd,
+                reply.latency.unwrap_or(*elapsed),
+            ),
+            Err(failed) => (Err(failed.error.to_string()), None, None, took),
+        };
+        crate::inner_calls::note(
+            py,
+            &self.calls,
+            crate::inner_calls::Noted {
+                agent: &self.agent,
+                messages: self.messages,
+                result: outcome,
+                usage,
+                cost_usd,
+                latency,
+            },
+        )
+    }
+}
+
 /// Asks and waits, with the GIL released (Ctrl-C stops the wait).
 pub(crate) fn ask<'py>(
     py: Python<'py>,
     agent: &Arc<dyn Agent>,
     question: Question,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let noting = Noting::of(py, agent, &question)?;
+    let started = Instant::now();
     let sent = question.send(Arc::clone(agent));
-    let (reply, elapsed) = crate::runtime::block_on(py, sent)?.map_err(|e| e.into_py(py))?;
+    let result = crate::runtime::block_on(py, sent)?;
+    if let Some(noting) = noting {
+        noting.note(py, &result, started.elapsed())?;
+    }
+    let (reply, elapsed) = result.map_err(|e| e.into_py(py))?;
     reply_dict(py, reply, elapsed)
 }
 
@@ -151,10 +205,17 @@ pub(crate) fn ask_async<'py>(
         })?;
     let future = event_loop.call_method0("create_future")?;
     let (event_loop, settled) = (event_loop.unbind(), future.clone().unbind());
+    let noting = Noting::of(py, agent, &question)?;
+    let started = Instant::now();
     let sent = question.send(Arc::clone(agent));
     crate::runtime::handle().spawn(async move {
         let result = sent.await;
         Python::attach(|py| {
+            if let Some(noting) = noting {
+                if let Err(error) = noting.note(py, &result, started.elapsed()) {
+                    error.write_unraisable(py, None);
+                }
+            }
             let outcome = match result {
                 Ok((reply, elapsed)) => reply_dict(py, reply, elapsed).map(Bound::unbind),
                 Err(error) => Err(error.into_py(py)),

@@ -11,6 +11,7 @@ mod errors;
 mod evaluators;
 mod events;
 mod factory;
+mod inner_calls;
 mod runtime;
 mod shutdown;
 mod store;

@@ -100,3 +100,61 @@ def test_a_cancelled_ask_leaves_the_loop_usable() -> None:
         return str((await agent.ask_async("after"))["text"])
 
     assert asyncio.run(main()) == "after"
+
+
+def test_inner_calls_are_steps_of_the_attempt_with_their_tokens(openai_server: MockServer) -> None:
+    model = benchcore.agent(kind="openai_compatible", model="echo", base_url=openai_server.base_url)
+
+    def twice(messages: list[dict[str, Any]]) -> dict[str, Any]:
+        first = model.ask(messages)
+        second = model.ask(messages)
+        assert first["text"] == second["text"]
+        return {"text": second["text"], "usage": {"input_tokens": 1, "output_tokens": 1}}
+
+    run = benchcore.run(echo_cases(2), twice, progress=False)
+    (summary,) = run.summary()["agents"]
+    assert summary["passed"] == 2
+    for attempt in run.attempts():
+        turns = attempt["transcript"]["turns"]
+        calls = [t for t in turns if t["speaker"] == "agent" and t.get("tool_calls")]
+        results = [t for t in turns if t["speaker"] == "tool"]
+        assert [c["tool_calls"][0]["name"] for c in calls] == ["ask", "ask"]
+        assert calls[0]["tool_calls"][0]["arguments"]["agent"] == "echo"
+        assert [r["tool_call_id"] for r in results] == ["ask_1", "ask_2"]
+        assert all(r["text"] == turns[-1]["text"] for r in results)
+        assert all(r["usage"]["input_tokens"] > 0 for r in results)
+        # Its own token plus those of the two calls it made.
+        inner = sum(r["usage"]["input_tokens"] for r in results)
+        assert attempt["usage"]["input_tokens"] == 1 + inner
+
+
+def test_an_async_agents_failed_inner_call_is_a_failed_step(mock_openai: Any) -> None:
+    server = mock_openai("--require-api-key", "right")
+    locked = benchcore.agent(
+        kind="openai_compatible", model="locked", base_url=server.base_url, api_key="wrong"
+    )
+
+    async def fallback(messages: list[dict[str, Any]]) -> str:
+        try:
+            return str((await locked.ask_async(messages))["text"])
+        except benchcore.ProviderError:
+            return str(messages[-1]["content"])
+
+    run = benchcore.run(echo_cases(1), fallback, progress=False)
+    (attempt,) = run.attempts()
+    assert attempt["outcome"] == "passed"
+    (step,) = [t for t in attempt["transcript"]["turns"] if t["speaker"] == "tool"]
+    assert step["is_error"] is True
+    assert "401" in step["text"] or "auth" in step["text"].lower()
+
+
+def test_asks_outside_an_agent_are_not_noted(openai_server: MockServer) -> None:
+    model = benchcore.agent(kind="openai_compatible", model="echo", base_url=openai_server.base_url)
+    assert model.ask("plain")["text"] == "plain"
+
+    def echo(messages: list[dict[str, Any]]) -> str:
+        return str(messages[-1]["content"])
+
+    run = benchcore.run(echo_cases(1), echo, progress=False)
+    turns = run.attempts()[0]["transcript"]["turns"]
+    assert not any(t["speaker"] == "tool" for t in turns)

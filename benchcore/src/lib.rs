@@ -25,7 +25,9 @@ mod time;
 pub mod tools;
 pub mod transcript;
 
-pub use agent::{Agent, AgentError, AgentErrorKind, AgentReply, AgentRequest, Sampling, Usage};
+pub use agent::{
+    Agent, AgentError, AgentErrorKind, AgentReply, AgentRequest, AgentStep, Sampling, Usage,
+};
 pub use agent::{CacheKey, Cached, CachedReply, MemoryCache, ResponseCache};
 pub use async_trait::async_trait;
 pub use attempt::{AttemptFailure, AttemptKey, AttemptRecord, Outcome};

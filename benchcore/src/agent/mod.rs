@@ -6,12 +6,14 @@ pub mod reference;
 mod reference_steps;
 mod reply;
 mod request;
+mod step;
 mod tools;
 
 pub use cache::{CacheKey, Cached, CachedReply, MemoryCache, ResponseCache};
 pub use error::{AgentError, AgentErrorKind};
 pub use reply::{AgentReply, Usage};
 pub use request::{AgentRequest, Sampling};
+pub use step::AgentStep;
 pub use tools::{InvalidArguments, StopReason, ToolCall, ToolChoice, ToolSpec};
 
 use crate::AgentCapabilities;

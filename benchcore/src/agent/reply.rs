@@ -1,4 +1,4 @@
-use super::{StopReason, ToolCall};
+use super::{AgentStep, StopReason, ToolCall};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -60,6 +60,9 @@ pub struct AgentReply {
     pub tool_calls: Vec<ToolCall>,
     /// Why the reply ended, when the provider said.
     pub stop_reason: Option<StopReason>,
+    /// Calls the agent made on its own before answering (a Python agent asking other
+    /// agents, say), recorded as steps of the attempt's trajectory.
+    pub steps: Vec<AgentStep>,
 }
 
 impl AgentReply {
@@ -108,6 +111,12 @@ impl AgentReply {
     /// Sets the latency.
     pub fn with_latency(mut self, latency: Duration) -> Self {
         self.latency = Some(latency);
+        self
+    }
+
+    /// Sets the calls the agent made before answering.
+    pub fn with_steps(mut self, steps: Vec<AgentStep>) -> Self {
+        self.steps = steps;
         self
     }
 }

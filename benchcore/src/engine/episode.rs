@@ -8,6 +8,7 @@
 use super::agent_state::{AgentState, HeldSlots};
 use super::exchange::exchange_with_retries;
 use super::shared::RunShared;
+use crate::agent::StopReason;
 use crate::{
     Agent, AgentError, AgentReply, AgentRequest, AttemptKey, Case, Ending, Role, Sampling, Speaker,
     TestReport, Transcript, Turn, Usage,
@@ -216,6 +217,21 @@ impl<'a> EpisodeContext<'a> {
     }
 
     fn push_turn(&mut self, speaker: Speaker, reply: &AgentReply) {
+        for step in &reply.steps {
+            let at = crate::now_ms();
+            self.transcript.push(
+                Turn::new(speaker, "")
+                    .at(at)
+                    .with_tool_calls(vec![step.call.clone()])
+                    .with_stop_reason(Some(StopReason::ToolUse)),
+            );
+            self.transcript.push(
+                Turn::new(Speaker::Tool, step.result.clone())
+                    .at(at)
+                    .with_timing(step.latency.map(|d| d.as_millis() as u64), step.usage)
+                    .answering(step.call.id.clone(), step.is_error),
+            );
+        }
         let latency = reply.latency.map(|d| d.as_millis() as u64);
         self.transcript.push(
             Turn::new(speaker, reply.text.clone())
