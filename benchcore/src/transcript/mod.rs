@@ -118,6 +118,18 @@ impl Turn {
         self.usage = usage;
         self
     }
+
+    /// Whether the turn is part of the conversation itself: said by the agent or the other
+    /// side, not system framing, a tool's output, or an agent's bare tool call (a step of its
+    /// trajectory). Conversation measures (words, questions, follow-ups) count only these.
+    pub fn is_spoken(&self) -> bool {
+        match self.speaker {
+            Speaker::System | Speaker::Tool => false,
+            Speaker::Agent | Speaker::Participant => {
+                self.tool_calls.is_empty() || !self.text.trim().is_empty()
+            }
+        }
+    }
 }
 
 /// How an exchange ended.

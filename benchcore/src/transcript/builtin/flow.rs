@@ -124,11 +124,7 @@ impl TranscriptTest for ConversationFlow {
 
     fn run(&self, transcript: &Transcript) -> TestReport {
         let c = &self.config;
-        let spoken: Vec<_> = transcript
-            .turns
-            .iter()
-            .filter(|t| t.speaker != Speaker::System)
-            .collect();
+        let spoken: Vec<_> = transcript.turns.iter().filter(|t| t.is_spoken()).collect();
         let agent: Vec<&str> = spoken
             .iter()
             .filter(|t| t.speaker == Speaker::Agent)

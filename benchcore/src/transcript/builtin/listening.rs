@@ -122,11 +122,7 @@ impl TranscriptTest for ActiveListening {
             .iter()
             .map(|p| p.to_lowercase())
             .collect();
-        let spoken: Vec<_> = transcript
-            .turns
-            .iter()
-            .filter(|t| t.speaker != Speaker::System)
-            .collect();
+        let spoken: Vec<_> = transcript.turns.iter().filter(|t| t.is_spoken()).collect();
         let (mut replies, mut follow_ups, mut acknowledged) = (0, 0, 0);
         for pair in spoken.windows(2) {
             let (before, reply) = (pair[0], pair[1]);

@@ -76,7 +76,7 @@ impl TranscriptTest for Pacing {
         let agent: Vec<_> = transcript
             .turns
             .iter()
-            .filter(|t| t.speaker == Speaker::Agent)
+            .filter(|t| t.speaker == Speaker::Agent && t.is_spoken())
             .collect();
         let latencies: Vec<u64> = agent.iter().filter_map(|t| t.latency_ms).collect();
         let mut variables = Vec::with_capacity(3);
@@ -120,6 +120,21 @@ impl TranscriptTest for Pacing {
 mod tests {
     use super::*;
     use crate::Turn;
+
+    #[test]
+    fn trajectory_steps_are_not_turns_of_the_conversation() {
+        let call = crate::agent::ToolCall::new("ask_1", "ask", serde_json::json!({}));
+        let mut t = Transcript::default();
+        t.push(Turn::new(Speaker::Agent, "").with_tool_calls(vec![call]));
+        t.push(Turn::new(Speaker::Tool, "many words from a tool").answering("ask_1", false));
+        t.push(Turn::new(Speaker::Agent, "one two three four").with_timing(Some(100), None));
+        let report = Pacing::default().run(&t);
+        assert_eq!(
+            report.variables[2].value, 4.0,
+            "the words of the one spoken turn"
+        );
+        assert!(!t.turns[0].is_spoken() && !t.turns[1].is_spoken() && t.turns[2].is_spoken());
+    }
 
     #[test]
     fn slow_and_wordy_interviewers_read_poor() {

@@ -223,7 +223,7 @@ impl TranscriptTest for QuestionQuality {
         let asked: Vec<String> = transcript
             .turns
             .iter()
-            .filter(|t| t.speaker == Speaker::Agent)
+            .filter(|t| t.speaker == Speaker::Agent && t.is_spoken())
             .flat_map(|t| questions(&t.text))
             .collect();
         let open = asked.iter().filter(|q| is_open(q) == Some(true)).count();
