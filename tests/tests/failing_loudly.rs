@@ -171,28 +171,41 @@ async fn random_429s_are_retried_until_every_attempt_passes() {
     assert!(report.stopped_agents.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_real_limit_is_respected_until_every_attempt_passes() {
-    let gateway = GatewayServer::start(GatewayLimit {
-        per_minute: 1200,
-        concurrent: 4,
-        latency: Duration::from_millis(20),
-    })
-    .await
-    .unwrap();
-    let (agent, config) = agent("limited", &gateway.base_url());
+/// Runs `cases` echo cases at `concurrency` against a gateway enforcing `limit`; returns the
+/// agent's summary and what the gateway accepted and refused.
+async fn run_behind(
+    limit: GatewayLimit,
+    name: &str,
+    cases: usize,
+    concurrency: usize,
+    max_retries: u32,
+) -> (
+    benchcore::AgentSummary,
+    benchcore_tests::servers::GatewayStats,
+) {
+    let gateway = GatewayServer::start(limit).await.unwrap();
+    let (agent, config) = agent(name, &gateway.base_url());
     let report = Engine::new(Arc::new(benchcore::MemoryStore::new()))
         .run(
-            Run::new(suite(80))
+            Run::new(suite(cases))
                 .agent_with(agent, config, AgentLimits::default())
-                .concurrency(16)
-                .retry(RetryPolicy::default().with_max_retries(50)),
+                .concurrency(concurrency)
+                .retry(RetryPolicy::default().with_max_retries(max_retries)),
         )
         .await
         .unwrap();
-    let s = &report.summary.agents[0];
+    (report.summary.agents[0].clone(), gateway.stats())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_limit_is_respected_until_every_attempt_passes() {
+    let limit = GatewayLimit {
+        per_minute: 1200,
+        concurrent: 4,
+        latency: Duration::from_millis(20),
+    };
+    let (s, stats) = run_behind(limit, "limited", 80, 16, 50).await;
     assert_eq!((s.passed, s.errors), (80, 0));
-    let stats = gateway.stats();
     assert_eq!(stats.accepted_at.len(), 80);
     assert_eq!(s.retries as usize, stats.refused_at.len());
 }
@@ -201,26 +214,13 @@ async fn a_real_limit_is_respected_until_every_attempt_passes() {
 async fn a_limit_on_requests_in_flight_is_held() {
     // 4 at once and no rate to speak of: sending 32 at once, seven in eight are refused
     // until the engine learns to keep 4 in flight.
-    let gateway = GatewayServer::start(GatewayLimit {
+    let limit = GatewayLimit {
         per_minute: 60_000,
         concurrent: 4,
         latency: Duration::from_millis(50),
-    })
-    .await
-    .unwrap();
-    let (agent, config) = agent("four-at-once", &gateway.base_url());
-    let report = Engine::new(Arc::new(benchcore::MemoryStore::new()))
-        .run(
-            Run::new(suite(600))
-                .agent_with(agent, config, AgentLimits::default())
-                .concurrency(32)
-                .retry(RetryPolicy::default().with_max_retries(100)),
-        )
-        .await
-        .unwrap();
-    let s = &report.summary.agents[0];
+    };
+    let (s, stats) = run_behind(limit, "four-at-once", 600, 32, 100).await;
     assert_eq!((s.passed, s.errors), (600, 0));
-    let stats = gateway.stats();
     let end = stats.accepted_at.iter().copied().fold(0.0, f64::max);
     let last_third = |at: &[f64]| at.iter().filter(|&&t| t >= end * 2.0 / 3.0).count();
     let (accepted, refused) = (

@@ -8,14 +8,12 @@
 //! which a pace, blind to the provider's latency, can only approximate. The cap is raised by
 //! one now and then while it binds, so a raised limit is found again.
 
+// Replies are read in windows as long, and holding as many replies, as the pacer's.
+use super::pace::{WINDOW, WINDOW_REPLIES};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::Notify;
 
-/// A window of replies is read once it is this long…
-const WINDOW: Duration = Duration::from_secs(1);
-/// …and holds this many replies.
-const WINDOW_REPLIES: u32 = 20;
 /// Below the cut, at most this share of requests may have been refused…
 const BELOW_CUT_REFUSED: f64 = 0.05;
 /// …and above it at least this share, with at least [`ABOVE_CUT_REFUSALS`] refusals.
@@ -224,6 +222,7 @@ fn sharp_cut(by_count: &[[u32; 2]]) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     /// Feeds one window of replies `(in_flight, refused)`, closing it with the last, and
     /// returns the cap after it.

@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 /// A window closes once it is this long and holds [`WINDOW_REPLIES`] replies…
-const WINDOW: Duration = Duration::from_secs(1);
+pub(super) const WINDOW: Duration = Duration::from_secs(1);
 /// …so that the share refused is not read off a handful of replies.
-const WINDOW_REPLIES: u32 = 20;
+pub(super) const WINDOW_REPLIES: u32 = 20;
 /// While a real limit's pace is being searched for, windows are half as long and hold half
 /// as many replies: the search is over in a few seconds, and a doubling needs no fine reading.
 const SEARCH_WINDOW: Duration = Duration::from_millis(500);
