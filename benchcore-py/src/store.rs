@@ -116,6 +116,22 @@ impl StoreHandle {
         run.map(|run| run_dict(py, &run)).transpose()
     }
 
+    /// Replaces a run's tags (a JSON object) and nothing else of its spec. Raises
+    /// `StoreError` when the workspace has no such run.
+    fn set_run_tags(&self, py: Python<'_>, run_id: String, tags: Bound<'_, PyAny>) -> PyResult<()> {
+        let tags = crate::convert::to_json(&tags, "tags")?;
+        if !tags.is_object() {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "tags: expected a dict of JSON values",
+            ));
+        }
+        let (store, workspace) = (Arc::clone(&self.store), self.workspace.clone());
+        crate::runtime::block_on(py, async move {
+            store.set_run_tags(&workspace, &run_id, &tags).await
+        })?
+        .map_err(|e| errors::store(py, &e))
+    }
+
     /// Per-agent results of a run, computed from its stored attempts.
     fn summary<'py>(&self, py: Python<'py>, run_id: String) -> PyResult<Bound<'py, PyAny>> {
         let (store, workspace) = (Arc::clone(&self.store), self.workspace.clone());

@@ -85,6 +85,23 @@ def test_force_resumes_with_other_components(
     )
     assert resumed.status == "finished"
     assert "force=True despite" in capsys.readouterr().err
+    stored = benchcore.Store.open(sqlite_url).get_run(run_id)
+    assert stored is not None
+    tags = stored["spec"]["tags"]
+    (forced,) = tags["forced_resumes"]
+    assert [change.split(" (")[0] for change in forced["changes"]] == [
+        "evaluator `exact`", "evaluator `numeric`",
+    ], forced
+    assert forced["changes"][1].endswith("was not in the run"), forced
+    assert forced["at_ms"] > 0
+    # A second forced resume adds to the record; the first stays.
+    benchcore.resume(
+        run_id, suite, answer, store=sqlite_url, evaluators="includes", force=True,
+        progress=False,
+    )
+    stored = benchcore.Store.open(sqlite_url).get_run(run_id)
+    assert stored is not None
+    assert len(stored["spec"]["tags"]["forced_resumes"]) == 2
 
 
 def test_a_transcript_test_dropped_at_resume_is_named(tmp_path: Path, sqlite_url: str) -> None:

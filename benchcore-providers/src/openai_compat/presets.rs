@@ -139,7 +139,8 @@ macro_rules! preset_config {
 }
 
 preset_config! {
-    /// OpenAI's own API (`https://api.openai.com/v1`), keyed by `OPENAI_API_KEY`.
+    /// OpenAI's own API (`https://api.openai.com/v1`, or `OPENAI_BASE_URL` when set), keyed by
+    /// `OPENAI_API_KEY`.
     ///
     /// Requests go to Chat Completions, or, when `prompt_id` names a prompt managed on
     /// OpenAI's platform, to the Responses API with that prompt (then `model` is optional:
@@ -180,15 +181,21 @@ preset_config! {
 }
 
 impl OpenAiConfig {
+    /// The environment variable that overrides the default API root (a proxy, a gateway,
+    /// a local server), as in OpenAI's own SDKs.
+    pub const BASE_URL_ENV: &str = "OPENAI_BASE_URL";
+
     /// A config for the managed prompt `prompt_id`, answered by the prompt's own model.
     pub fn from_prompt(prompt_id: impl Into<String>) -> Self {
         Self::default().with_prompt(prompt_id)
     }
 }
 
-/// The managed prompt, and the billing fields as `OpenAI-Organization` and `OpenAI-Project`.
+/// `OPENAI_BASE_URL` when `base_url` is unset (as OpenAI's own SDKs read it), the managed
+/// prompt, and the billing fields as `OpenAI-Organization` and `OpenAI-Project`.
 impl Finish for OpenAiConfig {
     fn finish(&self, config: &mut OpenAiCompatConfig) {
+        base_url_from_env(config, &self.base_url, Self::BASE_URL_ENV);
         config.platform_prompt = Some(PlatformPrompt {
             id: self.prompt_id.clone(),
             version: self.prompt_version.clone(),
@@ -269,18 +276,22 @@ impl LmStudioConfig {
 /// name, so records tell local models apart.
 impl Finish for LmStudioConfig {
     fn finish(&self, config: &mut OpenAiCompatConfig) {
-        let from_env = std::env::var(Self::BASE_URL_ENV)
-            .ok()
-            .filter(|v| !v.trim().is_empty());
-        if let (None, Some(base_url)) = (&self.base_url, from_env) {
-            config.base_url = base_url;
-        }
+        base_url_from_env(config, &self.base_url, Self::BASE_URL_ENV);
         if let Some(id) = config.model.strip_prefix(Self::MODEL_PREFIX) {
             config.model = id.to_owned();
         }
         if config.name.is_none() {
             config.name = Some(format!("{}{}", Self::MODEL_PREFIX, config.model));
         }
+    }
+}
+
+/// The API root from the environment variable `var` (when set and not blank), unless the
+/// config gives one (`given`).
+fn base_url_from_env(config: &mut OpenAiCompatConfig, given: &Option<String>, var: &str) {
+    let from_env = std::env::var(var).ok().filter(|v| !v.trim().is_empty());
+    if let (None, Some(base_url)) = (given, from_env) {
+        config.base_url = base_url;
     }
 }
 

@@ -12,13 +12,17 @@ from __future__ import annotations
 import hashlib
 import inspect
 import sys
+import time
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from ._errors import RunError
-from ._native import Evaluator, TranscriptTest
+from ._native import Evaluator, Store, TranscriptTest
 
 #: The run tag holding the description.
 TAG = "python_components"
+#: The run tag listing each resume that ``force=True`` let change the evaluators or transcript
+#: tests: ``[{"at_ms": ..., "changes": [...]}]``.
+FORCED_TAG = "forced_resumes"
 
 
 def _source_digest(func: Callable[..., Any]) -> Optional[str]:
@@ -122,6 +126,7 @@ def differences(stored_spec: Mapping[str, Any], now: Mapping[str, Any]) -> list[
 
 
 def checked_for_resume(
+    store: Store,
     stored_spec: Optional[Mapping[str, Any]],
     run_id: str,
     evaluators: Sequence[Evaluator],
@@ -132,7 +137,8 @@ def checked_for_resume(
     """The evaluators to resume ``run_id`` with: those given, else the built-ins its spec
     stores (so that a suite given again does not bring the default evaluator). Raises
     :class:`RunError` naming each difference from what the run started with, unless
-    ``force``; then it says on stderr what it accepted."""
+    ``force``; then it says on stderr what it accepted and adds it to the run's tags (under
+    :data:`FORCED_TAG`: when, and each difference), so the run says it was mixed."""
     if stored_spec is None:
         return list(evaluators)  # the engine reports the unknown run
     if not evaluators_given:
@@ -147,6 +153,13 @@ def checked_for_resume(
             changes=found,
         )
     if found:
+        old = stored_spec.get("tags")
+        # Tags given as something other than an object are kept under their own key.
+        tags = dict(old) if isinstance(old, Mapping) else {} if old is None else {"tags": old}
+        forced = list(tags.get(FORCED_TAG) or [])
+        forced.append({"at_ms": int(time.time() * 1000), "changes": found})
+        tags[FORCED_TAG] = forced
+        store.set_run_tags(run_id, tags)
         print(
             f"benchcore: resuming run {run_id} with force=True despite: {'; '.join(found)}",
             file=sys.stderr,

@@ -548,7 +548,7 @@ def resume(
     store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
     stored = store_.get_run(run_id)
     parts.evaluators = _components.checked_for_resume(
-        None if stored is None else stored["spec"], run_id, parts.evaluators,
+        store_, None if stored is None else stored["spec"], run_id, parts.evaluators,
         evaluators is not None, parts.transcript_tests, force,
     )
     return _execute(store_, parts, {}, run_id, retry_errors, progress, on_event)
@@ -575,7 +575,7 @@ async def resume_async(
     store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
     stored = store_.get_run(run_id)
     parts.evaluators = _components.checked_for_resume(
-        None if stored is None else stored["spec"], run_id, parts.evaluators,
+        store_, None if stored is None else stored["spec"], run_id, parts.evaluators,
         evaluators is not None, parts.transcript_tests, force,
     )
     return await _execute_async(store_, parts, {}, run_id, retry_errors, progress, on_event)

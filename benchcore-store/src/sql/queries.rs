@@ -92,6 +92,8 @@ pub(crate) struct Queries {
     pub(crate) list_runs: String,
     /// Moves a run to a state. Binds: workspace, id, status, now.
     pub(crate) set_run_status: &'static str,
+    /// Replaces a run's spec. Binds: workspace, id, spec (JSON).
+    pub(crate) set_run_spec: String,
     /// Whether a run exists. Binds: workspace, id.
     pub(crate) run_exists: &'static str,
     /// Notes one agent of a run. Binds: workspace, run_id, agent.
@@ -199,6 +201,9 @@ impl Queries {
             set_run_status: "UPDATE runs SET status = $3, \
                  updated_at_ms = CASE WHEN $4 > created_at_ms THEN $4 ELSE created_at_ms END \
                  WHERE workspace = $1 AND id = $2",
+            set_run_spec: format!(
+                "UPDATE runs SET spec = $3{value} WHERE workspace = $1 AND id = $2"
+            ),
             run_exists: "SELECT 1 FROM runs WHERE workspace = $1 AND id = $2",
             insert_run_agent: "INSERT INTO run_agents (workspace, run_id, agent) \
                  VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",

@@ -112,6 +112,34 @@ impl<B: Backend> RunStore for SqlStore<B> {
         Ok(())
     }
 
+    async fn set_run_tags(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+        tags: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let pools = self.pools();
+        let what = format!("cannot set the tags of run {run_id:?}");
+        // Read, change, write back: the spec's JSON is stored whole, as the backend keeps it
+        // (text on SQLite, `jsonb` on PostgreSQL), so one statement serves both.
+        let mut info = self
+            .get_run(workspace, run_id)
+            .await?
+            .ok_or_else(|| StoreError::run_not_found(workspace, run_id))?;
+        info.spec.tags = tags.clone();
+        let spec_json = serde_json::to_string(&info.spec)
+            .map(|json| B::NUL.json(json))
+            .map_err(|e| pools.errors.encode(&what, e))?;
+        let args = args![workspace.as_str(), run_id, spec_json.as_str()];
+        let updated = pools
+            .write(&what, &pools.queries.set_run_spec, args)
+            .await?;
+        if updated == 0 {
+            return Err(StoreError::run_not_found(workspace, run_id));
+        }
+        Ok(())
+    }
+
     async fn record_attempts(
         &self,
         workspace: &Workspace,

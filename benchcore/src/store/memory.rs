@@ -162,6 +162,21 @@ impl RunStore for MemoryStore {
         Ok(())
     }
 
+    async fn set_run_tags(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+        tags: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let run = inner
+            .runs
+            .get_mut(&key(workspace, run_id))
+            .ok_or_else(|| StoreError::run_not_found(workspace, run_id))?;
+        run.info.spec.tags = tags.clone();
+        Ok(())
+    }
+
     async fn record_attempts(
         &self,
         workspace: &Workspace,

@@ -112,6 +112,33 @@ pub trait RunStore: Send + Sync + 'static {
         status: RunStatus,
     ) -> Result<(), StoreError>;
 
+    /// Replaces a run's free-form tags ([`RunSpec::tags`]), the rest of its spec unchanged:
+    /// for a note made after the run began, such as a resume that knowingly changed how it
+    /// is scored.
+    ///
+    /// # Contract
+    /// - Of an unknown run (or one in another workspace) it fails with `NotFound` and changes
+    ///   nothing.
+    /// - `get_run` then returns the new tags and every other field of the spec as created.
+    ///
+    /// The default changes nothing: it fails with `Config`, naming the store's lack. Every
+    /// store of this project implements it.
+    async fn set_run_tags(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+        tags: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let _ = (workspace, tags);
+        Err(StoreError::new(
+            StoreErrorKind::Config,
+            format!(
+                "this store cannot change the tags of a run (run {run_id:?}): use the memory, \
+                 SQLite or PostgreSQL store"
+            ),
+        ))
+    }
+
     /// Records a batch of attempts atomically (see the contract for repeated keys).
     async fn record_attempts(
         &self,

@@ -62,6 +62,14 @@ impl RunStore for WrappedStore {
     ) -> Result<(), benchcore::StoreError> {
         self.inner.set_run_status(w, id, s).await
     }
+    async fn set_run_tags(
+        &self,
+        w: &Workspace,
+        id: &str,
+        tags: &serde_json::Value,
+    ) -> Result<(), benchcore::StoreError> {
+        self.inner.set_run_tags(w, id, tags).await
+    }
     async fn record_attempts(
         &self,
         w: &Workspace,

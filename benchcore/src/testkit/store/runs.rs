@@ -156,3 +156,54 @@ pub async fn set_status_of_unknown_run_is_not_found(harness: Arc<dyn StoreHarnes
     );
     assert!(ok(store.get_run(&ws, "ghost").await, "get_run ghost").is_none());
 }
+
+/// `set_run_tags` replaces the tags and nothing else of the spec; the new tags read back
+/// whole, also after the store is reopened.
+pub async fn set_tags_replaces_only_the_tags(harness: Arc<dyn StoreHarness>) {
+    let store = harness.fresh().await;
+    let ws = Workspace::default();
+    let mut created = spec("s", &["a", "b"], 4);
+    created.samples = 2;
+    created.tags = serde_json::json!({"branch": "main"});
+    create(&store, &ws, "r1", &created).await;
+    let tags = serde_json::json!({
+        "branch": "main",
+        "forced_resumes": [{"at_ms": 1, "changes": ["evaluator `exact` \"quoted\" ✓ was x"]}],
+    });
+    ok(
+        store.set_run_tags(&ws, "r1", &tags).await,
+        "set_run_tags r1",
+    );
+    let mut expected = created.clone();
+    expected.tags = tags;
+    assert_eq!(
+        run_info(&store, &ws, "r1").await.spec,
+        expected,
+        "set_run_tags changed more than the tags, or did not store them"
+    );
+    if let Some(reopened) = harness.reopen(&store).await {
+        assert_eq!(run_info(&reopened, &ws, "r1").await.spec, expected);
+    }
+}
+
+/// `set_run_tags` of an unknown run, or of a run in another workspace, fails with
+/// `NotFound` and changes nothing.
+pub async fn set_tags_of_unknown_run_is_not_found(harness: Arc<dyn StoreHarness>) {
+    let store = harness.fresh().await;
+    let (a, b) = (workspace("team-a"), workspace("team-b"));
+    let created = spec("s", &["a"], 1);
+    create(&store, &a, "r1", &created).await;
+    let tags = serde_json::json!({"x": 1});
+    expect_kind(
+        store.set_run_tags(&a, "ghost", &tags).await,
+        StoreErrorKind::NotFound,
+        "set_run_tags of an unknown run",
+    );
+    expect_kind(
+        store.set_run_tags(&b, "r1", &tags).await,
+        StoreErrorKind::NotFound,
+        "set_run_tags of team-a's run from team-b",
+    );
+    assert_eq!(run_info(&store, &a, "r1").await.spec, created);
+    assert!(ok(store.get_run(&b, "r1").await, "get_run in team-b").is_none());
+}
