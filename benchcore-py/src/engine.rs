@@ -10,6 +10,7 @@ use crate::factory::PyFactory;
 use crate::runtime::SIGNAL_CHECK;
 use crate::store::StoreHandle;
 use crate::suite::SuiteHandle;
+use crate::tools::ToolHandle;
 use crate::transcript::TranscriptTestHandle;
 use benchcore::evaluator::Extractor;
 use benchcore::{
@@ -42,9 +43,13 @@ struct Settings {
     tags: Option<serde_json::Value>,
     /// An extractor's name (`after:####`).
     extract: Option<String>,
+    /// Model replies an agent loop may take (with `tools`).
+    max_steps: Option<u32>,
+    /// Per tool call, in seconds (with `tools`).
+    tool_timeout: Option<f64>,
 }
 
-fn seconds(py: Python<'_>, field: &str, value: f64) -> PyResult<Duration> {
+pub(crate) fn seconds(py: Python<'_>, field: &str, value: f64) -> PyResult<Duration> {
     if value.is_finite() && value > 0.0 {
         Ok(Duration::from_secs_f64(value))
     } else {
@@ -67,6 +72,7 @@ fn build_run(
     agents: &[Bound<'_, AgentHandle>],
     evaluators: &[Bound<'_, EvaluatorHandle>],
     tests: &[Bound<'_, TranscriptTestHandle>],
+    tools: &[Bound<'_, ToolHandle>],
     settings: Settings,
 ) -> PyResult<Run> {
     let given = agents
@@ -151,6 +157,7 @@ fn build_run(
             Extractor::parse(&name).map_err(|e| errors::argument(py, "extract", e.message))?;
         run = run.extract(extractor);
     }
+    run = crate::tools::with_tools(py, run, tools, settings.max_steps, settings.tool_timeout)?;
     // The suite's tags (what a resume must find unchanged), then the caller's.
     if let Some(given) = settings.tags {
         let tags = &mut run.spec_mut().tags;
@@ -164,7 +171,7 @@ fn build_run(
 
 /// Starts a run (or resumes `resume`, a stored run's id) and returns its handle at once.
 #[pyfunction]
-#[pyo3(signature = (store, suite, agents, evaluators, transcript_tests, settings, resume = None, retry_errors = false, keep_events = false))]
+#[pyo3(signature = (store, suite, agents, evaluators, transcript_tests, settings, resume = None, retry_errors = false, keep_events = false, tools = Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn start(
     py: Python<'_>,
@@ -177,6 +184,7 @@ pub(crate) fn start(
     resume: Option<String>,
     retry_errors: bool,
     keep_events: bool,
+    tools: Vec<Bound<'_, ToolHandle>>,
 ) -> PyResult<RunHandle> {
     let settings: Settings = serde_json::from_value(to_json(settings, "settings")?)
         .map_err(|e| errors::argument(py, "settings", e.to_string()))?;
@@ -210,6 +218,7 @@ pub(crate) fn start(
         &agents,
         &evaluators,
         &transcript_tests,
+        &tools,
         settings,
     )?;
     let starter = engine.clone();

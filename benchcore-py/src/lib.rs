@@ -16,6 +16,7 @@ mod runtime;
 mod shutdown;
 mod store;
 mod suite;
+mod tools;
 mod tracing;
 mod transcript;
 
@@ -36,6 +37,8 @@ mod _native {
     use super::store::StoreHandle;
     #[pymodule_export]
     use super::suite::SuiteHandle;
+    #[pymodule_export]
+    use super::tools::ToolHandle;
     #[pymodule_export]
     use super::tracing::{flush_traces, install_tracing};
     #[pymodule_export]

@@ -130,3 +130,27 @@ def test_the_async_resume_checks_the_same(tmp_path: Path, sqlite_url: str) -> No
         asyncio.run(
             benchcore.resume_async(run_id, suite, answer, store=sqlite_url, evaluators="numeric")
         )
+
+
+def lookup(city: str) -> str:
+    """The weather in a city."""
+    return f"sunny in {city}"
+
+
+def test_tools_are_compared_at_resume(tmp_path: Path, sqlite_url: str) -> None:
+    suite = write_suite(tmp_path / "s.jsonl", [str(i) for i in range(20)])
+    run_id = interrupted_run(suite, sqlite_url, tools=[lookup], max_steps=3)
+    with pytest.raises(benchcore.RunError, match="tool `lookup`.*is missing; pass it again"):
+        benchcore.resume(run_id, suite, answer, store=sqlite_url, progress=False)
+
+    def other(city: str, days: int = 1) -> str:
+        """The weather in a city."""
+        return "rain"
+
+    renamed = benchcore.tool(other, name="lookup")
+    with pytest.raises(benchcore.RunError, match="tool `lookup`: its description or parameters"):
+        benchcore.resume(run_id, suite, answer, store=sqlite_url, tools=[renamed], progress=False)
+    resumed = benchcore.resume(
+        run_id, suite, answer, store=sqlite_url, tools=[lookup], max_steps=3, progress=False
+    )
+    assert resumed.status == "finished" and resumed.ok

@@ -60,3 +60,14 @@ def main() -> None:
     )
     benchcore.flush_traces()
     print(subjects, installed)
+
+    def add(a: float, b: float) -> float:
+        """Adds two numbers."""
+        return a + b
+
+    adder: benchcore.Tool = benchcore.tool(add)
+    schema: dict[str, Any] = adder.parameters
+    looped: benchcore.Run = benchcore.run(
+        suite, agent, tools=[adder, add], max_steps=4, tool_timeout=2.5, progress=False
+    )
+    print(schema, looped.run_id)

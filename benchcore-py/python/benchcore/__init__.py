@@ -18,6 +18,7 @@ from ._native import (
     RunHandle,
     Store,
     Suite,
+    Tool,
     TranscriptTest,
     __version__,
 )
@@ -54,6 +55,7 @@ from ._build import (
 from . import _exit  # noqa: F401  (registers the exit hook)
 from ._run import Run, last_run, resume, resume_async, run, run_async
 from ._tracing import flush_traces, tracing
+from ._tools import tool
 
 __all__ = [
     "__version__",
@@ -74,6 +76,8 @@ __all__ = [
     "judge",
     "TranscriptTest",
     "transcript_test",
+    "Tool",
+    "tool",
     # stores
     "Store",
     "open_store",

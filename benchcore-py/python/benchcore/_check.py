@@ -139,6 +139,8 @@ def run_settings(**values: Any) -> None:
     number("max_run_time", values.get("max_run_time"), positive=True)
     mapping("tags", values.get("tags"))
     extractor("extract", values.get("extract"))
+    integer("max_steps", values.get("max_steps"), 1)
+    number("tool_timeout", values.get("tool_timeout"), positive=True)
     number("max_error_rate", values.get("max_error_rate"), non_negative=True)
     rate = values.get("max_error_rate")
     if rate is not None and rate > 1:

@@ -16,7 +16,7 @@ import time
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from ._errors import RunError
-from ._native import Evaluator, Store, TranscriptTest
+from ._native import Evaluator, Store, Tool, TranscriptTest
 
 #: The run tag holding the description.
 TAG = "python_components"
@@ -59,23 +59,35 @@ def _test(test: TranscriptTest) -> dict[str, Any]:
     return {"name": test.name, "config": test.config}
 
 
+def _tool(tool: Tool) -> dict[str, Any]:
+    shown = {"description": tool.description, "parameters": tool.parameters}
+    if tool.func is not None:
+        return {"name": tool.name, **_callable(tool.func), "config": shown}
+    return {"name": tool.name, "config": shown}
+
+
 def recorded_tag(
-    evaluators: Sequence[Evaluator], transcript_tests: Sequence[TranscriptTest]
+    evaluators: Sequence[Evaluator],
+    transcript_tests: Sequence[TranscriptTest],
+    tools: Sequence[Tool] = (),
 ) -> dict[str, Any]:
     """The tag a run starts with: the description, when the spec alone cannot tell (a
-    callable evaluator, or any transcript test); nothing otherwise."""
-    if transcript_tests or any(e.func is not None for e in evaluators):
-        return {TAG: describe(evaluators, transcript_tests)}
+    callable evaluator, any transcript test or tool); nothing otherwise."""
+    if transcript_tests or tools or any(e.func is not None for e in evaluators):
+        return {TAG: describe(evaluators, transcript_tests, tools)}
     return {}
 
 
 def describe(
-    evaluators: Sequence[Evaluator], transcript_tests: Sequence[TranscriptTest]
+    evaluators: Sequence[Evaluator],
+    transcript_tests: Sequence[TranscriptTest],
+    tools: Sequence[Tool] = (),
 ) -> dict[str, Any]:
     """The description stored at start and compared at resume."""
     return {
         "evaluators": [_evaluator(e) for e in evaluators],
         "transcript_tests": [_test(t) for t in transcript_tests],
+        "tools": [_tool(t) for t in tools],
     }
 
 
@@ -98,8 +110,13 @@ def _compare(label: str, then: list[dict[str, Any]], now: list[dict[str, Any]]) 
             found.append(f"{label} `{name}` ({_what(item)}) was not in the run")
             continue
         old = before[name]
-        if ("callable" in old) != ("callable" in item) or old.get("config") != item.get("config"):
+        if ("callable" in old) != ("callable" in item):
             found.append(f"{label} `{name}` was {_what(old)}, now {_what(item)}")
+        elif old.get("config") != item.get("config"):
+            if "callable" in old:  # a tool: what the model is shown
+                found.append(f"{label} `{name}`: its description or parameters changed")
+            else:
+                found.append(f"{label} `{name}` was {_what(old)}, now {_what(item)}")
         elif old.get("callable") != item.get("callable"):
             found.append(f"{label} `{name}` was {old['callable']}, now {item['callable']}")
         elif old.get("source") != item.get("source"):
@@ -120,8 +137,10 @@ def differences(stored_spec: Mapping[str, Any], now: Mapping[str, Any]) -> list[
     if recorded is None:
         built_ins = [Evaluator.from_config(c) for c in stored_spec.get("evaluators") or []]
         recorded = describe(built_ins, [])
-    return _compare("evaluator", recorded["evaluators"], now["evaluators"]) + _compare(
-        "transcript test", recorded["transcript_tests"], now["transcript_tests"]
+    return (
+        _compare("evaluator", recorded["evaluators"], now["evaluators"])
+        + _compare("transcript test", recorded["transcript_tests"], now["transcript_tests"])
+        + _compare("tool", recorded.get("tools", []), now["tools"])
     )
 
 
@@ -133,6 +152,7 @@ def checked_for_resume(
     evaluators_given: bool,
     transcript_tests: Sequence[TranscriptTest],
     force: bool,
+    tools: Sequence[Tool] = (),
 ) -> list[Evaluator]:
     """The evaluators to resume ``run_id`` with: those given, else the built-ins its spec
     stores (so that a suite given again does not bring the default evaluator). Raises
@@ -143,10 +163,10 @@ def checked_for_resume(
         return list(evaluators)  # the engine reports the unknown run
     if not evaluators_given:
         evaluators = [Evaluator.from_config(c) for c in stored_spec.get("evaluators") or []]
-    found = differences(stored_spec, describe(evaluators, transcript_tests))
+    found = differences(stored_spec, describe(evaluators, transcript_tests, tools))
     if found and not force:
         raise RunError(
-            f"run {run_id} was started with other evaluators or transcript tests: "
+            f"run {run_id} was started with other evaluators, transcript tests or tools: "
             f"{'; '.join(found)}. Resume it with the ones it started with, or pass "
             "force=True to mix them knowingly",
             run_id=run_id,

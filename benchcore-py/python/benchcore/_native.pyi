@@ -10,6 +10,7 @@ __all__ = [
     "RunHandle",
     "Store",
     "Suite",
+    "Tool",
     "TranscriptTest",
     "__version__",
     "begin_exit",
@@ -115,6 +116,27 @@ class Evaluator:
     def evaluate(self, case: Mapping[str, Any], reply: str) -> dict[str, Any]: ...
 
 @final
+class Tool:
+    """A tool the agent under test may call during an agent loop."""
+
+    def __new__(
+        cls,
+        name: str,
+        description: str,
+        parameters: Mapping[str, Any],
+        invoke: Callable[[dict[str, Any]], Any],
+        func: Optional[Callable[..., Any]] = None,
+    ) -> Tool: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def parameters(self) -> dict[str, Any]: ...
+    @property
+    def func(self) -> Optional[Callable[..., Any]]: ...
+
+@final
 class TranscriptTest:
     """A transcript test: built-in by name, or a Python callable."""
 
@@ -189,6 +211,7 @@ def start(
     resume: Optional[str] = None,
     retry_errors: bool = False,
     keep_events: bool = False,
+    tools: Sequence[Tool] = ...,
 ) -> RunHandle: ...
 
 def install_tracing(

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
-from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 from . import _build, _check, _components, _native, _progress, _results
+from ._parts import Parts as _Parts
+from ._parts import engine_settings as _engine_settings
+from ._parts import prepare as _prepare
 from ._errors import (
-    ConfigError,
     GateFailedError,
     IncompleteRunError,
     MissingDependencyError,
     RunError,
 )
-from ._native import Agent, Evaluator, RunHandle, Store, Suite, TranscriptTest
+from ._native import RunHandle, Store
 
 __all__ = ["Run", "run", "run_async", "resume", "resume_async", "last_run"]
 
@@ -30,18 +30,6 @@ _last: Optional["Run"] = None
 #: The exit codes of ``benchcore run`` (docs/cli.md#exit-codes); ``1`` is a failed gate
 #: (``max_error_rate=``, the CLI's ``--max-error-rate``).
 EXIT_OK, EXIT_GATE, EXIT_ERROR, EXIT_INCOMPLETE, EXIT_CANCELLED = 0, 1, 2, 3, 130
-
-
-@dataclass
-class _Parts:
-    """What a run was started with, kept so that it can be resumed in this process."""
-
-    suite: Optional[Suite]
-    agents: list[Agent]
-    evaluators: list[Evaluator] = field(default_factory=list)
-    transcript_tests: list[TranscriptTest] = field(default_factory=list)
-    #: The ``--max-error-rate`` gate (a share of recorded attempts), when one was asked for.
-    max_error_rate: Optional[float] = None
 
 
 class Run:
@@ -246,10 +234,11 @@ def _start(
         parts.agents,
         parts.evaluators,
         parts.transcript_tests,
-        dict(settings),
+        {**parts.loop, **settings},
         resume_id,
         retry_errors,
         keep_events,
+        parts.tools,
     )
 
 
@@ -369,62 +358,15 @@ async def _execute_async(
     return _finish(handle, store, parts)
 
 
-def _prepare(
-    suite: Optional[_build.SuiteLike],
-    agents: Union[None, _build.AgentLike, Sequence[_build.AgentLike]],
-    evaluators: Any,
-    transcript_tests: Any,
-    store: _build.StoreLike,
-) -> tuple[Store, _Parts]:
-    _check.components(
-        "agents", agents, (Agent, str, Mapping), "an Agent, a spec str, a config dict or a callable"
-    )
-    _check.components(
-        "evaluators",
-        evaluators,
-        (Evaluator, str, Mapping),
-        "an Evaluator, a spec str, a config dict or a callable",
-    )
-    _check.components(
-        "transcript_tests",
-        transcript_tests,
-        (TranscriptTest, str),
-        "a TranscriptTest, a built-in name or a callable",
-    )
-    if not (store is None or isinstance(store, (Store, str))):
-        raise ConfigError(
-            f"store= must be a Store, a URL str or None, got {store!r}", field="store"
-        )
-    parts = _Parts(
-        suite=None if suite is None else _build.load(suite),
-        agents=[] if agents is None else _build._agents(agents),
-        evaluators=_build._evaluators(evaluators),
-        transcript_tests=_build._transcript_tests(transcript_tests),
-    )
-    return _build._store(store), parts
-
-
-def _engine_settings(parts: _Parts, values: dict[str, Any]) -> dict[str, Any]:
-    """``run``'s checked keywords as the engine's settings: paths as str, and the tags with
-    the record of the Python components the run was given."""
-    retry, artifacts_dir, tags = values["retry"], values["artifacts_dir"], values["tags"]
-    return _check.settings(**{
-        **values,
-        "retry": None if retry is None else dict(retry),
-        "artifacts_dir": None if artifacts_dir is None else os.fspath(artifacts_dir),
-        "tags": {
-            **(dict(tags) if tags is not None else {}),
-            **_components.recorded_tag(parts.evaluators, parts.transcript_tests),
-        },
-    })
-
-
 def run(
     suite: _build.SuiteLike,
     agents: Union[_build.AgentLike, Sequence[_build.AgentLike]],
     *,
     evaluators: Any = None,
     transcript_tests: Any = None,
+    tools: Any = None,
+    max_steps: Optional[int] = None,
+    tool_timeout: Optional[float] = None,
     store: _build.StoreLike = None,
     samples: Optional[int] = None,
     concurrency: Optional[int] = None,
@@ -462,18 +404,23 @@ def run(
     ``extracted``, and a reply with nothing to extract is ``invalid``.
     ``max_error_rate`` (0–1) is the CLI's ``--max-error-rate`` gate: above it, the run's
     ``exit_code`` is 1 and ``raise_for_errors()`` raises :class:`GateFailedError`.
+    ``tools`` (functions, or :func:`benchcore.tool` s) makes each attempt an agent loop: the
+    agent is offered the tools, its calls run and their results go back, until it answers
+    without a call or ``max_steps`` replies (default 10); ``tool_timeout`` (seconds) bounds
+    each call. Every step is recorded with the attempt (docs/tools.md).
     """
     settings = dict(
         samples=samples, concurrency=concurrency, timeout=timeout, retry=retry,
         temperature=temperature, max_tokens=max_tokens, seed=seed, name=name,
         artifacts_dir=artifacts_dir, max_cost_usd=max_cost_usd, max_run_time=max_run_time,
-        tags=tags, extract=extract,
+        tags=tags, extract=extract, max_steps=max_steps, tool_timeout=tool_timeout,
     )
     _check.run_settings(
         **settings, max_error_rate=max_error_rate, progress=progress, on_event=on_event
     )
-    store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
+    store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store, tools)
     parts.max_error_rate = max_error_rate
+    parts.loop = _check.settings(max_steps=max_steps, tool_timeout=tool_timeout)
     engine_settings = _engine_settings(parts, settings)
     return _execute(store_, parts, engine_settings, None, False, progress, on_event)
 
@@ -484,6 +431,9 @@ async def run_async(
     *,
     evaluators: Any = None,
     transcript_tests: Any = None,
+    tools: Any = None,
+    max_steps: Optional[int] = None,
+    tool_timeout: Optional[float] = None,
     store: _build.StoreLike = None,
     samples: Optional[int] = None,
     concurrency: Optional[int] = None,
@@ -508,13 +458,14 @@ async def run_async(
         samples=samples, concurrency=concurrency, timeout=timeout, retry=retry,
         temperature=temperature, max_tokens=max_tokens, seed=seed, name=name,
         artifacts_dir=artifacts_dir, max_cost_usd=max_cost_usd, max_run_time=max_run_time,
-        tags=tags, extract=extract,
+        tags=tags, extract=extract, max_steps=max_steps, tool_timeout=tool_timeout,
     )
     _check.run_settings(
         **settings, max_error_rate=max_error_rate, progress=progress, on_event=on_event
     )
-    store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
+    store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store, tools)
     parts.max_error_rate = max_error_rate
+    parts.loop = _check.settings(max_steps=max_steps, tool_timeout=tool_timeout)
     engine_settings = _engine_settings(parts, settings)
     return await _execute_async(store_, parts, engine_settings, None, False, progress, on_event)
 
@@ -527,6 +478,9 @@ def resume(
     store: _build.StoreLike,
     evaluators: Any = None,
     transcript_tests: Any = None,
+    tools: Any = None,
+    max_steps: Optional[int] = None,
+    tool_timeout: Optional[float] = None,
     retry_errors: bool = False,
     force: bool = False,
     progress: _progress.ProgressOption = True,
@@ -545,11 +499,14 @@ def resume(
     _check.one_of("retry_errors", retry_errors, (True, False))
     _check.one_of("force", force, (True, False))
     _check.progress_and_events(progress, on_event)
-    store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
+    _check.integer("max_steps", max_steps, 1)
+    _check.number("tool_timeout", tool_timeout, positive=True)
+    store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store, tools)
+    parts.loop = _check.settings(max_steps=max_steps, tool_timeout=tool_timeout)
     stored = store_.get_run(run_id)
     parts.evaluators = _components.checked_for_resume(
         store_, None if stored is None else stored["spec"], run_id, parts.evaluators,
-        evaluators is not None, parts.transcript_tests, force,
+        evaluators is not None, parts.transcript_tests, force, parts.tools,
     )
     return _execute(store_, parts, {}, run_id, retry_errors, progress, on_event)
 
@@ -562,6 +519,9 @@ async def resume_async(
     store: _build.StoreLike,
     evaluators: Any = None,
     transcript_tests: Any = None,
+    tools: Any = None,
+    max_steps: Optional[int] = None,
+    tool_timeout: Optional[float] = None,
     retry_errors: bool = False,
     force: bool = False,
     progress: _progress.ProgressOption = False,
@@ -572,11 +532,14 @@ async def resume_async(
     _check.one_of("retry_errors", retry_errors, (True, False))
     _check.one_of("force", force, (True, False))
     _check.progress_and_events(progress, on_event)
-    store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store)
+    _check.integer("max_steps", max_steps, 1)
+    _check.number("tool_timeout", tool_timeout, positive=True)
+    store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store, tools)
+    parts.loop = _check.settings(max_steps=max_steps, tool_timeout=tool_timeout)
     stored = store_.get_run(run_id)
     parts.evaluators = _components.checked_for_resume(
         store_, None if stored is None else stored["spec"], run_id, parts.evaluators,
-        evaluators is not None, parts.transcript_tests, force,
+        evaluators is not None, parts.transcript_tests, force, parts.tools,
     )
     return await _execute_async(store_, parts, {}, run_id, retry_errors, progress, on_event)
 

@@ -2,7 +2,7 @@
 //! benchmarks. Prints `listening http://127.0.0.1:PORT/v1` on stdout, then serves until
 //! killed (on Ctrl-C or SIGTERM it prints its stats to stderr first).
 
-use benchcore_tests::servers::{OpenAiServer, ServerConfig};
+use benchcore_tests::servers::{OpenAiServer, Scripted, ScriptedCall, ServerConfig};
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -20,17 +20,63 @@ usage: mock-openai [options]
   --seed N              seed of the fault draws (default 0)
   --require-api-key K   answer 401 unless `Authorization: Bearer K`
   --record-requests     keep every request in memory (for debugging)
+  --script FILE         answers served in order before the default echo, one JSON object
+                        a line: {\"text\": T} replies T; {\"text\": T, \"tool_calls\":
+                        [{\"name\": N, \"arguments\": {…}}, …]} calls tools (ids call_…)
   --threads N           runtime worker threads (default: one per core)
   -h, --help            this help";
 
 struct Args {
     config: ServerConfig,
     threads: Option<usize>,
+    script: Vec<Scripted>,
+}
+
+/// The answers of a `--script` file: one JSON object a line, blank lines skipped.
+fn read_script(path: &str) -> Result<Vec<Scripted>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("--script {path}: {e}"))?;
+    let mut script = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let at = format!("--script {path}:{}", index + 1);
+        let step: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| format!("{at}: not JSON: {e}"))?;
+        let text = step["text"].as_str().unwrap_or_default().to_owned();
+        let Some(calls) = step.get("tool_calls") else {
+            script.push(Scripted::reply(text));
+            continue;
+        };
+        let calls = calls
+            .as_array()
+            .ok_or_else(|| format!("{at}: tool_calls: expected a list"))?
+            .iter()
+            .enumerate()
+            .map(|(n, call)| {
+                let name = call["name"]
+                    .as_str()
+                    .ok_or_else(|| format!("{at}: tool_calls[{n}].name: expected a string"))?;
+                let arguments = match &call["arguments"] {
+                    serde_json::Value::String(text) => text.clone(),
+                    serde_json::Value::Null => "{}".to_owned(),
+                    value => value.to_string(),
+                };
+                let id = call["id"]
+                    .as_str()
+                    .map_or_else(|| format!("call_{}_{n}", script.len()), str::to_owned);
+                Ok(ScriptedCall::new(id, name, arguments))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        script.push(Scripted::ToolCalls { text, calls });
+    }
+    Ok(script)
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
     let mut config = ServerConfig::default();
     let mut threads = None;
+    let mut script = Vec::new();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -69,6 +115,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String>
             "--retry-after-secs" => config.retry_after_secs = number()?,
             "--seed" => config.seed = number()?,
             "--require-api-key" => config.require_api_key = Some(value),
+            "--script" => script = read_script(&value)?,
             "--threads" => {
                 threads = Some(
                     value
@@ -81,7 +128,11 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String>
             _ => return Err(format!("unknown option {flag}")),
         }
     }
-    Ok(Some(Args { config, threads }))
+    Ok(Some(Args {
+        config,
+        threads,
+        script,
+    }))
 }
 
 fn main() -> ExitCode {
@@ -109,6 +160,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         let server = OpenAiServer::start(args.config).await?;
+        server.push_script(args.script);
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "listening {}", server.base_url())?;
         stdout.flush()?;
