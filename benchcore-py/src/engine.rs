@@ -72,7 +72,6 @@ fn build_run(
     agents: &[Bound<'_, AgentHandle>],
     evaluators: &[Bound<'_, EvaluatorHandle>],
     tests: &[Bound<'_, TranscriptTestHandle>],
-    tools: &[Bound<'_, ToolHandle>],
     settings: Settings,
 ) -> PyResult<Run> {
     let given = agents
@@ -157,7 +156,6 @@ fn build_run(
             Extractor::parse(&name).map_err(|e| errors::argument(py, "extract", e.message))?;
         run = run.extract(extractor);
     }
-    run = crate::tools::with_tools(py, run, tools, settings.max_steps, settings.tool_timeout)?;
     // The suite's tags (what a resume must find unchanged), then the caller's.
     if let Some(given) = settings.tags {
         let tags = &mut run.spec_mut().tags;
@@ -211,6 +209,7 @@ pub(crate) fn start(
         }
         _ => None,
     };
+    let (max_steps, tool_timeout) = (settings.max_steps, settings.tool_timeout);
     let run = build_run(
         py,
         suite.as_ref().map(Bound::get),
@@ -218,9 +217,9 @@ pub(crate) fn start(
         &agents,
         &evaluators,
         &transcript_tests,
-        &tools,
         settings,
     )?;
+    let run = crate::tools::with_tools(py, run, &tools, max_steps, tool_timeout)?;
     let starter = engine.clone();
     let started = crate::runtime::block_on(py, async move {
         let engine = starter;
