@@ -1,7 +1,8 @@
-//! An open MCP session: its id, the negotiated protocol revision, and the tool that answers
+//! An open MCP session: its id (HTTP) or process (stdio), the negotiated protocol revision, and the tool that answers
 //! with the argument mapping resolved against the tool's input schema.
 
 use super::arguments::ArgumentSource;
+use super::transport::Conn;
 use super::wire::Tool;
 use benchcore::{AgentError, AgentErrorKind};
 use serde_json::Value;
@@ -17,6 +18,8 @@ pub(crate) struct Session {
     pub(crate) protocol_version: String,
     /// The tools the server lists.
     pub(crate) tools: Vec<Tool>,
+    /// What the session runs over (the server process, for stdio).
+    pub(crate) conn: Conn,
 }
 
 /// Picks the configured tool (or the only one) and resolves the argument mapping.
