@@ -164,7 +164,6 @@ async fn a_crashed_server_is_reported_and_the_next_call_restarts_it() {
         .call(&json!({"code": 7}))
         .await
         .unwrap_err();
-    eprintln!("{}", err.message);
     assert!(err.message.contains("exit status: 7"), "{}", err.message);
     assert!(
         err.message.contains("crashing on purpose with code 7"),
@@ -221,7 +220,6 @@ async fn a_line_that_is_not_json_is_a_malformed_reply_naming_it() {
         .unwrap();
     let started = Instant::now();
     let err = agent.respond(&ask("hi")).await.unwrap_err();
-    eprintln!("{err}");
     assert_eq!(err.kind, AgentErrorKind::MalformedReply, "{err}");
     assert!(
         err.message.contains("Traceback (most recent"),
@@ -245,7 +243,6 @@ async fn a_reply_larger_than_the_limit_is_refused_and_the_next_one_read() {
         .unwrap();
     let err = agent.respond(&ask("big")).await.unwrap_err();
     assert_eq!(err.kind, AgentErrorKind::MalformedReply, "{err}");
-    eprintln!("{err}");
     assert!(
         err.message.contains("more than 65536 bytes"),
         "{}",
@@ -274,9 +271,7 @@ async fn a_server_that_never_answers_times_out() {
         "{:?}",
         started.elapsed()
     );
-    eprintln!("{err}");
     let err = agent.respond(&ask("hi")).await.unwrap_err();
-    eprintln!("{err}");
     assert_eq!(err.kind, AgentErrorKind::Timeout, "{err}");
     assert!(
         started.elapsed() < Duration::from_secs(8),

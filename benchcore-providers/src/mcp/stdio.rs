@@ -26,7 +26,7 @@ pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 const GRACE: Duration = Duration::from_secs(2);
 /// Lines of stderr kept for error messages.
 const STDERR_LINES: usize = 20;
-/// The longest stderr line kept (longer ones are cut).
+/// The longest stderr line kept whole (of a longer one, only its first bytes are kept).
 const STDERR_LINE_BYTES: usize = 1000;
 
 /// How to start the server, and the limits of its replies.
@@ -467,18 +467,15 @@ async fn read_stdout(shared: Arc<Shared>, stdout: ChildStdout, max: usize) {
 async fn read_stderr(stderr: ChildStderr, tail: Arc<Mutex<VecDeque<String>>>, program: String) {
     let mut reader = BufReader::new(stderr);
     let mut line = Vec::new();
-    loop {
-        match read_line(&mut reader, STDERR_LINE_BYTES, &mut line).await {
-            Ok(Line::Message | Line::TooLong { .. }) => {
-                let text = String::from_utf8_lossy(&line).into_owned();
-                tracing::debug!("{program} (stderr): {text}");
-                let mut tail = lock(&tail);
-                if tail.len() == STDERR_LINES {
-                    tail.pop_front();
-                }
-                tail.push_back(text);
-            }
-            Ok(Line::End) | Err(_) => break,
+    while let Ok(Line::Message | Line::TooLong { .. }) =
+        read_line(&mut reader, STDERR_LINE_BYTES, &mut line).await
+    {
+        let text = String::from_utf8_lossy(&line).into_owned();
+        tracing::debug!("{program} (stderr): {text}");
+        let mut tail = lock(&tail);
+        if tail.len() == STDERR_LINES {
+            tail.pop_front();
         }
+        tail.push_back(text);
     }
 }
