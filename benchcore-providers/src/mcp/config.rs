@@ -56,7 +56,8 @@ config_fields! {
         #[serde(skip_serializing_if = "Vec::is_empty")]
         pub command: Vec<String>,
         /// Environment variables set for the server process (stdio), on top of benchcore's
-        /// own environment, which it inherits.
+        /// own environment, which it inherits. They are stored with the run's config: give
+        /// secrets through benchcore's environment instead.
         pub env: BTreeMap<String, String> => with_env,
         /// The folder the server process starts in (stdio); benchcore's own by default.
         pub cwd: Option<String> => with_cwd,
