@@ -8,6 +8,8 @@ mod error;
 mod lines;
 mod session;
 mod stdio;
+#[cfg(test)]
+mod stdio_tests;
 mod streamable;
 mod tools;
 mod transport;
