@@ -10,6 +10,8 @@ then depends on MODE:
 - `silent`: answers nothing at all, not even `initialize`.
 - `stubborn`: answers with its process id, then ignores the end of stdin and SIGTERM, so
   only SIGKILL ends it.
+- `stuck`: never answers a call, unless its text is `report`: then answers with the ids
+  of the requests the client has cancelled (`notifications/cancelled`).
 - `chatty`: before answering, sends a notification, a `ping` request and a
   `sampling/createMessage` request, reads the client's two replies, and answers with what
   they were.
@@ -43,6 +45,8 @@ if mode == "silent":
 if mode == "stubborn":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
+cancelled = []
+
 TOOL = {
     "name": "echo",
     "description": "Echoes its text.",
@@ -56,7 +60,9 @@ while True:
             time.sleep(1)
         break
     method, rid = message.get("method"), message.get("id")
-    if method == "initialize":
+    if method == "notifications/cancelled":
+        cancelled.append(message["params"]["requestId"])
+    elif method == "initialize":
         send({"jsonrpc": "2.0", "id": rid, "result": {
             "protocolVersion": "2025-06-18", "capabilities": {"tools": {}},
             "serverInfo": {"name": "hostile", "version": "0"}}})
@@ -64,7 +70,10 @@ while True:
         send({"jsonrpc": "2.0", "id": rid, "result": {"tools": [TOOL]}})
     elif method == "tools/call":
         text = message["params"]["arguments"].get("text", "")
-        if mode == "stubborn":
+        if mode == "stuck":
+            if text == "report":
+                send({"jsonrpc": "2.0", "id": rid, "result": {"content": [{"type": "text", "text": f"cancelled={cancelled}"}]}})
+        elif mode == "stubborn":
             send({"jsonrpc": "2.0", "id": rid, "result": {"content": [{"type": "text", "text": str(os.getpid())}]}})
         elif mode == "garbage":
             sys.stdout.write("Traceback (most recent call last): oops, not JSON\n")

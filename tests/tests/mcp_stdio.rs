@@ -281,6 +281,26 @@ async fn a_server_that_never_answers_times_out() {
 }
 
 #[tokio::test]
+async fn a_request_that_times_out_is_cancelled() {
+    if !benchcore_tests::require_tool("python3", "python3") {
+        return;
+    }
+    let agent = hostile("stuck")
+        .with_timeout(Duration::from_millis(1_500))
+        .build()
+        .unwrap();
+    let err = agent.respond(&ask("wait")).await.unwrap_err();
+    assert_eq!(err.kind, AgentErrorKind::Timeout, "{err}");
+    // The notification is written in the background.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Requests 1 and 2 opened the session; 3 was the call that timed out.
+    assert_eq!(
+        agent.respond(&ask("report")).await.unwrap().text,
+        "cancelled=[3]"
+    );
+}
+
+#[tokio::test]
 async fn close_ends_a_server_that_ignores_stdin_and_sigterm() {
     if !benchcore_tests::require_tool("python3", "python3") {
         return;

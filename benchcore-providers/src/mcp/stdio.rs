@@ -161,22 +161,25 @@ impl Process {
             receiver
         };
         // However this call ends (answered, failed, timed out, dropped by a deadline), the
-        // id stops waiting.
-        let _waiting = Waiting {
+        // id stops waiting; a request sent but not answered is cancelled.
+        let mut waiting = Waiting {
             shared: &self.shared,
             id,
+            sent: false,
         };
         let exchange = async {
             self.write(message).await?;
-            match receiver.await {
+            waiting.sent = true;
+            let reply = match receiver.await {
                 Ok(reply) => reply,
                 Err(_) => Err(self.death_or("the MCP server's reader stopped")),
-            }
+            };
+            waiting.sent = false;
+            reply
         };
         match tokio::time::timeout(self.timeout, exchange).await {
             Ok(reply) => reply.map(Some),
             Err(_) => {
-                self.cancel(id);
                 let method = message.get("method").and_then(Value::as_str).unwrap_or("");
                 Err(AgentError::timeout(format!(
                     "{method}: no reply from the MCP server `{}` within {} ms (timeout_ms)",
@@ -213,19 +216,6 @@ impl Process {
             .death
             .clone()
             .unwrap_or_else(|| AgentError::transient(what))
-    }
-
-    /// Tells the server a request timed out (`notifications/cancelled`), in the background.
-    fn cancel(&self, id: u64) {
-        let shared = Arc::clone(&self.shared);
-        let note = json!({
-            "jsonrpc": "2.0",
-            "method": "notifications/cancelled",
-            "params": { "requestId": id, "reason": "timed out" },
-        });
-        tokio::spawn(async move {
-            let _ = tokio::time::timeout(GRACE, shared.write_line(&note)).await;
-        });
     }
 
     /// Shuts the server down as the specification's lifecycle asks: closes its stdin, waits
@@ -278,15 +268,35 @@ impl Drop for Process {
     }
 }
 
-/// Removes a request id from the waiting callers when its call ends.
+/// Removes a request id from the waiting callers when its call ends, and tells the server
+/// (`notifications/cancelled`, in the background) when the request was sent but its caller
+/// stopped waiting (timed out, or dropped at a deadline).
 struct Waiting<'a> {
-    shared: &'a Shared,
+    shared: &'a Arc<Shared>,
     id: u64,
+    sent: bool,
 }
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
-        lock(&self.shared.state).pending.remove(&self.id);
+        let mut state = lock(&self.shared.state);
+        let unanswered = state.pending.remove(&self.id).is_some();
+        if !(self.sent && unanswered && state.death.is_none()) {
+            return;
+        }
+        drop(state);
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let shared = Arc::clone(self.shared);
+        let note = json!({
+            "jsonrpc": "2.0",
+            "method": "notifications/cancelled",
+            "params": { "requestId": self.id, "reason": "the client stopped waiting" },
+        });
+        runtime.spawn(async move {
+            let _ = tokio::time::timeout(GRACE, shared.write_line(&note)).await;
+        });
     }
 }
 
