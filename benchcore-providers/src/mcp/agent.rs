@@ -1,9 +1,10 @@
 //! [`McpAgent`]: each case through `tools/call` of one tool on an MCP server.
 
 use super::arguments::{arguments, ArgumentSource};
-use super::session::{choose_tool, Session};
-use super::transport::{Conn, Failure, Transport};
-use super::{error, wire};
+use super::error::{self, Failure};
+use super::session::{choose_tool, Conn, Session};
+use super::transport::Transport;
+use super::wire;
 use crate::http;
 use async_trait::async_trait;
 use benchcore::{Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest};

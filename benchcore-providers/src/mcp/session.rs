@@ -2,10 +2,11 @@
 //! with the argument mapping resolved against the tool's input schema.
 
 use super::arguments::ArgumentSource;
-use super::transport::Conn;
+use super::stdio::Process;
 use super::wire::Tool;
 use benchcore::{AgentError, AgentErrorKind};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Argument names tried, in order, when no mapping is configured.
 const INPUT_NAMES: [&str; 5] = ["input", "query", "prompt", "message", "question"];
@@ -20,6 +21,26 @@ pub(crate) struct Session {
     pub(crate) tools: Vec<Tool>,
     /// What the session runs over (the server process, for stdio).
     pub(crate) conn: Conn,
+}
+
+/// What a session runs over.
+#[derive(Debug)]
+pub(crate) enum Conn {
+    /// Streamable HTTP: every message is its own POST.
+    Http,
+    /// The server process this session was opened with.
+    Stdio(Arc<Process>),
+}
+
+impl Conn {
+    /// Whether the session can still be used: an HTTP session until the server says it is
+    /// gone, a stdio one while its process runs.
+    pub(crate) fn is_alive(&self) -> bool {
+        match self {
+            Conn::Http => true,
+            Conn::Stdio(process) => process.is_alive(),
+        }
+    }
 }
 
 /// Picks the configured tool (or the only one) and resolves the argument mapping.

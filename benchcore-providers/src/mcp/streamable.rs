@@ -1,9 +1,9 @@
 //! The Streamable HTTP transport: each message is one POST to the endpoint, answered with
 //! JSON or an SSE stream; the session id travels in `Mcp-Session-Id`, and `DELETE` ends it.
 
+use super::error::{self, Failure};
 use super::session::Session;
-use super::transport::Failure;
-use super::{error, wire};
+use super::wire;
 use crate::{http, sse};
 use benchcore::{AgentError, Secret};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};

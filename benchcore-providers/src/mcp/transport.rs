@@ -1,55 +1,18 @@
 //! How messages reach the MCP server: [`Transport`] is Streamable HTTP (a POST per message)
-//! or stdio (a subprocess speaking newline-delimited JSON-RPC); [`Conn`] is what one session
-//! runs over (nothing for HTTP, the process for stdio).
+//! or stdio (a subprocess speaking newline-delimited JSON-RPC).
 
-use super::session::Session;
-use super::stdio::{Process, StdioServer};
+use super::error::Failure;
+use super::session::{Conn, Session};
+use super::stdio::StdioServer;
 use super::streamable::Streamable;
 use benchcore::AgentError;
 use serde_json::Value;
 use std::sync::Arc;
 
-/// A message failed: an agent error, or the session is gone and may be reopened.
-pub(crate) enum Failure {
-    Agent(AgentError),
-    SessionGone,
-}
-
-impl Failure {
-    pub(crate) fn into_agent(self) -> AgentError {
-        match self {
-            Failure::Agent(err) => err,
-            Failure::SessionGone => {
-                AgentError::transient("the MCP server forgot the session (HTTP 404)")
-            }
-        }
-    }
-}
-
 /// The transport the config chose.
 pub(crate) enum Transport {
     Http(Streamable),
     Stdio(StdioServer),
-}
-
-/// What a session runs over.
-#[derive(Debug)]
-pub(crate) enum Conn {
-    /// Streamable HTTP: every message is its own POST.
-    Http,
-    /// The server process this session was opened with.
-    Stdio(Arc<Process>),
-}
-
-impl Conn {
-    /// Whether the session can still be used: an HTTP session until the server says it is
-    /// gone, a stdio one while its process runs.
-    pub(crate) fn is_alive(&self) -> bool {
-        match self {
-            Conn::Http => true,
-            Conn::Stdio(process) => process.is_alive(),
-        }
-    }
 }
 
 impl Transport {
