@@ -12,6 +12,8 @@ then depends on MODE:
   only SIGKILL ends it.
 - `stuck`: never answers a call, unless its text is `report`: then answers with the ids
   of the requests the client has cancelled (`notifications/cancelled`).
+- `odd`: answers a call with its id as a string, or, when the text is `unreadable`, with
+  a parse error whose id is null.
 - `chatty`: before answering, sends a notification, a `ping` request and a
   `sampling/createMessage` request, reads the client's two replies, and answers with what
   they were.
@@ -70,7 +72,12 @@ while True:
         send({"jsonrpc": "2.0", "id": rid, "result": {"tools": [TOOL]}})
     elif method == "tools/call":
         text = message["params"]["arguments"].get("text", "")
-        if mode == "stuck":
+        if mode == "odd":
+            if text == "unreadable":
+                send({"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "Parse error"}})
+            else:
+                send({"jsonrpc": "2.0", "id": str(rid), "result": {"content": [{"type": "text", "text": text}]}})
+        elif mode == "stuck":
             if text == "report":
                 send({"jsonrpc": "2.0", "id": rid, "result": {"content": [{"type": "text", "text": f"cancelled={cancelled}"}]}})
         elif mode == "stubborn":

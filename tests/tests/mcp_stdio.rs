@@ -339,6 +339,26 @@ async fn server_requests_are_answered_and_notifications_skipped() {
 }
 
 #[tokio::test]
+async fn ids_echoed_as_strings_and_errors_without_an_id_reach_the_caller() {
+    if !benchcore_tests::require_tool("python3", "python3") {
+        return;
+    }
+    let agent = hostile("odd")
+        .with_timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    assert_eq!(agent.respond(&ask("fine")).await.unwrap().text, "fine");
+    let started = Instant::now();
+    let err = agent.respond(&ask("unreadable")).await.unwrap_err();
+    assert_eq!(err.kind, AgentErrorKind::BadRequest, "{err}");
+    assert!(err.message.contains("Parse error"), "{}", err.message);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "not waited out"
+    );
+}
+
+#[tokio::test]
 async fn a_program_that_does_not_exist_is_a_bad_request() {
     let agent = McpConfig::stdio("benchcore-surely-no-such-mcp-server", ["x"])
         .build()

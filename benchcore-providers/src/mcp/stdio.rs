@@ -384,9 +384,19 @@ impl Shared {
             }
             return;
         }
+        // An error answering a message the server could not read has no id: it belongs to
+        // no one in particular, so every waiting caller learns of it.
+        if id.as_ref().is_none_or(Value::is_null) {
+            if let Some(err) = message.get("error") {
+                let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
+                let said = err.get("message").and_then(Value::as_str).unwrap_or("");
+                return self.fail_all(&super::error::from_rpc(code, said, "a request"));
+            }
+        }
+        // Our ids are numbers; a server that echoes them as strings is understood too.
         let sender = id
             .as_ref()
-            .and_then(Value::as_u64)
+            .and_then(|id| id.as_u64().or_else(|| id.as_str()?.parse().ok()))
             .and_then(|id| lock(&self.state).pending.remove(&id));
         match sender {
             Some(sender) => {
