@@ -339,14 +339,19 @@ impl Shared {
         }
     }
 
-    /// Fails the caller waiting on `id`, or every caller when no one waits on it.
+    /// Fails the caller waiting on `id`; without an id (the line could not be read far
+    /// enough), every waiting caller, since any of them may be the one it answers.
     fn fail(&self, id: Option<u64>, err: AgentError) {
-        let sender = id.and_then(|id| lock(&self.state).pending.remove(&id));
+        let Some(id) = id else {
+            return self.fail_all(&err);
+        };
+        let sender = lock(&self.state).pending.remove(&id);
         match sender {
             Some(sender) => {
                 let _ = sender.send(Err(err));
             }
-            None => self.fail_all(&err),
+            // Its caller has stopped waiting.
+            None => tracing::debug!("{}", err.message),
         }
     }
 
