@@ -8,4 +8,4 @@ pub mod provider_process;
 pub mod servers;
 pub mod tools;
 
-pub use tools::require_tool;
+pub use tools::{require_python_module, require_tool};

@@ -27,3 +27,40 @@ pub fn require_tool(program: &str, package: &str) -> bool {
     let _ = writeln!(std::io::stderr(), "\n!!! {line} !!!\n");
     false
 }
+
+/// Whether `python3` is on `PATH` and can import `module`. When not, prints one loud
+/// `SKIPPED` line naming the test and what to install (`install`, e.g. `python3 -m pip
+/// install "mcp>=1.9"`) and returns `false`, except under CI (`CI=true`), where it panics.
+///
+/// ```no_run
+/// if !benchcore_tests::require_python_module("mcp", "python3 -m pip install \"mcp>=1.9\"") {
+///     return;
+/// }
+/// ```
+pub fn require_python_module(module: &str, install: &str) -> bool {
+    if !require_tool("python3", "python3") {
+        return false;
+    }
+    let imports = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if imports {
+        return true;
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("this test")
+        .to_owned();
+    let line = format!(
+        "SKIPPED {test}: the Python module {module} is missing; install it with `{install}`"
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+        panic!("{line} (under CI nothing may skip)");
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "\n!!! {line} !!!\n");
+    false
+}

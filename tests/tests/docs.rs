@@ -57,3 +57,12 @@ fn the_provider_guide_lists_every_kind_with_its_spec_and_key() {
         }
     }
 }
+
+#[test]
+fn the_stdio_mcp_agent_in_the_tools_guide_loads() {
+    let toml = blocks("tools.md", "toml");
+    assert_eq!(toml.len(), 1, "the stdio MCP agent");
+    let agents = AgentConfig::from_toml(&toml[0]).unwrap();
+    assert_eq!(agents[0].kind(), "mcp");
+    agents[0].validate().unwrap();
+}

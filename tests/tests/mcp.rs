@@ -318,6 +318,9 @@ async fn python_server(mode: &str) -> (PythonServer, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interop_with_the_official_python_sdk_over_sse_and_json() {
+    if !benchcore_tests::require_python_module("mcp", "python3 -m pip install \"mcp>=1.9\"") {
+        return;
+    }
     for mode in ["sse", "json"] {
         let (_server, endpoint) = python_server(mode).await;
         let agent = McpConfig::new(&endpoint)

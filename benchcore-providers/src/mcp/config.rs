@@ -1,7 +1,10 @@
-//! [`McpConfig`]: where the MCP server is, which tool answers, and how a case maps onto the
-//! tool's arguments.
+//! [`McpConfig`]: where the MCP server is (an endpoint, or a command that starts it), which
+//! tool answers, and how a case maps onto the tool's arguments.
 
 use super::arguments::ArgumentSource;
+use super::stdio::{StdioServer, DEFAULT_TIMEOUT};
+use super::streamable::Streamable;
+use super::transport::Transport;
 use super::McpAgent;
 use crate::keys::config_fields;
 use crate::registry::{field_error, inherent_kind_methods, AgentKind, KindInfo};
@@ -13,8 +16,10 @@ use reqwest::Url;
 pub(crate) const DEFAULT_PROTOCOL_VERSION: &str = "2025-06-18";
 
 config_fields! {
-    /// An agent exposed as a tool of an MCP server, reached over Streamable HTTP. Its name
-    /// defaults to `mcp`.
+    /// An agent exposed as a tool of an MCP server, reached over Streamable HTTP
+    /// (`endpoint`) or stdio (`command`: benchcore starts the server as a subprocess and
+    /// speaks newline-delimited JSON-RPC on its stdin and stdout). Exactly one of the two is
+    /// set. Its name defaults to `mcp`.
     ///
     /// Each case is sent through `tools/call` of `tool`. `arguments` maps each tool argument
     /// to what it receives: `$input` (the last user message), `$messages` (the conversation
@@ -30,11 +35,32 @@ config_fields! {
     ///     .with_argument("question", "$input")
     ///     .with_argument("mode", "strict");
     /// assert!(config.validate().is_ok());
+    ///
+    /// // A server started as a subprocess, speaking MCP over stdio:
+    /// let config = McpConfig::stdio("python3", ["server.py"])
+    ///     .with_tool("ask")
+    ///     .with_env("LOG_LEVEL", "warning")
+    ///     .with_cwd("servers");
+    /// assert!(config.validate().is_ok());
     /// ```
+    ///
+    /// In an agent file: `kind = "mcp"`, `command = ["python3", "server.py"]`.
     pub struct McpConfig {
         name,
-        /// The server's MCP endpoint (`http://host:port/mcp`).
+        /// The server's MCP endpoint (`http://host:port/mcp`), for Streamable HTTP; empty
+        /// when `command` is set.
+        #[serde(skip_serializing_if = "String::is_empty")]
         pub endpoint: String,
+        /// The program and its arguments that start the server, for stdio; empty when
+        /// `endpoint` is set.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub command: Vec<String>,
+        /// Environment variables set for the server process (stdio), on top of benchcore's
+        /// own environment, which it inherits. They are stored with the run's config: give
+        /// secrets through benchcore's environment instead.
+        pub env: BTreeMap<String, String> => with_env,
+        /// The folder the server process starts in (stdio); benchcore's own by default.
+        pub cwd: Option<String> => with_cwd,
         /// The environment variable holding the bearer token, when the server wants one.
         pub token_env: Option<String> => with_token_env,
         /// The bearer token itself, for library users; never serialized.
@@ -60,6 +86,20 @@ impl McpConfig {
         }
     }
 
+    /// A config for a server started as `program` with `args`, spoken to over stdio.
+    pub fn stdio<I, S>(program: impl Into<String>, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            command: std::iter::once(program.into())
+                .chain(args.into_iter().map(Into::into))
+                .collect(),
+            ..Self::default()
+        }
+    }
+
     /// The agent's name: `name`, else `mcp`.
     pub fn agent_name(&self) -> String {
         self.name.clone().unwrap_or_else(|| "mcp".to_owned())
@@ -77,9 +117,27 @@ impl McpConfig {
         self.check().map(|_| ())
     }
 
-    /// Checks every field; returns the endpoint and the extra headers.
-    fn check(&self) -> Result<(Url, reqwest::header::HeaderMap), ConfigError> {
-        let endpoint = self.endpoint_url()?;
+    /// Checks every field; returns the endpoint (none for stdio) and the extra headers.
+    fn check(&self) -> Result<(Option<Url>, reqwest::header::HeaderMap), ConfigError> {
+        let endpoint = match (self.endpoint.trim().is_empty(), self.command.is_empty()) {
+            (false, true) => Some(self.endpoint_url()?),
+            (true, false) => {
+                self.check_stdio()?;
+                None
+            }
+            (true, true) => {
+                return Err(self.field_error(
+                    "endpoint",
+                    "set `endpoint` (Streamable HTTP) or `command` (stdio): neither is set",
+                ))
+            }
+            (false, false) => {
+                return Err(self.field_error(
+                    "command",
+                    "set either `endpoint` (Streamable HTTP) or `command` (stdio), not both",
+                ))
+            }
+        };
         for (field, value) in [("tool", &self.tool), ("token_env", &self.token_env)] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 return Err(self.field_error(field, "must not be empty"));
@@ -87,6 +145,41 @@ impl McpConfig {
         }
         let headers = self.keys().check(&self.agent_name(), 0.0)?;
         Ok((endpoint, headers))
+    }
+
+    /// The stdio fields: a program, environment names that can be set, a folder; and none
+    /// of the HTTP-only fields.
+    fn check_stdio(&self) -> Result<(), ConfigError> {
+        if self.command[0].trim().is_empty() {
+            return Err(self.field_error("command", "the program (its first item) is empty"));
+        }
+        if self.command.iter().any(|a| a.contains('\0')) {
+            return Err(self.field_error("command", "an item holds a NUL byte"));
+        }
+        for (name, value) in &self.env {
+            if name.is_empty() || name.contains(['=', '\0']) || value.contains('\0') {
+                return Err(self.field_error(
+                    "env",
+                    format!("{name:?} is not a settable environment variable"),
+                ));
+            }
+        }
+        if self.cwd.as_deref().is_some_and(|c| c.trim().is_empty()) {
+            return Err(self.field_error("cwd", "must not be empty"));
+        }
+        let http_only = [
+            ("token_env", self.token_env.is_some()),
+            ("token", self.token.is_some()),
+            ("headers", !self.headers.is_empty()),
+        ];
+        if let Some((field, _)) = http_only.iter().find(|(_, set)| *set) {
+            return Err(self.field_error(
+                field,
+                "applies to an HTTP `endpoint` only, not to a stdio `command` (give the server \
+                 what it needs through `env`)",
+            ));
+        }
+        Ok(())
     }
 
     fn endpoint_url(&self) -> Result<Url, ConfigError> {
@@ -123,19 +216,44 @@ impl McpConfig {
         }
     }
 
-    /// Checks every field, resolves the token and builds the agent. Nothing is sent until
-    /// the first request, which opens the session.
+    /// Checks every field, resolves the token and builds the agent. Nothing is sent (and,
+    /// for stdio, no process started) until the first request, which opens the session.
     ///
     /// # Errors
     /// A field is wrong, or the token's environment variable is not set.
     pub fn build(self) -> Result<McpAgent, ConfigError> {
         let (endpoint, headers) = self.check()?;
-        let token = self.resolve_token()?;
         let keys = self.keys();
-        McpAgent::new(super::agent::Parts {
+        let timeout = keys.timeout_ms.map(std::time::Duration::from_millis);
+        let max_response_bytes = keys
+            .max_response_bytes
+            .unwrap_or(crate::http::DEFAULT_MAX_RESPONSE_BYTES);
+        let (target, transport) = match endpoint {
+            Some(endpoint) => (
+                endpoint.to_string(),
+                Transport::Http(Streamable {
+                    endpoint,
+                    token: self.resolve_token()?,
+                    client: crate::http::client(headers)?,
+                    max_response_bytes,
+                }),
+            ),
+            None => (
+                self.command.join(" "),
+                Transport::Stdio(StdioServer {
+                    program: self.command[0].clone(),
+                    args: self.command[1..].to_vec(),
+                    env: self.env.clone(),
+                    cwd: self.cwd.clone(),
+                    max_response_bytes,
+                    timeout: timeout.unwrap_or(DEFAULT_TIMEOUT),
+                }),
+            ),
+        };
+        Ok(McpAgent::new(super::agent::Parts {
             name: self.agent_name(),
-            endpoint,
-            token,
+            target,
+            transport,
             tool: self.tool.clone(),
             arguments: self
                 .arguments
@@ -146,12 +264,8 @@ impl McpConfig {
                 .protocol_version
                 .clone()
                 .unwrap_or_else(|| DEFAULT_PROTOCOL_VERSION.to_owned()),
-            headers,
-            timeout: keys.timeout_ms.map(std::time::Duration::from_millis),
-            max_response_bytes: keys
-                .max_response_bytes
-                .unwrap_or(crate::http::DEFAULT_MAX_RESPONSE_BYTES),
-        })
+            timeout,
+        }))
     }
 }
 
@@ -182,6 +296,47 @@ mod tests {
                 .contains("BENCHCORE_TEST_SURELY_UNSET_TOKEN"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn endpoint_and_command_exclude_each_other() {
+        let err = McpConfig::default().validate().unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("agents.mcp.endpoint"));
+        assert!(err.to_string().contains("command"), "{err}");
+        let mut both = McpConfig::new("http://h/mcp");
+        both.command = vec!["python3".into()];
+        let err = both.validate().unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("agents.mcp.command"));
+        let err = McpConfig::stdio("", ["x"]).validate().unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("agents.mcp.command"));
+        let err = McpConfig::stdio("python3", ["s.py"])
+            .with_env("A=B", "c")
+            .validate()
+            .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("agents.mcp.env"));
+        let err = McpConfig::stdio("python3", ["s.py"])
+            .with_token_env("T")
+            .validate()
+            .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("agents.mcp.token_env"));
+        assert!(McpConfig::stdio("python3", ["s.py"]).build().is_ok());
+    }
+
+    #[test]
+    fn a_stdio_config_reads_from_toml_and_stores_without_an_endpoint() {
+        let config: McpConfig = toml::from_str(
+            "command = [\"python3\", \"server.py\"]\ncwd = \"srv\"\n[env]\nLEVEL = \"1\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config,
+            McpConfig::stdio("python3", ["server.py"])
+                .with_cwd("srv")
+                .with_env("LEVEL", "1")
+        );
+        let stored = serde_json::to_value(&config).unwrap();
+        assert!(stored.get("endpoint").is_none(), "{stored}");
+        assert_eq!(stored["command"][1], "server.py");
     }
 
     #[test]

@@ -1,9 +1,27 @@
-//! MCP failures as [`AgentError`] kinds: HTTP status first, then JSON-RPC error codes.
+//! MCP failures as [`AgentError`] kinds: HTTP status first, then JSON-RPC error codes; and
+//! [`Failure`], a message that failed or found its session gone.
 
 use crate::http;
 use benchcore::{AgentError, AgentErrorKind};
 use reqwest::header::HeaderMap;
 use std::time::SystemTime;
+
+/// A message failed: an agent error, or the session is gone and may be reopened.
+pub(crate) enum Failure {
+    Agent(AgentError),
+    SessionGone,
+}
+
+impl Failure {
+    pub(crate) fn into_agent(self) -> AgentError {
+        match self {
+            Failure::Agent(err) => err,
+            Failure::SessionGone => {
+                AgentError::transient("the MCP server forgot the session (HTTP 404)")
+            }
+        }
+    }
+}
 
 /// A failed HTTP exchange with the MCP endpoint.
 pub(crate) fn from_status(

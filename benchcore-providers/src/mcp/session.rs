@@ -1,10 +1,12 @@
-//! An open MCP session: its id, the negotiated protocol revision, and the tool that answers
+//! An open MCP session: its id (HTTP) or process (stdio), the negotiated protocol revision, and the tool that answers
 //! with the argument mapping resolved against the tool's input schema.
 
 use super::arguments::ArgumentSource;
+use super::stdio::Process;
 use super::wire::Tool;
 use benchcore::{AgentError, AgentErrorKind};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Argument names tried, in order, when no mapping is configured.
 const INPUT_NAMES: [&str; 5] = ["input", "query", "prompt", "message", "question"];
@@ -17,6 +19,28 @@ pub(crate) struct Session {
     pub(crate) protocol_version: String,
     /// The tools the server lists.
     pub(crate) tools: Vec<Tool>,
+    /// What the session runs over (the server process, for stdio).
+    pub(crate) conn: Conn,
+}
+
+/// What a session runs over.
+#[derive(Debug)]
+pub(crate) enum Conn {
+    /// Streamable HTTP: every message is its own POST.
+    Http,
+    /// The server process this session was opened with.
+    Stdio(Arc<Process>),
+}
+
+impl Conn {
+    /// Whether the session can still be used: an HTTP session until the server says it is
+    /// gone, a stdio one while its process runs.
+    pub(crate) fn is_alive(&self) -> bool {
+        match self {
+            Conn::Http => true,
+            Conn::Stdio(process) => process.is_alive(),
+        }
+    }
 }
 
 /// Picks the configured tool (or the only one) and resolves the argument mapping.

@@ -40,7 +40,7 @@ agent_kinds! {
         /// Anthropic's Messages API.
         #[cfg(feature = "anthropic")]
         "anthropic" => Anthropic(crate::anthropic::AnthropicConfig),
-        /// An agent exposed as a tool of an MCP server (Streamable HTTP).
+        /// An agent exposed as a tool of an MCP server (Streamable HTTP or stdio).
         #[cfg(feature = "mcp")]
         "mcp" => Mcp(crate::mcp::McpConfig),
         /// Replies recorded earlier (a JSON Lines file, or attempt records), or one fixed text.
