@@ -18,7 +18,7 @@ from typing import Callable
 from conftest import EXAMPLES, REPO, MockServer
 
 RUNNER = Path(__file__).with_name("docs_runner.py")
-DOCS = ["docs/python.md", "docs/datasets.md", "docs/conversations.md"]
+DOCS = ["docs/python.md", "docs/datasets.md", "docs/conversations.md", "docs/tools.md"]
 
 
 def lay_out(folder: Path) -> None:
@@ -78,4 +78,4 @@ def test_the_docs_examples_run(
         f"stderr (end):\n{done.stderr[-4000:]}"
     )
     assert ran[-1].endswith("examples ran"), ran
-    assert len(ran) - 1 == 14, ran  # every block of DOCS: a new one is counted here
+    assert len(ran) - 1 == 15, ran  # every block of DOCS: a new one is counted here
