@@ -49,18 +49,6 @@ struct Settings {
     tool_timeout: Option<f64>,
 }
 
-pub(crate) fn seconds(py: Python<'_>, field: &str, value: f64) -> PyResult<Duration> {
-    if value.is_finite() && value > 0.0 {
-        Ok(Duration::from_secs_f64(value))
-    } else {
-        Err(errors::argument(
-            py,
-            field,
-            format!("must be a positive number of seconds, got {value}"),
-        ))
-    }
-}
-
 /// Builds the run from its parts through the library's one path: the suite's spec with the
 /// agents' and evaluators' configs, built by [`Run::from_opened`] (or, to resume a stored
 /// run without its suite, by [`Run::from_spec`] from the stored spec); evaluators and
@@ -124,7 +112,7 @@ fn build_run(
         run = run.concurrency(concurrency);
     }
     if let Some(timeout) = settings.timeout {
-        run = run.timeout(seconds(py, "timeout", timeout)?);
+        run = run.timeout(errors::seconds(py, "timeout", timeout)?);
     }
     if let Some(retry) = settings.retry {
         run = run.retry(retry);
@@ -149,7 +137,7 @@ fn build_run(
         run = run.max_cost_usd(usd);
     }
     if let Some(limit) = settings.max_run_time {
-        run = run.max_run_time(seconds(py, "max_run_time", limit)?);
+        run = run.max_run_time(errors::seconds(py, "max_run_time", limit)?);
     }
     if let Some(name) = settings.extract {
         let extractor =

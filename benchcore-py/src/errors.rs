@@ -8,6 +8,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 /// The module that defines the exception classes.
 const MODULE: &str = "benchcore._errors";
@@ -138,4 +139,18 @@ pub(crate) fn check_name(py: Python<'_>, name: &str) -> PyResult<()> {
         return Err(argument(py, "name", "must not be empty"));
     }
     Ok(())
+}
+
+/// `value` seconds as a duration, or an argument error naming `field` unless it is a
+/// positive finite number.
+pub(crate) fn seconds(py: Python<'_>, field: &str, value: f64) -> PyResult<Duration> {
+    if value.is_finite() && value > 0.0 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(argument(
+            py,
+            field,
+            format!("must be a positive number of seconds, got {value}"),
+        ))
+    }
 }

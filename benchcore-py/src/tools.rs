@@ -65,7 +65,7 @@ pub(crate) fn with_tools(
         toolbox = toolbox.with_arc(tool);
     }
     if let Some(timeout) = tool_timeout {
-        toolbox = toolbox.with_timeout(crate::engine::seconds(py, "tool_timeout", timeout)?);
+        toolbox = toolbox.with_timeout(errors::seconds(py, "tool_timeout", timeout)?);
     }
     let mut limits = LoopLimits::default();
     if let Some(steps) = max_steps {
