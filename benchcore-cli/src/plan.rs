@@ -3,7 +3,7 @@
 
 use crate::args::{AgentOptions, RunArgs};
 use anyhow::{bail, Context};
-use benchcore::code_task::{AnswerFormat, PromptOptions};
+use benchcore::code_task::{AnswerFormat, CodeTaskMode, PromptOptions};
 use benchcore::evaluator::EvaluatorConfig;
 use benchcore::kind::SuiteKinds;
 use benchcore::{AgentLimits, ResponseCache, RetryPolicy, Run, RunSpec, Sampling};
@@ -79,7 +79,10 @@ pub(crate) fn spec_from_args(args: &RunArgs) -> anyhow::Result<RunSpec> {
     let mut tags = serde_json::json!({});
     if let Some(options) = prompt_options(args)? {
         if kind != benchcore::code_task::KIND {
-            bail!("--include-tests and --answer-format apply to code-task catalogs only");
+            bail!(
+                "--include-tests, --answer-format, --mode and --max-steps apply to code-task \
+                 catalogs only"
+            );
         }
         tags[benchcore::code_task::KIND] = options.to_json();
     }
@@ -179,6 +182,21 @@ fn prompt_options(args: &RunArgs) -> anyhow::Result<Option<PromptOptions>> {
             .parse()
             .map_err(|e: String| anyhow::anyhow!("--answer-format: {e}"))?;
         options = options.with_answer_format(format);
+    }
+    if let Some(mode) = &args.mode {
+        let mode: CodeTaskMode = mode
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("--mode: {e}"))?;
+        options = options.with_mode(mode);
+    }
+    if let Some(steps) = args.max_steps {
+        if options.mode() != CodeTaskMode::Agent {
+            bail!("--max-steps applies to `--mode agent` only");
+        }
+        if steps == 0 {
+            bail!("--max-steps: must be at least 1");
+        }
+        options = options.with_max_steps(steps);
     }
     Ok((options != PromptOptions::default()).then_some(options))
 }

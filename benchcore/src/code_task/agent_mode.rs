@@ -1,0 +1,224 @@
+//! [`CodeTaskAgentEpisode`]: a code task played as an agent loop with sandboxed tools on the
+//! attempt's own copy of the workspace; the final workspace, as a diff against the task's
+//! starter, is the answer the [`CodeTaskEvaluator`] judges.
+
+use super::agent_tools::{toolbox, AgentWorkspace};
+use super::catalog::Task;
+use super::diff::unified_diff;
+use super::episode::KIND;
+use super::evaluator::CodeTaskEvaluator;
+use super::workspace::{copy_tree, list_files};
+use crate::agent::AgentErrorKind;
+use crate::engine::{Episode, EpisodeContext};
+use crate::tools::{LoopLimits, ToolLoop};
+use crate::{AgentError, Speaker, Turn};
+use async_trait::async_trait;
+use serde::Serialize;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Plays a code task as an agent loop ([`ToolLoop`]). Per attempt it:
+///
+/// 1. copies the task's `workspace/` to a fresh scratch folder (never touching the catalog);
+/// 2. offers the tools `read_file`, `write_file`, `apply_patch` (both only on `editable`
+///    paths, by the same rules as answers), `bash` (in the evaluator's [`Sandbox`](super::Sandbox),
+///    no network, the task's limits, output cut with a note) and `run_tests` (the task's
+///    tests on a separate copy); a failing call is an error result the model reads;
+/// 3. when the loop ends (an answer without a call, or a limit), diffs the copy against the
+///    starter: that diff, not the agent's last text, is recorded as the attempt's final
+///    `AGENT` turn, so the evaluator applies it to a fresh copy and runs the tests exactly
+///    as for a one-shot answer;
+/// 4. writes `prompt.txt`, `trajectory.json` (every step) and `final.diff` to the attempt's
+///    artifacts folder, and removes the scratch folder unless the evaluator keeps sandboxes.
+///
+/// The prompt is the case's: open the catalog with [`CodeTaskMode::Agent`](super::CodeTaskMode)
+/// in its [`PromptOptions`](super::PromptOptions) so that it describes the tools instead of
+/// an answer format (the `code_task` kind does). Only editable text files enter the diff; anything else the agent changed (build output
+/// such as `__pycache__`, a file it may not change) is listed in `trajectory.json` as left
+/// out.
+#[derive(Debug, Clone)]
+pub struct CodeTaskAgentEpisode {
+    evaluator: CodeTaskEvaluator,
+    limits: LoopLimits,
+}
+
+impl CodeTaskAgentEpisode {
+    /// An episode whose tools use `evaluator`'s tasks, sandbox, scratch folder and limits
+    /// (the evaluator that judges the run).
+    pub fn new(evaluator: CodeTaskEvaluator) -> Self {
+        Self {
+            evaluator,
+            limits: LoopLimits::default(),
+        }
+    }
+
+    /// Sets the loop's limits (default: 10 model replies).
+    pub fn with_limits(mut self, limits: LoopLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+}
+
+/// What the final workspace holds against the starter.
+#[derive(Debug, Default, Serialize)]
+struct FinalDiff {
+    /// The diff of the editable text files that changed.
+    #[serde(skip)]
+    diff: String,
+    /// The files in the diff.
+    files: Vec<String>,
+    /// Changed files left out of the diff, with why.
+    left_out: Vec<LeftOut>,
+}
+
+#[derive(Debug, Serialize)]
+struct LeftOut {
+    path: String,
+    reason: &'static str,
+}
+
+/// A failure to set an attempt up (no such task, a scratch folder that cannot be made):
+/// never retried, the attempt is an error.
+fn setup_error(message: String) -> AgentError {
+    AgentError::new(AgentErrorKind::BadRequest, message)
+}
+
+fn read_side(path: &Path) -> Result<Option<String>, ()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() => match std::fs::read(path) {
+            Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| ()),
+            Err(_) => Err(()),
+        },
+        _ => Ok(None),
+    }
+}
+
+/// Diffs the workspace copy against the task's starter.
+fn final_diff(task: &Task, copy: &Path) -> std::io::Result<FinalDiff> {
+    let starter = task.workspace_dir();
+    let mut paths = list_files(&starter)?;
+    paths.extend(list_files(copy)?);
+    paths.sort();
+    paths.dedup();
+    let mut out = FinalDiff::default();
+    for path in paths {
+        let (old, new) = match (
+            read_side(&starter.join(&path)),
+            read_side(&copy.join(&path)),
+        ) {
+            (Ok(old), Ok(new)) => (old, new),
+            _ => {
+                let same =
+                    std::fs::read(starter.join(&path)).ok() == std::fs::read(copy.join(&path)).ok();
+                if !same {
+                    out.left_out.push(LeftOut {
+                        path,
+                        reason: "not a text file",
+                    });
+                }
+                continue;
+            }
+        };
+        if old == new {
+            continue;
+        }
+        if !task.editable().matches(&path) {
+            out.left_out.push(LeftOut {
+                path,
+                reason: "not among the files the task lets an answer change",
+            });
+            continue;
+        }
+        out.diff
+            .push_str(&unified_diff(&path, old.as_deref(), new.as_deref()));
+        out.files.push(path);
+    }
+    Ok(out)
+}
+
+#[async_trait]
+impl Episode for CodeTaskAgentEpisode {
+    fn kind(&self) -> &str {
+        KIND
+    }
+
+    async fn play(&self, cx: &mut EpisodeContext<'_>) -> Result<(), AgentError> {
+        let case = Arc::clone(cx.case());
+        let task = self.evaluator.task(&case.id).cloned().ok_or_else(|| {
+            setup_error(format!("case `{}` is not a task of this catalog", case.id))
+        })?;
+        let artifacts = cx.artifacts_dir().map(Path::to_path_buf);
+        if let Some(dir) = &artifacts {
+            // The evaluator reports a folder it cannot write as an infrastructure error.
+            let _ = std::fs::create_dir_all(dir)
+                .and_then(|()| std::fs::write(dir.join("prompt.txt"), case.input_text()));
+        }
+        let scratch = self
+            .evaluator
+            .scratch_folder(&case.id)
+            .map_err(|e| setup_error(format!("cannot make a scratch folder: {e}")))?;
+        let copy = scratch.dir().join("workspace");
+        copy_tree(&task.workspace_dir(), &copy)
+            .map_err(|e| setup_error(format!("cannot copy the workspace: {e}")))?;
+        let shared = Arc::new(AgentWorkspace {
+            task: Arc::clone(&task),
+            root: scratch.dir().to_path_buf(),
+            evaluator: self.evaluator.clone(),
+            artifacts: artifacts.clone(),
+        });
+        let tools = toolbox(&shared);
+        let agent_loop = ToolLoop::new(tools)
+            .with_limits(self.limits.clone())
+            .with_kind(KIND);
+        agent_loop.play(cx).await?;
+
+        let last_stop = cx
+            .transcript()
+            .turns
+            .iter()
+            .rev()
+            .find(|t| t.speaker == Speaker::Agent)
+            .and_then(|t| t.stop_reason);
+        let done = final_diff(&task, &copy)
+            .map_err(|e| setup_error(format!("cannot read the final workspace: {e}")))?;
+        let mut note = format!(
+            "final workspace: {} file(s) changed{}; this diff is the answer the tests judge",
+            done.files.len(),
+            if done.left_out.is_empty() {
+                String::new()
+            } else {
+                format!(", {} left out", done.left_out.len())
+            }
+        );
+        for left in &done.left_out {
+            note.push_str(&format!("\nleft out {}: {}", left.path, left.reason));
+        }
+        let now = crate::now_ms();
+        cx.transcript_mut()
+            .push(Turn::new(Speaker::System, note).at(now));
+        cx.transcript_mut().push(
+            Turn::new(Speaker::Agent, done.diff.clone())
+                .at(now)
+                .with_stop_reason(last_stop),
+        );
+        if let Some(dir) = &artifacts {
+            let trajectory = serde_json::json!({
+                "task": task.id(),
+                "limits": {"max_steps": self.limits.max_steps},
+                "ending": cx.transcript().ending,
+                "steps": cx.transcript().turns,
+                "final": done,
+            });
+            let _ = std::fs::create_dir_all(dir).and_then(|()| {
+                std::fs::write(
+                    dir.join("trajectory.json"),
+                    serde_json::to_vec_pretty(&trajectory).unwrap_or_default(),
+                )?;
+                std::fs::write(dir.join("final.diff"), &done.diff)
+            });
+        }
+        drop(shared);
+        drop(scratch);
+        Ok(())
+    }
+}
