@@ -381,4 +381,29 @@ mod tests {
             .unwrap();
         assert!(format!("{err:#}").contains("prices.json"), "{err:#}");
     }
+
+    #[test]
+    fn mode_and_max_steps_are_recorded_for_code_tasks_only() {
+        let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/tasks");
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["benchcore", "run", catalog.to_str().unwrap(), "-a", "gold"];
+            argv.extend_from_slice(extra);
+            match Cli::parse_from(argv).command {
+                Command::Run(args) => *args,
+                other => panic!("{other:?}"),
+            }
+        };
+        let spec = spec_from_args(&parse(&["--mode", "agent", "--max-steps", "3"])).unwrap();
+        assert_eq!(
+            spec.tags["code_task"],
+            serde_json::json!({"mode": "agent", "max_steps": 3})
+        );
+        let err = spec_from_args(&parse(&["--max-steps", "3"])).unwrap_err();
+        assert!(format!("{err:#}").contains("--mode agent"), "{err:#}");
+        let err = spec_from_args(&parse(&["--mode", "loop"])).unwrap_err();
+        assert!(format!("{err:#}").contains("--mode"), "{err:#}");
+        let files = Files::new();
+        let err = spec_from_args(&files.args(&["--mode", "agent"])).unwrap_err();
+        assert!(format!("{err:#}").contains("code-task"), "{err:#}");
+    }
 }

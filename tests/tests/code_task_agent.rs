@@ -5,15 +5,16 @@
 //! results the model reads, and the catalog is never touched.
 
 use benchcore::code_task::{
-    CodeTaskAgentEpisode, CodeTaskEvaluator, CodeTaskMode, Isolation, PromptOptions, Sandbox,
-    TaskCatalog,
+    CodeTaskAgentEpisode, CodeTaskEvaluator, CodeTaskKind, CodeTaskMode, CodeTaskSettings,
+    Isolation, PromptOptions, Sandbox, TaskCatalog,
 };
+use benchcore::kind::SuiteKinds;
 use benchcore::tools::LoopLimits;
 use benchcore::{
-    AttemptQuery, AttemptRecord, Engine, MemoryStore, Outcome, Run, RunStore, Speaker, Turn,
-    Workspace,
+    AttemptQuery, AttemptRecord, Ending, Engine, MemoryStore, Outcome, Run, RunSpec, RunStore,
+    Speaker, Turn, Workspace,
 };
-use benchcore_providers::OpenAiCompatConfig;
+use benchcore_providers::{AgentConfig, OpenAiCompatConfig, ProviderFactory};
 use benchcore_tests::servers::{OpenAiServer, Scripted, ScriptedCall, ServerConfig};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -358,4 +359,56 @@ async fn hostile_calls_are_error_results_and_the_catalog_is_untouched() {
             .all(|l| l["path"].as_str().unwrap().starts_with("__pycache__/")),
         "{left_out:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spec_in_agent_mode_rebuilds_the_agent_loop_with_its_step_limit() {
+    if !have_python() {
+        return;
+    }
+    // What `benchcore run --mode agent --max-steps 1` records, and `resume` rebuilds from.
+    let dir = tempfile::tempdir().unwrap();
+    let catalog_dir = catalog(dir.path());
+    let server = OpenAiServer::start(ServerConfig::default().recording())
+        .await
+        .unwrap();
+    server.push_script(vec![
+        calls(
+            "",
+            vec![call(
+                "w1",
+                "write_file",
+                json!({"path": "roman.py", "content": solution()}),
+            )],
+        ),
+        Scripted::reply("never asked: the step limit ends the loop first"),
+    ]);
+    let options = PromptOptions::default()
+        .with_mode(CodeTaskMode::Agent)
+        .with_max_steps(1);
+    let mut spec = RunSpec::for_suite(&catalog_dir);
+    spec.tags = json!({ "code_task": options.to_json() });
+    assert_eq!(
+        spec.tags["code_task"],
+        json!({"mode": "agent", "max_steps": 1})
+    );
+    let agent =
+        AgentConfig::parse_spec(&format!("openai_compatible:m@{}", server.base_url())).unwrap();
+    spec = spec.with_agent_config(agent.to_stored());
+    let kinds =
+        SuiteKinds::builtin().register(Arc::new(CodeTaskKind::new(CodeTaskSettings::default())));
+    let run = Run::from_spec_in(spec, &ProviderFactory::new(), &kinds).unwrap();
+    let store: Arc<dyn RunStore> = Arc::new(MemoryStore::new());
+    let report = Engine::new(Arc::clone(&store)).run(run).await.unwrap();
+    let records = store
+        .attempts(&Workspace::default(), &report.run_id, &AttemptQuery::all())
+        .await
+        .unwrap();
+    let record = &records[0];
+    assert_eq!(record.outcome, Outcome::Passed, "{record:?}");
+    assert_eq!(record.transcript.ending, Some(Ending::TurnLimit));
+    assert_eq!(server.requests().len(), 1, "one model reply at most");
+    let tools = server.requests()[0]["tools"].as_array().unwrap().len();
+    assert_eq!(tools, benchcore::code_task::AGENT_TOOLS.len());
+    server.stop().await;
 }

@@ -222,3 +222,63 @@ impl Episode for CodeTaskAgentEpisode {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code_task::TaskCatalog;
+
+    #[test]
+    fn the_final_diff_holds_only_editable_text_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let task = dir.path().join("t");
+        for sub in ["workspace", "tests"] {
+            std::fs::create_dir_all(task.join(sub)).unwrap();
+        }
+        std::fs::write(
+            task.join("metadata.json"),
+            r#"{"id": "t", "language": "python", "test_command": ["python3", "x"], "editable": ["*.py"]}"#,
+        )
+        .unwrap();
+        std::fs::write(task.join("instructions.md"), "Fix it.\n").unwrap();
+        std::fs::write(task.join("workspace/a.py"), "a = 1\n").unwrap();
+        std::fs::write(task.join("workspace/gone.py"), "g = 1\n").unwrap();
+        std::fs::write(task.join("workspace/notes.txt"), "n\n").unwrap();
+        std::fs::write(task.join("tests/t.py"), "\n").unwrap();
+        let catalog = TaskCatalog::open(dir.path()).unwrap();
+        let task = catalog.task("t").unwrap();
+        let copy = dir.path().join("copy");
+        copy_tree(&task.workspace_dir(), &copy).unwrap();
+        std::fs::write(copy.join("a.py"), "a = 2\n").unwrap();
+        std::fs::write(copy.join("new.py"), "n = 1\n").unwrap();
+        std::fs::remove_file(copy.join("gone.py")).unwrap();
+        std::fs::write(copy.join("notes.txt"), "changed\n").unwrap();
+        std::fs::write(copy.join("cache.py"), [0xff, 0x00]).unwrap();
+        let done = final_diff(task, &copy).unwrap();
+        assert_eq!(done.files, ["a.py", "gone.py", "new.py"]);
+        let left: Vec<(&str, &str)> = done
+            .left_out
+            .iter()
+            .map(|l| (l.path.as_str(), l.reason))
+            .collect();
+        assert_eq!(
+            left,
+            [
+                ("cache.py", "not a text file"),
+                (
+                    "notes.txt",
+                    "not among the files the task lets an answer change"
+                )
+            ]
+        );
+        assert!(done.diff.contains("-a = 1\n+a = 2\n"), "{}", done.diff);
+        assert!(done.diff.contains("+++ /dev/null"), "{}", done.diff);
+        // The evaluator's reading of it: a diff.
+        let answer = crate::code_task::parse_answer(&done.diff, None);
+        assert_eq!(answer.format(), "diff");
+        assert!(final_diff(task, &task.workspace_dir())
+            .unwrap()
+            .diff
+            .is_empty());
+    }
+}

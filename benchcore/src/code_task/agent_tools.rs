@@ -178,7 +178,9 @@ fn read_file(workspace: &Path, path: &str) -> Result<String, ToolError> {
         .map_err(|_| ToolError::new(format!("{path}: no such file in the workspace")))?;
     if meta.is_dir() {
         let files = list_files(&at).map_err(|e| ToolError::new(e.to_string()))?;
-        return Ok(files.join("\n"));
+        let folder = slash(&rel);
+        let listed: Vec<String> = files.iter().map(|f| format!("{folder}/{f}")).collect();
+        return Ok(listed.join("\n"));
     }
     if !meta.is_file() {
         return Err(ToolError::new(format!("{path}: not a regular file")));
@@ -334,4 +336,47 @@ async fn run_tests(shared: &AgentWorkspace) -> Result<String, ToolError> {
     );
     streams(&mut text, &output.stdout, &output.stderr, output.truncated);
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_file_keeps_to_the_workspace_and_caps_what_it_shows() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path();
+        std::fs::create_dir(ws.join("src")).unwrap();
+        std::fs::write(ws.join("src/a.py"), "x = 1\n").unwrap();
+        std::fs::write(ws.join("big.txt"), "y".repeat(MAX_READ_BYTES + 10)).unwrap();
+        std::fs::write(ws.join("bin.dat"), [0xff, 0xfe, 0x00, 0x80]).unwrap();
+        std::os::unix::fs::symlink("/etc", ws.join("out")).unwrap();
+        assert_eq!(read_file(ws, "./src/a.py").unwrap(), "x = 1\n");
+        assert_eq!(read_file(ws, ".").unwrap(), "big.txt\nbin.dat\nsrc/a.py");
+        assert_eq!(read_file(ws, "src").unwrap(), "src/a.py");
+        let big = read_file(ws, "big.txt").unwrap();
+        assert!(big.ends_with("[… 10 more bytes not shown: the file has 65546 bytes]"));
+        for (path, why) in [
+            ("../x", "`..`"),
+            ("/etc/passwd", "absolute"),
+            ("out/passwd", "symbolic link"),
+            ("bin.dat", "not a text file"),
+            ("nope.py", "no such file"),
+        ] {
+            let err = read_file(ws, path).unwrap_err();
+            assert!(err.message.contains(why), "{path}: {err}");
+        }
+    }
+
+    #[test]
+    fn long_output_keeps_its_end_with_a_note() {
+        assert_eq!(tail(b"short"), "short");
+        let long = "é".repeat(MAX_OUTPUT_BYTES);
+        let cut = tail(long.as_bytes());
+        assert!(
+            cut.starts_with("[… output truncated: the first "),
+            "{cut:.80}"
+        );
+        assert!(cut.len() < MAX_OUTPUT_BYTES + 100);
+    }
 }

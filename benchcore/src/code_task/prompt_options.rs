@@ -122,3 +122,21 @@ impl PromptOptions {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mode_and_steps_round_trip_and_default_to_answer() {
+        let options = PromptOptions::default()
+            .with_mode(CodeTaskMode::Agent)
+            .with_max_steps(7);
+        let json = options.to_json();
+        assert_eq!(json, serde_json::json!({"mode": "agent", "max_steps": 7}));
+        assert_eq!(PromptOptions::from_json(&json), options);
+        assert_eq!(PromptOptions::default().mode(), CodeTaskMode::Answer);
+        assert!(PromptOptions::default().to_json().is_null());
+        assert!("loop".parse::<CodeTaskMode>().is_err());
+    }
+}
