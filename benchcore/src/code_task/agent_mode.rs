@@ -7,6 +7,7 @@ use super::catalog::Task;
 use super::diff::unified_diff;
 use super::episode::KIND;
 use super::evaluator::CodeTaskEvaluator;
+use super::paths::resolve_in;
 use super::workspace::{copy_tree, list_files};
 use crate::agent::AgentErrorKind;
 use crate::engine::{Episode, EpisodeContext};
@@ -83,8 +84,14 @@ fn setup_error(message: String) -> AgentError {
     AgentError::new(AgentErrorKind::BadRequest, message)
 }
 
-fn read_side(path: &Path) -> Result<Option<String>, ()> {
-    match std::fs::symlink_metadata(path) {
+/// One side of a file: its text, `None` when there is no regular file there (a path
+/// through a symbolic link counts as none, so nothing outside the folder is ever read), or
+/// `Err` when it is not text.
+fn read_side(root: &Path, rel: &str) -> Result<Option<String>, ()> {
+    let Ok(path) = resolve_in(root, rel) else {
+        return Ok(None);
+    };
+    match std::fs::symlink_metadata(&path) {
         Ok(meta) if meta.is_file() => match std::fs::read(path) {
             Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| ()),
             Err(_) => Err(()),
@@ -102,14 +109,15 @@ fn final_diff(task: &Task, copy: &Path) -> std::io::Result<FinalDiff> {
     paths.dedup();
     let mut out = FinalDiff::default();
     for path in paths {
-        let (old, new) = match (
-            read_side(&starter.join(&path)),
-            read_side(&copy.join(&path)),
-        ) {
+        let (old, new) = match (read_side(&starter, &path), read_side(copy, &path)) {
             (Ok(old), Ok(new)) => (old, new),
             _ => {
-                let same =
-                    std::fs::read(starter.join(&path)).ok() == std::fs::read(copy.join(&path)).ok();
+                let bytes = |root: &Path| {
+                    resolve_in(root, &path)
+                        .ok()
+                        .and_then(|p| std::fs::read(p).ok())
+                };
+                let same = bytes(&starter) == bytes(copy);
                 if !same {
                     out.left_out.push(LeftOut {
                         path,
@@ -237,7 +245,7 @@ mod tests {
         }
         std::fs::write(
             task.join("metadata.json"),
-            r#"{"id": "t", "language": "python", "test_command": ["python3", "x"], "editable": ["*.py"]}"#,
+            r#"{"id": "t", "language": "python", "test_command": ["python3", "x"], "editable": ["*.py", "pkg/*.py"]}"#,
         )
         .unwrap();
         std::fs::write(task.join("instructions.md"), "Fix it.\n").unwrap();
@@ -254,8 +262,13 @@ mod tests {
         std::fs::remove_file(copy.join("gone.py")).unwrap();
         std::fs::write(copy.join("notes.txt"), "changed\n").unwrap();
         std::fs::write(copy.join("cache.py"), [0xff, 0x00]).unwrap();
+        // A folder replaced by a link out: nothing is read through it.
+        std::fs::create_dir(task.workspace_dir().join("pkg")).unwrap();
+        std::fs::write(task.workspace_dir().join("pkg/hosts.py"), "h = 1\n").unwrap();
+        std::os::unix::fs::symlink("/etc", copy.join("pkg")).unwrap();
         let done = final_diff(task, &copy).unwrap();
-        assert_eq!(done.files, ["a.py", "gone.py", "new.py"]);
+        assert_eq!(done.files, ["a.py", "gone.py", "new.py", "pkg/hosts.py"]);
+        assert!(done.diff.contains("-h = 1"), "{}", done.diff);
         let left: Vec<(&str, &str)> = done
             .left_out
             .iter()
