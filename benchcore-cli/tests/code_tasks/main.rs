@@ -478,6 +478,8 @@ async fn agent_mode_plays_a_loop_whose_final_workspace_is_judged() {
         catalog.to_str().unwrap(),
         "-a",
         &agent,
+        "-a",
+        "gold",
         "--mode",
         "agent",
         "--max-steps",
@@ -486,18 +488,35 @@ async fn agent_mode_plays_a_loop_whose_final_workspace_is_judged() {
         "runs",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stdout).contains("catalog check"),
+        "gold answers in text, which agent mode never applies: {}",
+        text(&out.stdout)
+    );
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(scratch.path("runs/latest_summary.json")).unwrap())
             .unwrap();
-    assert_eq!(summary["attempts"][0]["outcome"], "passed", "{summary}");
-    let diff = files_named(&scratch.path("runs"), "final.diff");
+    let outcome = |agent: &str| {
+        summary["attempts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["agent"] == agent)
+            .map(|a| a["outcome"].clone())
+    };
+    assert_eq!(outcome("m").unwrap(), "passed", "{summary}");
+    assert_eq!(outcome("gold").unwrap(), "failed", "{summary}");
+    let diff: Vec<PathBuf> = files_named(&scratch.path("runs"), "final.diff")
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("__m__"))
+        .collect();
     assert_eq!(diff.len(), 1);
     assert!(std::fs::read_to_string(&diff[0])
         .unwrap()
         .contains("+VALUE = 42"));
     assert_eq!(
         files_named(&scratch.path("runs"), "trajectory.json").len(),
-        1
+        2
     );
     assert_eq!(server.requests().len(), 2);
     assert!(server.requests()[0]["tools"].is_array());

@@ -147,7 +147,14 @@ impl SuiteKind for CodeTaskKind {
         run: &RunInfo,
     ) -> Result<KindSummary, Error> {
         let summary = CodeTaskSummary::load(store, workspace, &run.id).await?;
-        let mut check = CatalogCheck::of(&summary);
+        let agent_mode =
+            PromptOptions::from_json(&run.spec.tags[KIND]).mode() == CodeTaskMode::Agent;
+        let mut check = if agent_mode {
+            // The reference agents answer in text, which agent mode never applies.
+            CatalogCheck::default()
+        } else {
+            CatalogCheck::of(&summary)
+        };
         check.skipped = run.spec.tags[KIND][SKIPPED].as_array().map_or(0, Vec::len);
         let mut out = KindSummary::new(
             serde_json::to_value(&summary)
