@@ -305,6 +305,11 @@ async fn hostile_calls_are_error_results_and_the_catalog_is_untouched() {
                     json!({"path": "roman.py", "content": solution()}),
                 ),
                 call(
+                    "ok3",
+                    "apply_patch",
+                    json!({"diff": "--- a/roman.py\n+++ b/roman.py\n@@ -1,3 +1,3 @@\n-\"\"\"Roman numerals.\"\"\"\n+\"\"\"Roman numerals, both ways.\"\"\"\n \n _VALUES = [\n"}),
+                ),
+                call(
                     "ok2",
                     "bash",
                     json!({"command": "python3 -c 'import roman; print(roman.to_roman(1994))'"}),
@@ -333,6 +338,11 @@ async fn hostile_calls_are_error_results_and_the_catalog_is_untouched() {
         "{long:?}"
     );
     assert!(long.text.len() < 10_000, "{}", long.text.len());
+    let patched = played.result("ok3");
+    assert_eq!(
+        (patched.text.as_str(), patched.is_error),
+        ("done: modify roman.py", false)
+    );
     let ran = played.result("ok2");
     assert!(!ran.is_error && ran.text.contains("MCMXCIV"), "{ran:?}");
     // The attempt went on and passed; nothing reached the catalog.
@@ -346,7 +356,7 @@ async fn hostile_calls_are_error_results_and_the_catalog_is_untouched() {
     // Python's byte code, written by `bash`, is left out of the answer.
     let diff = std::fs::read_to_string(played.artifacts.join("final.diff")).unwrap();
     assert!(
-        diff.contains("roman.py") && !diff.contains("__pycache__"),
+        diff.contains("+\"\"\"Roman numerals, both ways.\"\"\"") && !diff.contains("__pycache__"),
         "{diff}"
     );
     let trajectory: Value =

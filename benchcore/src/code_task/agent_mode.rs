@@ -37,6 +37,23 @@ use std::sync::Arc;
 /// an answer format (the `code_task` kind does). Only editable text files enter the diff; anything else the agent changed (build output
 /// such as `__pycache__`, a file it may not change) is listed in `trajectory.json` as left
 /// out.
+///
+/// ```no_run
+/// # async fn demo(agent: impl benchcore::Agent) -> Result<(), Box<dyn std::error::Error>> {
+/// use benchcore::code_task::{CodeTaskAgentEpisode, CodeTaskEvaluator, CodeTaskMode, PromptOptions, TaskCatalog};
+/// use benchcore::tools::LoopLimits;
+/// use benchcore::{Engine, MemoryStore, Run};
+/// use std::sync::Arc;
+///
+/// let options = PromptOptions::default().with_mode(CodeTaskMode::Agent);
+/// let catalog = TaskCatalog::open_with("examples/tasks", options)?;
+/// let evaluator = CodeTaskEvaluator::try_new(&catalog)?;
+/// let episode = CodeTaskAgentEpisode::new(evaluator.clone())
+///     .with_limits(LoopLimits::default().with_max_steps(15));
+/// let run = Run::new(catalog).agent(agent).episode(episode).evaluator(evaluator).artifacts_dir("runs");
+/// Engine::new(Arc::new(MemoryStore::new())).run(run).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct CodeTaskAgentEpisode {
     evaluator: CodeTaskEvaluator,
