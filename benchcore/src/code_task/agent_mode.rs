@@ -117,6 +117,16 @@ fn read_side(root: &Path, rel: &str) -> Result<Option<String>, ()> {
     }
 }
 
+/// Files larger than this that the agent changed are left out of the final diff.
+const MAX_DIFF_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The size of a regular file below `root`, not through a symbolic link.
+fn file_size(root: &Path, rel: &str) -> Option<u64> {
+    let path = resolve_in(root, rel).ok()?;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    meta.is_file().then_some(meta.len())
+}
+
 /// Diffs the workspace copy against the task's starter.
 fn final_diff(task: &Task, copy: &Path) -> std::io::Result<FinalDiff> {
     let starter = task.workspace_dir();
@@ -126,6 +136,17 @@ fn final_diff(task: &Task, copy: &Path) -> std::io::Result<FinalDiff> {
     paths.dedup();
     let mut out = FinalDiff::default();
     for path in paths {
+        // A file the agent made huge is never read: only one of the starter's own size is.
+        let new_size = file_size(copy, &path);
+        if new_size.is_some_and(|n| n > MAX_DIFF_FILE_BYTES)
+            && new_size != file_size(&starter, &path)
+        {
+            out.left_out.push(LeftOut {
+                path,
+                reason: "larger than 1 MiB",
+            });
+            continue;
+        }
         let (old, new) = match (read_side(&starter, &path), read_side(copy, &path)) {
             (Ok(old), Ok(new)) => (old, new),
             _ => {
@@ -279,6 +300,7 @@ mod tests {
         std::fs::remove_file(copy.join("gone.py")).unwrap();
         std::fs::write(copy.join("notes.txt"), "changed\n").unwrap();
         std::fs::write(copy.join("cache.py"), [0xff, 0x00]).unwrap();
+        std::fs::write(copy.join("huge.py"), "x".repeat(1024 * 1024 + 1)).unwrap();
         // A folder replaced by a link out: nothing is read through it.
         std::fs::create_dir(task.workspace_dir().join("pkg")).unwrap();
         std::fs::write(task.workspace_dir().join("pkg/hosts.py"), "h = 1\n").unwrap();
@@ -295,6 +317,7 @@ mod tests {
             left,
             [
                 ("cache.py", "not a text file"),
+                ("huge.py", "larger than 1 MiB"),
                 (
                     "notes.txt",
                     "not among the files the task lets an answer change"

@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use benchcore_sandbox::SandboxCommand;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -185,20 +186,24 @@ fn read_file(workspace: &Path, path: &str) -> Result<String, ToolError> {
     if !meta.is_file() {
         return Err(ToolError::new(format!("{path}: not a regular file")));
     }
-    let bytes = std::fs::read(&at).map_err(|e| ToolError::new(format!("{path}: {e}")))?;
-    let shown = &bytes[..bytes.len().min(MAX_READ_BYTES)];
+    // Only what is shown is read: the agent may have made the file huge.
+    let mut shown = Vec::with_capacity(MAX_READ_BYTES.min(meta.len() as usize));
+    std::fs::File::open(&at)
+        .and_then(|file| file.take(MAX_READ_BYTES as u64).read_to_end(&mut shown))
+        .map_err(|e| ToolError::new(format!("{path}: {e}")))?;
+    let size = meta.len() as usize;
+    let shown = shown.as_slice();
     let mut text = match std::str::from_utf8(shown) {
         Ok(text) => text.to_owned(),
         // A cut through a multi-byte character is not binary.
         Err(e) if e.error_len().is_none() => String::from_utf8_lossy(shown).into_owned(),
         Err(_) => return Err(ToolError::new(format!("{path}: not a text file"))),
     };
-    if bytes.len() > MAX_READ_BYTES {
+    if size > shown.len() {
         let _ = write!(
             text,
-            "\n[… {} more bytes not shown: the file has {} bytes]",
-            bytes.len() - MAX_READ_BYTES,
-            bytes.len()
+            "\n[… {} more bytes not shown: the file has {size} bytes]",
+            size - shown.len(),
         );
     }
     Ok(text)
