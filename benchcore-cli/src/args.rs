@@ -224,6 +224,16 @@ pub struct RunArgs {
     #[arg(long, value_name = "FORMAT")]
     pub answer_format: Option<String>,
 
+    /// Code tasks: `answer` (one request, the reply is the answer) or `agent` (an agent loop
+    /// with sandboxed tools on the attempt's own workspace copy, whose final state is the
+    /// answer).
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<String>,
+
+    /// Code tasks in agent mode: the most model replies per attempt (default 10).
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<u32>,
+
     /// Datasets: how a published file's records become cases.
     #[command(flatten)]
     pub dataset: crate::dataset_args::DatasetArgs,

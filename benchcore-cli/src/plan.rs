@@ -3,7 +3,7 @@
 
 use crate::args::{AgentOptions, RunArgs};
 use anyhow::{bail, Context};
-use benchcore::code_task::{AnswerFormat, PromptOptions};
+use benchcore::code_task::{AnswerFormat, CodeTaskMode, PromptOptions};
 use benchcore::evaluator::EvaluatorConfig;
 use benchcore::kind::SuiteKinds;
 use benchcore::{AgentLimits, ResponseCache, RetryPolicy, Run, RunSpec, Sampling};
@@ -79,7 +79,10 @@ pub(crate) fn spec_from_args(args: &RunArgs) -> anyhow::Result<RunSpec> {
     let mut tags = serde_json::json!({});
     if let Some(options) = prompt_options(args)? {
         if kind != benchcore::code_task::KIND {
-            bail!("--include-tests and --answer-format apply to code-task catalogs only");
+            bail!(
+                "--include-tests, --answer-format, --mode and --max-steps apply to code-task \
+                 catalogs only"
+            );
         }
         tags[benchcore::code_task::KIND] = options.to_json();
     }
@@ -179,6 +182,21 @@ fn prompt_options(args: &RunArgs) -> anyhow::Result<Option<PromptOptions>> {
             .parse()
             .map_err(|e: String| anyhow::anyhow!("--answer-format: {e}"))?;
         options = options.with_answer_format(format);
+    }
+    if let Some(mode) = &args.mode {
+        let mode: CodeTaskMode = mode
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("--mode: {e}"))?;
+        options = options.with_mode(mode);
+    }
+    if let Some(steps) = args.max_steps {
+        if options.mode() != CodeTaskMode::Agent {
+            bail!("--max-steps applies to `--mode agent` only");
+        }
+        if steps == 0 {
+            bail!("--max-steps: must be at least 1");
+        }
+        options = options.with_max_steps(steps);
     }
     Ok((options != PromptOptions::default()).then_some(options))
 }
@@ -362,5 +380,30 @@ mod tests {
             .err()
             .unwrap();
         assert!(format!("{err:#}").contains("prices.json"), "{err:#}");
+    }
+
+    #[test]
+    fn mode_and_max_steps_are_recorded_for_code_tasks_only() {
+        let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/tasks");
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["benchcore", "run", catalog.to_str().unwrap(), "-a", "gold"];
+            argv.extend_from_slice(extra);
+            match Cli::parse_from(argv).command {
+                Command::Run(args) => *args,
+                other => panic!("{other:?}"),
+            }
+        };
+        let spec = spec_from_args(&parse(&["--mode", "agent", "--max-steps", "3"])).unwrap();
+        assert_eq!(
+            spec.tags["code_task"],
+            serde_json::json!({"mode": "agent", "max_steps": 3})
+        );
+        let err = spec_from_args(&parse(&["--max-steps", "3"])).unwrap_err();
+        assert!(format!("{err:#}").contains("--mode agent"), "{err:#}");
+        let err = spec_from_args(&parse(&["--mode", "loop"])).unwrap_err();
+        assert!(format!("{err:#}").contains("--mode"), "{err:#}");
+        let files = Files::new();
+        let err = spec_from_args(&files.args(&["--mode", "agent"])).unwrap_err();
+        assert!(format!("{err:#}").contains("code-task"), "{err:#}");
     }
 }

@@ -449,3 +449,81 @@ fn the_leaderboard_shows_each_agents_best_run() {
     let none = scratch.run(&["leaderboard", "--suite", "nothing", "--json"]);
     assert_eq!(text(&none.stdout).trim(), "[]");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_mode_plays_a_loop_whose_final_workspace_is_judged() {
+    use benchcore_tests::servers::{Scripted, ScriptedCall};
+    let server = OpenAiServer::start(ServerConfig {
+        record_requests: true,
+        ..ServerConfig::default()
+    })
+    .await
+    .unwrap();
+    server.push_script(vec![
+        Scripted::ToolCalls {
+            text: String::new(),
+            calls: vec![ScriptedCall::new(
+                "c1",
+                "write_file",
+                r#"{"path": "value.py", "content": "VALUE = 42\n"}"#,
+            )],
+        },
+        Scripted::reply("VALUE is 42 now."),
+    ]);
+    let scratch = Scratch::new();
+    let catalog = scratch.python_task(false);
+    let agent = format!("openai_compatible:m@{}", server.base_url());
+    let out = scratch.run(&[
+        "run",
+        catalog.to_str().unwrap(),
+        "-a",
+        &agent,
+        "-a",
+        "gold",
+        "--mode",
+        "agent",
+        "--max-steps",
+        "4",
+        "--out",
+        "runs",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stdout).contains("catalog check"),
+        "gold answers in text, which agent mode never applies: {}",
+        text(&out.stdout)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(scratch.path("runs/latest_summary.json")).unwrap())
+            .unwrap();
+    let outcome = |agent: &str| {
+        summary["attempts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["agent"] == agent)
+            .map(|a| a["outcome"].clone())
+    };
+    assert_eq!(outcome("m").unwrap(), "passed", "{summary}");
+    assert_eq!(outcome("gold").unwrap(), "failed", "{summary}");
+    let diff: Vec<PathBuf> = files_named(&scratch.path("runs"), "final.diff")
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("__m__"))
+        .collect();
+    assert_eq!(diff.len(), 1);
+    assert!(std::fs::read_to_string(&diff[0])
+        .unwrap()
+        .contains("+VALUE = 42"));
+    assert_eq!(
+        files_named(&scratch.path("runs"), "trajectory.json").len(),
+        2
+    );
+    assert_eq!(server.requests().len(), 2);
+    assert!(server.requests()[0]["tools"].is_array());
+    assert_eq!(
+        std::fs::read_to_string(catalog.join("py_env/workspace/value.py")).unwrap(),
+        "VALUE = 0\n",
+        "the catalog is never changed"
+    );
+    server.stop().await;
+}

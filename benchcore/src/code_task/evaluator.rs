@@ -4,14 +4,16 @@
 use super::answer::parse_answer;
 use super::catalog::{Task, TaskCatalog};
 use super::deps::{declared_dependencies, prepare_attempt, DepsCache};
-use super::evidence::{self, JUNIT_PLACEHOLDER, TOKEN_FILE_ENV};
+use super::evidence::{self, Found, JUNIT_PLACEHOLDER, TOKEN_FILE_ENV};
 use super::metadata::Evidence;
 use super::paths::safe_relative;
 use super::verdict::judge;
 use super::workspace::{apply_answer, copy_tree};
 use crate::{EvalContext, EvalError, Evaluation, Evaluator};
 use async_trait::async_trait;
-use benchcore_sandbox::{remove_tree, Limits, Sandbox, SandboxCommand, SandboxError};
+use benchcore_sandbox::{
+    remove_tree, Limits, Sandbox, SandboxCommand, SandboxError, SandboxOutput,
+};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -198,7 +200,7 @@ impl CodeTaskEvaluator {
     }
 
     /// The task's dependency folder: installed now if asked to, else the cache's if ready.
-    async fn dependencies(
+    pub(crate) async fn dependencies(
         &self,
         task: &Task,
         sandbox: &Sandbox,
@@ -228,12 +230,155 @@ impl CodeTaskEvaluator {
             EvalError::infrastructure(format!("task `{}`: dependencies: {e}", task.id()))
         })
     }
+
+    /// The task of a case id.
+    pub(crate) fn task(&self, id: &str) -> Option<&Arc<Task>> {
+        self.tasks.get(id)
+    }
+
+    /// The sandbox, or why it cannot run here, as an infrastructure error.
+    pub(crate) fn sandbox_or_error(&self) -> Result<Arc<Sandbox>, EvalError> {
+        match &self.sandbox {
+            Ok(sandbox) => Ok(Arc::clone(sandbox)),
+            Err(e) => Err(EvalError::infrastructure(e.to_string())),
+        }
+    }
+
+    /// A fresh scratch folder for an attempt of `case_id`, removed when the guard drops
+    /// unless sandboxes are kept.
+    pub(crate) fn scratch_folder(&self, case_id: &str) -> std::io::Result<Cleanup> {
+        let dir = self.fresh_dir(case_id)?;
+        Ok(Cleanup {
+            dir,
+            keep: self.keep,
+        })
+    }
+
+    /// Waits for a slot among the sandboxed commands running at once.
+    pub(crate) async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, EvalError> {
+        self.permits
+            .acquire()
+            .await
+            .map_err(|e| EvalError::infrastructure(e.to_string()))
+    }
+
+    /// Hides from a command what no attempt may see: the catalog, the scratch folders, the
+    /// dependency cache, the artifacts and the paths asked for.
+    pub(crate) fn confine(
+        &self,
+        mut command: SandboxCommand,
+        task: &Task,
+        artifacts: Option<&Path>,
+    ) -> SandboxCommand {
+        command = command
+            .hide(task.dir())
+            .hide(&self.catalog_dir)
+            .hide(self.scratch_base())
+            .hide(self.deps.root());
+        if let Some(dir) = artifacts {
+            command = command.hide(dir);
+        }
+        for path in &self.hidden {
+            command = command.hide(path);
+        }
+        command
+    }
+
+    /// Tests the workspace at `root/workspace`: copies the tests in at `tests_dir`, runs the
+    /// test command in the sandbox with the task's limits and evidence, and reads the
+    /// evidence it left.
+    pub(crate) async fn run_tests_in(
+        &self,
+        task: &Task,
+        root: &Path,
+        sandbox: &Sandbox,
+        deps: Option<&Path>,
+        artifacts: Option<&Path>,
+    ) -> Result<(SandboxOutput, Found), EvalError> {
+        let meta = task.metadata();
+        let tests_at = safe_relative(&meta.tests_dir)
+            .map(|rel| root.join(rel))
+            .map_err(|e| EvalError::infrastructure(format!("tests_dir: {e}")))?;
+        copy_tree(&task.tests_dir(), &tests_at)
+            .map_err(|e| infra(task, "cannot copy the tests", e))?;
+        let cwd = if meta.cwd == "." {
+            root.to_path_buf()
+        } else {
+            root.join(safe_relative(&meta.cwd).map_err(|e| EvalError::new(format!("cwd: {e}")))?)
+        };
+        let limits = task_limits(task);
+
+        // Evidence: a fresh JUnit path where the command asks for one, and a token the
+        // driver reads and deletes before it loads the answer.
+        let secret = evidence::new_token();
+        let junit = meta
+            .test_command
+            .iter()
+            .any(|a| a.contains(JUNIT_PLACEHOLDER))
+            .then(|| root.join(format!(".junit-{}.xml", &secret[..16])));
+        let argv: Vec<String> = meta
+            .test_command
+            .iter()
+            .map(|a| match &junit {
+                Some(path) => a.replace(JUNIT_PLACEHOLDER, &path.display().to_string()),
+                None => a.clone(),
+            })
+            .collect();
+        let token = if meta.evidence == Evidence::Token {
+            secret.clone()
+        } else {
+            String::new()
+        };
+        let mut command = SandboxCommand::new(argv, root).cwd(cwd).limits(limits);
+        if !token.is_empty() {
+            let file = root.join(format!(".token-{}", &secret[16..]));
+            std::fs::write(&file, &token).map_err(|e| infra(task, "cannot write the token", e))?;
+            command = command.env(TOKEN_FILE_ENV, file.display().to_string());
+        }
+        for (key, value) in &meta.env {
+            command = command.env(key, value);
+        }
+        if let Some(dir) = deps {
+            let env =
+                prepare_attempt(task, dir, root).map_err(|e| infra(task, "dependencies", e))?;
+            for (key, value) in env {
+                command = command.env(key, value);
+            }
+            command = command.read_only(dir);
+        }
+        let command = self.confine(command, task, artifacts);
+        let output = sandbox
+            .run(&command)
+            .await
+            .map_err(|e| infra(task, "sandbox", e))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let found = evidence::find(meta.evidence, &stdout, &stderr, &token, junit.as_deref());
+        Ok((output, found))
+    }
+}
+
+/// The limits of a task's commands: its time, memory and process limits.
+pub(crate) fn task_limits(task: &Task) -> Limits {
+    let meta = task.metadata();
+    let mut limits = Limits::default();
+    limits.time = Duration::from_secs(meta.time_limit_secs);
+    limits.memory_mb = meta.memory_limit_mb;
+    limits.max_processes = meta.max_processes.unwrap_or(limits.max_processes);
+    limits
 }
 
 /// Removes the sandbox folder when the attempt is done.
-struct Cleanup {
+pub(crate) struct Cleanup {
     dir: PathBuf,
     keep: bool,
+}
+
+impl Cleanup {
+    /// The folder.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
 }
 
 impl Drop for Cleanup {
@@ -333,80 +478,12 @@ impl Evaluator for CodeTaskEvaluator {
                 .with_details(details));
         }
 
-        let tests_at = safe_relative(&meta.tests_dir)
-            .map(|rel| root.join(rel))
-            .map_err(|e| EvalError::infrastructure(format!("tests_dir: {e}")))?;
-        copy_tree(&task.tests_dir(), &tests_at)
-            .map_err(|e| infra(task, "cannot copy the tests", e))?;
-        let cwd = if meta.cwd == "." {
-            root.clone()
-        } else {
-            root.join(safe_relative(&meta.cwd).map_err(|e| EvalError::new(format!("cwd: {e}")))?)
-        };
-        let mut limits = Limits::default();
-        limits.time = Duration::from_secs(meta.time_limit_secs);
-        limits.memory_mb = meta.memory_limit_mb;
-        limits.max_processes = meta.max_processes.unwrap_or(limits.max_processes);
-
-        // Evidence: a fresh JUnit path where the command asks for one, and a token the
-        // driver reads and deletes before it loads the answer.
-        let secret = evidence::new_token();
-        let junit = meta
-            .test_command
-            .iter()
-            .any(|a| a.contains(JUNIT_PLACEHOLDER))
-            .then(|| root.join(format!(".junit-{}.xml", &secret[..16])));
-        let argv: Vec<String> = meta
-            .test_command
-            .iter()
-            .map(|a| match &junit {
-                Some(path) => a.replace(JUNIT_PLACEHOLDER, &path.display().to_string()),
-                None => a.clone(),
-            })
-            .collect();
-        let token = if meta.evidence == Evidence::Token {
-            secret.clone()
-        } else {
-            String::new()
-        };
-        let mut command = SandboxCommand::new(argv, &root).cwd(cwd).limits(limits);
-        if !token.is_empty() {
-            let file = root.join(format!(".token-{}", &secret[16..]));
-            std::fs::write(&file, &token).map_err(|e| infra(task, "cannot write the token", e))?;
-            command = command.env(TOKEN_FILE_ENV, file.display().to_string());
-        }
-        for (key, value) in &meta.env {
-            command = command.env(key, value);
-        }
-        if let Some(dir) = &deps {
-            let env =
-                prepare_attempt(task, dir, &root).map_err(|e| infra(task, "dependencies", e))?;
-            for (key, value) in env {
-                command = command.env(key, value);
-            }
-            command = command.read_only(dir);
-        }
-        command = command
-            .hide(task.dir())
-            .hide(&self.catalog_dir)
-            .hide(self.scratch_base())
-            .hide(self.deps.root());
-        if let Some(dir) = artifacts {
-            command = command.hide(dir);
-        }
-        for path in &self.hidden {
-            command = command.hide(path);
-        }
-        let output = sandbox
-            .run(&command)
-            .await
-            .map_err(|e| infra(task, "sandbox", e))?;
+        let (output, found) = self
+            .run_tests_in(task, &root, &sandbox, deps.as_deref(), artifacts)
+            .await?;
         write_artifact(artifacts, "stdout.log", &output.stdout)?;
         write_artifact(artifacts, "stderr.log", &output.stderr)?;
 
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let found = evidence::find(meta.evidence, &stdout, &stderr, &token, junit.as_deref());
         let verdict = judge(&report, &output, &found, meta.evidence);
         details["run"] = serde_json::json!({
             "passed": verdict.tests_passed,

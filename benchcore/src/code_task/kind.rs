@@ -1,11 +1,13 @@
-//! The code-task kind: a catalog of task folders; each attempt is one answer, tested in the
-//! sandbox.
+//! The code-task kind: a catalog of task folders; each attempt is one answer (or, in agent
+//! mode, an agent loop whose final workspace is the answer), tested in the sandbox.
 
 use super::check::CatalogCheck;
 use super::{is_catalog, CodeTaskEpisode, CodeTaskEvaluator, CodeTaskSummary, PromptOptions};
 use super::{tasks_to_skip, DepsCache, Isolation, Sandbox};
-use super::{TaskCatalog, KIND};
+use super::{CodeTaskAgentEpisode, CodeTaskMode, TaskCatalog, KIND};
+use crate::engine::Episode;
 use crate::kind::{AgentFactory, KindSummary, OpenedSuite, SuiteKind, SummaryTable};
+use crate::tools::LoopLimits;
 use crate::{ConfigError, ContentDigest, Error, RunInfo, RunSpec, RunStore, Workspace};
 use crate::{SuiteError, SuiteErrorKind};
 use std::path::{Path, PathBuf};
@@ -32,7 +34,8 @@ pub struct CodeTaskSettings {
 }
 
 /// Code-task catalogs. The run spec's `tags.code_task` holds the prompt options
-/// ([`PromptOptions::to_json`]), so a resume builds the same prompts, and the tasks left out
+/// ([`PromptOptions::to_json`]: tests shown, answer format, mode and agent-mode step limit),
+/// so a resume builds the same prompts and episode, and the tasks left out
 /// because they cannot run here (`skipped`). Attempts are judged by the
 /// [`CodeTaskEvaluator`] in the sandbox the [`CodeTaskSettings`] ask for; the summary has
 /// pass@k per agent and the catalog check of the reference agents.
@@ -111,7 +114,17 @@ impl SuiteKind for CodeTaskKind {
                 .install_deps(settings.install_deps);
             (catalog, evaluator)
         };
-        let mut opened = OpenedSuite::new(Arc::new(catalog.clone()), Arc::new(CodeTaskEpisode))
+        let episode: Arc<dyn Episode> = match catalog.options().mode() {
+            CodeTaskMode::Answer => Arc::new(CodeTaskEpisode),
+            CodeTaskMode::Agent => {
+                let mut limits = LoopLimits::default();
+                if let Some(steps) = catalog.options().max_steps {
+                    limits = limits.with_max_steps(steps);
+                }
+                Arc::new(CodeTaskAgentEpisode::new(evaluator.clone()).with_limits(limits))
+            }
+        };
+        let mut opened = OpenedSuite::new(Arc::new(catalog.clone()), episode)
             .with_evaluator(Arc::new(evaluator));
         opened.warnings = warnings;
         let mut recorded = catalog.options().to_json();
@@ -134,7 +147,14 @@ impl SuiteKind for CodeTaskKind {
         run: &RunInfo,
     ) -> Result<KindSummary, Error> {
         let summary = CodeTaskSummary::load(store, workspace, &run.id).await?;
-        let mut check = CatalogCheck::of(&summary);
+        let agent_mode =
+            PromptOptions::from_json(&run.spec.tags[KIND]).mode() == CodeTaskMode::Agent;
+        let mut check = if agent_mode {
+            // The reference agents answer in text, which agent mode never applies.
+            CatalogCheck::default()
+        } else {
+            CatalogCheck::of(&summary)
+        };
         check.skipped = run.spec.tags[KIND][SKIPPED].as_array().map_or(0, Vec::len);
         let mut out = KindSummary::new(
             serde_json::to_value(&summary)

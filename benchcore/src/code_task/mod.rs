@@ -26,6 +26,8 @@
 //! # Ok(()) }
 //! ```
 
+mod agent_mode;
+mod agent_tools;
 mod answer;
 mod apply;
 mod catalog;
@@ -53,6 +55,8 @@ mod workspace;
 /// The sandbox that runs test commands: the `benchcore-sandbox` crate.
 pub use benchcore_sandbox as sandbox;
 
+pub use agent_mode::CodeTaskAgentEpisode;
+pub use agent_tools::{AGENT_TOOLS, MAX_OUTPUT_BYTES, MAX_READ_BYTES};
 pub use answer::{parse_answer, Answer, AnswerFile};
 pub use apply::{apply_patch_to_text, ApplyStep, HunkFailure, HunkPlacement, MAX_FUZZ};
 pub use catalog::{is_catalog, CatalogError, CatalogProblem, Severity, Task, TaskCatalog};
@@ -68,8 +72,8 @@ pub use kind::{CodeTaskKind, CodeTaskSettings};
 pub use metadata::{AnswerFormat, Difficulty, Evidence, TaskMetadata};
 pub use pass_at_k::{mean_over_tasks, report_ks, PassAtK};
 pub use paths::{resolve_in, safe_relative, Glob, GlobSet, PathProblem};
-pub use prompt::{answer_format_text, build_prompt};
-pub use prompt_options::PromptOptions;
+pub use prompt::{answer_format_text, build_prompt, AGENT_MODE_TEXT};
+pub use prompt_options::{CodeTaskMode, PromptOptions};
 pub use sandbox::{
     Guarantee, Isolation, LimitHit, Limits, Sandbox, SandboxCommand, SandboxError, SandboxOutput,
 };

@@ -4,7 +4,7 @@
 use super::catalog::Task;
 use super::fence::{fence_for, fence_language};
 use super::metadata::AnswerFormat;
-use super::prompt_options::PromptOptions;
+use super::prompt_options::{CodeTaskMode, PromptOptions};
 use super::workspace::list_files;
 use crate::{Case, Message};
 use std::fmt::Write as _;
@@ -47,6 +47,14 @@ fn show_folder(out: &mut String, root: &Path, prefix: &str) -> std::io::Result<(
     }
     Ok(())
 }
+
+/// The closing paragraph of an agent-mode prompt, in place of the answer format.
+pub const AGENT_MODE_TEXT: &str = "You work on your own copy of the workspace with tools: \
+`read_file` reads a file (`.` lists them), `write_file` writes a whole file and `apply_patch` \
+applies a unified diff (both only to files you may change), `bash` runs a shell command in the \
+workspace (no network), and `run_tests` runs the task's tests on a copy of the workspace as it \
+is. When you are done, answer with a short summary and no tool call: the workspace as you \
+leave it is your answer, and the task's tests judge it.";
 
 /// The answer-format paragraph.
 pub fn answer_format_text(format: AnswerFormat, example_path: &str) -> String {
@@ -104,6 +112,12 @@ pub fn build_prompt(task: &Task, options: &PromptOptions) -> std::io::Result<Str
     if options.include_tests.unwrap_or(meta.show_tests) {
         out.push_str("## Tests\n\nThese tests judge your answer (you cannot change them).\n\n");
         show_folder(&mut out, &task.tests_dir(), "tests")?;
+    }
+    if options.mode() == CodeTaskMode::Agent {
+        out.push_str("## How to work\n\n");
+        out.push_str(AGENT_MODE_TEXT);
+        out.push('\n');
+        return Ok(out);
     }
     let format = options.answer_format.unwrap_or(meta.answer_format);
     let example = task
