@@ -5,7 +5,7 @@
 use crate::convert::{to_json, to_py_ser};
 use crate::errors;
 use crate::factory::PyFactory;
-use benchcore::code_task::{AnswerFormat, PromptOptions};
+use benchcore::code_task::{AnswerFormat, CodeTaskMode, PromptOptions};
 use benchcore::conversation::CONVERSATION;
 use benchcore::dataset::{configure, DatasetOptions, Preset, DATASET};
 use benchcore::engine::SingleTurn;
@@ -136,16 +136,43 @@ impl SuiteHandle {
     /// A code-task catalog folder (or one task folder): each task's prompt, the answer
     /// applied to a copy of its workspace, and its tests run in a sandbox.
     /// `include_tests` shows the tests in the prompt; `answer_format` is `files` or
-    /// `diff` (default: each task's own).
+    /// `diff` (default: each task's own). `mode` is `answer` (one reply, applied) or
+    /// `agent` (a loop with sandboxed tools on the attempt's own copy of the workspace, at
+    /// most `max_steps` replies; the final workspace is judged).
     #[staticmethod]
-    #[pyo3(signature = (path, include_tests = false, answer_format = None))]
+    #[pyo3(signature = (path, include_tests = false, answer_format = None, mode = None, max_steps = None))]
     fn code_tasks(
         py: Python<'_>,
         path: std::path::PathBuf,
         include_tests: bool,
         answer_format: Option<String>,
+        mode: Option<String>,
+        max_steps: Option<u32>,
     ) -> PyResult<Self> {
         let mut options = PromptOptions::default();
+        let mode: CodeTaskMode = match mode {
+            Some(mode) => mode
+                .parse()
+                .map_err(|e: String| errors::argument(py, "mode", e))?,
+            None => CodeTaskMode::Answer,
+        };
+        match (mode, max_steps) {
+            (_, Some(0)) => return Err(errors::argument(py, "max_steps", "must be at least 1")),
+            (CodeTaskMode::Answer, Some(_)) => {
+                return Err(errors::argument(
+                    py,
+                    "max_steps",
+                    "applies only with mode=\"agent\"",
+                ))
+            }
+            (CodeTaskMode::Agent, steps) => {
+                options = options.with_mode(CodeTaskMode::Agent);
+                if let Some(steps) = steps {
+                    options = options.with_max_steps(steps);
+                }
+            }
+            (CodeTaskMode::Answer, None) => {}
+        }
         if include_tests {
             options = options.with_tests(true);
         }

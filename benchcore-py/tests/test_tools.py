@@ -8,6 +8,7 @@ import asyncio
 import dataclasses
 import enum
 import json
+import shutil
 from pathlib import Path
 from typing import Annotated, Any, Callable, Literal, Optional, TypedDict
 
@@ -281,3 +282,44 @@ def test_tools_need_a_question_set_and_loop_settings_need_tools() -> None:
         benchcore.run(cases, "gold", tools=[add], max_steps=0, progress=False)
     with pytest.raises(benchcore.ConfigError, match="two tools are named \"add\""):
         benchcore.run(cases, "gold", tools=[add, add], progress=False)
+
+
+def test_code_tasks_in_agent_mode_judge_the_final_workspace(
+    tmp_path: Path, mock_openai: Callable[..., MockServer]
+) -> None:
+    task = EXAMPLES / "tasks" / "py_roman_numerals"
+    catalog = tmp_path / "tasks"
+    catalog.mkdir()
+    shutil.copytree(task, catalog / task.name)
+    fix = (task / "solution" / "roman.py").read_text(encoding="utf-8")
+    server = mock_openai("--script", script(
+        tmp_path / "script.jsonl",
+        {"text": "", "tool_calls": [{"name": "read_file", "arguments": {"path": "roman.py"}}]},
+        {"text": "", "tool_calls": [
+            {"name": "write_file", "arguments": {"path": "roman.py", "content": fix}},
+        ]},
+        {"text": "", "tool_calls": [{"name": "run_tests", "arguments": {}}]},
+        {"text": "Fixed roman.py."},
+    ))
+    suite = benchcore.code_tasks(catalog, mode="agent", max_steps=6)
+    run = benchcore.run(suite, model(server), artifacts_dir=str(tmp_path / "runs"),
+                        progress=False)
+    (attempt,) = run.attempts()
+    assert attempt["outcome"] == "passed", attempt
+    tools = [t for t in attempt["transcript"]["turns"] if t["speaker"] == "tool"]
+    assert len(tools) == 3 and not any(t.get("is_error") for t in tools), tools
+    assert (catalog / task.name / "workspace" / "roman.py").read_text(encoding="utf-8") == (
+        task / "workspace" / "roman.py"
+    ).read_text(encoding="utf-8"), "the catalog is never written"
+    artifacts = list((tmp_path / "runs").rglob("final.diff"))
+    assert len(artifacts) == 1 and "roman.py" in artifacts[0].read_text(encoding="utf-8")
+
+
+def test_code_task_mode_is_checked() -> None:
+    catalog = EXAMPLES / "tasks"
+    with pytest.raises(benchcore.ConfigError, match="mode= must be one of") as caught:
+        benchcore.code_tasks(catalog, mode="loop")
+    assert caught.value.field == "mode"
+    with pytest.raises(benchcore.ConfigError, match="only with mode=\"agent\"") as steps:
+        benchcore.code_tasks(catalog, max_steps=3)
+    assert steps.value.field == "max_steps"

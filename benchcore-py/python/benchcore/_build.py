@@ -357,13 +357,24 @@ def conversations(
 
 
 def code_tasks(
-    path: PathLike, *, include_tests: bool = False, answer_format: Optional[str] = None
+    path: PathLike,
+    *,
+    include_tests: bool = False,
+    answer_format: Optional[str] = None,
+    mode: Optional[str] = None,
+    max_steps: Optional[int] = None,
 ) -> Suite:
     """A code-task catalog folder (each task: ``metadata.json``, ``instructions.md``,
     ``workspace/``, ``tests/``): the agent's answer is applied to a copy of the task's
     workspace and its tests run in a sandbox. ``include_tests`` shows the tests in the
-    prompt; ``answer_format`` is ``"files"`` or ``"diff"`` (default: each task's own)."""
-    return Suite.code_tasks(os.fspath(path), include_tests, answer_format)
+    prompt; ``answer_format`` is ``"files"`` or ``"diff"`` (default: each task's own).
+    ``mode="agent"`` plays each attempt as an agent loop with sandboxed tools (``read_file``,
+    ``write_file``, ``apply_patch``, ``bash``, ``run_tests``) on the attempt's own copy of
+    the workspace, at most ``max_steps`` replies; the final workspace is what the tests
+    judge (docs/code-tasks.md#agent-mode)."""
+    _check.one_of("mode", mode, (None, "answer", "agent"))
+    _check.integer("max_steps", max_steps, 1)
+    return Suite.code_tasks(os.fspath(path), include_tests, answer_format, mode, max_steps)
 
 
 def load(suite: SuiteLike) -> Suite:

@@ -47,6 +47,8 @@ class Suite:
         path: Union[str, PathLike[str]],
         include_tests: bool = False,
         answer_format: Optional[str] = None,
+        mode: Optional[str] = None,
+        max_steps: Optional[int] = None,
     ) -> Suite: ...
     @property
     def name(self) -> str: ...

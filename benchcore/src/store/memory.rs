@@ -33,6 +33,19 @@ struct StoredRun {
     metrics: BTreeMap<(AttemptKey, String), MetricRecord>,
 }
 
+impl Inner {
+    /// The run `run_id` of `workspace`, or `NotFound`.
+    fn run_mut(
+        &mut self,
+        workspace: &Workspace,
+        run_id: &str,
+    ) -> Result<&mut StoredRun, StoreError> {
+        self.runs
+            .get_mut(&key(workspace, run_id))
+            .ok_or_else(|| StoreError::run_not_found(workspace, run_id))
+    }
+}
+
 impl StoredRun {
     fn info(&self) -> RunInfo {
         let mut info = self.info.clone();
@@ -153,10 +166,7 @@ impl RunStore for MemoryStore {
         status: RunStatus,
     ) -> Result<(), StoreError> {
         let mut inner = self.lock();
-        let run = inner
-            .runs
-            .get_mut(&key(workspace, run_id))
-            .ok_or_else(|| StoreError::run_not_found(workspace, run_id))?;
+        let run = inner.run_mut(workspace, run_id)?;
         run.info.status = status;
         run.info.updated_at_ms = now_ms().max(run.info.created_at_ms);
         Ok(())
@@ -169,11 +179,7 @@ impl RunStore for MemoryStore {
         tags: &serde_json::Value,
     ) -> Result<(), StoreError> {
         let mut inner = self.lock();
-        let run = inner
-            .runs
-            .get_mut(&key(workspace, run_id))
-            .ok_or_else(|| StoreError::run_not_found(workspace, run_id))?;
-        run.info.spec.tags = tags.clone();
+        inner.run_mut(workspace, run_id)?.info.spec.tags = tags.clone();
         Ok(())
     }
 
@@ -285,10 +291,7 @@ impl RunStore for MemoryStore {
         metrics: &[MetricRecord],
     ) -> Result<(), StoreError> {
         let mut inner = self.lock();
-        let run = inner
-            .runs
-            .get_mut(&key(workspace, run_id))
-            .ok_or_else(|| StoreError::run_not_found(workspace, run_id))?;
+        let run = inner.run_mut(workspace, run_id)?;
         for metric in metrics {
             run.metrics
                 .insert((metric.key.clone(), metric.metric.clone()), metric.clone());
