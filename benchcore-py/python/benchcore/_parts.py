@@ -11,7 +11,7 @@ from . import _build, _check, _components, _tools
 from ._errors import ConfigError
 from ._native import Agent, Evaluator, Store, Suite, Tool, TranscriptTest
 
-__all__ = ["Parts", "prepare", "engine_settings"]
+__all__ = ["Parts", "prepare", "engine_settings", "planned"]
 
 
 @dataclass
@@ -81,3 +81,31 @@ def engine_settings(parts: Parts, values: dict[str, Any]) -> dict[str, Any]:
             **_components.recorded_tag(parts.evaluators, parts.transcript_tests, parts.tools),
         },
     })
+
+
+#: The keywords of ``run`` and ``run_async`` that are the engine's settings.
+SETTINGS = (
+    "samples", "concurrency", "timeout", "retry", "temperature", "max_tokens", "seed", "name",
+    "artifacts_dir", "max_cost_usd", "max_run_time", "tags", "extract", "max_steps",
+    "tool_timeout",
+)
+
+
+def planned(options: Mapping[str, Any]) -> tuple[Store, Parts, dict[str, Any]]:
+    """``run``'s (or ``run_async``'s) keywords, every one checked by its name: the store, the
+    run's parts and the engine's settings."""
+    settings = {key: options[key] for key in SETTINGS}
+    _check.run_settings(
+        **settings,
+        max_error_rate=options["max_error_rate"],
+        progress=options["progress"],
+        on_event=options["on_event"],
+    )
+    store, parts = prepare(
+        options["suite"], options["agents"], options["evaluators"],
+        options["transcript_tests"], options["store"], options["tools"],
+    )
+    parts.max_error_rate = options["max_error_rate"]
+    parts.loop = _check.settings(max_steps=options["max_steps"],
+                                 tool_timeout=options["tool_timeout"])
+    return store, parts, engine_settings(parts, settings)

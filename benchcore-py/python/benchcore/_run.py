@@ -8,7 +8,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 from . import _build, _check, _components, _native, _progress, _results
 from ._parts import Parts as _Parts
-from ._parts import engine_settings as _engine_settings
+from ._parts import planned as _planned
 from ._parts import prepare as _prepare
 from ._errors import (
     GateFailedError,
@@ -409,19 +409,7 @@ def run(
     without a call or ``max_steps`` replies (default 10); ``tool_timeout`` (seconds) bounds
     each call. Every step is recorded with the attempt (docs/tools.md).
     """
-    settings = dict(
-        samples=samples, concurrency=concurrency, timeout=timeout, retry=retry,
-        temperature=temperature, max_tokens=max_tokens, seed=seed, name=name,
-        artifacts_dir=artifacts_dir, max_cost_usd=max_cost_usd, max_run_time=max_run_time,
-        tags=tags, extract=extract, max_steps=max_steps, tool_timeout=tool_timeout,
-    )
-    _check.run_settings(
-        **settings, max_error_rate=max_error_rate, progress=progress, on_event=on_event
-    )
-    store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store, tools)
-    parts.max_error_rate = max_error_rate
-    parts.loop = _check.settings(max_steps=max_steps, tool_timeout=tool_timeout)
-    engine_settings = _engine_settings(parts, settings)
+    store_, parts, engine_settings = _planned(locals())
     return _execute(store_, parts, engine_settings, None, False, progress, on_event)
 
 
@@ -454,19 +442,7 @@ async def run_async(
 ) -> Run:
     """As :func:`run`, awaitable: the event loop keeps running while the engine works, and
     cancelling the awaiting task cancels the run (resumable)."""
-    settings = dict(
-        samples=samples, concurrency=concurrency, timeout=timeout, retry=retry,
-        temperature=temperature, max_tokens=max_tokens, seed=seed, name=name,
-        artifacts_dir=artifacts_dir, max_cost_usd=max_cost_usd, max_run_time=max_run_time,
-        tags=tags, extract=extract, max_steps=max_steps, tool_timeout=tool_timeout,
-    )
-    _check.run_settings(
-        **settings, max_error_rate=max_error_rate, progress=progress, on_event=on_event
-    )
-    store_, parts = _prepare(suite, agents, evaluators, transcript_tests, store, tools)
-    parts.max_error_rate = max_error_rate
-    parts.loop = _check.settings(max_steps=max_steps, tool_timeout=tool_timeout)
-    engine_settings = _engine_settings(parts, settings)
+    store_, parts, engine_settings = _planned(locals())
     return await _execute_async(store_, parts, engine_settings, None, False, progress, on_event)
 
 
