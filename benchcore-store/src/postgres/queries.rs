@@ -13,6 +13,12 @@ pub(super) const INSERT_RUN: &str = "INSERT INTO runs \
      VALUES ($1, $2, $3, 'running', $4, $4, $5::jsonb) \
      ON CONFLICT (workspace, id) DO NOTHING";
 
+/// Key and outcome of a run's attempts of the cases in a JSON array (a resume's batch): the
+/// primary key's index finds each case's rows. Binds: workspace, run_id, case ids (JSON).
+pub(super) const CASE_OUTCOMES: &str = "SELECT case_id, agent, sample, outcome FROM attempts \
+     WHERE workspace = $1 AND run_id = $2 \
+       AND case_id IN (SELECT jsonb_array_elements_text($3::jsonb))";
+
 /// Most rows per upsert statement. A batch of at most this many attempts is one statement
 /// (atomic by itself); a larger one is a transaction of statements of this many rows.
 pub(crate) const UPSERT_ROWS: usize = 2048;

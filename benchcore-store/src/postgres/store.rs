@@ -32,6 +32,7 @@ impl Backend for Postgres {
     const DIALECT: &'static Dialect = &DIALECT;
     const UPSERT_ROWS: usize = queries::UPSERT_ROWS;
     const INSERT_RUN: &'static str = queries::INSERT_RUN;
+    const CASE_OUTCOMES: &'static str = queries::CASE_OUTCOMES;
 
     fn label(config: &PostgresConfig) -> Result<String, StoreError> {
         config.validate()?;

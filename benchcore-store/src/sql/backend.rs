@@ -101,6 +101,9 @@ pub(crate) trait Backend: SqlBackend {
     /// Creates a run in state `running`; changes no row when the id exists in the workspace.
     /// Binds: workspace, id, suite, created_at_ms, spec (JSON).
     const INSERT_RUN: &'static str;
+    /// Key and outcome of a run's attempts of some cases. Binds: workspace, run_id, the case
+    /// ids as a JSON array (text).
+    const CASE_OUTCOMES: &'static str;
 
     /// Checks every field of `config`, then says how messages name its database (never
     /// with a password).

@@ -162,6 +162,23 @@ impl<B: Backend> RunStore for SqlStore<B> {
             .await
     }
 
+    async fn case_outcomes(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+        case_ids: &[String],
+    ) -> Result<Vec<(AttemptKey, Outcome)>, StoreError> {
+        let pools = self.pools();
+        let what = format!("cannot read the outcomes of run {run_id:?}");
+        let cases = serde_json::to_string(case_ids)
+            .map(|json| B::NUL.json(json))
+            .map_err(|e| pools.errors.encode(&what, e))?;
+        let args = args![workspace.as_str(), run_id, cases.as_str()];
+        pools
+            .read_all(&what, B::CASE_OUTCOMES, args, |r| r.outcome_of_key())
+            .await
+    }
+
     async fn attempts(
         &self,
         workspace: &Workspace,

@@ -11,6 +11,11 @@ pub(super) const INSERT_RUN: &str = "INSERT INTO runs \
      VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM runs), $3, 'running', $4, $4, $5) \
      ON CONFLICT (workspace, id) DO NOTHING";
 
+/// Key and outcome of a run's attempts of the cases in a JSON array (a resume's batch): the
+/// primary key's index finds each case's rows. Binds: workspace, run_id, case ids (JSON).
+pub(super) const CASE_OUTCOMES: &str = "SELECT case_id, agent, sample, outcome FROM attempts \
+     WHERE workspace = $1 AND run_id = $2 AND case_id IN (SELECT value FROM json_each($3))";
+
 /// Most rows per upsert statement. A batch is written in statements of this many rows and
 /// one statement for the rest, each size prepared once per connection: a call costs one
 /// round trip to SQLite per 32 attempts.

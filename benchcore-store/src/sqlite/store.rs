@@ -29,6 +29,7 @@ impl Backend for Sqlite {
     const DIALECT: &'static Dialect = &DIALECT;
     const UPSERT_ROWS: usize = queries::UPSERT_ROWS;
     const INSERT_RUN: &'static str = queries::INSERT_RUN;
+    const CASE_OUTCOMES: &'static str = queries::CASE_OUTCOMES;
 
     fn label(config: &SqliteConfig) -> Result<String, StoreError> {
         config.validate()?;

@@ -11,6 +11,7 @@ mod from_spec;
 mod in_flight;
 mod limits;
 mod pace;
+mod produce;
 mod run;
 mod schedule;
 mod shared;
@@ -132,7 +133,7 @@ impl Engine {
         Ok(self.spawn(
             run_id,
             prepared,
-            schedule::Jobs::Suite(Default::default()),
+            schedule::Jobs::Suite(produce::Skip::Nothing),
             0,
         ))
     }
@@ -157,19 +158,28 @@ impl Engine {
             .await?
             .ok_or_else(|| crate::StoreError::run_not_found(&self.workspace, run_id))?;
         let prepared = run.with_stored_spec(stored.spec)?.prepare()?;
-        let recorded = self.store.attempt_outcomes(&self.workspace, run_id).await?;
-        let mut skip = std::collections::HashSet::with_capacity(recorded.len());
-        for (key, outcome) in recorded {
-            let rerun = outcome == crate::Outcome::Skipped
-                || (options.retry_errors && outcome == crate::Outcome::Error);
-            if !rerun {
-                skip.insert(key);
-            }
-        }
+        let skip = produce::Skip::Recorded {
+            retry_errors: options.retry_errors,
+        };
+        // Counted in the store, never loaded: the keys themselves are read a batch of cases
+        // at a time as the suite streams.
+        let summary = self.store.summarize(&self.workspace, run_id).await?;
+        let already_done = summary
+            .agents
+            .iter()
+            .map(|agent| {
+                let rerun = agent.skipped
+                    + if options.retry_errors {
+                        agent.errors
+                    } else {
+                        0
+                    };
+                agent.n.saturating_sub(rerun)
+            })
+            .sum();
         self.store
             .set_run_status(&self.workspace, run_id, RunStatus::Running)
             .await?;
-        let already_done = skip.len() as u64;
         Ok(self.spawn(
             run_id.to_owned(),
             prepared,

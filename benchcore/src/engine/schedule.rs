@@ -5,13 +5,13 @@ use super::agent_state::{AgentState, HeldSlots};
 use super::attempt::run_attempt;
 use super::episode::Episode;
 use super::events::RunEvent;
+use super::produce::{produce, Skip, Source};
 use super::run::Prepared;
 use super::shared::RunShared;
 use super::{writer, CancelToken, RunReport};
-use crate::{AttemptKey, Case, Error, QueuedAttempt, Result, RunStatus, RunStore, Workspace};
+use crate::{Case, Error, QueuedAttempt, Result, RunStatus, RunStore, Workspace};
 use futures::stream::BoxStream;
 use futures::StreamExt;
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -37,17 +37,18 @@ pub(crate) struct Drive {
 
 /// Where a drive's attempts come from.
 pub(crate) enum Jobs {
-    /// Every (case × agent × sample) of the suite but these; the drive owns the run's status.
-    Suite(HashSet<AttemptKey>),
+    /// Every (case × agent × sample) of the suite but those [`Skip`] leaves out; the drive
+    /// owns the run's status.
+    Suite(Skip),
     /// The attempts a work queue hands this process; the run's status is the queue's
     /// business, not this drive's.
     Queued(BoxStream<'static, QueuedAttempt>),
 }
 
-struct Job {
-    case: Arc<Case>,
-    sample: u32,
-    queued_at: Instant,
+pub(super) struct Job {
+    pub(super) case: Arc<Case>,
+    pub(super) sample: u32,
+    pub(super) queued_at: Instant,
 }
 
 pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
@@ -145,7 +146,17 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
     drop(record_tx);
 
     let produced = match d.jobs {
-        Jobs::Suite(skip) => produce(&*suite, spec.samples, &queues, &skip, &d.cancel).await,
+        Jobs::Suite(skip) => {
+            let source = Source {
+                suite: &*suite,
+                samples: spec.samples,
+                skip,
+                store: &*d.store,
+                workspace: &d.workspace,
+                run_id: &d.run_id,
+            };
+            produce(source, &queues, &d.cancel).await
+        }
         Jobs::Queued(items) => produce_queued(items, &queues, &d.cancel).await,
     };
     drop(queues);
@@ -205,50 +216,6 @@ struct Tally {
     taken: AtomicU64,
     /// Records handed to the writer.
     recorded: AtomicU64,
-}
-
-/// Streams the suite and hands each (case, sample, agent) to its agent's queue, skipping
-/// recorded attempts. Agents are interleaved case by case.
-async fn produce(
-    suite: &dyn crate::CaseSource,
-    samples: u32,
-    queues: &[(String, mpsc::Sender<Job>)],
-    skip: &HashSet<AttemptKey>,
-    cancel: &CancelToken,
-) -> Result<()> {
-    let mut cases = suite.cases();
-    let mut key = AttemptKey::new(String::new(), String::new(), 0);
-    loop {
-        let next = tokio::select! {
-            biased;
-            _ = cancel.cancelled() => return Ok(()),
-            next = cases.next() => next,
-        };
-        let Some(case) = next else { return Ok(()) };
-        let case = Arc::new(case?);
-        for sample in 0..samples {
-            for (agent, queue) in queues {
-                if !skip.is_empty() {
-                    key.case_id.clone_from(&case.id);
-                    key.agent.clone_from(agent);
-                    key.sample = sample;
-                    if skip.contains(&key) {
-                        continue;
-                    }
-                }
-                let job = Job {
-                    case: Arc::clone(&case),
-                    sample,
-                    queued_at: Instant::now(),
-                };
-                tokio::select! {
-                    biased;
-                    _ = cancel.cancelled() => return Ok(()),
-                    sent = queue.send(job) => if sent.is_err() { return Ok(()) },
-                }
-            }
-        }
-    }
 }
 
 /// Hands each queued attempt to its agent's queue, in the order the queue gave them.

@@ -228,6 +228,30 @@ impl RunStore for MemoryStore {
             .unwrap_or_default())
     }
 
+    async fn case_outcomes(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+        case_ids: &[String],
+    ) -> Result<Vec<(AttemptKey, Outcome)>, StoreError> {
+        let inner = self.lock();
+        let Some(run) = inner.runs.get(&key(workspace, run_id)) else {
+            return Ok(Vec::new());
+        };
+        let mut found = Vec::new();
+        for case_id in case_ids {
+            // Keys sort by case first: one case's attempts are one range.
+            let first = AttemptKey::new(case_id.clone(), String::new(), 0);
+            for (key, record) in run.attempts.range(first..) {
+                if key.case_id != *case_id {
+                    break;
+                }
+                found.push((key.clone(), record.outcome));
+            }
+        }
+        Ok(found)
+    }
+
     async fn attempts(
         &self,
         workspace: &Workspace,

@@ -153,6 +153,29 @@ pub trait RunStore: Send + Sync + 'static {
         run_id: &str,
     ) -> Result<Vec<(AttemptKey, Outcome)>, StoreError>;
 
+    /// The key and outcome of every recorded attempt of these cases of a run, in any order:
+    /// what a resume asks, a batch of cases at a time, so that its memory does not grow with
+    /// the run.
+    ///
+    /// # Contract
+    /// - Every recorded attempt of a listed case is returned, and no attempt of another case.
+    /// - Of an unknown run (or one in another workspace), an empty list.
+    ///
+    /// The default reads every outcome of the run ([`attempt_outcomes`](Self::attempt_outcomes))
+    /// and keeps those of the cases asked for: right, but not flat. Every store of this
+    /// project answers from the listed cases alone.
+    async fn case_outcomes(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+        case_ids: &[String],
+    ) -> Result<Vec<(AttemptKey, Outcome)>, StoreError> {
+        let wanted: std::collections::HashSet<&str> = case_ids.iter().map(String::as_str).collect();
+        let mut outcomes = self.attempt_outcomes(workspace, run_id).await?;
+        outcomes.retain(|(key, _)| wanted.contains(key.case_id.as_str()));
+        Ok(outcomes)
+    }
+
     /// A run's attempts, ordered by case, agent and sample.
     async fn attempts(
         &self,

@@ -7,6 +7,11 @@ struct WrappedStore {
     inner: MemoryStore,
     gate: tokio::sync::Semaphore,
     ok_batches: AtomicUsize,
+    /// Calls of `attempt_outcomes` (every key of a run at once).
+    whole_reads: AtomicUsize,
+    /// Calls of `case_outcomes`, and the most cases one asked for.
+    case_lookups: AtomicUsize,
+    widest_lookup: AtomicUsize,
 }
 
 impl WrappedStore {
@@ -15,6 +20,9 @@ impl WrappedStore {
             inner: MemoryStore::new(),
             gate: tokio::sync::Semaphore::new(0),
             ok_batches: AtomicUsize::new(usize::MAX),
+            whole_reads: AtomicUsize::new(0),
+            case_lookups: AtomicUsize::new(0),
+            widest_lookup: AtomicUsize::new(0),
         }
     }
 
@@ -23,6 +31,9 @@ impl WrappedStore {
             inner: MemoryStore::new(),
             gate: tokio::sync::Semaphore::new(usize::MAX >> 4),
             ok_batches: AtomicUsize::new(batches),
+            whole_reads: AtomicUsize::new(0),
+            case_lookups: AtomicUsize::new(0),
+            widest_lookup: AtomicUsize::new(0),
         }
     }
 }
@@ -70,6 +81,16 @@ impl RunStore for WrappedStore {
     ) -> Result<(), benchcore::StoreError> {
         self.inner.set_run_tags(w, id, tags).await
     }
+    async fn case_outcomes(
+        &self,
+        w: &Workspace,
+        id: &str,
+        cases: &[String],
+    ) -> Result<Vec<(benchcore::AttemptKey, benchcore::Outcome)>, benchcore::StoreError> {
+        self.case_lookups.fetch_add(1, Ordering::SeqCst);
+        self.widest_lookup.fetch_max(cases.len(), Ordering::SeqCst);
+        self.inner.case_outcomes(w, id, cases).await
+    }
     async fn record_attempts(
         &self,
         w: &Workspace,
@@ -93,6 +114,7 @@ impl RunStore for WrappedStore {
         w: &Workspace,
         id: &str,
     ) -> Result<Vec<(benchcore::AttemptKey, Outcome)>, benchcore::StoreError> {
+        self.whole_reads.fetch_add(1, Ordering::SeqCst);
         self.inner.attempt_outcomes(w, id).await
     }
     async fn attempts(
@@ -245,4 +267,70 @@ async fn a_failing_store_stops_the_run_instead_of_calling_agents_for_nothing() {
         .await
         .unwrap()[0];
     assert_eq!(run.status, RunStatus::Failed);
+}
+
+/// A resume never reads every recorded key at once: it asks the store about the cases it is
+/// about to send, a batch at a time, so its memory does not grow with the run; and it sends
+/// exactly what is missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_looks_up_recorded_attempts_a_batch_of_cases_at_a_time() {
+    let store = Arc::new(WrappedStore::failing_after(usize::MAX));
+    let agent = Arc::new(Scripted::named("echo"));
+    let n = 1000;
+    let run = || {
+        Run::new(suite(n))
+            .agent_with(
+                shared(&agent),
+                serde_json::Value::Null,
+                AgentLimits::default(),
+            )
+            .concurrency(4)
+            .samples(2)
+    };
+    let engine = Engine::new(store.clone());
+    let mut handle = engine.start(run()).await.unwrap();
+    let run_id = handle.run_id().to_owned();
+    let mut events = handle.events();
+    let mut finished = 0;
+    while let Some(event) = events.next().await {
+        if matches!(event, RunEvent::AttemptFinished { .. }) {
+            finished += 1;
+            if finished == 700 {
+                handle.cancel();
+                break;
+            }
+        }
+    }
+    handle.wait().await.unwrap();
+    let ws = Workspace::default();
+    let before = store
+        .inner
+        .attempt_outcomes(&ws, &run_id)
+        .await
+        .unwrap()
+        .len();
+    assert!((700..2 * n).contains(&before), "{before}");
+    let calls_before = agent.calls.load(Ordering::SeqCst);
+
+    let mut handle = engine
+        .resume(&run_id, run(), ResumeOptions::default())
+        .await
+        .unwrap();
+    let mut events = handle.events();
+    let Some(RunEvent::Started { already_done, .. }) = events.next().await else {
+        panic!("no Started event first");
+    };
+    assert_eq!(already_done, before as u64);
+    let report = handle.wait().await.unwrap();
+    assert_eq!(report.status, RunStatus::Finished);
+    assert_eq!(report.summary.agents[0].n, 2 * n as u64);
+    assert_eq!(
+        agent.calls.load(Ordering::SeqCst) - calls_before,
+        2 * n - before,
+        "the resume sent other than exactly the missing attempts"
+    );
+    assert_eq!(store.whole_reads.load(Ordering::SeqCst), 0);
+    let lookups = store.case_lookups.load(Ordering::SeqCst);
+    assert!(lookups >= n / 256, "{lookups} lookups for {n} cases");
+    assert!(store.widest_lookup.load(Ordering::SeqCst) <= 256);
 }

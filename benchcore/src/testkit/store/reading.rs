@@ -210,3 +210,51 @@ pub async fn attempt_query_after_a_key_pages_by_key(harness: Arc<dyn StoreHarnes
     }
     assert_eq!(paged, all, "paging by key");
 }
+
+/// `case_outcomes` returns every recorded attempt of the listed cases and nothing of other
+/// cases, other runs or other workspaces; of an unknown run, nothing.
+pub async fn case_outcomes_returns_only_the_cases_asked(harness: Arc<dyn StoreHarness>) {
+    let store = harness.fresh().await;
+    let (ws, other) = (Workspace::default(), workspace("team-b"));
+    let cases = ["c1", "c1x", "c2 'quoted' ü", "c3"];
+    create(&store, &ws, "r1", &spec("s", &["a", "b"], 4)).await;
+    create(&store, &ws, "r2", &spec("s", &["a"], 4)).await;
+    create(&store, &other, "r1", &spec("s", &["a"], 4)).await;
+    let mut batch = Vec::new();
+    for case in cases {
+        for (agent, sample, outcome) in [
+            ("a", 0, Outcome::Passed),
+            ("a", 1, Outcome::Error),
+            ("b", 0, Outcome::Failed),
+        ] {
+            batch.push(record("r1", case, agent, sample, outcome));
+        }
+    }
+    recorded(&store, &ws, &batch).await;
+    recorded(&store, &ws, &[record("r2", "c1", "a", 0, Outcome::Passed)]).await;
+    recorded(
+        &store,
+        &other,
+        &[record("r1", "c1", "a", 3, Outcome::Passed)],
+    )
+    .await;
+    let asked = vec![
+        "c1".to_owned(),
+        "c2 'quoted' ü".to_owned(),
+        "nope".to_owned(),
+    ];
+    let mut found = ok(
+        store.case_outcomes(&ws, "r1", &asked).await,
+        "case_outcomes of r1",
+    );
+    found.sort_by(|x, y| x.0.cmp(&y.0));
+    let mut expected: Vec<_> = batch
+        .iter()
+        .filter(|r| r.key.case_id == "c1" || r.key.case_id == "c2 'quoted' ü")
+        .map(|r| (r.key.clone(), r.outcome))
+        .collect();
+    expected.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(found, expected, "case_outcomes returned other attempts");
+    assert!(ok(store.case_outcomes(&ws, "ghost", &asked).await, "ghost").is_empty());
+    assert!(ok(store.case_outcomes(&ws, "r1", &[]).await, "no cases").is_empty());
+}
