@@ -2,17 +2,21 @@
 //!
 //! ```text
 //! cargo run --release -p benchcore-tests --bin bench-engine            # standard table
-//! cargo run --release -p benchcore-tests --bin bench-engine -- --full  # adds the 1,000,000-case run
+//! cargo run --release -p benchcore-tests --bin bench-engine -- --full  # adds the 1,000,000-case runs
 //! ```
+//!
+//! The resume rows stop a run halfway (cancelled once half its attempts are recorded) in one
+//! process, then resume it in another: the second one's peak memory is a resume's.
 //!
 //! Each scenario runs in a child process of its own, so its CPU time and peak memory are the
 //! engine's alone; the mock provider runs in another process (this binary with `--serve`).
 
 use anyhow::{bail, Context};
-use benchcore::{AgentLimits, Engine, QuestionSet, RetryPolicy, Run};
+use benchcore::{AgentLimits, Engine, QuestionSet, ResumeOptions, RetryPolicy, Run, RunEvent};
 use benchcore_providers::{build_agent, AgentConfig};
 use benchcore_tests::provider_process::ProviderProcess;
 use benchcore_tests::servers::{OpenAiServer, ServerConfig};
+use futures::StreamExt;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -23,6 +27,8 @@ struct Scenario {
     cases: usize,
     latency_ms: u64,
     concurrency: usize,
+    /// Stop at half, then measure the resume of the other half.
+    resume: bool,
 }
 
 const STANDARD: &[Scenario] = &[
@@ -31,32 +37,54 @@ const STANDARD: &[Scenario] = &[
         cases: 5_000,
         latency_ms: 100,
         concurrency: 100,
+        resume: false,
     },
     Scenario {
         name: "20k cases, 0 ms latency, concurrency 64",
         cases: 20_000,
         latency_ms: 0,
         concurrency: 64,
+        resume: false,
+    },
+    Scenario {
+        name: "100k cases, resumed at half",
+        cases: 100_000,
+        latency_ms: 0,
+        concurrency: 64,
+        resume: true,
     },
     Scenario {
         name: "10k cases, 0 ms latency (memory base)",
         cases: 10_000,
         latency_ms: 0,
         concurrency: 64,
+        resume: false,
     },
 ];
 
-const FULL: &[Scenario] = &[Scenario {
-    name: "1M cases, 0 ms latency (memory at scale)",
-    cases: 1_000_000,
-    latency_ms: 0,
-    concurrency: 64,
-}];
+const FULL: &[Scenario] = &[
+    Scenario {
+        name: "1M cases, 0 ms latency (memory at scale)",
+        cases: 1_000_000,
+        latency_ms: 0,
+        concurrency: 64,
+        resume: false,
+    },
+    Scenario {
+        name: "1M cases, resumed at half (memory of a resume)",
+        cases: 1_000_000,
+        latency_ms: 0,
+        concurrency: 64,
+        resume: true,
+    },
+];
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("--child") => return child(&args[1..]),
+        Some(mode @ ("--child" | "--child-half" | "--child-resume")) => {
+            return child(mode, &args[1..])
+        }
         Some("--serve") => return serve(&args[1..]),
         _ => {}
     }
@@ -73,19 +101,39 @@ fn main() -> anyhow::Result<()> {
             write_suite(&suite, scenario.cases)?;
         }
         let server = ProviderProcess::start(&std::env::current_exe()?, scenario.latency_ms)?;
-        let out = Command::new(std::env::current_exe()?)
-            .arg("--child")
-            .arg(&suite)
-            .arg(&server.base_url)
-            .arg(scenario.concurrency.to_string())
-            .arg(dir.path().join(format!("store-{}.db", scenario.cases)))
-            .stderr(Stdio::inherit())
-            .output()?;
+        let db = dir
+            .path()
+            .join(format!("store-{}-{}.db", scenario.cases, scenario.resume));
+        let child = |mode: &str, extra: Option<&str>| -> anyhow::Result<serde_json::Value> {
+            let mut command = Command::new(std::env::current_exe()?);
+            command
+                .arg(mode)
+                .arg(&suite)
+                .arg(&server.base_url)
+                .arg(scenario.concurrency.to_string())
+                .arg(&db);
+            if let Some(extra) = extra {
+                command.arg(extra);
+            }
+            let out = command.stderr(Stdio::inherit()).output()?;
+            if !out.status.success() {
+                bail!("scenario `{}` failed ({mode})", scenario.name);
+            }
+            Ok(serde_json::from_slice(&out.stdout)?)
+        };
+        let m = if scenario.resume {
+            let half = child("--child-half", None)?;
+            let run_id = half["run_id"].as_str().context("no run id")?.to_owned();
+            let mut resumed = child("--child-resume", Some(&run_id))?;
+            // The attempts this process made: the run's, less those of the first half.
+            let before = half["attempts"].as_u64().unwrap_or_default();
+            let all = resumed["attempts"].as_u64().unwrap_or_default();
+            resumed["attempts"] = (all - before).into();
+            resumed
+        } else {
+            child("--child", None)?
+        };
         drop(server);
-        if !out.status.success() {
-            bail!("scenario `{}` failed", scenario.name);
-        }
-        let m: serde_json::Value = serde_json::from_slice(&out.stdout)?;
         let wall = m["wall_s"].as_f64().unwrap_or_default();
         let attempts = m["attempts"].as_u64().unwrap_or_default();
         let ideal = scenario.cases as f64 * scenario.latency_ms as f64
@@ -115,10 +163,16 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The measured side: one run in this process, then its figures as JSON on stdout.
-fn child(args: &[String]) -> anyhow::Result<()> {
-    let [suite, base_url, concurrency, db] = args else {
-        bail!("usage: --child SUITE BASE_URL CONCURRENCY DB");
+/// The measured side: one run in this process (`--child`), its first half (`--child-half`,
+/// cancelled once half its attempts are recorded), or the resume of a stored run
+/// (`--child-resume … RUN_ID`); then its figures as JSON on stdout.
+fn child(mode: &str, args: &[String]) -> anyhow::Result<()> {
+    let (suite, base_url, concurrency, db, run_id) = match args {
+        [suite, base_url, concurrency, db] => (suite, base_url, concurrency, db, None),
+        [suite, base_url, concurrency, db, run_id] => {
+            (suite, base_url, concurrency, db, Some(run_id))
+        }
+        _ => bail!("usage: {mode} SUITE BASE_URL CONCURRENCY DB [RUN_ID]"),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -136,7 +190,26 @@ fn child(args: &[String]) -> anyhow::Result<()> {
             .concurrency(concurrency.parse()?)
             .timeout(Duration::from_secs(30))
             .retry(RetryPolicy::default());
-        anyhow::Ok(Engine::new(store).run(run).await?)
+        let engine = Engine::new(store);
+        let mut handle = match run_id {
+            Some(run_id) => engine.resume(run_id, run, ResumeOptions::default()).await?,
+            None => engine.start(run).await?,
+        };
+        if mode == "--child-half" {
+            let total = std::fs::read_to_string(suite)?.lines().count();
+            let mut events = handle.events();
+            let mut finished = 0;
+            while let Some(event) = events.next().await {
+                if matches!(event, RunEvent::AttemptFinished { .. }) {
+                    finished += 1;
+                    if finished == total / 2 {
+                        handle.cancel();
+                        break;
+                    }
+                }
+            }
+        }
+        anyhow::Ok(handle.wait().await?)
     })?;
     let wall = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds()? - cpu_before;
@@ -145,6 +218,7 @@ fn child(args: &[String]) -> anyhow::Result<()> {
         bail!("not every attempt passed: {summary:?}");
     }
     let json = serde_json::json!({
+        "run_id": report.run_id,
         "attempts": summary.n,
         "wall_s": wall,
         "cpu_s": cpu,
