@@ -3,7 +3,6 @@
 //! ([`RunStore::case_outcomes`]), so its memory stays that of a first run whatever the size
 //! of the run, instead of holding every recorded key.
 
-use super::schedule::Job;
 use super::CancelToken;
 use crate::{AttemptKey, Case, CaseSource, Outcome, Result, RunStore, Workspace};
 use futures::StreamExt;
@@ -11,6 +10,13 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc;
+
+/// One attempt to play, on its agent's queue.
+pub(super) struct Job {
+    pub(super) case: Arc<Case>,
+    pub(super) sample: u32,
+    pub(super) queued_at: Instant,
+}
 
 /// Cases read ahead per store lookup on a resume: one query per this many cases.
 const LOOKUP_CASES: usize = 256;

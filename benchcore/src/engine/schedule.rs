@@ -5,11 +5,11 @@ use super::agent_state::{AgentState, HeldSlots};
 use super::attempt::run_attempt;
 use super::episode::Episode;
 use super::events::RunEvent;
-use super::produce::{produce, Skip, Source};
+use super::produce::{produce, Job, Skip, Source};
 use super::run::Prepared;
 use super::shared::RunShared;
 use super::{writer, CancelToken, RunReport};
-use crate::{Case, Error, QueuedAttempt, Result, RunStatus, RunStore, Workspace};
+use crate::{Error, QueuedAttempt, Result, RunStatus, RunStore, Workspace};
 use futures::stream::BoxStream;
 use futures::StreamExt;
 use std::path::PathBuf;
@@ -43,12 +43,6 @@ pub(crate) enum Jobs {
     /// The attempts a work queue hands this process; the run's status is the queue's
     /// business, not this drive's.
     Queued(BoxStream<'static, QueuedAttempt>),
-}
-
-pub(super) struct Job {
-    pub(super) case: Arc<Case>,
-    pub(super) sample: u32,
-    pub(super) queued_at: Instant,
 }
 
 pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
