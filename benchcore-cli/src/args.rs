@@ -158,7 +158,8 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 1)]
     pub samples: u32,
 
-    /// Attempts in flight at once, across agents.
+    /// Attempts in flight at once, across agents (for the run as a whole: the workers of a
+    /// `--detach`ed run share it, as they share the limits below).
     #[arg(long, short = 'j', default_value_t = 16)]
     pub concurrency: usize,
 

@@ -344,3 +344,138 @@ fn detach_needs_a_store_with_a_work_queue() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("work queue"));
 }
+
+/// How much of a run-wide ceiling the workers hold now, by worker, read off the board.
+fn live_shares(schema: &Schema, scope: &str) -> HashMap<String, u64> {
+    let rows = schema.psql(&format!(
+        "SELECT holder, amount::bigint FROM {}.run_limits \
+         WHERE scope = '{scope}' AND holder NOT LIKE '~%' AND until > now()",
+        schema.name
+    ));
+    rows.lines()
+        .filter_map(|line| line.split_once('|'))
+        .map(|(holder, amount)| (holder.to_owned(), amount.parse().unwrap()))
+        .collect()
+}
+
+/// `-j 5` holds for the run, not per worker: three workers (each of which would run 5 at
+/// once on its own) never have more than 5 requests at the server together. A worker killed
+/// while it holds a share gives it back once its lease runs out: the other two then hold the
+/// whole ceiling between them and finish the run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_workers_share_the_run_s_concurrency_and_a_killed_worker_s_share_returns() {
+    let server = OpenAiServer::start(ServerConfig {
+        latency: Duration::from_millis(60),
+        ..ServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let schema = Schema::new("ceiling");
+    let n = 240;
+    let suite = schema.write_suite(n);
+    let agent = format!("openai_compatible:m@{}", server.base_url());
+    let out = schema.run(&["run", &suite, "-a", &agent, "-j", "5", "--detach", "-q"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let run_id = text(&out.stdout).trim().to_owned();
+    let store = schema.store().await;
+    let ws = Workspace::default();
+
+    // The doomed worker starts alone and takes the whole ceiling; the others join, and it is
+    // killed while most of the run is still to do.
+    let mut doomed = schema.worker("doomed");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while live_shares(&schema, "run")
+        .get("doomed")
+        .copied()
+        .unwrap_or(0)
+        == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the doomed worker never held a share"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut others = vec![schema.worker("w1"), schema.worker("w2")];
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    doomed.kill().unwrap(); // SIGKILL: its share is never given back, only runs out
+    doomed.wait().unwrap();
+    let killed_at = Instant::now();
+    // Once the lease (1 s) has run out, the two survivors hold all 5 slots between them.
+    let mut reclaimed = false;
+    let mut seen = Vec::new();
+    while Instant::now() < killed_at + Duration::from_secs(30) {
+        let shares = live_shares(&schema, "run");
+        assert!(shares.values().sum::<u64>() <= 5, "{shares:?}");
+        if !shares.contains_key("doomed") && shares.values().sum::<u64>() == 5 {
+            reclaimed = true;
+            break;
+        }
+        seen.push((killed_at.elapsed().as_millis(), shares));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        reclaimed,
+        "the killed worker's share never came back: {:?}",
+        &seen[seen.len().saturating_sub(10)..]
+    );
+
+    for worker in &mut others {
+        let status = wait_with_deadline(worker, Duration::from_secs(120));
+        assert!(status.success(), "a surviving worker failed");
+    }
+    assert_eq!(store.attempt_outcomes(&ws, &run_id).await.unwrap().len(), n);
+    let most = server.stats().max_in_flight;
+    // Reached (so the test can tell), never crossed.
+    assert_eq!(most, 5, "requests at the server at once");
+}
+
+/// `--rpm 1200` holds for the run: three workers together send at most a second's worth
+/// (20) at once and 20 a second after that, where each on its own would allow as much.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_workers_share_the_run_s_requests_per_minute() {
+    let server = OpenAiServer::start(ServerConfig {
+        latency: Duration::from_millis(5),
+        record_requests: true,
+        ..ServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let schema = Schema::new("rpm");
+    let n = 70;
+    let suite = schema.write_suite(n);
+    let agent = format!("openai_compatible:m@{}", server.base_url());
+    let out = schema.run(&[
+        "run", &suite, "-a", &agent, "-j", "30", "--rpm", "1200", "--detach", "-q",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let run_id = text(&out.stdout).trim().to_owned();
+    let mut workers: Vec<_> = ["r1", "r2", "r3"].map(|id| schema.worker(id)).into();
+    for worker in &mut workers {
+        let status = wait_with_deadline(worker, Duration::from_secs(120));
+        assert!(status.success(), "a worker failed");
+    }
+    let store = schema.store().await;
+    let outcomes = store
+        .attempt_outcomes(&Workspace::default(), &run_id)
+        .await
+        .unwrap();
+    assert_eq!(outcomes.len(), n);
+
+    // A token bucket's promise, over every window of arrivals: at most its capacity plus
+    // its rate times the window's length (and one request of slack for scheduling).
+    let mut arrivals = server.arrivals();
+    arrivals.sort();
+    assert_eq!(arrivals.len(), n);
+    let (capacity, per_second) = (20.0, 20.0);
+    for i in 0..arrivals.len() {
+        for j in i..arrivals.len() {
+            let window = arrivals[j].duration_since(arrivals[i]).as_secs_f64();
+            let count = (j - i + 1) as f64;
+            assert!(
+                count <= capacity + per_second * window + 1.0,
+                "{count} requests arrived within {window:.3} s"
+            );
+        }
+    }
+}

@@ -69,7 +69,8 @@ async fn open(
             let opened = crate::PostgresStore::open_with_keyring(config, keyring()?).await?;
             let store = Arc::new(opened);
             let queue: Arc<dyn benchcore::WorkQueue> = Arc::clone(&store) as _;
-            Ok(StoreHandle::sql(store, url).with_queue(queue))
+            let board: Arc<dyn benchcore::LimitBoard> = Arc::clone(&store) as _;
+            Ok(StoreHandle::sql(store, url).with_queue(queue, board))
         }
         #[cfg(not(feature = "sqlite"))]
         None | Some("sqlite") => Err(not_built_in("sqlite", "SQLite", "a postgres:// URL")),

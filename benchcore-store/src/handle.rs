@@ -4,7 +4,8 @@ use crate::sql::{Backend, SqlStore};
 use crate::url::redact_url;
 use crate::vault::{AgentVault, Rotation};
 use benchcore::{
-    ResponseCache, RunStore, StoreCapabilities, StoreError, StoreErrorKind, WorkQueue, Workspace,
+    LimitBoard, ResponseCache, RunStore, StoreCapabilities, StoreError, StoreErrorKind, WorkQueue,
+    Workspace,
 };
 use std::fmt;
 use std::future::Future;
@@ -52,6 +53,8 @@ pub struct StoreHandle {
     store: Arc<dyn RunStore>,
     vault: Option<Arc<dyn AgentVault>>,
     queue: Option<Arc<dyn WorkQueue>>,
+    /// Where the workers sharing a run hold its limits; comes with the queue.
+    board: Option<Arc<dyn LimitBoard>>,
     parts: Option<Arc<dyn Parts>>,
     /// The URL it was opened with, password hidden.
     url: String,
@@ -77,6 +80,7 @@ impl StoreHandle {
             store,
             vault: None,
             queue: None,
+            board: None,
             parts: None,
             url: String::new(),
             created: false,
@@ -93,14 +97,20 @@ impl StoreHandle {
             vault: Some(Arc::clone(&store) as Arc<dyn AgentVault>),
             parts: Some(Arc::clone(&store) as Arc<dyn Parts>),
             queue: None,
+            board: None,
             store,
         }
     }
 
-    /// The same handle, offering `queue` too.
+    /// The same handle, offering `queue` and the `board` its workers share limits on too.
     #[cfg(feature = "postgres")]
-    pub(crate) fn with_queue(mut self, queue: Arc<dyn WorkQueue>) -> Self {
+    pub(crate) fn with_queue(
+        mut self,
+        queue: Arc<dyn WorkQueue>,
+        board: Arc<dyn LimitBoard>,
+    ) -> Self {
         self.queue = Some(queue);
+        self.board = Some(board);
         self
     }
 
@@ -122,6 +132,12 @@ impl StoreHandle {
     /// The queue workers claim pending attempts from (capability `work_queue`: PostgreSQL).
     pub fn work_queue(&self) -> Option<Arc<dyn WorkQueue>> {
         self.queue.clone()
+    }
+
+    /// Where the workers of a queued run hold its limits for the run as a whole (with the
+    /// work queue: PostgreSQL).
+    pub fn limit_board(&self) -> Option<Arc<dyn LimitBoard>> {
+        self.board.clone()
     }
 
     /// The saved agents, their secrets encrypted (capability `encryption`).

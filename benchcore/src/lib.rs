@@ -44,8 +44,9 @@ pub use message::{Message, Role};
 pub use secret::Secret;
 pub use store::LeaderboardEntry;
 pub use store::{
-    AgentSpec, AgentSummary, AttemptQuery, MemoryStore, QueuedAttempt, RunFilter, RunInfo, RunSpec,
-    RunStatus, RunStore, RunSummary, StoreError, StoreErrorKind, SuiteRef, WorkQueue, Workspace,
+    AgentSpec, AgentSummary, AttemptQuery, Holding, LimitBoard, MemoryLimitBoard, MemoryStore,
+    QueuedAttempt, RunFilter, RunInfo, RunSpec, RunStatus, RunStore, RunSummary, StoreError,
+    StoreErrorKind, SuiteRef, WorkQueue, Workspace,
 };
 pub use suite::{CaseSource, QuestionSet, SuiteError, SuiteErrorKind};
 pub use time::{new_run_id, now_ms};

@@ -31,7 +31,7 @@ struct Session {
     watcher: JoinHandle<anyhow::Result<RunReport>>,
     /// Handed to the session and not finished yet.
     in_flight: Arc<AtomicUsize>,
-    /// The run's concurrency (per worker process).
+    /// The run's concurrency (held for the run as a whole; sizes this worker's claims).
     concurrency: usize,
 }
 
@@ -44,6 +44,10 @@ struct Worker {
     /// The store opened once: the run store, the queue, the cache and saved agents come
     /// from it, on one connection pool.
     handle: StoreHandle,
+    /// Where the run's limits are held for every worker at once.
+    board: Arc<dyn benchcore::LimitBoard>,
+    /// How long this worker's leases (of attempts and of shares of the limits) run.
+    lease: Duration,
     id: String,
     quiet: bool,
     /// Woken whenever an attempt finishes, so the claim loop refills at once.
@@ -63,6 +67,9 @@ pub(crate) async fn worker(
         anyhow::bail!("--prefetch: must be at least 1");
     }
     let queue = handle.require_work_queue()?;
+    let board = handle
+        .limit_board()
+        .context("the store keeps a work queue but no limit board")?;
     let cache = match args.agent_options.cache {
         true => Some(handle.require_response_cache(&workspace)?),
         false => None,
@@ -71,12 +78,15 @@ pub(crate) async fn worker(
         .id
         .clone()
         .unwrap_or_else(|| format!("{}-{}", host_name(), std::process::id()));
+    benchcore::store::check_holder(&id).context("--id")?;
     let worker = Arc::new(Worker {
         store: handle.store(),
         queue,
         workspace,
         factory: plan::factory(&args.agent_options, cache, Default::default())?,
         handle,
+        board,
+        lease,
         id,
         quiet: args.quiet,
         finished: Arc::new(Notify::new()),
@@ -263,7 +273,10 @@ impl Worker {
             rx.recv().await.map(|item| (item, rx))
         })
         .boxed();
-        let engine = Engine::new(Arc::clone(&self.store)).with_workspace(self.workspace.clone());
+        // The run's concurrency, each agent's, RPM and TPM hold for all its workers together.
+        let engine = Engine::new(Arc::clone(&self.store))
+            .with_workspace(self.workspace.clone())
+            .with_limit_board(Arc::clone(&self.board), self.id.clone(), self.lease);
         let handle = engine.work(run_id, run, items).await?;
         let in_flight = Arc::new(AtomicUsize::new(0));
         let cancel = handle.cancel_token();

@@ -2,6 +2,7 @@
 
 mod config;
 mod error;
+mod limit_board;
 mod queries;
 mod queue;
 mod store;

@@ -5,13 +5,14 @@ use super::cancel::CancelToken;
 use super::events::RunEvent;
 use super::in_flight::{InFlightLimit, Sending};
 use super::limits::{AgentLimits, ConcurrencyLimiter, Slot, TokenBucket};
-use super::pace::Pacer;
+use super::pace::{PaceChange, Pacer};
+use super::run_wide::{Budget, RunWide, SharedPause};
 use super::RetryPolicy;
 use crate::{Agent, AgentError, AgentErrorKind, AgentReply};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
-use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::broadcast;
 
 /// An agent stopped during a run, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -51,8 +52,10 @@ pub(crate) struct AgentState {
     pub(crate) agent: Arc<dyn Agent>,
     pub(crate) name: String,
     pub(crate) limiter: Arc<ConcurrencyLimiter>,
-    requests: Option<TokenBucket>,
-    tokens: Option<TokenBucket>,
+    requests: Option<Budget>,
+    tokens: Option<Budget>,
+    /// The run-wide side of this agent's limits, when workers share the run.
+    run_wide: Option<AgentRunWide>,
     /// The pace learned from the provider's 429s; `None` with fixed concurrency.
     pacer: Option<Pacer>,
     /// The cap on requests in flight learned from them; `None` with fixed concurrency.
@@ -64,25 +67,55 @@ pub(crate) struct AgentState {
     stopped: CancelToken,
 }
 
+/// An agent's place on the run's limit board.
+struct AgentRunWide {
+    board: Arc<RunWide>,
+    /// The board scope of this agent's share and pauses.
+    scope: String,
+    /// The agent's own ceiling, when it is held on the board.
+    ceiling: Option<usize>,
+    pause: Arc<SharedPause>,
+}
+
 impl AgentState {
+    /// An agent's state; with `run_wide`, its limits hold for the run as a whole: its limiter
+    /// starts closed until [`keep_run_wide_share`](Self::keep_run_wide_share) holds a share.
     pub(crate) fn new(
         agent: Arc<dyn Agent>,
         name: String,
         limits: &AgentLimits,
         run_concurrency: usize,
+        run_wide: Option<&Arc<RunWide>>,
     ) -> Self {
+        let scope = format!("agent:{name}");
+        let budget = |what: &str, per_minute: f64| match run_wide {
+            Some(board) => Budget::run_wide(board, format!("{scope}:{what}"), per_minute),
+            None => Budget::Local(TokenBucket::per_minute(per_minute)),
+        };
+        // An agent's own ceiling is held on the board only where it binds (below the run's):
+        // two shares of equal ceilings could be granted apart and leave slots of both idle.
+        let ceiling = limits.concurrency.unwrap_or(run_concurrency);
+        let shared_ceiling = run_wide.is_some() && ceiling < run_concurrency;
+        let limiter = match shared_ceiling {
+            true => ConcurrencyLimiter::closed(),
+            false => ConcurrencyLimiter::new(ceiling),
+        };
         Self {
             agent,
-            name,
-            limiter: Arc::new(ConcurrencyLimiter::new(
-                limits.concurrency.unwrap_or(run_concurrency),
-            )),
+            limiter: Arc::new(limiter),
             requests: limits
                 .requests_per_minute
-                .map(|rpm| TokenBucket::per_minute(f64::from(rpm))),
+                .map(|rpm| budget("requests", f64::from(rpm))),
             tokens: limits
                 .tokens_per_minute
-                .map(|tpm| TokenBucket::per_minute(tpm as f64)),
+                .map(|tpm| budget("tokens", tpm as f64)),
+            run_wide: run_wide.map(|board| AgentRunWide {
+                board: Arc::clone(board),
+                scope,
+                ceiling: shared_ceiling.then_some(ceiling),
+                pause: Arc::default(),
+            }),
+            name,
             pacer: (!limits.fixed_concurrency).then(Pacer::new),
             in_flight: (!limits.fixed_concurrency).then(InFlightLimit::new),
             consecutive_auth_failures: AtomicU32::new(0),
@@ -97,6 +130,13 @@ impl AgentState {
     /// flight until the returned guard is dropped; `None` when nothing is learned, or when the
     /// agent was stopped while waiting.
     pub(crate) async fn wait_for_budget(&self, estimated_tokens: u64) -> Option<Sending<'_>> {
+        let paused = self.run_wide.as_ref().and_then(|r| r.pause.remaining());
+        if let Some(paused) = paused {
+            tokio::select! {
+                _ = tokio::time::sleep(paused) => {}
+                _ = self.stopped.cancelled() => return None,
+            }
+        }
         if let Some(pacer) = &self.pacer {
             tokio::select! {
                 _ = pacer.wait_for_turn() => {}
@@ -105,10 +145,10 @@ impl AgentState {
         }
         let mut wait = Duration::ZERO;
         if let Some(bucket) = &self.requests {
-            wait = wait.max(bucket.reserve(1.0));
+            wait = wait.max(bucket.reserve(1.0).await);
         }
         if let Some(bucket) = &self.tokens {
-            wait = wait.max(bucket.reserve(estimated_tokens as f64));
+            wait = wait.max(bucket.reserve(estimated_tokens as f64).await);
         }
         if !wait.is_zero() {
             tokio::select! {
@@ -142,7 +182,7 @@ impl AgentState {
         self.consecutive_auth_failures.store(0, Ordering::Relaxed);
         self.consecutive_connection_failures
             .store(0, Ordering::Relaxed);
-        self.learn_limits(false, sent, sending);
+        let _ = self.learn_limits(false, sent, sending);
         if let (Some(bucket), Some(usage)) = (&self.tokens, reply.usage) {
             bucket.adjust(usage.total() as f64 - estimated_tokens as f64);
         }
@@ -192,19 +232,53 @@ impl AgentState {
                 }
             }
             AgentErrorKind::RateLimited => {
-                self.learn_limits(true, sent, sending);
+                let change = self.learn_limits(true, sent, sending);
+                // Every worker of the run waits out a limit one of them found: at once when
+                // nothing is learned (the provider's word is all there is), else once the
+                // pacer takes the refusals for a real limit rather than noise.
+                let real = self.pacer.is_none() || matches!(change, Some(PaceChange::Slowed(_)));
+                if let (Some(run_wide), true) = (&self.run_wide, real) {
+                    let pause = error
+                        .retry_after
+                        .unwrap_or(Duration::from_millis(retry.initial_backoff_ms));
+                    run_wide.board.post_pause(run_wide.scope.clone(), pause);
+                }
             }
             _ => {}
         }
     }
 
-    fn learn_limits(&self, refused: bool, sent: Instant, sending: Option<&Sending<'_>>) {
-        if let Some(pacer) = &self.pacer {
-            pacer.on_reply(refused, sent);
-        }
+    /// Feeds the pacer and the learned cap; returns what the reply changed of the pace.
+    fn learn_limits(
+        &self,
+        refused: bool,
+        sent: Instant,
+        sending: Option<&Sending<'_>>,
+    ) -> Option<PaceChange> {
+        let change = self
+            .pacer
+            .as_ref()
+            .and_then(|pacer| pacer.on_reply(refused, sent));
         if let (Some(limit), Some(sending)) = (&self.in_flight, sending) {
             limit.on_reply(refused, sending.in_flight);
         }
+        change
+    }
+
+    /// With run-wide limits, keeps this agent's share of its own concurrency ceiling (when
+    /// it binds) and reads the pauses posted for it, until `stop`.
+    pub(crate) fn keep_run_wide_share(
+        &self,
+        stop: &CancelToken,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        let run_wide = self.run_wide.as_ref()?;
+        Some(run_wide.board.keep_share(
+            run_wide.scope.clone(),
+            run_wide.ceiling,
+            Arc::clone(&self.limiter),
+            Some(Arc::clone(&run_wide.pause)),
+            stop.clone(),
+        ))
     }
 
     /// Stops the agent once; the first cause wins and is announced as a run event.
@@ -267,16 +341,16 @@ impl AgentState {
 /// retry, so one refused request does not hold up the requests of other attempts.
 pub(crate) struct HeldSlots {
     limiter: Arc<ConcurrencyLimiter>,
-    global: Arc<Semaphore>,
-    held: Mutex<Option<(Slot, OwnedSemaphorePermit)>>,
+    global: Arc<ConcurrencyLimiter>,
+    held: Mutex<Option<(Slot, Slot)>>,
 }
 
 impl HeldSlots {
     pub(crate) fn new(
         limiter: Arc<ConcurrencyLimiter>,
-        global: Arc<Semaphore>,
+        global: Arc<ConcurrencyLimiter>,
         slot: Slot,
-        permit: OwnedSemaphorePermit,
+        permit: Slot,
     ) -> Self {
         Self {
             limiter,
@@ -285,7 +359,7 @@ impl HeldSlots {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Slot, OwnedSemaphorePermit)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Slot, Slot)>> {
         self.held.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -301,10 +375,7 @@ impl HeldSlots {
             return;
         }
         let slot = self.limiter.acquire().await;
-        let Ok(permit) = Arc::clone(&self.global).acquire_owned().await else {
-            // The run's semaphore is never closed; carry on with the agent slot alone.
-            return;
-        };
+        let permit = self.global.acquire().await;
         *self.lock() = Some((slot, permit));
     }
 }

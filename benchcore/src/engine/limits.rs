@@ -1,6 +1,7 @@
 //! Per-agent limits: request and token budgets (token buckets) and adaptive concurrency.
 
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -97,13 +98,19 @@ impl TokenBucket {
     }
 }
 
-/// A ceiling on requests in flight. It stays fixed: a provider's real limit is learned as a
-/// pace (see `pace.rs`), which also keeps in flight what a concurrency cap allows.
+/// A ceiling on attempts in flight. Fixed for a run of one process; with run-wide limits its
+/// ceiling is this process's share of the run's, which `run_wide.rs` moves as the share does.
 #[derive(Debug)]
 pub(crate) struct ConcurrencyLimiter {
-    max: usize,
+    max: AtomicUsize,
     in_flight: Mutex<usize>,
+    /// Callers waiting for a slot.
+    waiting: AtomicUsize,
+    /// Attempts queued behind the waiting callers (see [`Backlog`]).
+    backlog: AtomicUsize,
     notify: Notify,
+    /// Wakes whoever keeps the ceiling when a caller starts waiting.
+    wanting: Notify,
 }
 
 /// A slot held while an attempt runs; released on drop.
@@ -122,33 +129,141 @@ impl Drop for Slot {
 impl ConcurrencyLimiter {
     pub(crate) fn new(max: usize) -> Self {
         Self {
-            max: max.max(1),
+            max: AtomicUsize::new(max.max(1)),
             in_flight: Mutex::new(0),
+            waiting: AtomicUsize::new(0),
+            backlog: AtomicUsize::new(0),
             notify: Notify::new(),
+            wanting: Notify::new(),
         }
+    }
+
+    /// A limiter that lets nothing through until [`set_max`](Self::set_max) grants slots.
+    pub(crate) fn closed() -> Self {
+        let limiter = Self::new(1);
+        limiter.max.store(0, Ordering::Relaxed);
+        limiter
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, usize> {
         self.in_flight.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Moves the ceiling. Slots already held stay held when it drops below them; new callers
+    /// wait until enough are let go.
+    pub(crate) fn set_max(&self, max: usize) {
+        let before = self.max.swap(max, Ordering::Relaxed);
+        if max > before {
+            self.notify.notify_waiters();
+        }
+    }
+
+    /// Lowers the ceiling to `max`, or to the slots held if more are: after this, no caller
+    /// takes a slot above what is returned. Holding the count's lock while the ceiling moves
+    /// is what makes it so: a caller taking a slot at this moment sees the old ceiling and
+    /// counts its slot before, or the new one after.
+    pub(crate) fn shrink_to(&self, max: usize) -> usize {
+        let in_flight = self.lock();
+        let max = max.max(*in_flight);
+        self.max.store(max, Ordering::Relaxed);
+        max
+    }
+
+    /// Slots held now.
+    pub(crate) fn in_flight(&self) -> usize {
+        *self.lock()
+    }
+
+    /// Slots free under the ceiling now.
+    pub(crate) fn room(&self) -> usize {
+        self.max
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.in_flight())
+    }
+
+    /// Callers waiting for a slot now.
+    pub(crate) fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Slots this process could use now: held, waited for, and queued behind the waiters.
+    pub(crate) fn demand(&self) -> usize {
+        self.in_flight() + self.waiting() + self.backlog.load(Ordering::Relaxed)
+    }
+
+    /// Resolves when a caller starts waiting for a slot.
+    pub(crate) async fn wanted(&self) {
+        self.wanting.notified().await;
+    }
+
     /// Waits for a free slot.
     pub(crate) async fn acquire(self: &Arc<Self>) -> Slot {
+        // Counted as waiting from the first miss until a slot is had or the caller gives up.
+        let mut waiting: Option<Waiting<'_>> = None;
         loop {
             let notified = self.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             {
                 let mut in_flight = self.lock();
-                if *in_flight < self.max {
+                if *in_flight < self.max.load(Ordering::Relaxed) {
                     *in_flight += 1;
                     return Slot {
                         limiter: Arc::clone(self),
                     };
                 }
             }
+            if waiting.is_none() {
+                self.waiting.fetch_add(1, Ordering::Relaxed);
+                waiting = Some(Waiting(&self.waiting));
+                self.wanting.notify_one();
+            }
             notified.await;
         }
+    }
+}
+
+/// One dispatcher's part of a limiter's backlog: the attempts queued for it that do not wait
+/// on the limiter yet. Several dispatchers share the run's limiter, so each adds its change.
+#[derive(Debug)]
+pub(crate) struct Backlog {
+    limiter: Arc<ConcurrencyLimiter>,
+    published: usize,
+}
+
+impl Backlog {
+    pub(crate) fn new(limiter: Arc<ConcurrencyLimiter>) -> Self {
+        Self {
+            limiter,
+            published: 0,
+        }
+    }
+
+    /// Says this dispatcher now has `queued` attempts waiting behind its current one.
+    pub(crate) fn set(&mut self, queued: usize) {
+        if queued > self.published {
+            let more = queued - self.published;
+            self.limiter.backlog.fetch_add(more, Ordering::Relaxed);
+        } else {
+            let fewer = self.published - queued;
+            self.limiter.backlog.fetch_sub(fewer, Ordering::Relaxed);
+        }
+        self.published = queued;
+    }
+}
+
+impl Drop for Backlog {
+    fn drop(&mut self) {
+        self.set(0);
+    }
+}
+
+/// One caller counted as waiting; uncounted when dropped, however the wait ends.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -179,5 +294,32 @@ mod tests {
         drop(a);
         let third = tokio::time::timeout(Duration::from_millis(50), limiter.acquire()).await;
         assert!(third.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_closed_limiter_counts_its_waiters_and_opens_when_granted() {
+        let limiter = Arc::new(ConcurrencyLimiter::closed());
+        let waiter = {
+            let limiter = Arc::clone(&limiter);
+            tokio::spawn(async move { limiter.acquire().await })
+        };
+        tokio::time::timeout(Duration::from_secs(5), limiter.wanted())
+            .await
+            .unwrap();
+        assert_eq!(limiter.waiting(), 1);
+        limiter.set_max(1);
+        let slot = tokio::time::timeout(Duration::from_secs(5), waiter)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((limiter.waiting(), limiter.in_flight()), (0, 1));
+        // Lowered below what is held: the slot stays, the next caller waits, and one that
+        // gives up is no longer counted.
+        limiter.set_max(0);
+        let refused = tokio::time::timeout(Duration::from_millis(50), limiter.acquire()).await;
+        assert!(refused.is_err());
+        assert_eq!(limiter.waiting(), 0);
+        drop(slot);
+        assert_eq!(limiter.in_flight(), 0);
     }
 }

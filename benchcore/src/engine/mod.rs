@@ -13,6 +13,7 @@ mod limits;
 mod pace;
 mod produce;
 mod run;
+mod run_wide;
 mod schedule;
 mod shared;
 mod writer;
@@ -29,6 +30,7 @@ use crate::{Error, QueuedAttempt, Result, RunStatus, RunStore, RunSummary, WorkQ
 use futures::stream::BoxStream;
 use futures::StreamExt;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
@@ -84,6 +86,7 @@ pub struct RunReport {
 pub struct Engine {
     store: Arc<dyn RunStore>,
     workspace: Workspace,
+    board: Option<run_wide::BoardSettings>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -100,12 +103,43 @@ impl Engine {
         Self {
             store,
             workspace: Workspace::default(),
+            board: None,
         }
     }
 
     /// Works in another workspace.
     pub fn with_workspace(mut self, workspace: Workspace) -> Self {
         self.workspace = workspace;
+        self
+    }
+
+    /// Holds every run's limits for the run as a whole, however many processes work on it:
+    /// the run's concurrency, each agent's concurrency, requests and tokens per minute, and
+    /// the pauses a provider's rate limit calls for are shared through `board` (PostgreSQL's
+    /// is the one workers share). This process appears on the board as `holder` (unique among
+    /// the run's workers); its shares of the concurrency ceilings are leased for `lease` and
+    /// renewed while it works, so a process that dies gives its share back once the lease
+    /// runs out.
+    ///
+    /// ```
+    /// use benchcore::{Engine, MemoryLimitBoard, MemoryStore};
+    /// use std::{sync::Arc, time::Duration};
+    ///
+    /// let board = Arc::new(MemoryLimitBoard::new());
+    /// let a = Engine::new(Arc::new(MemoryStore::new()))
+    ///     .with_limit_board(board.clone(), "worker-a", Duration::from_secs(10));
+    /// ```
+    pub fn with_limit_board(
+        mut self,
+        board: Arc<dyn crate::LimitBoard>,
+        holder: impl Into<String>,
+        lease: Duration,
+    ) -> Self {
+        self.board = Some(run_wide::BoardSettings {
+            board,
+            holder: holder.into(),
+            lease: lease.max(Duration::from_millis(300)),
+        });
         self
     }
 
@@ -281,6 +315,7 @@ impl Engine {
             already_done,
             events: events.clone(),
             cancel: cancel.clone(),
+            board: self.board.clone(),
         }));
         RunHandle {
             run_id,

@@ -5,8 +5,10 @@ use super::agent_state::{AgentState, HeldSlots};
 use super::attempt::run_attempt;
 use super::episode::Episode;
 use super::events::RunEvent;
+use super::limits::{Backlog, ConcurrencyLimiter};
 use super::produce::{produce, Job, Skip, Source};
 use super::run::Prepared;
+use super::run_wide::{BoardSettings, RunWide};
 use super::shared::RunShared;
 use super::{writer, CancelToken, RunReport};
 use crate::{Error, QueuedAttempt, Result, RunStatus, RunStore, Workspace};
@@ -16,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{broadcast, mpsc, Semaphore};
+use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
@@ -33,6 +35,8 @@ pub(crate) struct Drive {
     pub(crate) already_done: u64,
     pub(crate) events: broadcast::Sender<RunEvent>,
     pub(crate) cancel: CancelToken,
+    /// Where the run's limits are held for every process working on it, if they are.
+    pub(crate) board: Option<BoardSettings>,
 }
 
 /// Where a drive's attempts come from.
@@ -91,7 +95,27 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
         spent_micro_usd: AtomicU64::new(0),
         run_retries: AtomicU64::new(0),
     });
-    let global = Arc::new(Semaphore::new(spec.concurrency));
+    let run_wide = d
+        .board
+        .as_ref()
+        .map(|board| Arc::new(RunWide::new(board, d.workspace.clone(), d.run_id.clone())));
+    // Stops the keepers of run-wide shares once every attempt is done.
+    let keepers_stop = CancelToken::new();
+    let mut keepers = Vec::new();
+    let global: Arc<ConcurrencyLimiter> = match &run_wide {
+        Some(run_wide) => {
+            let limiter = Arc::new(ConcurrencyLimiter::closed());
+            keepers.push(run_wide.keep_share(
+                "run".to_owned(),
+                Some(spec.concurrency),
+                Arc::clone(&limiter),
+                None,
+                keepers_stop.clone(),
+            ));
+            limiter
+        }
+        None => Arc::new(ConcurrencyLimiter::new(spec.concurrency)),
+    };
     let (record_tx, record_rx) = mpsc::channel(RECORD_QUEUE);
     let writer = {
         let (store, workspace, cancel) =
@@ -119,7 +143,9 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
             agent_spec.name.clone(),
             &agent_spec.limits,
             spec.concurrency,
+            run_wide.as_ref(),
         ));
+        keepers.extend(state.keep_run_wide_share(&keepers_stop));
         let (tx, rx) = mpsc::channel::<Job>(spec.concurrency.clamp(16, 1024));
         queues.push((agent_spec.name, tx));
         states.push(Arc::clone(&state));
@@ -155,6 +181,13 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
     };
     drop(queues);
     while dispatchers.join_next().await.is_some() {}
+    keepers_stop.cancel();
+    for keeper in keepers {
+        let _ = keeper.await;
+    }
+    if let Some(run_wide) = &run_wide {
+        run_wide.let_go().await;
+    }
     let written = writer
         .await
         .map_err(|e| Error::Run(format!("the writer task failed: {e}")))?;
@@ -251,7 +284,7 @@ struct Dispatch {
     shared: Arc<RunShared>,
     /// How each attempt plays out.
     episode: Arc<dyn Episode>,
-    global: Arc<Semaphore>,
+    global: Arc<ConcurrencyLimiter>,
     records: mpsc::Sender<crate::AttemptRecord>,
     cancel: CancelToken,
     tally: Arc<Tally>,
@@ -272,19 +305,25 @@ async fn dispatch(d: Dispatch) {
         tally,
     } = d;
     let mut running = JoinSet::new();
+    // What waits behind the job in hand counts in the demand for run-wide shares.
+    let mut agent_backlog = Backlog::new(Arc::clone(&agent.limiter));
+    let mut run_backlog = Backlog::new(Arc::clone(&global));
     loop {
         let job = tokio::select! {
             biased;
             _ = cancel.cancelled() => break,
             job = jobs.recv() => match job { Some(job) => job, None => break },
         };
+        agent_backlog.set(jobs.len());
+        // Of those, the run's share is wanted only for as many as the agent can start.
+        run_backlog.set(jobs.len().min(agent.limiter.room().saturating_sub(1)));
         tally.taken.fetch_add(1, Ordering::Relaxed);
         if agent.leaves_pending() {
             continue;
         }
         let slots = async {
             let slot = agent.limiter.acquire().await;
-            let permit = Arc::clone(&global).acquire_owned().await;
+            let permit = global.acquire().await;
             (slot, permit)
         };
         let (slot, permit) = tokio::select! {
@@ -292,7 +331,6 @@ async fn dispatch(d: Dispatch) {
             _ = cancel.cancelled() => break,
             slots = slots => slots,
         };
-        let Ok(permit) = permit else { break };
         let held = HeldSlots::new(
             Arc::clone(&agent.limiter),
             Arc::clone(&global),

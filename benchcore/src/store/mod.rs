@@ -2,7 +2,9 @@
 
 mod error;
 mod leaderboard;
+mod limit_board;
 mod memory;
+mod memory_limits;
 mod metrics;
 mod queue;
 mod summary;
@@ -10,7 +12,9 @@ mod types;
 
 pub use error::{StoreError, StoreErrorKind};
 pub use leaderboard::{best_runs_per_agent, LeaderboardEntry};
+pub use limit_board::{bucket_capacity, check_holder, Holding, LimitBoard};
 pub use memory::MemoryStore;
+pub use memory_limits::MemoryLimitBoard;
 pub use metrics::MetricRecord;
 pub use queue::{QueuedAttempt, WorkQueue};
 pub use summary::{percentile_rank, sort_by_spec_order, SummaryBuilder, SummaryRow};

@@ -34,6 +34,8 @@ struct Scripted {
     max_in_flight: AtomicUsize,
     /// Answer 429 when more than this many requests are in flight.
     capacity: Option<usize>,
+    /// Each request's case, and when it came in.
+    starts: Mutex<Vec<(String, Instant)>>,
 }
 
 impl Scripted {
@@ -78,6 +80,10 @@ impl Agent for Scripted {
     async fn respond(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
         let id = request.case.as_ref().unwrap().id.clone();
         self.calls.fetch_add(1, Ordering::SeqCst);
+        self.starts
+            .lock()
+            .unwrap()
+            .push((id.clone(), Instant::now()));
         *self
             .calls_per_case
             .lock()
@@ -134,4 +140,5 @@ async fn records(store: &MemoryStore, run_id: &str) -> Vec<AttemptRecord> {
 
 mod limits;
 mod resume;
+mod run_wide;
 mod store;

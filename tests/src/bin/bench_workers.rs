@@ -3,15 +3,16 @@
 //!
 //! ```text
 //! cargo build --release -p benchcore-cli -p benchcore-tests
-//! target/release/bench-workers            # 5,000 cases, 100 ms latency, -j 100 per worker
+//! target/release/bench-workers            # 5,000 cases, 100 ms latency, 100 in flight per worker
 //! ```
 //!
 //! The `benchcore` binary is taken from beside this one. PostgreSQL comes from
 //! `BENCHCORE_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432/test`); each scenario
 //! uses a schema of its own, dropped afterwards. The time runs from the `--detach` call to the
 //! moment the run is `finished` in the store, with the workers already up and polling (as in
-//! a deployment, where workers wait for runs); the ideal is the number of waves
-//! (`ceil(cases / (workers × concurrency))`) times the latency. The last column is the same
+//! a deployment, where workers wait for runs). The run's `-j` is 100 per worker (300 for
+//! three), held for the run as a whole on the store's limit board; the ideal is the number of
+//! waves (`ceil(cases / (workers × 100))`) times the latency. The last column is the same
 //! run done by one `benchcore run` process at the same total concurrency.
 
 use anyhow::{bail, Context};
@@ -135,7 +136,7 @@ async fn measure(
             "-a",
             &agent,
             "-j",
-            &CONCURRENCY.to_string(),
+            &(workers * CONCURRENCY).to_string(),
             "--detach",
             "-q",
         ])

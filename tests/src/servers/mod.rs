@@ -2,6 +2,7 @@
 
 pub mod anthropic;
 pub mod gateway;
+mod in_flight;
 pub mod mcp;
 mod mcp_script;
 pub mod openai;

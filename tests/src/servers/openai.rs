@@ -92,6 +92,11 @@ impl OpenAiServer {
         self.running.request_headers()
     }
 
+    /// When each request arrived, in order, when `record_requests` is on.
+    pub fn arrivals(&self) -> Vec<std::time::Instant> {
+        self.running.arrivals()
+    }
+
     /// The paths requested (`/v1/chat/completions`, `/v1/responses`), in order, when
     /// `record_requests` is on.
     pub fn request_paths(&self) -> Vec<String> {

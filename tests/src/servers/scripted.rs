@@ -3,6 +3,7 @@
 //! running server's lifecycle. Each wire format (`openai.rs`, `anthropic.rs`) only renders
 //! the answers in its own shapes.
 
+use super::in_flight::{track, InFlight};
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -13,7 +14,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -127,6 +128,8 @@ pub struct ServerStats {
     pub hangs: u64,
     /// Raw scripted answers.
     pub raw: u64,
+    /// The most requests answered at once.
+    pub max_in_flight: u64,
 }
 
 /// The live counters behind [`ServerStats`].
@@ -168,6 +171,7 @@ impl Counters {
             stream_errors: get(&self.stream_errors),
             hangs: get(&self.hangs),
             raw: get(&self.raw),
+            max_in_flight: 0,
         }
     }
 }
@@ -179,6 +183,7 @@ pub(crate) fn bump(counter: &AtomicU64) {
 
 /// One recorded request.
 struct Recorded {
+    at: Instant,
     path: String,
     body: serde_json::Value,
     headers: BTreeMap<String, String>,
@@ -191,6 +196,7 @@ pub(crate) struct Shared {
     script: Mutex<VecDeque<Scripted>>,
     recorded: Mutex<Vec<Recorded>>,
     shutdown: watch::Receiver<bool>,
+    in_flight: Arc<InFlight>,
 }
 
 impl Shared {
@@ -209,6 +215,7 @@ impl Shared {
                 })
                 .collect();
             lock(&self.recorded).push(Recorded {
+                at: Instant::now(),
                 path: path.to_owned(),
                 body,
                 headers,
@@ -325,8 +332,13 @@ impl Running {
             script: Mutex::new(VecDeque::new()),
             recorded: Mutex::new(Vec::new()),
             shutdown: shutdown_rx.clone(),
+            in_flight: Arc::default(),
         });
         let app = routes
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&shared.in_flight),
+                track,
+            ))
             .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
             .with_state(Arc::clone(&shared));
         let mut stop = shutdown_rx;
@@ -354,7 +366,14 @@ impl Running {
     }
 
     pub(crate) fn stats(&self) -> ServerStats {
-        self.shared.counters.snapshot()
+        ServerStats {
+            max_in_flight: self.shared.in_flight.most(),
+            ..self.shared.counters.snapshot()
+        }
+    }
+
+    pub(crate) fn arrivals(&self) -> Vec<Instant> {
+        lock(&self.shared.recorded).iter().map(|r| r.at).collect()
     }
 
     pub(crate) fn requests(&self) -> Vec<serde_json::Value> {
