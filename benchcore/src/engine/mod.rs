@@ -262,10 +262,11 @@ impl Engine {
 
     /// Works on a stored run's attempts as a queue hands them out: each item is played and
     /// recorded like an attempt of [`Engine::start`], with the run's stored limits, retries
-    /// and budgets (applied per process). `run` supplies the agents and evaluators of the
-    /// stored spec (its suite is not read: cases come with the items). The run's status is
-    /// left alone, since other processes may be working on it too. The handle's report comes
-    /// once `items` ends and every attempt taken is recorded.
+    /// and budgets (retries and budgets per process; the limits for the run as a whole when
+    /// the engine has a [limit board](Engine::with_limit_board)). `run` supplies the agents
+    /// and evaluators of the stored spec (its suite is not read: cases come with the items).
+    /// The run's status is left alone, since other processes may be working on it too. The
+    /// handle's report comes once `items` ends and every attempt taken is recorded.
     ///
     /// # Errors
     /// The run is not in this workspace, or `run` has other agents than it.
