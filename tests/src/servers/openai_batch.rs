@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Requests per input file, as documented.
@@ -36,6 +37,8 @@ impl std::fmt::Debug for OpenAiBatchServer {
 
 struct ServerState {
     behaviour: BatchBehaviour,
+    /// Batches stay in their state while set.
+    held: AtomicBool,
     counters: BatchCounters,
     files: Mutex<HashMap<String, Vec<u8>>>,
     batches: Mutex<HashMap<String, Batch>>,
@@ -58,6 +61,7 @@ impl OpenAiBatchServer {
         );
         let state = Arc::new(ServerState {
             behaviour,
+            held: AtomicBool::new(false),
             counters: BatchCounters::default(),
             files: Mutex::new(HashMap::new()),
             batches: Mutex::new(HashMap::new()),
@@ -78,6 +82,12 @@ impl OpenAiBatchServer {
     /// The API root to configure agents with: `http://127.0.0.1:PORT/v1`.
     pub fn base_url(&self) -> String {
         format!("http://{}/v1", self.serving.addr)
+    }
+
+    /// Keeps every batch in its state (`true`) or lets them move on again (`false`), as a
+    /// batch that takes hours would.
+    pub fn hold_batches(&self, held: bool) {
+        self.state.held.store(held, Ordering::SeqCst);
     }
 
     /// What it has seen so far.
@@ -122,13 +132,7 @@ async fn upload(
         return error(StatusCode::BAD_REQUEST, "missing file");
     };
     bump(&state.counters.uploads);
-    let id = format!(
-        "file-{}",
-        state
-            .counters
-            .uploads
-            .load(std::sync::atomic::Ordering::SeqCst)
-    );
+    let id = format!("file-{}", state.counters.uploads.load(Ordering::SeqCst));
     let bytes = file.len();
     lock(&state.files).insert(id.clone(), file);
     Json(json!({"id": id, "object": "file", "bytes": bytes, "created_at": 0, "filename": "batch.jsonl", "purpose": "batch"})).into_response()
@@ -192,13 +196,7 @@ async fn create(State(state): State<Arc<ServerState>>, Json(body): Json<Value>) 
         return error(StatusCode::BAD_REQUEST, "completion_window must be `24h`");
     }
     bump(&state.counters.creates);
-    let id = format!(
-        "batch_{}",
-        state
-            .counters
-            .creates
-            .load(std::sync::atomic::Ordering::SeqCst)
-    );
+    let id = format!("batch_{}", state.counters.creates.load(Ordering::SeqCst));
     let object = json!({
         "id": id, "object": "batch", "endpoint": endpoint, "errors": null,
         "input_file_id": input, "completion_window": "24h", "status": "validating",
@@ -235,6 +233,9 @@ async fn retrieve(State(state): State<Arc<ServerState>>, Path(id): Path<String>)
     ) {
         return Json(batch.object.clone()).into_response();
     }
+    if state.held.load(Ordering::SeqCst) {
+        return Json(batch.object.clone()).into_response();
+    }
     batch.polls += 1;
     if batch.polls % state.behaviour.polls_per_state != 0 {
         return Json(batch.object.clone()).into_response();
@@ -242,10 +243,7 @@ async fn retrieve(State(state): State<Arc<ServerState>>, Path(id): Path<String>)
     let next = match status.as_str() {
         "validating" => match validate(&state, batch) {
             Ok(total) => {
-                state
-                    .counters
-                    .items
-                    .fetch_add(total, std::sync::atomic::Ordering::SeqCst);
+                state.counters.items.fetch_add(total, Ordering::SeqCst);
                 batch.object["request_counts"]["total"] = total.into();
                 "in_progress"
             }
