@@ -145,8 +145,10 @@ mod tests {
     async fn batches_are_kept_in_the_tags_beside_other_tags() {
         let store: Arc<dyn RunStore> = Arc::new(MemoryStore::new());
         let ws = Workspace::default();
-        let mut spec = RunSpec::default();
-        spec.tags = serde_json::json!({"team": "a"});
+        let spec = RunSpec {
+            tags: serde_json::json!({"team": "a"}),
+            ..RunSpec::default()
+        };
         store.create_run(&ws, "r", &spec).await.unwrap();
         let ledger = Ledger::load(Arc::clone(&store), ws.clone(), "r".into())
             .await
@@ -173,8 +175,10 @@ mod tests {
     async fn a_malformed_entry_is_named() {
         let store: Arc<dyn RunStore> = Arc::new(MemoryStore::new());
         let ws = Workspace::default();
-        let mut spec = RunSpec::default();
-        spec.tags = serde_json::json!({TAG: [{"agent": "m"}]});
+        let spec = RunSpec {
+            tags: serde_json::json!({TAG: [{"agent": "m"}]}),
+            ..RunSpec::default()
+        };
         store.create_run(&ws, "r", &spec).await.unwrap();
         let err = Ledger::load(store, ws, "r".into())
             .await
