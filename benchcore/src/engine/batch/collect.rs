@@ -225,3 +225,49 @@ async fn failed(sink: &Sink, chunk: Chunk, error: AgentError) -> Option<Sent> {
     sink.finish(None, answered).await;
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Case;
+    use std::time::Instant;
+
+    fn job(id: &str) -> Job {
+        Job {
+            case: Arc::new(Case::new(id, "q")),
+            sample: 0,
+            queued_at: Instant::now(),
+        }
+    }
+
+    fn item(id: &str) -> BatchItem {
+        BatchItem::new(id, AgentRequest::default())
+    }
+
+    #[test]
+    fn a_batch_is_full_at_its_request_or_byte_limit_or_on_a_repeated_id() {
+        let limits = BatchLimits::new(2, 100);
+        let mut chunk = Chunk::default();
+        assert!(
+            !chunk.is_full(&limits, "a", 1_000),
+            "an empty batch takes any item"
+        );
+        chunk.push(item("a"), job("a"), 60);
+        assert!(!chunk.is_full(&limits, "b", 40));
+        assert!(chunk.is_full(&limits, "b", 41), "over the byte limit");
+        assert!(chunk.is_full(&limits, "a", 1), "the id is taken");
+        chunk.push(item("b"), job("b"), 40);
+        assert!(chunk.is_full(&limits, "c", 0), "at the request limit");
+    }
+
+    #[test]
+    fn the_run_may_lower_the_request_limit_but_not_raise_it() {
+        let provider = BatchLimits::new(50_000, 200);
+        assert_eq!(effective_limits(provider, Some(3)).max_requests, 3);
+        assert_eq!(
+            effective_limits(provider, Some(90_000)).max_requests,
+            50_000
+        );
+        assert_eq!(effective_limits(provider, None), provider);
+    }
+}
