@@ -356,3 +356,32 @@ async fn an_agent_without_a_batch_api_is_refused_before_anything_is_sent() {
         .unwrap();
     assert!(runs.is_empty(), "no run was stored");
 }
+
+#[tokio::test]
+async fn an_openai_batch_that_fails_validation_leaves_errors_with_its_reasons() {
+    let server = OpenAiBatchServer::start(BatchBehaviour {
+        fail_batch: true,
+        ..BatchBehaviour::default()
+    })
+    .await
+    .unwrap();
+    let (agent, config) = openai_agent(&server);
+    let run_spec = Run::new(suite(&["one", "two"]))
+        .agent_with(agent, config, AgentLimits::default())
+        .batch(fast());
+    let (report, records, notes) = run(Arc::new(MemoryStore::new()), run_spec).await;
+    assert_eq!(report.status, RunStatus::Finished);
+    assert_eq!(records.len(), 2);
+    for record in &records {
+        assert_eq!(record.outcome, Outcome::Error);
+        let failure = record.failure.as_ref().unwrap();
+        assert_eq!(failure.kind, "unanswered");
+        assert!(
+            failure.message.contains("token_limit_exceeded"),
+            "{}",
+            failure.message
+        );
+    }
+    assert!(notes.join("\n").contains("the batch failed"), "{notes:?}");
+    assert_eq!(server.stats().downloads, 0, "a failed batch has no files");
+}

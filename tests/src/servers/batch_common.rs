@@ -18,6 +18,8 @@ pub struct BatchBehaviour {
     pub fail_marker: String,
     /// The whole batch expires: its 24 hours run out before any item is processed.
     pub expire_batch: bool,
+    /// The whole batch fails validation (OpenAI: status `failed` with `errors`).
+    pub fail_batch: bool,
     /// The results also hold a line for an id no request had, a second line for the first
     /// request, and a line that is not JSON.
     pub hostile_results: bool,
@@ -30,6 +32,7 @@ impl Default for BatchBehaviour {
             expire_marker: "EXPIRE".into(),
             fail_marker: "FAIL".into(),
             expire_batch: false,
+            fail_batch: false,
             hostile_results: false,
         }
     }

@@ -300,6 +300,9 @@ fn validate(state: &ServerState, batch: &Batch) -> Result<u64, Vec<Value>> {
             errors.push(json!({"code": code, "message": message, "param": null, "line": n + 1}));
         }
     }
+    if state.behaviour.fail_batch {
+        errors.push(json!({"code": "token_limit_exceeded", "message": "Enqueued token limit reached for this model", "param": null, "line": null}));
+    }
     if total > MAX_REQUESTS {
         errors.push(json!({"code": "too_many_requests", "message": "at most 50,000 requests per batch", "param": null, "line": null}));
     }
