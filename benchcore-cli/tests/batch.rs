@@ -1,5 +1,8 @@
 //! `benchcore run --batch` end to end: the binary against the loopback OpenAI batch server
-//! and a real SQLite file, killed while its batches are pending, then resumed.
+//! and a real SQLite file or PostgreSQL schema, killed while its batches are pending, then
+//! resumed.
+
+mod support;
 
 use benchcore::{RunFilter, RunStatus, RunStore, Workspace};
 use benchcore_tests::servers::{BatchBehaviour, OpenAiBatchServer};
@@ -9,17 +12,29 @@ use std::time::{Duration, Instant};
 
 struct Sandbox {
     dir: tempfile::TempDir,
+    /// The store's URL: a SQLite file in `dir` unless given.
+    store: Option<String>,
 }
 
 impl Sandbox {
     fn new() -> Self {
         Self {
             dir: tempfile::tempdir().unwrap(),
+            store: None,
+        }
+    }
+
+    fn with_store(url: &str) -> Self {
+        Self {
+            store: Some(url.to_owned()),
+            ..Self::new()
         }
     }
 
     fn store_url(&self) -> String {
-        format!("sqlite://{}", self.dir.path().join("runs.db").display())
+        self.store
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.dir.path().join("runs.db").display()))
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -64,13 +79,22 @@ fn echo_suite(n: usize) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_batch_run_killed_while_pending_is_resumed_without_sending_again() {
+async fn a_batch_run_killed_while_pending_is_resumed_without_sending_again_sqlite() {
+    killed_while_pending_then_resumed(Sandbox::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_run_killed_while_pending_is_resumed_without_sending_again_postgres() {
+    let schema = support::PgSchema::new("batch_kill");
+    killed_while_pending_then_resumed(Sandbox::with_store(&schema.url)).await;
+}
+
+async fn killed_while_pending_then_resumed(sandbox: Sandbox) {
     let server = OpenAiBatchServer::start(BatchBehaviour::default())
         .await
         .unwrap();
     // Batches take their time: the run is killed while they are pending.
     server.hold_batches(true);
-    let sandbox = Sandbox::new();
     let n = 10;
     let suite = sandbox.write("echo.jsonl", &echo_suite(n));
     let agent = format!("openai_compatible:gpt-4o-mini@{}", server.base_url());
