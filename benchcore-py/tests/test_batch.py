@@ -14,8 +14,10 @@ def test_a_batch_run_records_every_attempt_from_the_batch(
 ) -> None:
     server = mock_openai("--batch")
     remote = benchcore.agent(kind="openai_compatible", model="gpt-4o-mini", base_url=server.base_url)
+    events: list[dict] = []
     run = benchcore.run(
-        echo_cases(3), remote, batch=True, batch_poll=0.01, progress=False
+        echo_cases(3), remote, batch=True, batch_poll=0.01, progress=False,
+        on_event=events.append,
     )
     assert run.status == "finished"
     attempts = run.attempts()
@@ -23,6 +25,8 @@ def test_a_batch_run_records_every_attempt_from_the_batch(
     assert all(a["outcome"] == "passed" for a in attempts)
     assert all(a["transcript"]["batch"].startswith("batch_") for a in attempts)
     assert all(a["cost_usd"] > 0 for a in attempts)
+    notes = [e["note"] for e in events if e["type"] == "batch"]
+    assert "sent 3 requests" in notes, notes
 
 
 def test_batch_options_need_batch_and_an_agent_with_a_batch_api() -> None:

@@ -6,8 +6,8 @@ use benchcore::agent::reference::Gold;
 use benchcore::engine::BatchOptions;
 use benchcore::store::AttemptQuery;
 use benchcore::{
-    Agent, AgentLimits, AttemptRecord, Case, Engine, MemoryStore, Outcome, QuestionSet, Run,
-    RunEvent, RunReport, RunStatus, RunStore, Usage, Workspace,
+    Agent, AgentLimits, AttemptRecord, Case, Engine, MemoryStore, Outcome, QuestionSet,
+    ResumeOptions, Run, RunEvent, RunReport, RunStatus, RunStore, Usage, Workspace,
 };
 use benchcore_providers::pricing::BATCH_RATE;
 use benchcore_providers::{build_agent_with, AgentConfig, Pricing};
@@ -384,4 +384,50 @@ async fn an_openai_batch_that_fails_validation_leaves_errors_with_its_reasons() 
     }
     assert!(notes.join("\n").contains("the batch failed"), "{notes:?}");
     assert_eq!(server.stats().downloads, 0, "a failed batch has no files");
+}
+
+#[tokio::test]
+async fn a_cancelled_anthropic_batch_run_is_resumed_from_its_stored_batch() {
+    let server = AnthropicBatchServer::start(BatchBehaviour::default())
+        .await
+        .unwrap();
+    server.hold_batches(true);
+    let (agent, config) = anthropic_agent(&server);
+    let questions = numbered(3);
+    let questions: Vec<&str> = questions.iter().map(String::as_str).collect();
+    let make_run = || {
+        Run::new(suite(&questions))
+            .agent_with(Arc::clone(&agent), config.clone(), AgentLimits::default())
+            .batch(fast())
+    };
+    let store: Arc<dyn RunStore> = Arc::new(MemoryStore::new());
+    let engine = Engine::new(Arc::clone(&store));
+    let handle = engine.start(make_run()).await.unwrap();
+    let run_id = handle.run_id().to_owned();
+    // Polled only once the batch is created and stored.
+    while server.stats().polls == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    handle.cancel();
+    let report = handle.wait().await.unwrap();
+    assert_eq!(report.status, RunStatus::Cancelled);
+    assert_eq!(report.pending, 3);
+
+    server.hold_batches(false);
+    let resumed = engine
+        .resume(&run_id, make_run(), ResumeOptions::default())
+        .await
+        .unwrap();
+    let report = tokio::time::timeout(Duration::from_secs(60), resumed.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.status, RunStatus::Finished);
+    assert_eq!(report.summary.agents[0].accuracy, Some(1.0));
+    let stats = server.stats();
+    assert_eq!(
+        (stats.creates, stats.items, stats.single),
+        (1, 3, 0),
+        "{stats:?}"
+    );
 }

@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Requests per batch, as documented.
@@ -38,6 +38,8 @@ impl std::fmt::Debug for AnthropicBatchServer {
 
 struct ServerState {
     behaviour: BatchBehaviour,
+    /// Batches stay in progress while set.
+    held: AtomicBool,
     counters: BatchCounters,
     addr: Mutex<Option<SocketAddr>>,
     batches: Mutex<HashMap<String, Batch>>,
@@ -59,6 +61,7 @@ impl AnthropicBatchServer {
         );
         let state = Arc::new(ServerState {
             behaviour,
+            held: AtomicBool::new(false),
             counters: BatchCounters::default(),
             addr: Mutex::new(None),
             batches: Mutex::new(HashMap::new()),
@@ -77,6 +80,12 @@ impl AnthropicBatchServer {
     /// The API root to configure agents with: `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.serving.addr)
+    }
+
+    /// Keeps every batch in progress (`true`) or lets them move on again (`false`), as a
+    /// batch that takes hours would.
+    pub fn hold_batches(&self, held: bool) {
+        self.state.held.store(held, Ordering::SeqCst);
     }
 
     /// What it has seen so far.
@@ -212,6 +221,9 @@ async fn retrieve(
         );
     };
     if batch.object["processing_status"] == "ended" {
+        return Json(batch.object.clone()).into_response();
+    }
+    if state.held.load(Ordering::SeqCst) {
         return Json(batch.object.clone()).into_response();
     }
     batch.polls += 1;
