@@ -244,6 +244,10 @@ pub struct RunArgs {
     #[arg(long, conflicts_with_all = ["min_pass_rate", "max_error_rate"])]
     pub detach: bool,
 
+    /// Batch mode.
+    #[command(flatten)]
+    pub batch: crate::batch_args::BatchArgs,
+
     /// CI gates.
     #[command(flatten)]
     pub gates: Gates,

@@ -8,6 +8,7 @@
 
 mod args;
 mod args_admin;
+mod batch_args;
 mod commands;
 mod dataset_args;
 mod kinds;

@@ -167,6 +167,7 @@ pub(crate) fn spec_from_args(args: &RunArgs) -> anyhow::Result<RunSpec> {
     spec.artifacts_dir = Some(args.out.display().to_string());
     spec.name.clone_from(&args.name);
     spec.max_cost_usd = args.max_cost;
+    spec.batch = args.batch.options()?;
     args.dataset.apply(&mut spec, args.seed)?;
     Ok(spec)
 }

@@ -77,6 +77,13 @@ pub(crate) async fn show(mut events: BoxStream<'static, RunEvent>, quiet: bool) 
                     eprintln!("progress: {}/{total} · {}", counts.done, counts.line());
                 }
             }
+            RunEvent::Batch { agent, batch, note } => {
+                let line = format!("batch {batch} ({agent}): {note}");
+                match &bar {
+                    Some(b) => b.println(line),
+                    None => eprintln!("{line}"),
+                }
+            }
             RunEvent::Finished { status, .. } => {
                 if let Some(b) = bar.take() {
                     b.finish_and_clear();

@@ -4,6 +4,7 @@
 
 #[cfg(feature = "anthropic")]
 pub mod anthropic;
+mod batch_pricing;
 mod evaluators;
 mod factory;
 pub mod http;

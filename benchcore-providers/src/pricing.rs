@@ -29,6 +29,7 @@
 //! `gpt-4o` and `gpt-4.5` are never priced as `gpt-4`), then the same again with any
 //! `vendor/` prefix removed. Matching ignores case.
 
+use benchcore::agent::BatchApi;
 use benchcore::config::{ConfigText, Format};
 use benchcore::{async_trait, Usage};
 use benchcore::{Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest, ConfigError};
@@ -267,6 +268,10 @@ impl Pricing {
     }
 }
 
+/// The share of the list price a batch endpoint charges: half, at OpenAI (Batch API) and
+/// Anthropic (Message Batches). [`Priced`] prices replies read from a batch at this rate.
+pub const BATCH_RATE: f64 = 0.5;
+
 /// An [`Agent`] decorator that fills in a reply's cost from a [`Pricing`] table when the
 /// reply reports usage but no cost. The model is the reply's own, else the configured one.
 /// A cost the provider reported (OpenRouter does) is kept as it is.
@@ -293,6 +298,26 @@ impl<A: Agent + ?Sized> Priced<A> {
     }
 }
 
+impl<A: Agent + ?Sized> Priced<A> {
+    /// Fills in the cost of a reply that reports usage but none, at `rate` times the list
+    /// price.
+    pub(crate) fn fill_cost(&self, reply: &mut AgentReply, rate: f64) {
+        if reply.cost_usd.is_none() && !reply.cached {
+            if let Some(usage) = reply.usage {
+                let model = reply.model.as_deref().or(self.model.as_deref());
+                reply.cost_usd = model
+                    .and_then(|m| self.pricing.cost(m, &usage))
+                    .map(|cost| cost * rate);
+            }
+        }
+    }
+
+    /// The inner agent's batch endpoint.
+    pub(crate) fn inner_batch(&self) -> Option<&dyn BatchApi> {
+        self.inner.batch()
+    }
+}
+
 impl<A: ?Sized> fmt::Debug for Priced<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Priced")
@@ -314,13 +339,13 @@ impl<A: Agent + ?Sized> Agent for Priced<A> {
 
     async fn respond(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
         let mut reply = self.inner.respond(request).await?;
-        if reply.cost_usd.is_none() && !reply.cached {
-            if let Some(usage) = reply.usage {
-                let model = reply.model.as_deref().or(self.model.as_deref());
-                reply.cost_usd = model.and_then(|m| self.pricing.cost(m, &usage));
-            }
-        }
+        self.fill_cost(&mut reply, 1.0);
         Ok(reply)
+    }
+
+    /// The inner agent's batch endpoint, its replies priced at [`BATCH_RATE`].
+    fn batch(&self) -> Option<&dyn BatchApi> {
+        self.inner.batch().map(|_| self as &dyn BatchApi)
     }
 }
 

@@ -12,6 +12,7 @@ use crate::store::StoreHandle;
 use crate::suite::SuiteHandle;
 use crate::tools::ToolHandle;
 use crate::transcript::TranscriptTestHandle;
+use benchcore::engine::BatchOptions;
 use benchcore::evaluator::Extractor;
 use benchcore::{
     CancelToken, Engine, ResumeOptions, RetryPolicy, Run, RunEvent, RunReport, RunSpec, Sampling,
@@ -47,6 +48,12 @@ struct Settings {
     max_steps: Option<u32>,
     /// Per tool call, in seconds (with `tools`).
     tool_timeout: Option<f64>,
+    /// Send the attempts through each agent's batch API.
+    batch: Option<bool>,
+    /// Between two status checks of a pending batch, in seconds (with `batch`).
+    batch_poll: Option<f64>,
+    /// Send what a batch did not answer again one by one (with `batch`).
+    batch_fallback: Option<bool>,
 }
 
 /// Builds the run from its parts through the library's one path: the suite's spec with the
@@ -143,6 +150,13 @@ fn build_run(
         let extractor =
             Extractor::parse(&name).map_err(|e| errors::argument(py, "extract", e.message))?;
         run = run.extract(extractor);
+    }
+    if settings.batch == Some(true) {
+        let mut options = BatchOptions::default().fallback(settings.batch_fallback == Some(true));
+        if let Some(poll) = settings.batch_poll {
+            options = options.poll(errors::seconds(py, "batch_poll", poll)?);
+        }
+        run = run.batch(options);
     }
     // The suite's tags (what a resume must find unchanged), then the caller's.
     if let Some(given) = settings.tags {

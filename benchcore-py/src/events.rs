@@ -114,6 +114,12 @@ pub(crate) fn event_dict<'py>(
             dict.set_item("status", status.as_str())?;
             dict.set_item("summary", crate::convert::to_py_ser(py, summary)?)?;
         }
+        RunEvent::Batch { agent, batch, note } => {
+            dict.set_item("type", "batch")?;
+            dict.set_item("agent", agent)?;
+            dict.set_item("batch", batch)?;
+            dict.set_item("note", note)?;
+        }
         _ => dict.set_item("type", "other")?,
     }
     Ok(dict)

@@ -7,6 +7,7 @@ use crate::http::{ChatProvider, Classify, Endpoint, Outgoing, Reply};
 use crate::sse;
 use crate::tool_calls::PartialCalls;
 use async_trait::async_trait;
+use benchcore::agent::BatchApi;
 use benchcore::{Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest};
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
@@ -31,6 +32,11 @@ impl AnthropicAgent {
     /// The model requests name.
     pub fn model(&self) -> &str {
         &self.model
+    }
+
+    /// Where and how requests go.
+    pub(super) fn endpoint_ref(&self) -> &Endpoint {
+        &self.endpoint
     }
 
     /// The URL requests go to.
@@ -76,7 +82,7 @@ impl ChatProvider for AnthropicAgent {
 }
 
 /// Reads a `message` body into a reply.
-fn parse_reply(body: &[u8], key: Option<&str>) -> Result<AgentReply, AgentError> {
+pub(super) fn parse_reply(body: &[u8], key: Option<&str>) -> Result<AgentReply, AgentError> {
     let response: MessageResponse = match serde_json::from_slice(body) {
         Ok(response) => response,
         Err(err) => {
@@ -229,6 +235,11 @@ impl Agent for AnthropicAgent {
 
     async fn respond(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
         self.endpoint.respond(self, request).await
+    }
+
+    /// The Message Batches API.
+    fn batch(&self) -> Option<&dyn BatchApi> {
+        Some(self)
     }
 }
 

@@ -1,6 +1,7 @@
 #![doc = include_str!("docs.md")]
 
 mod agent;
+mod batch;
 mod config;
 mod error;
 mod tools;

@@ -105,6 +105,33 @@ impl Endpoint {
         self.api_key.as_ref().map(Secret::expose)
     }
 
+    /// Encodes `request` with `encode`, given what every exchange sends: the messages (the
+    /// agent's system prompt first), the sampling (the request's over the defaults) and the
+    /// tools. A batch line is encoded from the very same parts as a request.
+    ///
+    /// # Errors
+    /// `encode` fails (`BadRequest`).
+    pub(crate) fn encode<T>(
+        &self,
+        request: &AgentRequest,
+        encode: impl FnOnce(&Outgoing<'_>) -> serde_json::Result<T>,
+    ) -> Result<T, AgentError> {
+        let sampling = request.sampling.or(&self.defaults);
+        let messages = with_system_prompt(self.system_prompt.as_deref(), &request.messages);
+        let outgoing = Outgoing {
+            messages: &messages,
+            sampling: &sampling,
+            tools: &request.tools,
+            tool_choice: request.tool_choice.as_ref(),
+        };
+        encode(&outgoing).map_err(|err| {
+            AgentError::new(
+                AgentErrorKind::BadRequest,
+                format!("cannot encode the request: {err}"),
+            )
+        })
+    }
+
     /// Answers one request for `provider`: encodes its body, POSTs it within the request's
     /// deadline and `timeout`, and has the provider read the reply. The reply gets its
     /// latency, an error the agent's name.
@@ -114,21 +141,8 @@ impl Endpoint {
         request: &AgentRequest,
     ) -> Result<AgentReply, AgentError> {
         let started = Instant::now();
-        let sampling = request.sampling.or(&self.defaults);
-        let messages = with_system_prompt(self.system_prompt.as_deref(), &request.messages);
         let result = async {
-            let outgoing = Outgoing {
-                messages: &messages,
-                sampling: &sampling,
-                tools: &request.tools,
-                tool_choice: request.tool_choice.as_ref(),
-            };
-            let body = provider.body(&outgoing).map_err(|err| {
-                AgentError::new(
-                    AgentErrorKind::BadRequest,
-                    format!("cannot encode the request: {err}"),
-                )
-            })?;
+            let body = self.encode(request, |outgoing| provider.body(outgoing))?;
             bounded(request.deadline, self.timeout, async {
                 let (reply, gateway_cost) = self.post(body, P::CLASSIFY).await?;
                 let mut reply = provider.read(reply, started).await?;

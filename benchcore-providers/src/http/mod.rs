@@ -7,6 +7,7 @@
 //! retries from the kind alone.
 
 mod body;
+mod calls;
 #[cfg(feature = "_http")]
 mod checks;
 mod client;
@@ -16,12 +17,13 @@ mod headers;
 mod status;
 
 pub use body::{bounded, is_event_stream, read_body, read_error_body, DEFAULT_MAX_RESPONSE_BYTES};
+#[cfg(feature = "_chat")]
+pub(crate) use calls::multipart;
 #[cfg(feature = "_http")]
 pub(crate) use checks::{check_env_name, check_key, check_no_password, header_map};
 #[cfg(feature = "_chat")]
 pub(crate) use checks::{endpoint, key_from_env, secret_header};
 pub use client::{client, client_builder};
-#[cfg(feature = "_chat")]
 pub(crate) use exchange::{ChatProvider, Classify, Endpoint, Outgoing, Reply};
 pub(crate) use headers::is_sensitive_header;
 #[cfg(any(feature = "anthropic", feature = "mcp"))]

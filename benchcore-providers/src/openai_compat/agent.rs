@@ -10,6 +10,7 @@ use super::wire::{self, ChatRequest, ChatResponse, Content};
 use crate::http::{ChatProvider, Classify, Endpoint, Outgoing, Reply};
 use crate::sse;
 use async_trait::async_trait;
+use benchcore::agent::BatchApi;
 use benchcore::{Agent, AgentCapabilities, AgentError, AgentReply, AgentRequest};
 use std::time::Instant;
 
@@ -59,6 +60,11 @@ impl OpenAiCompatAgent {
     /// The URL requests go to.
     pub fn endpoint(&self) -> &str {
         self.endpoint.url.as_str()
+    }
+
+    /// Where and how requests go.
+    pub(super) fn endpoint_ref(&self) -> &Endpoint {
+        &self.endpoint
     }
 
     /// Which preset built it (`openai`, `openrouter`, `nvidia`, `lmstudio`) or
@@ -112,7 +118,7 @@ impl ChatProvider for OpenAiCompatAgent {
 }
 
 /// Reads a `chat.completion` body into a reply.
-fn parse_reply(body: &[u8], key: Option<&str>) -> Result<AgentReply, AgentError> {
+pub(super) fn parse_reply(body: &[u8], key: Option<&str>) -> Result<AgentReply, AgentError> {
     let response: ChatResponse = match serde_json::from_slice(body) {
         Ok(response) => response,
         Err(err) => {
@@ -158,6 +164,14 @@ impl Agent for OpenAiCompatAgent {
 
     async fn respond(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
         self.endpoint.respond(self, request).await
+    }
+
+    /// OpenAI's Batch API, for Chat Completions at OpenAI and at OpenAI-compatible servers
+    /// (a gateway that has no `/batches` refuses the upload); other presets have none.
+    fn batch(&self) -> Option<&dyn BatchApi> {
+        let offered = self.api == Api::ChatCompletions
+            && matches!(self.provider, "openai" | "openai_compatible");
+        offered.then_some(self as &dyn BatchApi)
     }
 }
 

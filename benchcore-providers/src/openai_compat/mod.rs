@@ -2,6 +2,8 @@
 
 mod agent;
 mod api;
+mod batch;
+mod batch_wire;
 mod config;
 mod error;
 mod presets;

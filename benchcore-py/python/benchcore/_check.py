@@ -141,6 +141,13 @@ def run_settings(**values: Any) -> None:
     extractor("extract", values.get("extract"))
     integer("max_steps", values.get("max_steps"), 1)
     number("tool_timeout", values.get("tool_timeout"), positive=True)
+    one_of("batch", values.get("batch"), (True, False))
+    number("batch_poll", values.get("batch_poll"), positive=True)
+    one_of("batch_fallback", values.get("batch_fallback"), (True, False))
+    if not values.get("batch"):
+        for field in ("batch_poll", "batch_fallback"):
+            if values.get(field) not in (None, False):
+                raise _refuse(field, "to be given with batch=True", values.get(field))
     number("max_error_rate", values.get("max_error_rate"), non_negative=True)
     rate = values.get("max_error_rate")
     if rate is not None and rate > 1:

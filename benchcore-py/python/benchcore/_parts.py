@@ -87,7 +87,7 @@ def engine_settings(parts: Parts, values: dict[str, Any]) -> dict[str, Any]:
 SETTINGS = (
     "samples", "concurrency", "timeout", "retry", "temperature", "max_tokens", "seed", "name",
     "artifacts_dir", "max_cost_usd", "max_run_time", "tags", "extract", "max_steps",
-    "tool_timeout",
+    "tool_timeout", "batch", "batch_poll", "batch_fallback",
 )
 
 

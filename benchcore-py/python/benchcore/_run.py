@@ -381,6 +381,9 @@ def run(
     max_run_time: Optional[float] = None,
     tags: Optional[Mapping[str, Any]] = None,
     extract: Optional[str] = None,
+    batch: bool = False,
+    batch_poll: Optional[float] = None,
+    batch_fallback: bool = False,
     max_error_rate: Optional[float] = None,
     progress: _progress.ProgressOption = True,
     on_event: Optional[EventCallback] = None,
@@ -408,6 +411,12 @@ def run(
     agent is offered the tools, its calls run and their results go back, until it answers
     without a call or ``max_steps`` replies (default 10); ``tool_timeout`` (seconds) bounds
     each call. Every step is recorded with the attempt (docs/tools.md).
+    ``batch=True`` sends a question set's attempts through each agent's batch API (OpenAI,
+    Anthropic: half the price, answered within 24 hours) instead of one request each, checking
+    pending batches every ``batch_poll`` seconds (default 30); ``batch_fallback=True`` sends
+    the items a batch did not answer again as ordinary requests. An agent without a batch API
+    is refused before anything is sent; ``resume`` waits for the batches a stopped run sent
+    (docs/batch.md).
     """
     store_, parts, engine_settings = _planned(locals())
     return _execute(store_, parts, engine_settings, None, False, progress, on_event)
@@ -436,6 +445,9 @@ async def run_async(
     max_run_time: Optional[float] = None,
     tags: Optional[Mapping[str, Any]] = None,
     extract: Optional[str] = None,
+    batch: bool = False,
+    batch_poll: Optional[float] = None,
+    batch_fallback: bool = False,
     max_error_rate: Optional[float] = None,
     progress: _progress.ProgressOption = False,
     on_event: Optional[EventCallback] = None,

@@ -356,6 +356,11 @@ impl<A: Agent + ?Sized> Agent for Cached<A> {
         let _ = self.cache.put(&key, &CachedReply::from_reply(&reply)).await;
         Ok(reply)
     }
+
+    /// The inner agent's: a batch is priced and answered by the provider, never the cache.
+    fn batch(&self) -> Option<&dyn crate::agent::BatchApi> {
+        self.inner.batch()
+    }
 }
 
 #[cfg(test)]

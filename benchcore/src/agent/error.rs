@@ -21,6 +21,10 @@ pub enum AgentErrorKind {
     ContextTooLong,
     /// The provider answered something we cannot read.
     MalformedReply,
+    /// A provider batch ended without answering this request (it expired, was cancelled or
+    /// failed, or its result could not be read). Never retried by the engine: a run with
+    /// batch fallback sends it again as an ordinary request.
+    Unanswered,
 }
 
 impl AgentErrorKind {
@@ -42,6 +46,7 @@ impl AgentErrorKind {
             Self::BadRequest => "bad_request",
             Self::ContextTooLong => "context_too_long",
             Self::MalformedReply => "malformed_reply",
+            Self::Unanswered => "unanswered",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The [`Agent`] trait: anything that answers messages.
 
+mod batch;
 pub mod cache;
 mod error;
 pub mod reference;
@@ -9,6 +10,7 @@ mod request;
 mod step;
 mod tools;
 
+pub use batch::{BatchApi, BatchItem, BatchLimits, BatchResults, BatchStatus};
 pub use cache::{CacheKey, Cached, CachedReply, MemoryCache, ResponseCache};
 pub use error::{AgentError, AgentErrorKind};
 pub use reply::{AgentReply, Usage};
@@ -64,6 +66,13 @@ pub trait Agent: Send + Sync + 'static {
 
     /// Answers one request.
     async fn respond(&self, request: &AgentRequest) -> Result<AgentReply, AgentError>;
+
+    /// The provider's batch endpoint, when it has one: a run in batch mode sends its
+    /// requests through it instead of [`respond`](Self::respond). Decorators pass their
+    /// inner agent's on. `None` unless overridden.
+    fn batch(&self) -> Option<&dyn BatchApi> {
+        None
+    }
 }
 
 const _: fn(&dyn Agent) = |_| {};

@@ -52,6 +52,17 @@ pub enum RunEvent {
         /// Why, in one line.
         reason: String,
     },
+    /// A provider batch of a run in batch mode was sent, changed state, ended, or returned
+    /// results that could not all be used (a line that is not JSON, an id the batch never
+    /// held): one line for people.
+    Batch {
+        /// The agent whose batch it is.
+        agent: String,
+        /// The provider's batch id.
+        batch: String,
+        /// What happened.
+        note: String,
+    },
     /// The run ended; the summary is read back from the store.
     Finished {
         /// How it ended.

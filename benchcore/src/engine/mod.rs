@@ -3,6 +3,7 @@
 mod agent_state;
 mod attempt;
 mod backoff;
+mod batch;
 mod cancel;
 mod episode;
 mod events;
@@ -16,10 +17,12 @@ mod run;
 mod run_wide;
 mod schedule;
 mod shared;
+mod tally;
 mod writer;
 
 pub use agent_state::StoppedAgent;
 pub use backoff::RetryPolicy;
+pub use batch::BatchOptions;
 pub use cancel::CancelToken;
 pub use episode::{Episode, EpisodeContext, SingleTurn};
 pub use events::RunEvent;

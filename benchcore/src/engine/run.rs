@@ -1,4 +1,4 @@
-use super::{AgentLimits, Episode, RetryPolicy, SingleTurn};
+use super::{AgentLimits, BatchOptions, Episode, RetryPolicy, SingleTurn};
 use crate::evaluator::{EvaluatorConfig, Exact, Extractor};
 use crate::{
     Agent, AgentSpec, CaseSource, ConfigError, Error, Evaluator, Result, RunSpec, Sampling,
@@ -237,6 +237,16 @@ impl Run {
         self
     }
 
+    /// Sends the attempts through each agent's batch endpoint instead of one request each
+    /// (half the price at OpenAI and Anthropic, answered within 24 hours); see
+    /// [`BatchOptions`]. Only single-exchange question sets can, and only agents with a
+    /// batch endpoint ([`Agent::batch`]): the run is refused at once, naming the agent,
+    /// otherwise.
+    pub fn batch(mut self, options: BatchOptions) -> Self {
+        self.spec.batch = Some(options);
+        self
+    }
+
     /// The spec as it stands.
     pub fn spec(&self) -> &RunSpec {
         &self.spec
@@ -297,6 +307,32 @@ impl Run {
         Ok(self)
     }
 
+    /// Whether the run can go in batches: one exchange per attempt, and a batch endpoint for
+    /// every agent. Checked before anything is stored or sent.
+    fn check_batch(&self, options: &BatchOptions) -> Result<(), ConfigError> {
+        options.check()?;
+        if self.episode.kind() != SingleTurn.kind() {
+            return Err(ConfigError::field(
+                "batch",
+                format!(
+                    "batch mode sends single-exchange question sets; this run is a {} run",
+                    self.episode.kind()
+                ),
+            ));
+        }
+        if let Some((_, spec)) = self.agents.iter().find(|(a, _)| a.batch().is_none()) {
+            return Err(ConfigError::field(
+                "batch",
+                format!(
+                    "agent `{}` has no batch API (OpenAI and Anthropic agents have one): run it \
+                     without batch mode, or in a run of its own",
+                    spec.name
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     pub(crate) fn prepare(mut self) -> Result<Prepared, ConfigError> {
         if self.agents.is_empty() {
             return Err(ConfigError::field(
@@ -324,6 +360,9 @@ impl Run {
         }
         if self.spec.timeout_ms == 0 {
             return Err(ConfigError::field("timeout_ms", "must be at least 1"));
+        }
+        if let Some(options) = &self.spec.batch {
+            self.check_batch(options)?;
         }
         // A question set with no evaluator compares answers exactly; other kinds (a
         // conversation, a code task) bring their own judgement, or none.

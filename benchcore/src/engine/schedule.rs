@@ -3,6 +3,7 @@
 
 use super::agent_state::{AgentState, HeldSlots};
 use super::attempt::run_attempt;
+use super::batch::{self, Collect, Ledger, Sink};
 use super::episode::Episode;
 use super::events::RunEvent;
 use super::limits::{Backlog, ConcurrencyLimiter};
@@ -10,6 +11,7 @@ use super::produce::{produce, Job, Skip, Source};
 use super::run::Prepared;
 use super::run_wide::{BoardSettings, RunWide};
 use super::shared::RunShared;
+use super::tally::Tally;
 use super::{writer, CancelToken, RunReport};
 use crate::{Error, QueuedAttempt, Result, RunStatus, RunStore, Workspace};
 use futures::stream::BoxStream;
@@ -132,6 +134,15 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
         })
     };
 
+    // Batch mode sends a whole run's attempts in batches; a worker's share goes one by one.
+    let batch_mode = spec.batch.clone().filter(|_| whole_run);
+    let ledger = match &batch_mode {
+        Some(_) => Some(Arc::new(
+            Ledger::load(Arc::clone(&d.store), d.workspace.clone(), d.run_id.clone()).await?,
+        )),
+        None => None,
+    };
+
     // One dispatcher per agent, so an agent at its own limit never holds up the others.
     let tally = Arc::new(Tally::default());
     let mut states = Vec::with_capacity(agents.len());
@@ -147,6 +158,36 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
         ));
         keepers.extend(state.keep_run_wide_share(&keepers_stop));
         let (tx, rx) = mpsc::channel::<Job>(spec.concurrency.clamp(16, 1024));
+        let tx = match (&batch_mode, &ledger) {
+            // The suite's attempts go to the agent's collector; its dispatcher sends only
+            // what the batches hand back to be sent as ordinary requests.
+            (Some(options), Some(ledger)) => {
+                let (batch_tx, batch_rx) = mpsc::channel::<Job>(1024);
+                let sink = Sink {
+                    name: agent_spec.name.clone(),
+                    options: options.clone(),
+                    ledger: Arc::clone(ledger),
+                    shared: Arc::clone(&shared),
+                    episode: Arc::clone(&episode),
+                    global: Arc::clone(&global),
+                    concurrency: agent_spec.limits.concurrency.unwrap_or(spec.concurrency),
+                    records: record_tx.clone(),
+                    fallback: tx,
+                    cancel: d.cancel.clone(),
+                    tally: Arc::clone(&tally),
+                };
+                dispatchers.spawn(
+                    batch::collect(Collect {
+                        jobs: batch_rx,
+                        agent: Arc::clone(&state.agent),
+                        sink,
+                    })
+                    .instrument(run_span.clone()),
+                );
+                batch_tx
+            }
+            _ => tx,
+        };
         queues.push((agent_spec.name, tx));
         states.push(Arc::clone(&state));
         dispatchers.spawn(
@@ -234,15 +275,6 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
         stopped_agents,
         pending,
     })
-}
-
-/// What the dispatchers did, for the report's count of pending attempts.
-#[derive(Default)]
-struct Tally {
-    /// Jobs the dispatchers took off their queues.
-    taken: AtomicU64,
-    /// Records handed to the writer.
-    recorded: AtomicU64,
 }
 
 /// Hands each queued attempt to its agent's queue, in the order the queue gave them.

@@ -1,4 +1,4 @@
-use crate::engine::{AgentLimits, RetryPolicy};
+use crate::engine::{AgentLimits, BatchOptions, RetryPolicy};
 use crate::evaluator::{EvaluatorConfig, Extractor};
 use crate::Sampling;
 use serde::{Deserialize, Serialize};
@@ -178,6 +178,10 @@ pub struct RunSpec {
     /// Where attempt artifacts go (`<dir>/<run>/<case>__<agent>__sampleNN`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub artifacts_dir: Option<String>,
+    /// Send the attempts through each agent's batch endpoint instead of one request each
+    /// (question sets only); absent for ordinary requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<BatchOptions>,
     /// Free-form labels.
     #[serde(skip_serializing_if = "serde_json::Value::is_null")]
     pub tags: serde_json::Value,
@@ -236,6 +240,7 @@ impl Default for RunSpec {
             max_run_ms: None,
             max_cost_usd: None,
             artifacts_dir: None,
+            batch: None,
             tags: serde_json::Value::Null,
         }
     }

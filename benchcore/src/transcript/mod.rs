@@ -164,6 +164,10 @@ pub struct Transcript {
     /// How it ended, once it has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ending: Option<Ending>,
+    /// The provider batch that answered the attempt (a run in batch mode), by its id; the
+    /// reply was priced at the provider's batch rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
 }
 
 impl Transcript {

@@ -2,7 +2,9 @@
 //! benchmarks. Prints `listening http://127.0.0.1:PORT/v1` on stdout, then serves until
 //! killed (on Ctrl-C or SIGTERM it prints its stats to stderr first).
 
-use benchcore_tests::servers::{OpenAiServer, Scripted, ScriptedCall, ServerConfig};
+use benchcore_tests::servers::{
+    BatchBehaviour, OpenAiBatchServer, OpenAiServer, Scripted, ScriptedCall, ServerConfig,
+};
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -24,10 +26,13 @@ usage: mock-openai [options]
                         a line: {\"text\": T} replies T; {\"text\": T, \"tool_calls\":
                         [{\"name\": N, \"arguments\": {…}}, …]} calls tools (ids call_…)
   --threads N           runtime worker threads (default: one per core)
+  --batch               serve OpenAI's Batch API (files, batches; one state per status
+                        check) and echoing Chat Completions instead; other options unused
   -h, --help            this help";
 
 struct Args {
     config: ServerConfig,
+    batch: bool,
     threads: Option<usize>,
     script: Vec<Scripted>,
 }
@@ -76,6 +81,7 @@ fn read_script(path: &str) -> Result<Vec<Scripted>, String> {
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
     let mut config = ServerConfig::default();
     let mut threads = None;
+    let mut batch = false;
     let mut script = Vec::new();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -87,6 +93,10 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String>
         };
         if matches!(flag.as_str(), "-h" | "--help") {
             return Ok(None);
+        }
+        if flag == "--batch" {
+            batch = true;
+            continue;
         }
         if flag == "--record-requests" {
             config.record_requests = true;
@@ -130,6 +140,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String>
     }
     Ok(Some(Args {
         config,
+        batch,
         threads,
         script,
     }))
@@ -159,6 +170,14 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
+        if args.batch {
+            let server = OpenAiBatchServer::start(BatchBehaviour::default()).await?;
+            println!("listening {}", server.base_url());
+            std::io::stdout().flush()?;
+            stopped().await;
+            eprintln!("mock-openai: {:?}", server.stats());
+            return anyhow::Ok(());
+        }
         let server = OpenAiServer::start(args.config).await?;
         server.push_script(args.script);
         let mut stdout = std::io::stdout().lock();
