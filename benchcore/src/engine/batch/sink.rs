@@ -2,6 +2,7 @@
 //! or handed to the agent's ordinary dispatcher (fallback).
 
 use super::super::agent_state::{AgentState, HeldSlots};
+use super::super::limits::ConcurrencyLimiter;
 use super::super::attempt::run_attempt;
 use super::super::episode::Episode;
 use super::super::events::RunEvent;
@@ -16,7 +17,7 @@ use crate::{AgentError, AgentReply, AttemptRecord};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 /// What one agent's batches share.
@@ -27,7 +28,7 @@ pub(crate) struct Sink {
     pub(crate) ledger: Arc<Ledger>,
     pub(crate) shared: Arc<RunShared>,
     pub(crate) episode: Arc<dyn Episode>,
-    pub(crate) global: Arc<Semaphore>,
+    pub(crate) global: Arc<ConcurrencyLimiter>,
     /// Attempts in flight for this agent (its own limit, else the run's).
     pub(crate) concurrency: usize,
     pub(crate) records: mpsc::Sender<AttemptRecord>,
@@ -84,12 +85,14 @@ impl Sink {
             self.name.clone(),
             &limits,
             self.concurrency,
+            // Batch runs are played by one process: no limit is shared.
+            None,
         ));
         let mut running = JoinSet::new();
         for job in jobs {
             let slots = async {
                 let slot = agent.limiter.acquire().await;
-                let permit = Arc::clone(&self.global).acquire_owned().await;
+                let permit = self.global.acquire().await;
                 (slot, permit)
             };
             let (slot, permit) = tokio::select! {
@@ -97,7 +100,6 @@ impl Sink {
                 _ = self.cancel.cancelled() => break,
                 slots = slots => slots,
             };
-            let Ok(permit) = permit else { break };
             let held = HeldSlots::new(
                 Arc::clone(&agent.limiter),
                 Arc::clone(&self.global),
