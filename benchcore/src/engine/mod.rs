@@ -12,6 +12,7 @@ mod from_spec;
 mod in_flight;
 mod limits;
 mod pace;
+mod play;
 mod produce;
 mod run;
 mod run_wide;

@@ -1,12 +1,11 @@
 //! Drives a run: streams cases, fans attempts out to per-agent dispatchers within the limits,
 //! and funnels finished attempts to the batched writer.
 
-use super::agent_state::{AgentState, HeldSlots};
-use super::attempt::run_attempt;
+use super::agent_state::AgentState;
 use super::batch::{self, Collect, Ledger, Sink};
-use super::episode::Episode;
 use super::events::RunEvent;
 use super::limits::{Backlog, ConcurrencyLimiter};
+use super::play::Player;
 use super::produce::{produce, Job, Skip, Source};
 use super::run::Prepared;
 use super::run_wide::{BoardSettings, RunWide};
@@ -145,6 +144,15 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
 
     // One dispatcher per agent, so an agent at its own limit never holds up the others.
     let tally = Arc::new(Tally::default());
+    let player = Arc::new(Player {
+        shared: Arc::clone(&shared),
+        episode: Arc::clone(&episode),
+        global: Arc::clone(&global),
+        records: record_tx.clone(),
+        cancel: d.cancel.clone(),
+        tally: Arc::clone(&tally),
+    });
+    drop(record_tx);
     let mut states = Vec::with_capacity(agents.len());
     let mut queues = Vec::with_capacity(agents.len());
     let mut dispatchers = JoinSet::new();
@@ -167,14 +175,9 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
                     name: agent_spec.name.clone(),
                     options: options.clone(),
                     ledger: Arc::clone(ledger),
-                    shared: Arc::clone(&shared),
-                    episode: Arc::clone(&episode),
-                    global: Arc::clone(&global),
+                    player: Arc::clone(&player),
                     concurrency: agent_spec.limits.concurrency.unwrap_or(spec.concurrency),
-                    records: record_tx.clone(),
                     fallback: tx,
-                    cancel: d.cancel.clone(),
-                    tally: Arc::clone(&tally),
                 };
                 dispatchers.spawn(
                     batch::collect(Collect {
@@ -194,17 +197,13 @@ pub(crate) async fn drive(d: Drive) -> Result<RunReport> {
             dispatch(Dispatch {
                 jobs: rx,
                 agent: state,
-                shared: Arc::clone(&shared),
-                episode: Arc::clone(&episode),
-                global: Arc::clone(&global),
-                records: record_tx.clone(),
-                cancel: d.cancel.clone(),
-                tally: Arc::clone(&tally),
+                player: Arc::clone(&player),
             })
             .instrument(run_span.clone()),
         );
     }
-    drop(record_tx);
+    // The writer ends once every dispatcher and collector has let its player go.
+    drop(player);
 
     let produced = match d.jobs {
         Jobs::Suite(skip) => {
@@ -313,13 +312,7 @@ async fn produce_queued(
 struct Dispatch {
     jobs: mpsc::Receiver<Job>,
     agent: Arc<AgentState>,
-    shared: Arc<RunShared>,
-    /// How each attempt plays out.
-    episode: Arc<dyn Episode>,
-    global: Arc<ConcurrencyLimiter>,
-    records: mpsc::Sender<crate::AttemptRecord>,
-    cancel: CancelToken,
-    tally: Arc<Tally>,
+    player: Arc<Player>,
 }
 
 /// Takes an agent's jobs one by one: waits for an agent slot, then a run slot, then starts
@@ -329,101 +322,29 @@ async fn dispatch(d: Dispatch) {
     let Dispatch {
         mut jobs,
         agent,
-        shared,
-        episode,
-        global,
-        records,
-        cancel,
-        tally,
+        player,
     } = d;
     let mut running = JoinSet::new();
     // What waits behind the job in hand counts in the demand for run-wide shares.
     let mut agent_backlog = Backlog::new(Arc::clone(&agent.limiter));
-    let mut run_backlog = Backlog::new(Arc::clone(&global));
+    let mut run_backlog = Backlog::new(Arc::clone(&player.global));
     loop {
         let job = tokio::select! {
             biased;
-            _ = cancel.cancelled() => break,
+            _ = player.cancel.cancelled() => break,
             job = jobs.recv() => match job { Some(job) => job, None => break },
         };
         agent_backlog.set(jobs.len());
         // Of those, the run's share is wanted only for as many as the agent can start.
         run_backlog.set(jobs.len().min(agent.limiter.room().saturating_sub(1)));
-        tally.taken.fetch_add(1, Ordering::Relaxed);
+        player.tally.taken.fetch_add(1, Ordering::Relaxed);
         if agent.leaves_pending() {
             continue;
         }
-        let slots = async {
-            let slot = agent.limiter.acquire().await;
-            let permit = global.acquire().await;
-            (slot, permit)
+        let Some(held) = player.slots(&agent).await else {
+            break;
         };
-        let (slot, permit) = tokio::select! {
-            biased;
-            _ = cancel.cancelled() => break,
-            slots = slots => slots,
-        };
-        let held = HeldSlots::new(
-            Arc::clone(&agent.limiter),
-            Arc::clone(&global),
-            slot,
-            permit,
-        );
-        let (agent, shared, episode, records, cancel, tally) = (
-            Arc::clone(&agent),
-            Arc::clone(&shared),
-            Arc::clone(&episode),
-            records.clone(),
-            cancel.clone(),
-            Arc::clone(&tally),
-        );
-        let span = tracing::info_span!(
-            "attempt",
-            case = %job.case.id,
-            agent = %agent.name,
-            sample = job.sample,
-            outcome = tracing::field::Empty,
-            retries = tracing::field::Empty,
-            latency_ms = tracing::field::Empty,
-        );
-        let attempt_span = span.clone();
-        running.spawn(
-            async move {
-                let attempt = run_attempt(
-                    &shared,
-                    &*episode,
-                    &agent,
-                    &held,
-                    job.case,
-                    job.sample,
-                    job.queued_at,
-                );
-                let record = tokio::select! {
-                    biased;
-                    _ = cancel.cancelled() => return,
-                    record = attempt => record,
-                };
-                if let Some(record) = &record {
-                    attempt_span.record("outcome", record.outcome.as_str());
-                    attempt_span.record("retries", record.retries);
-                    if let Some(latency) = record.latency_ms {
-                        attempt_span.record("latency_ms", latency);
-                    }
-                    tracing::debug!(outcome = record.outcome.as_str(), "attempt recorded");
-                }
-                // Keep the slots until the writer has the record: when the store is the slower
-                // side, this is what stops finished attempts from piling up in memory.
-                if let Some(record) = record {
-                    if records.send(record).await.is_ok() {
-                        tally.recorded.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-                drop(held);
-            }
-            .instrument(span),
-        );
-        // Reap finished tasks as we go so a long run does not accumulate them.
-        while running.try_join_next().is_some() {}
+        player.spawn(&mut running, &agent, held, job, None);
     }
     while running.join_next().await.is_some() {}
 }

@@ -63,10 +63,10 @@ pub(crate) async fn collect(c: Collect) {
     loop {
         let job = tokio::select! {
             biased;
-            _ = sink.cancel.cancelled() => return,
+            _ = sink.player.cancel.cancelled() => return,
             job = jobs.recv() => match job { Some(job) => job, None => break },
         };
-        sink.tally.taken.fetch_add(1, Ordering::Relaxed);
+        sink.player.tally.taken.fetch_add(1, Ordering::Relaxed);
         let id = custom_id(&sink.name, &job.case.id, job.sample);
         if let Some(&i) = held.get(&(job.case.id.clone(), job.sample)) {
             waiting[i].jobs.insert(id, job);
@@ -113,7 +113,7 @@ fn effective_limits(provider: BatchLimits, max_requests: Option<usize>) -> Batch
 /// the run's sampling, carrying the case.
 fn request_for(sink: &Sink, job: &Job) -> AgentRequest {
     let mut request = AgentRequest::new(job.case.messages.clone());
-    request.sampling = sink.shared.sampling.clone();
+    request.sampling = sink.player.shared.sampling.clone();
     request.with_case(Arc::clone(&job.case), job.sample)
 }
 
@@ -146,12 +146,12 @@ impl Chunk {
 /// anything else; `None` when it could not be created (its attempts are then handed on as
 /// failed) or on cancel.
 async fn submit(sink: &Sink, api: &dyn BatchApi, chunk: Chunk) -> Option<Sent> {
-    let retry = &sink.shared.retry;
+    let retry = &sink.player.shared.retry;
     let mut tries = 0;
     let created = loop {
         let result = tokio::select! {
             biased;
-            _ = sink.cancel.cancelled() => return None,
+            _ = sink.player.cancel.cancelled() => return None,
             result = api.submit(&chunk.items) => result,
         };
         match result {
@@ -159,7 +159,7 @@ async fn submit(sink: &Sink, api: &dyn BatchApi, chunk: Chunk) -> Option<Sent> {
                 tries += 1;
                 tokio::select! {
                     biased;
-                    _ = sink.cancel.cancelled() => return None,
+                    _ = sink.player.cancel.cancelled() => return None,
                     _ = tokio::time::sleep(retry.delay(tries, error.retry_after)) => {}
                 }
             }

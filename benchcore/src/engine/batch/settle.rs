@@ -37,7 +37,7 @@ pub(crate) async fn settle(sink: &Sink, api: &dyn BatchApi, sent: Sent) {
     };
     let count = answered.len();
     sink.finish(Some(&sent.id), answered).await;
-    if sink.cancel.is_cancelled() {
+    if sink.player.cancel.is_cancelled() {
         return;
     }
     if let Err(error) = sink.ledger.mark_done(&sent.id).await {
@@ -67,7 +67,7 @@ async fn wait(sink: &Sink, api: &dyn BatchApi, id: &str) -> Option<Result<BatchR
                 }
                 tokio::select! {
                     biased;
-                    _ = sink.cancel.cancelled() => return None,
+                    _ = sink.player.cancel.cancelled() => return None,
                     _ = tokio::time::sleep(sink.options.poll_interval()) => {}
                 }
             }
@@ -97,7 +97,7 @@ where
     loop {
         let result = tokio::select! {
             biased;
-            _ = sink.cancel.cancelled() => return None,
+            _ = sink.player.cancel.cancelled() => return None,
             result = call() => result,
         };
         match result {
@@ -105,7 +105,7 @@ where
                 tries += 1;
                 tokio::select! {
                     biased;
-                    _ = sink.cancel.cancelled() => return None,
+                    _ = sink.player.cancel.cancelled() => return None,
                     _ = tokio::time::sleep(sink.options.poll_interval()) => {}
                 }
             }
