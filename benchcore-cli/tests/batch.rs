@@ -4,79 +4,12 @@
 
 mod support;
 
-use benchcore::{RunFilter, RunStatus, RunStore, Workspace};
+use benchcore::{RunFilter, RunStatus, Workspace};
 use benchcore_tests::servers::{BatchBehaviour, OpenAiBatchServer};
-use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-struct Sandbox {
-    dir: tempfile::TempDir,
-    /// The store's URL: a SQLite file in `dir` unless given.
-    store: Option<String>,
-}
-
-impl Sandbox {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-            store: None,
-        }
-    }
-
-    fn with_store(url: &str) -> Self {
-        Self {
-            store: Some(url.to_owned()),
-            ..Self::new()
-        }
-    }
-
-    fn store_url(&self) -> String {
-        self.store
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", self.dir.path().join("runs.db").display()))
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_benchcore"));
-        cmd.args(args)
-            .current_dir(self.dir.path())
-            .env("BENCHCORE_STORE", self.store_url())
-            .env_remove("BENCHCORE_WORKSPACE")
-            .env_remove("BENCHCORE_PRICING")
-            .stdin(Stdio::null());
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-
-    fn write(&self, name: &str, content: &str) -> String {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, content).unwrap();
-        path.display().to_string()
-    }
-
-    async fn store(&self) -> Arc<dyn RunStore> {
-        benchcore_store::connect(&self.store_url())
-            .await
-            .unwrap()
-            .store()
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn echo_suite(n: usize) -> String {
-    (0..n)
-        .map(|i| {
-            format!("{{\"id\": \"q{i:04}\", \"input\": \"echo {i}\", \"target\": \"echo {i}\"}}\n")
-        })
-        .collect()
-}
+use support::command::text;
+use support::sandbox::{echo_suite, Sandbox};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_run_killed_while_pending_is_resumed_without_sending_again_sqlite() {

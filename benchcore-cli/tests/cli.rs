@@ -1,70 +1,18 @@
 //! The `benchcore` binary end to end: temp folders, a real SQLite file, loopback servers.
 
-use benchcore::{RunFilter, RunStatus, RunStore, Workspace};
+mod support;
+
+use benchcore::{RunFilter, RunStatus, Workspace};
 use benchcore_tests::servers::openai::{OpenAiServer, ServerConfig};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::command::text;
+use support::sandbox::{echo_suite, Sandbox};
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/questions")
-}
-
-struct Sandbox {
-    dir: tempfile::TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn store_url(&self) -> String {
-        format!("sqlite://{}", self.dir.path().join("runs.db").display())
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_benchcore"));
-        cmd.args(args)
-            .current_dir(self.dir.path())
-            .env("BENCHCORE_STORE", self.store_url())
-            .env_remove("BENCHCORE_WORKSPACE")
-            .stdin(Stdio::null());
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-
-    fn write(&self, name: &str, content: &str) -> String {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, content).unwrap();
-        path.display().to_string()
-    }
-
-    async fn store(&self) -> Arc<dyn RunStore> {
-        benchcore_store::connect(&self.store_url())
-            .await
-            .unwrap()
-            .store()
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn echo_suite(n: usize) -> String {
-    (0..n)
-        .map(|i| {
-            format!("{{\"id\": \"q{i:04}\", \"input\": \"echo {i}\", \"target\": \"echo {i}\"}}\n")
-        })
-        .collect()
 }
 
 #[test]

@@ -5,6 +5,7 @@
 #![allow(dead_code, unreachable_pub)] // each test file uses its own part
 
 pub mod command;
+pub mod sandbox;
 
 use benchcore::{
     async_trait, Agent, AgentError, AgentReply, AgentRequest, AgentSpec, AttemptFailure,
