@@ -55,7 +55,7 @@ pub(crate) struct BatchCounters {
     pub single: AtomicU64,
 }
 
-/// A snapshot of [`BatchCounters`].
+/// What a batch server has counted so far: uploads, creates, polls and single requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BatchStats {
     /// Input files uploaded (OpenAI).
