@@ -57,3 +57,34 @@ def test_ctrl_c_while_a_sync_agent_runs_exits_as_interrupted() -> None:
     assert child.returncode in (-signal.SIGINT, 130), stderr
     assert "FATAL" not in stderr
     assert "cancelled; resume it" in stderr
+
+
+def test_a_ctrl_c_while_the_run_starts_is_held_until_the_handle_exists() -> None:
+    # The window between the engine starting the agents and Python holding the run's handle:
+    # a Ctrl-C there is raised once the handle exists, so the run is cancelled, never orphaned.
+    script = textwrap.dedent(
+        """
+        import os, signal
+        from benchcore._interrupt import DeferredInterrupt
+        with DeferredInterrupt() as held:
+            os.kill(os.getpid(), signal.SIGINT)
+            print("held", held.pending, flush=True)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        try:
+            held.raise_if_pending()
+        except KeyboardInterrupt:
+            print("raised after", flush=True)
+        with DeferredInterrupt() as held:
+            os.kill(os.getpid(), signal.SIGINT)
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                print("second held", flush=True)
+            except KeyboardInterrupt:
+                print("second raised", flush=True)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["held True", "raised after", "second raised"]

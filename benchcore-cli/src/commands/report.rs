@@ -1,7 +1,7 @@
 //! `benchcore report RUN [--out FILE]`: one self-contained HTML file of a run.
 
 use crate::args::ReportArgs;
-use crate::report::{run_page, Details, ReportData, RunPage};
+use crate::report::{run_page, Details, ReportData, Rows, RunPage};
 use crate::run_ref::find_run;
 use anyhow::Context;
 use benchcore::{RunStore, Workspace};
@@ -22,7 +22,8 @@ pub(crate) async fn report(
     let details = Details::Embed {
         artifact_cap: args.artifact_bytes,
     };
-    let data = ReportData::load(store.as_ref(), &workspace, run, details).await?;
+    let data =
+        ReportData::load(store.as_ref(), &workspace, run, details, Rows::Window(None)).await?;
     let html = run_page(&data, &RunPage::standalone());
     if out.as_os_str() == "-" {
         crate::output::print(&html)?;
@@ -33,10 +34,19 @@ pub(crate) async fn report(
     file.write_all(html.as_bytes())
         .and_then(|()| file.flush())
         .with_context(|| format!("cannot write {}", out.display()))?;
+    let shown = data.grid.rows.len() as u64;
+    let recorded = data.recorded().max(shown);
+    let window = if shown < recorded {
+        format!(
+            "; the grid holds the first {shown} attempts of {recorded}: `benchcore view` pages \
+             through them all"
+        )
+    } else {
+        String::new()
+    };
     eprintln!(
-        "wrote {} ({} attempts, {} KiB)",
+        "wrote {} ({recorded} attempts, {} KiB{window})",
         out.display(),
-        data.rows.len(),
         html.len().div_ceil(1024)
     );
     Ok(ExitCode::SUCCESS)

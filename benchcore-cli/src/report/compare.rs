@@ -117,10 +117,10 @@ pub(crate) fn pair_agents(a: &[String], b: &[String]) -> Vec<Pair> {
 /// The outcomes of each (case, agent) of a run, samples in order.
 fn outcomes(data: &ReportData) -> HashMap<(&str, &str), Vec<(u32, Outcome)>> {
     let mut map: HashMap<(&str, &str), Vec<(u32, Outcome)>> = HashMap::new();
-    for row in &data.rows {
+    for row in &data.grid.rows {
         map.entry((
-            data.cases[row.case as usize].as_str(),
-            data.agents[row.agent as usize].as_str(),
+            data.grid.cases[row.case as usize].as_str(),
+            data.grid.agents[row.agent as usize].as_str(),
         ))
         .or_default()
         .push((row.sample, row.outcome));
@@ -147,12 +147,13 @@ fn pass_share(samples: &[(u32, Outcome)]) -> f64 {
 
 /// Compares run B against run A.
 pub(crate) fn compare(a: &ReportData, b: &ReportData) -> Comparison {
-    let pairs = pair_agents(&a.agents, &b.agents);
+    let pairs = pair_agents(&a.grid.agents, &b.grid.agents);
     let (outcomes_a, outcomes_b) = (outcomes(a), outcomes(b));
     let mut case_ids: Vec<&str> = a
+        .grid
         .cases
         .iter()
-        .chain(b.cases.iter())
+        .chain(b.grid.cases.iter())
         .map(String::as_str)
         .collect();
     case_ids.sort_unstable();

@@ -4,6 +4,7 @@
 
 use super::charts;
 use super::data::{outcome_code, AgentStats, ReportData};
+use super::grid::Grid;
 use super::html::{self, escape, opt, pct, utc, Nav};
 use benchcore::{RunInfo, RunStatus};
 use std::fmt::Write;
@@ -17,6 +18,9 @@ pub(crate) struct RunPage {
     pub(crate) attempt_api: Option<String>,
     /// The event stream of a running run, for live updates.
     pub(crate) live: Option<String>,
+    /// Where the grid's next windows of attempts are fetched (the viewer); a report file
+    /// shows the first window only.
+    pub(crate) rows_api: Option<String>,
 }
 
 impl RunPage {
@@ -26,6 +30,7 @@ impl RunPage {
             nav: Nav::Standalone,
             attempt_api: None,
             live: None,
+            rows_api: None,
         }
     }
 }
@@ -240,22 +245,48 @@ fn spec_section(run: &RunInfo) -> String {
     out
 }
 
-/// The page's data for its script: the grid rows, and the drill-down or where to fetch it.
+/// The page's data for its script: the grid's window of rows, where the next window starts
+/// and where to fetch it, and the drill-down or where to fetch it.
 fn blob(data: &ReportData, how: &RunPage) -> String {
     let mut out = String::with_capacity(
-        64 + data.rows.len() * 40 + data.details.iter().map(String::len).sum::<usize>(),
+        64 + data.grid.rows.len() * 40 + data.grid.details.iter().map(String::len).sum::<usize>(),
     );
     let _ = write!(
         out,
-        r#"{{"page":"run","run_id":{},"status":{},"attempt_api":{},"live":{},"agents":{},"cases":{},"rows":["#,
+        r#"{{"page":"run","run_id":{},"status":{},"attempt_api":{},"live":{},"rows_api":{},"recorded":{},"#,
         json(&data.run.id),
         json(data.run.status.as_str()),
         serde_json::to_string(&how.attempt_api).unwrap_or_default(),
         serde_json::to_string(&how.live).unwrap_or_default(),
-        serde_json::to_string(&data.agents).unwrap_or_default(),
-        serde_json::to_string(&data.cases).unwrap_or_default(),
+        serde_json::to_string(&how.rows_api).unwrap_or_default(),
+        data.recorded(),
     );
-    for (i, row) in data.rows.iter().enumerate() {
+    out.push_str(&window_json(&data.grid));
+    if !data.grid.details.is_empty() {
+        out.push_str(r#","details":["#);
+        out.push_str(&data.grid.details.join(","));
+        out.push(']');
+    }
+    out.push('}');
+    out
+}
+
+/// The grid's window as the members of a JSON object: `"agents"`, `"cases"`, `"rows"` (each
+/// `[case, agent, sample, outcome, score, latency, cost]`, by index) and `"next"` (the key the
+/// next window starts after, or `null`). The page embeds the first; the viewer sends the rest.
+pub(crate) fn window_json(grid: &Grid) -> String {
+    let mut out = String::with_capacity(64 + grid.rows.len() * 40);
+    let next = grid.next.as_ref().map(
+        |key| serde_json::json!({ "case": key.case_id, "agent": key.agent, "sample": key.sample }),
+    );
+    let _ = write!(
+        out,
+        r#""agents":{},"cases":{},"next":{},"rows":["#,
+        serde_json::to_string(&grid.agents).unwrap_or_default(),
+        serde_json::to_string(&grid.cases).unwrap_or_default(),
+        serde_json::to_string(&next).unwrap_or_default(),
+    );
+    for (i, row) in grid.rows.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -272,12 +303,6 @@ fn blob(data: &ReportData, how: &RunPage) -> String {
         );
     }
     out.push(']');
-    if !data.details.is_empty() {
-        out.push_str(r#","details":["#);
-        out.push_str(&data.details.join(","));
-        out.push(']');
-    }
-    out.push('}');
     out
 }
 

@@ -46,18 +46,42 @@ pub(crate) struct FiveNumbers {
 impl FiveNumbers {
     /// The numbers of `values` (sorted here), by nearest rank as the stores compute p50 and
     /// p95; `None` when there are none.
+    #[cfg(test)]
     pub(crate) fn of(values: &mut [u64]) -> Option<Self> {
         values.sort_unstable();
-        let at = |p: f64| percentile_rank(values.len() as u64, p).map(|r| values[r as usize - 1]);
+        let mut counts: Vec<(u64, u64)> = Vec::new();
+        for &v in values.iter() {
+            match counts.last_mut() {
+                Some((last, n)) if *last == v => *n += 1,
+                _ => counts.push((v, 1)),
+            }
+        }
+        Self::of_counts(&counts)
+    }
+
+    /// The numbers of a distribution given as `(value, how many)` in ascending value order
+    /// (what [`RunStore::latency_counts`](benchcore::RunStore::latency_counts) returns), by
+    /// nearest rank; `None` when it is empty.
+    pub(crate) fn of_counts(counts: &[(u64, u64)]) -> Option<Self> {
+        let n: u64 = counts.iter().map(|(_, c)| c).sum();
+        // The value at a 1-based rank: walk the cumulative counts.
+        let at = |p: f64| {
+            let rank = percentile_rank(n, p)?;
+            let mut seen = 0;
+            counts.iter().find_map(|&(value, count)| {
+                seen += count;
+                (seen >= rank).then_some(value)
+            })
+        };
         Some(Self {
-            n: values.len(),
-            min: *values.first()?,
+            n: usize::try_from(n).unwrap_or(usize::MAX),
+            min: counts.first()?.0,
             p5: at(0.05)?,
             q1: at(0.25)?,
             median: at(0.5)?,
             q3: at(0.75)?,
             p95: at(0.95)?,
-            max: *values.last()?,
+            max: counts.last()?.0,
         })
     }
 }
@@ -110,5 +134,14 @@ mod tests {
         assert_eq!(FiveNumbers::of(&mut []), None);
         let one = FiveNumbers::of(&mut [7]).unwrap();
         assert_eq!((one.min, one.median, one.max), (7, 7, 7));
+        // Counts give what the values they stand for give.
+        let counted = FiveNumbers::of_counts(&[(1, 5), (2, 90), (9, 5)]).unwrap();
+        let mut values: Vec<u64> = [vec![1; 5], vec![2; 90], vec![9; 5]].concat();
+        assert_eq!(Some(counted), FiveNumbers::of(&mut values));
+        assert_eq!(
+            (counted.n, counted.p5, counted.median, counted.p95),
+            (100, 1, 2, 2)
+        );
+        assert_eq!(FiveNumbers::of_counts(&[]), None);
     }
 }

@@ -3,7 +3,7 @@
 
 use super::error::ViewError;
 use super::{lookup, Viewer};
-use crate::report::{self, AttemptDetail, Details, ReportData};
+use crate::report::{self, AttemptDetail, Details, ReportData, Rows};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use benchcore::{AttemptKey, LeaderboardEntry, RunFilter, RunInfo, RunStatus};
@@ -108,12 +108,14 @@ pub(crate) async fn load_pair(
         &viewer.workspace,
         run_a,
         Details::Lazy,
+        Rows::All,
     );
     let data_b = ReportData::load(
         viewer.store.as_ref(),
         &viewer.workspace,
         run_b,
         Details::Lazy,
+        Rows::All,
     );
     let (data_a, data_b) = futures::try_join!(data_a, data_b)?;
     Ok((data_a, data_b))

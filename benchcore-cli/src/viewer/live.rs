@@ -12,7 +12,7 @@ use super::error::ViewError;
 use super::pages::run_row;
 use super::{lookup, Viewer};
 use crate::report::html::utc;
-use crate::report::{self, num, outcome_code, Details, ReportData};
+use crate::report::{self, num, outcome_code, Details, ReportData, Rows};
 use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event, KeepAlive, KeepAliveStream, Sse};
 use benchcore::{RunInfo, RunStatus, RunSummary};
@@ -90,6 +90,7 @@ async fn follow_run(viewer: Viewer, mut run: RunInfo, tx: mpsc::Sender<Event>) {
                 &viewer.workspace,
                 run.clone(),
                 Details::Lazy,
+                Rows::Window(None),
             )
             .await
             {
@@ -144,9 +145,9 @@ async fn follow_run(viewer: Viewer, mut run: RunInfo, tx: mpsc::Sender<Event>) {
 /// The rows that are new or differ from what the page was last sent, by case and agent name.
 fn changed_rows(data: &ReportData, seen: &mut Seen) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
-    for row in &data.rows {
-        let case = &data.cases[row.case as usize];
-        let agent = &data.agents[row.agent as usize];
+    for row in &data.grid.rows {
+        let case = &data.grid.cases[row.case as usize];
+        let agent = &data.grid.agents[row.agent as usize];
         let fingerprint = format!(
             "{}|{}|{}|{}",
             outcome_code(row.outcome),

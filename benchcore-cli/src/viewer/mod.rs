@@ -8,6 +8,7 @@
 //! | `/leaderboard` | best-accuracy run per model |
 //! | `/compare?a=RUN&b=RUN` | two runs side by side |
 //! | `/api/runs`, `/api/runs/{id}`, `/api/runs/{id}/attempt?case=&agent=&sample=` | JSON |
+//! | `/api/runs/{id}/rows?after_case=&after_agent=&after_sample=` | the grid's next window (JSON) |
 //! | `/api/compare?a=&b=`, `/api/leaderboard` | JSON |
 //! | `/api/runs/{id}/live`, `/api/live/runs` | server-sent events |
 //!
@@ -19,6 +20,7 @@ mod error;
 mod live;
 mod lookup;
 mod pages;
+mod rows;
 
 use anyhow::Context;
 use axum::routing::get;
@@ -63,6 +65,7 @@ fn router(viewer: Viewer) -> Router {
         .route("/api/runs", get(api::runs))
         .route("/api/runs/{id}", get(api::run))
         .route("/api/runs/{id}/attempt", get(api::attempt))
+        .route("/api/runs/{id}/rows", get(rows::rows))
         .route("/api/runs/{id}/live", get(live::run))
         .route("/api/live/runs", get(live::runs))
         .route("/api/compare", get(api::compare))

@@ -6,7 +6,7 @@ use super::lookup::{self, encode};
 use super::Viewer;
 use crate::report::html::{self, escape, pct, table, utc, Nav};
 use crate::report::wilson;
-use crate::report::{self, compare, Details, ReportData, RunPage};
+use crate::report::{self, compare, Details, ReportData, Rows, RunPage};
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use benchcore::{RunFilter, RunInfo, RunSummary};
@@ -138,10 +138,18 @@ pub(crate) async fn run(
         nav: Nav::Viewer("runs"),
         attempt_api: Some(format!("{base}/attempt")),
         live: report::is_live(&run).then(|| format!("{base}/live")),
+        rows_api: Some(format!("{base}/rows")),
     };
-    let data = ReportData::load(viewer.store.as_ref(), &viewer.workspace, run, Details::Lazy)
-        .await
-        .map_err(|e| ViewError::from(e).page())?;
+    let store = viewer.store.as_ref();
+    let data = ReportData::load(
+        store,
+        &viewer.workspace,
+        run,
+        Details::Lazy,
+        Rows::Window(None),
+    )
+    .await
+    .map_err(|e| ViewError::from(e).page())?;
     Ok(Html(report::run_page(&data, &how)))
 }
 

@@ -91,6 +91,33 @@ fn qa_record(
     r
 }
 
+/// Writes a finished question-set run `run` of `cases` cases (`case-00000` …), one agent
+/// `alpha`, every seventh case failed, latencies 10 to 19 ms.
+pub async fn seed_big(store: &dyn RunStore, ws: &Workspace, run: &str, cases: u32) {
+    let spec = spec(
+        "question_set",
+        "big",
+        "big",
+        u64::from(cases),
+        &["alpha"],
+        1,
+    );
+    store.create_run(ws, run, &spec).await.unwrap();
+    let records: Vec<AttemptRecord> = (0..cases)
+        .map(|c| {
+            let case = format!("case-{c:05}");
+            qa_record(run, &case, "alpha", 0, c % 7 != 0, 10 + u64::from(c % 10))
+        })
+        .collect();
+    for chunk in records.chunks(2000) {
+        store.record_attempts(ws, chunk).await.unwrap();
+    }
+    store
+        .set_run_status(ws, run, RunStatus::Finished)
+        .await
+        .unwrap();
+}
+
 /// Writes the four finished runs into `store`; code-task artifacts go under `artifacts`.
 pub async fn seed(store: &dyn RunStore, ws: &Workspace, artifacts: &Path) -> Seeded {
     let ids = Seeded {

@@ -6,7 +6,7 @@ import asyncio
 import sys
 from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
-from . import _build, _check, _components, _native, _progress, _results
+from . import _build, _check, _components, _interrupt, _native, _progress, _results
 from ._parts import Parts as _Parts
 from ._parts import planned as _planned
 from ._parts import prepare as _prepare
@@ -292,9 +292,11 @@ def _execute(
     progress: _progress.ProgressOption,
     on_event: Optional[EventCallback],
 ) -> Run:
-    handle = _start(store, parts, settings, resume_id, retry_errors, on_event is not None)
+    with _interrupt.DeferredInterrupt() as held:
+        handle = _start(store, parts, settings, resume_id, retry_errors, on_event is not None)
     display = _progress.for_run(progress, handle.run_id, store)
     try:
+        held.raise_if_pending()
         _watch(handle, display, on_event)
     except BaseException as error:
         try:
@@ -323,7 +325,7 @@ async def _execute_async(
     on_event: Optional[EventCallback],
 ) -> Run:
     loop = asyncio.get_running_loop()
-    handle = await loop.run_in_executor(
+    starting = loop.run_in_executor(
         None,
         _start,
         store,
@@ -333,6 +335,15 @@ async def _execute_async(
         retry_errors,
         on_event is not None,
     )
+    try:
+        handle = await asyncio.shield(starting)
+    except asyncio.CancelledError as error:
+        # The start goes on in its thread: wait for its handle so the run is cancelled, not lost.
+        handle = await starting
+        handle.cancel()
+        await loop.run_in_executor(None, handle.wait)
+        _interrupted(handle, store, parts, error)
+        raise
     display = _progress.for_run(progress, handle.run_id, store)
     try:
         while True:

@@ -115,6 +115,9 @@ pub(crate) struct Queries {
     /// The latency at a 1-based rank among one agent's recorded latencies (ranks from
     /// `benchcore::store::percentile_rank`). Binds: workspace, run_id, agent, rank.
     pub(crate) latency_at_rank: &'static str,
+    /// How many attempts took each latency, per agent, ordered by agent then latency.
+    /// Columns: agent, latency_ms, count. Binds: workspace, run_id.
+    pub(crate) latency_counts: &'static str,
     /// A cached reply and the request text it was stored for. Binds: workspace, key.
     pub(crate) cache_get: String,
     /// Stores a cached reply, replacing the entry of the same key.
@@ -232,6 +235,9 @@ impl Queries {
                  WHERE workspace = $1 AND run_id = $2 AND agent = $3 \
                    AND latency_ms IS NOT NULL \
                  ORDER BY latency_ms LIMIT 1 OFFSET $4 - 1",
+            latency_counts: "SELECT agent, latency_ms, COUNT(*) FROM attempts \
+                 WHERE workspace = $1 AND run_id = $2 AND latency_ms IS NOT NULL \
+                 GROUP BY agent, latency_ms ORDER BY agent, latency_ms",
             cache_get: format!(
                 "SELECT request, reply{column} FROM response_cache \
                  WHERE workspace = $1 AND key = $2"

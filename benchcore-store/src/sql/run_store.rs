@@ -4,7 +4,7 @@ use super::backend::Backend;
 use super::driver::{args, execute, fetch_all, fetch_one, fetch_optional, On};
 use super::store::{limit, SqlStore};
 use super::text::int;
-use benchcore::store::{percentile_rank, sort_by_spec_order, MetricRecord};
+use benchcore::store::{percentile_rank, sort_by_spec_order, LatencyCount, MetricRecord};
 use benchcore::{
     AttemptKey, AttemptQuery, AttemptRecord, Outcome, RunFilter, RunInfo, RunSpec, RunStatus,
     RunStore, RunSummary, StoreCapabilities, StoreError, StoreErrorKind, Workspace,
@@ -258,6 +258,22 @@ impl<B: Backend> RunStore for SqlStore<B> {
         let order: Vec<String> = run.spec.agents.iter().map(|a| a.name.clone()).collect();
         sort_by_spec_order(&mut agents, &order);
         Ok(RunSummary::new(run_id, run.total(), agents))
+    }
+
+    /// One grouped query: the database counts, so ten million attempts cost no memory here.
+    async fn latency_counts(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+    ) -> Result<Vec<LatencyCount>, StoreError> {
+        let pools = self.pools();
+        let what = format!("cannot count the latencies of run {run_id:?}");
+        let args = args![workspace.as_str(), run_id];
+        pools
+            .read_all(&what, pools.queries.latency_counts, args, |r| {
+                Ok(LatencyCount::new(r.string(0)?, r.u64(1)?, r.u64(2)?))
+            })
+            .await
     }
 
     async fn record_metrics(

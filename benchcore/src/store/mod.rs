@@ -1,6 +1,7 @@
 //! The [`RunStore`] trait: where runs and attempts live, and everything read back from them.
 
 mod error;
+mod latency;
 mod leaderboard;
 mod limit_board;
 mod memory;
@@ -11,6 +12,7 @@ mod summary;
 mod types;
 
 pub use error::{StoreError, StoreErrorKind};
+pub use latency::{count_by_paging, LatencyCount};
 pub use leaderboard::{best_runs_per_agent, LeaderboardEntry};
 pub use limit_board::{bucket_capacity, check_holder, Holding, LimitBoard};
 pub use memory::MemoryStore;
@@ -194,6 +196,23 @@ pub trait RunStore: Send + Sync + 'static {
         workspace: &Workspace,
         run_id: &str,
     ) -> Result<RunSummary, StoreError>;
+
+    /// How a run's latencies are distributed: one entry per agent and distinct latency,
+    /// ordered by agent then latency; attempts without a latency are left out.
+    ///
+    /// # Contract
+    /// - Of an unknown run (or one in another workspace) it returns no entries.
+    /// - The counts of an agent add up to its summary's attempts with a latency.
+    ///
+    /// The default reads the attempts a page at a time ([`count_by_paging`]); a store that
+    /// can aggregate in its database does that instead.
+    async fn latency_counts(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+    ) -> Result<Vec<LatencyCount>, StoreError> {
+        count_by_paging(self, workspace, run_id).await
+    }
 
     /// Stores quality metrics of a run's attempts (computed on request, such as an LLM
     /// judge's rubric scores of conversations).

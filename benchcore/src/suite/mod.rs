@@ -2,6 +2,7 @@
 
 mod csv;
 mod error;
+mod id_hashes;
 mod jsonl;
 mod question_set;
 

@@ -1,4 +1,5 @@
 use super::csv::CsvCases;
+use super::id_hashes::IdHashes;
 use super::jsonl::parse_line;
 use super::{CaseSource, SuiteError, SuiteErrorKind};
 use crate::{Case, SuiteRef};
@@ -215,17 +216,28 @@ fn for_each_case(
 }
 
 /// Reads the whole file once: every line must parse and every id be unique. Keeps only a
-/// 64-bit hash per id, so checking a million cases costs about 8 MB, freed before the run.
+/// 64-bit hash per id, and at most a million of those in memory (see [`IdHashes`]), so even
+/// ten million cases are checked in a few MiB.
 fn check_file(path: &Path, format: Format) -> Result<u64, SuiteError> {
     let hasher = std::collections::hash_map::RandomState::new();
     let hash = |id: &str| hasher.hash_one(id);
-    let mut hashes: Vec<u64> = Vec::new();
+    let mut hashes = IdHashes::default();
     let mut first_error = None;
+    let spill_failed = |e: std::io::Error| {
+        SuiteError::new(
+            SuiteErrorKind::Io,
+            format!("cannot check the ids (temporary file): {e}"),
+        )
+        .at(path, None)
+    };
     for_each_case(path, format, |_, case| match case {
-        Ok(case) => {
-            hashes.push(hash(&case.id));
-            Ok(())
-        }
+        Ok(case) => match hashes.push(hash(&case.id)) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                first_error = Some(spill_failed(e));
+                Err(())
+            }
+        },
         Err(e) => {
             first_error = Some(e);
             Err(())
@@ -234,19 +246,13 @@ fn check_file(path: &Path, format: Format) -> Result<u64, SuiteError> {
     if let Some(e) = first_error {
         return Err(e);
     }
-    let len = hashes.len() as u64;
+    let len = hashes.count();
     if len == 0 {
         return Err(
             SuiteError::new(SuiteErrorKind::Empty, "the suite has no cases").at(path, None),
         );
     }
-    hashes.sort_unstable();
-    let repeated: HashSet<u64> = hashes
-        .windows(2)
-        .filter(|w| w[0] == w[1])
-        .map(|w| w[0])
-        .collect();
-    drop(hashes);
+    let repeated = hashes.repeated().map_err(spill_failed)?;
     if repeated.is_empty() {
         return Ok(len);
     }

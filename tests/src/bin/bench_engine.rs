@@ -3,7 +3,12 @@
 //! ```text
 //! cargo run --release -p benchcore-tests --bin bench-engine            # standard table
 //! cargo run --release -p benchcore-tests --bin bench-engine -- --full  # adds the 1,000,000-case runs
+//! cargo run --release -p benchcore-tests --bin bench-engine -- --ten-million [--keep DIR]
 //! ```
+//!
+//! `--ten-million` runs 1,000,000 and then 10,000,000 cases at 0 ms latency (the per-attempt
+//! rate of both, and the peak memory of both); `--keep DIR` leaves the suites and SQLite
+//! stores there, to time `benchcore report` and `benchcore view` on them.
 //!
 //! The resume rows stop a run halfway (cancelled once half its attempts are recorded) in one
 //! process, then resume it in another: the second one's peak memory is a resume's.
@@ -79,6 +84,23 @@ const FULL: &[Scenario] = &[
     },
 ];
 
+const TEN_MILLION: &[Scenario] = &[
+    Scenario {
+        name: "1M cases, 0 ms latency (memory at scale)",
+        cases: 1_000_000,
+        latency_ms: 0,
+        concurrency: 64,
+        resume: false,
+    },
+    Scenario {
+        name: "10M cases, 0 ms latency",
+        cases: 10_000_000,
+        latency_ms: 0,
+        concurrency: 64,
+        resume: false,
+    },
+];
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -89,21 +111,43 @@ fn main() -> anyhow::Result<()> {
         _ => {}
     }
     let full = args.iter().any(|a| a == "--full");
-    let dir = tempfile::tempdir()?;
+    let ten_million = args.iter().any(|a| a == "--ten-million");
+    let kept = args
+        .iter()
+        .position(|a| a == "--keep")
+        .map(|i| args.get(i + 1).context("--keep needs a folder"))
+        .transpose()?;
+    let temporary = tempfile::tempdir()?;
+    let dir = match kept {
+        Some(kept) => {
+            std::fs::create_dir_all(kept)?;
+            Path::new(kept).to_path_buf()
+        }
+        None => temporary.path().to_path_buf(),
+    };
     println!(
         "| scenario | attempts | wall s | ideal s | wall / ideal | attempts/s | CPU s | peak MiB |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    let scenarios = STANDARD.iter().chain(if full { FULL } else { &[] });
+    let scenarios: Vec<&Scenario> = if ten_million {
+        TEN_MILLION.iter().collect()
+    } else {
+        STANDARD
+            .iter()
+            .chain(if full { FULL } else { &[] })
+            .collect()
+    };
     for scenario in scenarios {
-        let suite = dir.path().join(format!("suite-{}.jsonl", scenario.cases));
+        let suite = dir.join(format!("suite-{}.jsonl", scenario.cases));
         if !suite.exists() {
             write_suite(&suite, scenario.cases)?;
         }
         let server = ProviderProcess::start(&std::env::current_exe()?, scenario.latency_ms)?;
-        let db = dir
-            .path()
-            .join(format!("store-{}-{}.db", scenario.cases, scenario.resume));
+        let db = dir.join(format!("store-{}-{}.db", scenario.cases, scenario.resume));
+        // A kept folder may hold an earlier round's store: each round starts from none.
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
         let child = |mode: &str, extra: Option<&str>| -> anyhow::Result<serde_json::Value> {
             let mut command = Command::new(std::env::current_exe()?);
             command

@@ -14,14 +14,19 @@
 //! three), held for the run as a whole on the store's limit board; the ideal is the number of
 //! waves (`ceil(cases / (workers × 100))`) times the latency. The last column is the same
 //! run done by one `benchcore run` process at the same total concurrency.
+//!
+//! A second table splits each distributed run's time (see [`Split`]): queuing it, the
+//! workers picking it up, the attempts themselves (provider latency, the machine's overhead
+//! on each attempt, and slots left idle between attempts: claims, records, limits) and the
+//! lag from the last answer to the run being marked finished.
 
 use anyhow::{bail, Context};
-use benchcore::{RunStatus, Workspace};
+use benchcore::{AttemptQuery, RunStatus, Workspace};
 use benchcore_tests::provider_process::ProviderProcess;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 const CASES: usize = 5_000;
 const LATENCY_MS: u64 = 100;
@@ -55,6 +60,7 @@ fn main() -> anyhow::Result<()> {
         "| workers | attempts | wall s | ideal s | wall / ideal | attempts/s | one process at the same total concurrency, s |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|");
+    let mut splits = Vec::new();
     for workers in [1usize, 3] {
         let schema = format!("bench_workers_{}_{workers}", std::process::id());
         let url = format!("{base}?schema={schema}");
@@ -73,7 +79,8 @@ fn main() -> anyhow::Result<()> {
                 &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"),
             ])
             .output();
-        let wall = measured?;
+        let (wall, split) = measured?;
+        splits.push((workers, split));
         let local_url = format!("{base}?schema={schema}_local");
         let local = runtime.block_on(measure_local(
             &benchcore,
@@ -99,10 +106,87 @@ fn main() -> anyhow::Result<()> {
             CASES as f64 / wall
         );
     }
+    println!();
+    Split::print_header();
+    for (workers, split) in &splits {
+        split.print(*workers);
+    }
     Ok(())
 }
 
-/// Queues the run, starts the workers, and returns the seconds until the run is finished.
+/// Where a distributed run's time goes, from the clock around it and the attempts' own
+/// start and finish times in the store (milliseconds since the epoch, one machine's clock).
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    /// `run --detach` from start to exit: process start, connect, create the run, queue it.
+    queue_ms: f64,
+    /// From the detach's exit to the first attempt starting: polling, claiming, the first
+    /// share of the run-wide limits.
+    pickup_ms: f64,
+    /// From the first attempt starting to the last one finishing.
+    body_ms: f64,
+    /// What the body would take with every slot always busy and no overhead.
+    ideal_body_ms: f64,
+    /// Mean time of an attempt beyond the provider's latency: HTTP, parsing, scoring, on a
+    /// machine the provider, the store and the workers share.
+    overhead_per_attempt_ms: f64,
+    /// Share of the run's slots left empty during the body: between an attempt's end and the
+    /// next one's start (claims, records, limit shares) and in the last, partial wave.
+    idle_share: f64,
+    /// From the last attempt finishing to the run being seen `finished`.
+    finish_ms: f64,
+}
+
+impl Split {
+    fn of(
+        detach: (SystemTime, SystemTime),
+        seen_finished: SystemTime,
+        spans: &[(u64, u64)],
+        concurrency: usize,
+    ) -> anyhow::Result<Self> {
+        let ms = |t: SystemTime| -> anyhow::Result<f64> {
+            Ok(t.duration_since(SystemTime::UNIX_EPOCH)?.as_secs_f64() * 1000.0)
+        };
+        let (start, detached, end) = (ms(detach.0)?, ms(detach.1)?, ms(seen_finished)?);
+        let first = spans.iter().map(|s| s.0).min().context("no attempts")? as f64;
+        let last = spans.iter().map(|s| s.1).max().context("no attempts")? as f64;
+        let busy: f64 = spans.iter().map(|(a, b)| b.saturating_sub(*a) as f64).sum();
+        let n = spans.len() as f64;
+        let body = last - first;
+        Ok(Self {
+            queue_ms: detached - start,
+            pickup_ms: first - detached,
+            body_ms: body,
+            ideal_body_ms: spans.len().div_ceil(concurrency) as f64 * LATENCY_MS as f64,
+            overhead_per_attempt_ms: busy / n - LATENCY_MS as f64,
+            idle_share: 1.0 - busy / (body * concurrency as f64),
+            finish_ms: end - last,
+        })
+    }
+
+    fn print_header() {
+        println!(
+            "| workers | queue ms | pickup ms | body ms | ideal body ms | overhead per attempt ms | idle slots | finish ms |"
+        );
+        println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    }
+
+    fn print(&self, workers: usize) {
+        println!(
+            "| {workers} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1}% | {:.0} |",
+            self.queue_ms,
+            self.pickup_ms,
+            self.body_ms,
+            self.ideal_body_ms,
+            self.overhead_per_attempt_ms,
+            self.idle_share * 100.0,
+            self.finish_ms
+        );
+    }
+}
+
+/// Queues the run, starts the workers, and returns the seconds until the run is finished
+/// with where they went.
 async fn measure(
     benchcore: &Path,
     url: &str,
@@ -110,7 +194,7 @@ async fn measure(
     base_url: &str,
     workers: usize,
     dir: &Path,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<(f64, Split)> {
     // Create the schema before the clock starts: migrations are not the run's time.
     let store = benchcore_store::connect(url).await?.store();
     // Workers are long-lived: they are up and polling when a run is queued, as in a
@@ -129,6 +213,7 @@ async fn measure(
     tokio::time::sleep(Duration::from_millis(500)).await;
     let agent = format!("openai_compatible:bench@{base_url}");
     let started = Instant::now();
+    let detach_started = SystemTime::now();
     let out = Command::new(benchcore)
         .args(["run"])
         .arg(suite)
@@ -143,6 +228,7 @@ async fn measure(
         .env("BENCHCORE_STORE", url)
         .current_dir(dir)
         .output()?;
+    let detach_ended = SystemTime::now();
     if !out.status.success() {
         bail!("--detach failed: {}", String::from_utf8_lossy(&out.stderr));
     }
@@ -163,6 +249,7 @@ async fn measure(
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let wall = started.elapsed().as_secs_f64();
+    let seen_finished = SystemTime::now();
     for child in &mut children {
         // SIGTERM: a worker stops cleanly and exits 130.
         Command::new("kill")
@@ -177,7 +264,24 @@ async fn measure(
     if (agent.n, agent.passed) != (CASES as u64, CASES as u64) {
         bail!("not every attempt passed once: {agent:?}");
     }
-    Ok(wall)
+    let mut spans = Vec::with_capacity(CASES);
+    let mut after = None;
+    loop {
+        let query = AttemptQuery::all().limit(1000).after(after.take());
+        let page = store.attempts(&ws, &run_id, &query).await?;
+        spans.extend(page.iter().map(|r| (r.started_at_ms, r.finished_at_ms)));
+        match page.last() {
+            Some(last) if page.len() == 1000 => after = Some(last.key.clone()),
+            _ => break,
+        }
+    }
+    let split = Split::of(
+        (detach_started, detach_ended),
+        seen_finished,
+        &spans,
+        workers * CONCURRENCY,
+    )?;
+    Ok((wall, split))
 }
 
 /// The same run done by one `benchcore run` process at `concurrency`: what distribution costs.

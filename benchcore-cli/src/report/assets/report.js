@@ -55,10 +55,11 @@
       return h("span", null, [h("i", { class: "sq o-" + k }), OUTCOME[k]]);
     }));
   }
-  function setLive(text) {
-    var el = document.getElementById("live-state");
+  function setText(id, text) {
+    var el = document.getElementById(id);
     if (el) el.textContent = text;
   }
+  function setLive(text) { setText("live-state", text); }
 
   // ---- the run page: grid, drill-down, live updates ------------------------------------
   function runPage() {
@@ -124,10 +125,63 @@
       if (r[5] !== null) t += " · " + r[5] + " ms";
       return t;
     }
+    // A big run's page holds one window of its attempts (DATA.next: where the next starts);
+    // the viewer sends the others (DATA.rows_api), a report file says where to see them.
+    var win = { current: null, back: [], next: DATA.next || null, loading: false };
+    function afterQuery(after) {
+      if (!after) return "";
+      return "?after_case=" + encodeURIComponent(after.case) + "&after_agent=" + encodeURIComponent(after.agent) + "&after_sample=" + after.sample;
+    }
+    function loadWindow(after, back) {
+      if (win.loading) return;
+      win.loading = true;
+      setText("window-info", "loading…");
+      fetch(DATA.rows_api + afterQuery(after)).then(function (res) {
+        if (!res.ok) throw new Error("HTTP " + res.status);
+        return res.json();
+      }).then(function (w) {
+        win.loading = false;
+        win.back = back;
+        win.current = after;
+        win.next = w.next;
+        agents = w.agents; cases = w.cases; rows = w.rows;
+        byKey = new Map(); byCase = [];
+        rows.forEach(function (_, i) { index(i); });
+        sortCases();
+        state.page = 0;
+        filter();
+        renderGrid();
+      }, function (err) {
+        win.loading = false;
+        setText("window-info", "cannot load these attempts: " + err);
+      });
+    }
+    function windowBar() {
+      if (!win.next && !win.current && !win.back.length) return null;
+      var info = h("span", { id: "window-info", text: "this window: " + rows.length + " of " + DATA.recorded + " attempts" });
+      if (!DATA.rows_api) {
+        return h("div", { class: "controls", id: "window-bar" }, [info,
+          h("span", { class: "muted", text: " · this file holds the first window; benchcore view pages through them all" })]);
+      }
+      return h("div", { class: "controls", id: "window-bar" }, [info,
+        h("button", { type: "button", id: "window-back", disabled: !win.back.length, onclick: function () {
+          var back = win.back.slice(); var to = back.pop(); loadWindow(to, back);
+        } }, ["‹ back"]),
+        h("button", { type: "button", id: "window-next", disabled: !win.next, onclick: function () {
+          loadWindow(win.next, win.back.concat([win.current]));
+        } }, ["next attempts ›"]),
+        h("input", { type: "search", id: "window-goto", placeholder: "go to case id…", onchange: function (e) {
+          if (e.target.value) loadWindow({ case: e.target.value, agent: "", sample: 0 }, win.back.concat([win.current]));
+        } })
+      ]);
+    }
+
     function renderGrid() {
       clear(grid);
       var start = state.page * PAGE_SIZE;
       var slice = visible.slice(start, start + PAGE_SIZE);
+      var bar = windowBar();
+      if (bar) grid.appendChild(bar);
       grid.appendChild(h("div", { class: "controls" }, [
         h("span", { id: "grid-count", text: visible.length + " of " + cases.length + " cases · " + rows.length + " attempts" }),
         pager(visible.length, state.page, function (p) { state.page = p; renderGrid(); })
@@ -308,7 +362,8 @@
       es.addEventListener("open", function () { setLive("● live"); });
       es.addEventListener("progress", function (e) { progress(JSON.parse(e.data)); });
       es.addEventListener("summary", function (e) { document.getElementById("summary").innerHTML = JSON.parse(e.data).html; });
-      es.addEventListener("rows", function (e) { upsert(JSON.parse(e.data)); });
+      // Live rows belong to the run's first window: another window shown is left as it is.
+      es.addEventListener("rows", function (e) { if (!win.current) upsert(JSON.parse(e.data)); });
       es.addEventListener("done", function () { es.close(); setLive("run " + document.body.getAttribute("data-status")); });
       es.addEventListener("error", function () { if (es.readyState !== 2) setLive("reconnecting…"); });
     }

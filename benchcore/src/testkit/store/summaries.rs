@@ -135,3 +135,40 @@ pub async fn summarize_of_unknown_run_is_not_found(harness: Arc<dyn StoreHarness
         "summarize of an unknown run",
     );
 }
+
+/// `latency_counts` counts each agent's distinct latencies from the stored attempts, in agent
+/// then latency order; another workspace and an unknown run see none.
+pub async fn latency_counts_match_the_stored_attempts(harness: Arc<dyn StoreHarness>) {
+    use crate::store::LatencyCount;
+    let store = harness.fresh().await;
+    let ws = Workspace::default();
+    create(&store, &ws, "r1", &spec("s", &["b", "a"], 5)).await;
+    let mut batch = Vec::new();
+    for (case, agent, latency) in [
+        ("q1", "b", Some(7)),
+        ("q2", "b", Some(5)),
+        ("q3", "b", Some(7)),
+        ("q4", "b", None),
+        ("q1", "a", Some(3)),
+    ] {
+        let mut r = record("r1", case, agent, 0, Outcome::Passed);
+        r.latency_ms = latency;
+        batch.push(r);
+    }
+    recorded(&store, &ws, &batch).await;
+    let counts = ok(store.latency_counts(&ws, "r1").await, "latency_counts");
+    assert_eq!(
+        counts,
+        [
+            LatencyCount::new("a", 3, 1),
+            LatencyCount::new("b", 5, 1),
+            LatencyCount::new("b", 7, 2),
+        ],
+        "latency counts of r1"
+    );
+    let other = workspace("other");
+    let hidden = ok(store.latency_counts(&other, "r1").await, "latency_counts");
+    assert!(hidden.is_empty(), "another workspace sees {hidden:?}");
+    let ghost = ok(store.latency_counts(&ws, "ghost").await, "latency_counts");
+    assert!(ghost.is_empty(), "an unknown run has {ghost:?}");
+}
