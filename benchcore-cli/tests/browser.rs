@@ -13,7 +13,7 @@ use benchcore::Workspace;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use support::{benchcore, screenshots_dir, seed, start_gated_run, ViewServer, HOSTILE};
+use support::{benchcore, screenshots_dir, seed, seed_big, start_gated_run, ViewServer, HOSTILE};
 use tokio::io::AsyncBufReadExt;
 
 /// Chromium and node, or `None` (outside CI) when either is missing.
@@ -322,4 +322,71 @@ async fn live_pages_update_while_a_run_progresses() {
         "the run page was not reloaded"
     );
     assert_eq!(drive.eval("status"), "finished");
+}
+
+#[tokio::test]
+async fn a_run_bigger_than_a_window_pages_in_the_viewer() {
+    let Some(tools) = tools() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("runs.db").display());
+    let store = benchcore_store::connect(&url).await.unwrap().store();
+    // One attempt more than a window (10,000): the last is on the second window.
+    seed_big(store.as_ref(), &Workspace::default(), "big", 10_001).await;
+    let report = dir.path().join("big.html");
+    let out = benchcore()
+        .args(["--store", &url, "report", "big", "--out"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let view = ViewServer::start(&url, 200);
+    let base = &view.base;
+    let first_case = "document.querySelector('#grid-table tbody tr').getAttribute('data-case')";
+    let set_goto = "(function(){ var i = document.getElementById('window-goto'); i.value = 'case-05000'; i.dispatchEvent(new Event('change')); return true; })()";
+    let steps = json!([
+        {"goto": format!("{base}/runs/big"), "wait": format!("{READY} && document.getElementById('grid-table')")},
+        {"eval": "document.getElementById('window-info').textContent", "name": "first window"},
+        {"eval": first_case, "name": "first case"},
+        {"click": "#window-next"},
+        {"wait": format!("{first_case} === 'case-10000'")},
+        {"eval": "document.getElementById('grid-count').textContent", "name": "second window"},
+        {"eval": "document.getElementById('window-next').disabled", "name": "no third window"},
+        {"screenshot": "big-run-second-window"},
+        {"click": "#window-back"},
+        {"wait": format!("{first_case} === 'case-00000'")},
+        {"eval": set_goto, "name": "go to"},
+        {"wait": format!("{first_case} === 'case-05000'")},
+        {"click": "#grid-table button.sq"},
+        {"wait": "document.getElementById('drill-evaluations')"},
+        {"eval": "document.getElementById('drill-title').textContent", "name": "opened"},
+        {"goto": format!("file://{}", report.display()), "wait": format!("{READY} && document.getElementById('grid-table')")},
+        {"eval": "document.getElementById('window-bar').textContent", "name": "report window"}
+    ]);
+    let drive = drive(&tools, dir.path(), steps, |_| {}).await;
+    assert_eq!(drive.problems(), &json!([]), "{:#?}", drive.problems());
+    assert_eq!(
+        drive.eval("first window"),
+        "this window: 10000 of 10001 attempts"
+    );
+    assert_eq!(drive.eval("first case"), "case-00000");
+    assert_eq!(drive.eval("second window"), "1 of 1 cases · 1 attempts");
+    assert_eq!(drive.eval("no third window"), true);
+    assert!(
+        drive
+            .eval("opened")
+            .as_str()
+            .unwrap()
+            .starts_with("case-05000 · alpha · sample 0"),
+        "{}",
+        drive.eval("opened")
+    );
+    assert!(
+        drive
+            .eval("report window")
+            .as_str()
+            .unwrap()
+            .contains("this file holds the first window"),
+        "{}",
+        drive.eval("report window")
+    );
 }
