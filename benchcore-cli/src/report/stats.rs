@@ -1,6 +1,6 @@
 //! The statistics the report shows: Wilson intervals for accuracy, five numbers for latency.
 
-use benchcore::store::percentile_rank;
+use benchcore::store::percentile_of_counts;
 
 /// The z value of a two-sided 95% interval.
 const Z95: f64 = 1.959_963_984_540_054;
@@ -64,15 +64,7 @@ impl FiveNumbers {
     /// nearest rank; `None` when it is empty.
     pub(crate) fn of_counts(counts: &[(u64, u64)]) -> Option<Self> {
         let n: u64 = counts.iter().map(|(_, c)| c).sum();
-        // The value at a 1-based rank: walk the cumulative counts.
-        let at = |p: f64| {
-            let rank = percentile_rank(n, p)?;
-            let mut seen = 0;
-            counts.iter().find_map(|&(value, count)| {
-                seen += count;
-                (seen >= rank).then_some(value)
-            })
-        };
+        let at = |p: f64| percentile_of_counts(counts, p);
         Some(Self {
             n: usize::try_from(n).unwrap_or(usize::MAX),
             min: counts.first()?.0,

@@ -17,6 +17,7 @@ mod record;
 mod rows;
 mod run_store;
 mod store;
+mod summary;
 mod text;
 mod vault;
 

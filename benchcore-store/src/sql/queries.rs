@@ -107,14 +107,13 @@ pub(crate) struct Queries {
     /// comparison seeks the primary key index, so a deep page costs what the first does.
     /// Binds: as `select_attempts`, then the key: case_id, agent, sample.
     pub(crate) select_attempts_after: String,
-    /// Per-agent counts and sums, aggregated in the database so a summary of a million
-    /// attempts costs no memory. Columns: agent, n, passed, failed, invalid, errors, skipped,
-    /// score sum and count over judged attempts, input and output tokens, cost, retries,
-    /// latencies recorded. Binds: workspace, run_id.
+    /// Counts and sums per agent and latency, aggregated in the database so a summary of ten
+    /// million attempts is one scan and costs no memory; the caller adds an agent's groups up
+    /// and takes its percentiles from the groups' latencies and counts. Columns: agent,
+    /// latency_ms (NULL for attempts without one), n, passed, failed, invalid, errors,
+    /// skipped, score sum and count over judged attempts, input and output tokens, cost,
+    /// retries. Binds: workspace, run_id.
     pub(crate) summary_aggregates: &'static str,
-    /// The latency at a 1-based rank among one agent's recorded latencies (ranks from
-    /// `benchcore::store::percentile_rank`). Binds: workspace, run_id, agent, rank.
-    pub(crate) latency_at_rank: &'static str,
     /// How many attempts took each latency, per agent, ordered by agent then latency.
     /// Columns: agent, latency_ms, count. Binds: workspace, run_id.
     pub(crate) latency_counts: &'static str,
@@ -218,7 +217,7 @@ impl Queries {
                 " AND (case_id, agent, sample) > \
                  (CAST($7 AS TEXT), CAST($8 AS TEXT), CAST($9 AS BIGINT))",
             ),
-            summary_aggregates: "SELECT agent, COUNT(*), \
+            summary_aggregates: "SELECT agent, latency_ms, COUNT(*), \
                  SUM(CASE WHEN outcome = 'passed' THEN 1 ELSE 0 END), \
                  SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END), \
                  SUM(CASE WHEN outcome = 'invalid' THEN 1 ELSE 0 END), \
@@ -228,13 +227,9 @@ impl Queries {
                      THEN score END), 0.0), \
                  COUNT(CASE WHEN outcome IN ('passed', 'failed', 'invalid') THEN score END), \
                  CAST(SUM(input_tokens) AS BIGINT), CAST(SUM(output_tokens) AS BIGINT), \
-                 COALESCE(SUM(cost_usd), 0.0), CAST(SUM(retries) AS BIGINT), \
-                 COUNT(latency_ms) \
-                 FROM attempts WHERE workspace = $1 AND run_id = $2 GROUP BY agent",
-            latency_at_rank: "SELECT latency_ms FROM attempts \
-                 WHERE workspace = $1 AND run_id = $2 AND agent = $3 \
-                   AND latency_ms IS NOT NULL \
-                 ORDER BY latency_ms LIMIT 1 OFFSET $4 - 1",
+                 COALESCE(SUM(cost_usd), 0.0), CAST(SUM(retries) AS BIGINT) \
+                 FROM attempts WHERE workspace = $1 AND run_id = $2 \
+                 GROUP BY agent, latency_ms",
             latency_counts: "SELECT agent, latency_ms, COUNT(*) FROM attempts \
                  WHERE workspace = $1 AND run_id = $2 AND latency_ms IS NOT NULL \
                  GROUP BY agent, latency_ms ORDER BY agent, latency_ms",

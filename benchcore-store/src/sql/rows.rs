@@ -5,6 +5,7 @@
 
 use super::driver::Cells;
 use super::error::Errors;
+use super::summary::SummaryGroup;
 use benchcore::store::MetricRecord;
 use benchcore::{
     AgentSummary, AttemptFailure, AttemptKey, AttemptRecord, Outcome, RunInfo, RunSpec, RunStatus,
@@ -130,26 +131,30 @@ impl<'a> Reader<'a> {
         Ok((key, self.outcome(3)?))
     }
 
-    /// One agent's aggregates, in the column order of `Queries::summary_aggregates`; the
-    /// percentiles are left to the caller. Returns the summary and how many latencies it has.
-    pub(crate) fn agent_summary(&self) -> Result<(AgentSummary, u64), StoreError> {
+    /// One agent's attempts of one latency, in the column order of
+    /// `Queries::summary_aggregates`.
+    pub(crate) fn summary_group(&self) -> Result<SummaryGroup, StoreError> {
         let mut summary = AgentSummary::default();
         summary.agent = self.string(0)?;
-        summary.n = self.u64(1)?;
-        summary.passed = self.u64(2)?;
-        summary.failed = self.u64(3)?;
-        summary.invalid = self.u64(4)?;
-        summary.errors = self.u64(5)?;
-        summary.skipped = self.u64(6)?;
-        let score_sum = self.f64(7)?;
-        let scored = self.u64(8)?;
-        summary.input_tokens = self.u64(9)?;
-        summary.output_tokens = self.u64(10)?;
-        summary.cost_usd = self.f64(11)?;
-        summary.retries = self.u64(12)?;
-        let latencies = self.u64(13)?;
-        summary.derive_rates(score_sum, scored);
-        Ok((summary, latencies))
+        let latency_ms = self.opt_u64(1)?;
+        summary.n = self.u64(2)?;
+        summary.passed = self.u64(3)?;
+        summary.failed = self.u64(4)?;
+        summary.invalid = self.u64(5)?;
+        summary.errors = self.u64(6)?;
+        summary.skipped = self.u64(7)?;
+        let score_sum = self.f64(8)?;
+        let scored = self.u64(9)?;
+        summary.input_tokens = self.u64(10)?;
+        summary.output_tokens = self.u64(11)?;
+        summary.cost_usd = self.f64(12)?;
+        summary.retries = self.u64(13)?;
+        Ok(SummaryGroup {
+            summary,
+            latency_ms,
+            score_sum,
+            scored,
+        })
     }
 
     /// An attempt, in the column order of `Queries::select_attempts`.

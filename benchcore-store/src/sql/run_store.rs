@@ -1,10 +1,10 @@
 //! The [`RunStore`] contract on a [`SqlStore`], for every SQL backend.
 
 use super::backend::Backend;
-use super::driver::{args, execute, fetch_all, fetch_one, fetch_optional, On};
+use super::driver::{args, execute, fetch_all, fetch_optional, On};
 use super::store::{limit, SqlStore};
 use super::text::int;
-use benchcore::store::{percentile_rank, sort_by_spec_order, LatencyCount, MetricRecord};
+use benchcore::store::{sort_by_spec_order, LatencyCount, MetricRecord};
 use benchcore::{
     AttemptKey, AttemptQuery, AttemptRecord, Outcome, RunFilter, RunInfo, RunSpec, RunStatus,
     RunStore, RunSummary, StoreCapabilities, StoreError, StoreErrorKind, Workspace,
@@ -209,8 +209,8 @@ impl<B: Backend> RunStore for SqlStore<B> {
         pools.read_all(&what, sql, args, |r| r.attempt()).await
     }
 
-    /// Aggregates in the database, in one read snapshot: the run, then per agent its counts
-    /// and sums, then each latency percentile by rank.
+    /// Aggregates in the database, in one read snapshot: the run, then its counts and sums
+    /// per agent and latency, added up per agent (see `sql::summary`).
     async fn summarize(
         &self,
         workspace: &Workspace,
@@ -236,24 +236,11 @@ impl<B: Backend> RunStore for SqlStore<B> {
         let rows = fetch_all::<B::Db>(On::Conn(&mut *tx), sql, args![ws, run_id])
             .await
             .map_err(map)?;
-        let mut agents = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let (mut summary, latencies) = pools.read_row(row, |r| r.agent_summary())?;
-            for (p, slot) in [
-                (0.50, &mut summary.latency_p50_ms),
-                (0.95, &mut summary.latency_p95_ms),
-            ] {
-                let Some(rank) = percentile_rank(latencies, p) else {
-                    continue;
-                };
-                let args = args![ws, run_id, summary.agent.as_str(), int(rank)];
-                let row = fetch_one::<B::Db>(On::Conn(&mut *tx), queries.latency_at_rank, args)
-                    .await
-                    .map_err(map)?;
-                *slot = pools.read_row(&row, |r| r.opt_u64(0))?;
-            }
-            agents.push(summary);
-        }
+        let groups = rows
+            .iter()
+            .map(|row| pools.read_row(row, |r| r.summary_group()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut agents = super::summary::fold(groups);
         tx.commit().await.map_err(map)?;
         let order: Vec<String> = run.spec.agents.iter().map(|a| a.name.clone()).collect();
         sort_by_spec_order(&mut agents, &order);

@@ -19,7 +19,9 @@ pub use memory::MemoryStore;
 pub use memory_limits::MemoryLimitBoard;
 pub use metrics::MetricRecord;
 pub use queue::{QueuedAttempt, WorkQueue};
-pub use summary::{percentile_rank, sort_by_spec_order, SummaryBuilder, SummaryRow};
+pub use summary::{
+    percentile_of_counts, percentile_rank, sort_by_spec_order, SummaryBuilder, SummaryRow,
+};
 pub use types::{
     AgentSpec, AgentSummary, RunFilter, RunInfo, RunSpec, RunStatus, RunSummary, SuiteRef,
     Workspace,

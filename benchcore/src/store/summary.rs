@@ -123,10 +123,21 @@ impl AgentSummary {
 }
 
 /// The 1-based nearest rank of percentile `p` (0–1) among `count` sorted values, or `None`
-/// when there are none. Stores that pick percentiles in their database (`ORDER BY … LIMIT 1
-/// OFFSET rank - 1`) use it, so percentiles agree across backends.
+/// when there are none. Every store's percentiles come from it, so they agree across backends.
 pub fn percentile_rank(count: u64, p: f64) -> Option<u64> {
     (count > 0).then(|| ((p * count as f64).ceil() as u64).clamp(1, count))
+}
+
+/// Nearest-rank percentile `p` (0–1) of a distribution given as `(value, how many)` in
+/// ascending value order (as [`RunStore::latency_counts`](super::RunStore::latency_counts)
+/// returns an agent's), or `None` when it is empty. The same value as sorting every value out.
+pub fn percentile_of_counts(counts: &[(u64, u64)], p: f64) -> Option<u64> {
+    let rank = percentile_rank(counts.iter().map(|(_, n)| n).sum(), p)?;
+    let mut seen = 0;
+    counts.iter().find_map(|&(value, n)| {
+        seen += n;
+        (seen >= rank).then_some(value)
+    })
 }
 
 /// Nearest-rank percentile of sorted values.
@@ -145,6 +156,17 @@ mod tests {
         assert_eq!(percentile(&v, 0.95), Some(95));
         assert_eq!(percentile(&[7], 0.95), Some(7));
         assert_eq!(percentile(&[], 0.5), None);
+        // Counts give what the values they stand for give.
+        let counts = [(1, 5), (2, 90), (9, 5)];
+        let values: Vec<u64> = [vec![1; 5], vec![2; 90], vec![9; 5]].concat();
+        for p in [0.01, 0.05, 0.06, 0.5, 0.95, 0.96, 1.0] {
+            assert_eq!(
+                percentile_of_counts(&counts, p),
+                percentile(&values, p),
+                "p{p}"
+            );
+        }
+        assert_eq!(percentile_of_counts(&[], 0.5), None);
     }
 
     #[test]

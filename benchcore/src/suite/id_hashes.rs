@@ -63,16 +63,15 @@ impl IdHashes {
     /// # Errors
     /// A spilled run cannot be read back.
     pub(crate) fn repeated(mut self) -> io::Result<HashSet<u64>> {
-        let Some((file, runs)) = self.spilled.take() else {
+        if self.spilled.is_none() {
             self.chunk.sort_unstable();
             return Ok(repeats(self.chunk.into_iter()));
-        };
+        }
         // Spill the last partial chunk too, so every run is read the same way.
-        self.spilled = Some((file, runs));
         if !self.chunk.is_empty() {
             self.spill()?;
         }
-        let (file, runs) = self.spilled.take().expect("spilled above");
+        let (file, runs) = self.spilled.take().expect("spilled before");
         merge(file, &runs)
     }
 }
