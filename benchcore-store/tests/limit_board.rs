@@ -1,6 +1,7 @@
 //! The limit board's contract, on PostgreSQL and on the memory board alike: concurrent holds
 //! never add up to more than the ceiling, a lapsed lease frees its share, buckets keep their
-//! rate across holders, pauses only lengthen, `let_go` frees everything, and a holder that is
+//! rate across holders, shares are split fairly among what the holders want, pauses only
+//! lengthen, `let_go` frees everything, and a holder that is
 //! not a worker id is refused.
 
 mod support;
@@ -75,6 +76,28 @@ async fn contract(board: Arc<dyn LimitBoard>) {
         .await
         .unwrap();
     assert_eq!(freed.granted, 5, "the lapsed share came back");
+
+    // Fair shares: a holder that came first keeps what it holds (its slots may be in use) but
+    // learns its share; once it gives back down to it, the late one gets the rest.
+    let hold = |holder: &'static str, want: u32| {
+        let (board, ws) = (Arc::clone(&board), ws.clone());
+        async move {
+            let h = board.hold(&ws, "r", "fair", holder, want, 10, LONG).await;
+            let h = h.unwrap();
+            (h.granted, h.share)
+        }
+    };
+    assert_eq!(hold("first", 10).await, (10, 10));
+    assert_eq!(hold("late", 10).await, (0, 5), "nothing free, half is fair");
+    assert_eq!(hold("first", 10).await, (10, 5), "kept, but told its share");
+    assert_eq!(hold("first", 5).await, (5, 5));
+    assert_eq!(hold("late", 10).await, (5, 5));
+    // Wanting less leaves more to the other: its share grows, and so does its grant.
+    assert_eq!(hold("late", 2).await, (2, 2));
+    assert_eq!(hold("first", 10).await, (8, 8));
+    // A want of 0 drops the holding: the other may have the whole ceiling.
+    assert_eq!(hold("late", 0).await, (0, 0));
+    assert_eq!(hold("first", 10).await, (10, 10));
 
     // A bucket of 600 a minute: 10 at once, then 10 a second, whoever takes.
     let started = Instant::now();

@@ -2,7 +2,7 @@
 //! clock, so that workers on machines whose clocks differ agree on leases and pauses.
 
 use super::store::PostgresStore;
-use benchcore::store::{bucket_capacity, check_holder};
+use benchcore::store::{bucket_capacity, check_holder, fair_share, grant};
 use benchcore::{Holding, LimitBoard, StoreError, Workspace};
 use std::time::Duration;
 
@@ -11,31 +11,29 @@ use std::time::Duration;
 const LOCK_SCOPE: &str = "SELECT pg_advisory_xact_lock(hashtextextended( \
          $1 || chr(31) || $2 || chr(31) || $3, 7310))";
 
-/// Grants `min(want, ceiling − live holdings of the others)`, stores it (or drops the row for
-/// 0) and reads the scope's pause in milliseconds. Data-modifying parts of a `WITH` run
-/// whether read or not.
-/// Binds: workspace, run id, scope, holder, want, ceiling, lease in milliseconds.
-const HOLD: &str = "WITH others AS ( \
-         SELECT COALESCE(SUM(amount), 0)::bigint AS held FROM run_limits \
-          WHERE workspace = $1 AND run_id = $2 AND scope = $3 AND holder <> $4 \
-            AND holder NOT LIKE '~%' AND until > clock_timestamp() \
-     ), granted AS ( \
-         SELECT GREATEST(0, LEAST($5::bigint, $6::bigint - held)) AS n FROM others \
-     ), dropped AS ( \
-         DELETE FROM run_limits \
-          WHERE workspace = $1 AND run_id = $2 AND scope = $3 AND holder = $4 \
-            AND (SELECT n FROM granted) = 0 \
-     ), held AS ( \
-         INSERT INTO run_limits (workspace, run_id, scope, holder, amount, until) \
-         SELECT $1, $2, $3, $4, n, clock_timestamp() + $7::bigint * interval '1 millisecond' \
-           FROM granted WHERE n > 0 \
-         ON CONFLICT (workspace, run_id, scope, holder) \
-         DO UPDATE SET amount = EXCLUDED.amount, until = EXCLUDED.until \
-     ) \
-     SELECT (SELECT n FROM granted), COALESCE(( \
-         SELECT GREATEST(0, EXTRACT(EPOCH FROM (until - clock_timestamp())) * 1000)::bigint \
-           FROM run_limits \
-          WHERE workspace = $1 AND run_id = $2 AND scope = $3 AND holder = '~pause'), 0)";
+/// The live holdings of a scope: holder, slots held, slots wanted.
+/// Binds: workspace, run id, scope.
+const LIVE_HOLDINGS: &str = "SELECT holder, amount::bigint, wanted::bigint FROM run_limits \
+     WHERE workspace = $1 AND run_id = $2 AND scope = $3 \
+       AND holder NOT LIKE '~%' AND until > clock_timestamp()";
+
+/// Stores a holding and its want under a lease.
+/// Binds: workspace, run id, scope, holder, granted, want, lease in milliseconds.
+const STORE_HOLDING: &str = "INSERT INTO run_limits \
+         (workspace, run_id, scope, holder, amount, wanted, until) \
+     VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp() + $7::bigint * interval '1 millisecond') \
+     ON CONFLICT (workspace, run_id, scope, holder) \
+     DO UPDATE SET amount = EXCLUDED.amount, wanted = EXCLUDED.wanted, until = EXCLUDED.until";
+
+/// Drops a holding. Binds: workspace, run id, scope, holder.
+const DROP_HOLDING: &str = "DELETE FROM run_limits \
+     WHERE workspace = $1 AND run_id = $2 AND scope = $3 AND holder = $4";
+
+/// How many milliseconds the scope stays paused. Binds: workspace, run id, scope.
+const PAUSED_FOR: &str = "SELECT COALESCE(( \
+     SELECT GREATEST(0, EXTRACT(EPOCH FROM (until - clock_timestamp())) * 1000)::bigint \
+       FROM run_limits \
+      WHERE workspace = $1 AND run_id = $2 AND scope = $3 AND holder = '~pause'), 0)";
 
 /// Fills the bucket for the time since it was last filled (up to its capacity), takes the
 /// amount, and returns the balance; the upsert's row lock serialises concurrent takers.
@@ -86,22 +84,47 @@ impl LimitBoard for PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(map)?;
-        let (granted, paused_ms): (i64, i64) = sqlx::query_as(HOLD)
+        let live: Vec<(String, i64, i64)> = sqlx::query_as(LIVE_HOLDINGS)
             .bind(workspace.as_str())
             .bind(run_id)
             .bind(scope)
-            .bind(holder)
-            .bind(i64::from(want))
-            .bind(i64::from(ceiling))
-            .bind(millis(lease).max(1))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(map)?;
+        let slots = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+        let mine = live.iter().find(|(name, _, _)| name == holder);
+        let others = live.iter().filter(|(name, _, _)| name != holder);
+        let others_hold: u32 = others.clone().map(|(_, held, _)| slots(*held)).sum();
+        let share = fair_share(ceiling, want, others.map(|(_, _, wants)| slots(*wants)));
+        let held = mine.map_or(0, |(_, held, _)| slots(*held));
+        let granted = grant(want, held, ceiling.saturating_sub(others_hold), share);
+        let stored = if want == 0 {
+            sqlx::query(DROP_HOLDING)
+                .bind(workspace.as_str())
+                .bind(run_id)
+                .bind(scope)
+                .bind(holder)
+        } else {
+            sqlx::query(STORE_HOLDING)
+                .bind(workspace.as_str())
+                .bind(run_id)
+                .bind(scope)
+                .bind(holder)
+                .bind(f64::from(granted))
+                .bind(f64::from(want))
+                .bind(millis(lease).max(1))
+        };
+        stored.execute(&mut *tx).await.map_err(map)?;
+        let paused_ms: i64 = sqlx::query_scalar(PAUSED_FOR)
+            .bind(workspace.as_str())
+            .bind(run_id)
+            .bind(scope)
             .fetch_one(&mut *tx)
             .await
             .map_err(map)?;
         tx.commit().await.map_err(map)?;
-        Ok(Holding::new(
-            u32::try_from(granted).unwrap_or(0),
-            Duration::from_millis(u64::try_from(paused_ms).unwrap_or(0)),
-        ))
+        let paused_for = Duration::from_millis(u64::try_from(paused_ms).unwrap_or(0));
+        Ok(Holding::new(granted, paused_for).with_share(share))
     }
 
     async fn take(

@@ -3,7 +3,8 @@
 //!
 //! Concurrency is held as leased shares: a keeper task per ceiling asks the board for as many
 //! slots as this process has attempts running or waiting, sets the local limiter's ceiling to
-//! what it got, gives back what it no longer needs, and renews its lease while it holds any.
+//! what it got (at most its fair share among the processes that want slots), gives back what
+//! it no longer needs or holds above that share, and renews its lease while it holds any.
 //! Slots are taken and let go locally, so the board sees one call per change of share, not one
 //! per attempt. A worker that dies stops renewing; its share returns once its lease runs out.
 
@@ -63,22 +64,29 @@ impl RunWide {
             let shared = ceiling.is_some();
             let ceiling = ceiling.map_or(0, |c| u32::try_from(c).unwrap_or(u32::MAX));
             let mut held = 0u32;
+            // The fair share the board last reported: above it, this process stops taking
+            // slots and hands them back as its attempts finish.
+            let mut share = u32::MAX;
             let mut renewed = Instant::now();
             let mut warned = false;
             loop {
                 let demand = u32::try_from(limiter.demand()).unwrap_or(u32::MAX);
                 let want = demand.min(ceiling);
-                // A lease is renewed at a third of its length; an agent's share is looked at
-                // more often while it has work, to see a pause another worker posted soon.
-                let renew_due = match &pause {
-                    Some(_) if demand > 0 => renewed.elapsed() >= (this.lease / 3).min(TICK * 4),
-                    _ => held > 0 && renewed.elapsed() >= this.lease / 3,
+                // A lease is renewed at a third of its length. While this process has work, the
+                // board is looked at more often: to see a pause another worker posted, and a
+                // fair share that shrank because another worker came to want slots.
+                let renew_due = if demand > 0 && (shared || pause.is_some()) {
+                    renewed.elapsed() >= (this.lease / 3).min(TICK * 4)
+                } else {
+                    held > 0 && renewed.elapsed() >= this.lease / 3
                 };
-                if want != held || renew_due {
+                let over_share = shared && held > share;
+                if want != held || over_share || renew_due {
                     // Giving slots back: stop taking them here first, so that they are free
                     // before the board hands them to another process.
-                    let want = if shared && want < held {
-                        u32::try_from(limiter.shrink_to(want as usize)).unwrap_or(u32::MAX)
+                    let want = if shared && (want < held || over_share) {
+                        let keep = want.min(share) as usize;
+                        u32::try_from(limiter.shrink_to(keep)).unwrap_or(u32::MAX)
                     } else {
                         want
                     };
@@ -97,9 +105,10 @@ impl RunWide {
                     match holding {
                         Ok(holding) => {
                             held = holding.granted;
+                            share = holding.share;
                             renewed = Instant::now();
                             if shared {
-                                limiter.set_max(held as usize);
+                                limiter.set_max(held.min(share) as usize);
                             }
                             if let Some(pause) = &pause {
                                 pause.set(holding.paused_for);

@@ -7,35 +7,91 @@ use async_trait::async_trait;
 use std::time::Duration;
 
 /// What a holder got from [`LimitBoard::hold`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Holding {
     /// Slots the holder now holds (at most what it asked for).
     pub granted: u32,
     /// How much longer the scope is paused (zero when it is not).
     pub paused_for: Duration,
+    /// The holder's fair share of the ceiling (see [`fair_share`]): a holder granted more
+    /// stops taking slots above it and gives the rest back as its attempts finish, so a
+    /// holder that came later is not starved. `u32::MAX` from a board that does not share
+    /// fairly.
+    pub share: u32,
+}
+
+impl Default for Holding {
+    fn default() -> Self {
+        Self::new(0, Duration::ZERO)
+    }
 }
 
 impl Holding {
-    /// A holding of `granted` slots, paused for `paused_for`.
+    /// A holding of `granted` slots, paused for `paused_for`, with no fair share asked of it.
     pub fn new(granted: u32, paused_for: Duration) -> Self {
         Self {
             granted,
             paused_for,
+            share: u32::MAX,
         }
     }
+
+    /// The same holding, with its holder's fair share.
+    pub fn with_share(mut self, share: u32) -> Self {
+        self.share = share;
+        self
+    }
+}
+
+/// A holder's fair share of `ceiling` when it wants `want` and the other live holders want
+/// `others` (max-min fairness: whoever wants less than an equal part gets what it wants, the
+/// rest split what is left equally, rounded up so no slot is left unused).
+///
+/// ```
+/// use benchcore::store::fair_share;
+/// assert_eq!(fair_share(300, 375, [375, 375]), 100);
+/// assert_eq!(fair_share(300, 375, [10, 40]), 250);
+/// assert_eq!(fair_share(300, 20, [375]), 20);
+/// assert_eq!(fair_share(10, 10, [10, 10]), 4);
+/// ```
+pub fn fair_share(ceiling: u32, want: u32, others: impl IntoIterator<Item = u32>) -> u32 {
+    let mut wants: Vec<u32> = others.into_iter().collect();
+    wants.push(want);
+    wants.sort_unstable();
+    let mut left = u64::from(ceiling);
+    let mut holders = wants.len() as u64;
+    for w in wants {
+        let level = left.div_ceil(holders);
+        if u64::from(w) >= level {
+            // Everyone from here on wants at least the level: each gets the level.
+            return u32::try_from(level.min(u64::from(want))).unwrap_or(u32::MAX);
+        }
+        left -= u64::from(w);
+        holders -= 1;
+    }
+    want
+}
+
+/// What [`LimitBoard::hold`] grants: never more than asked nor than the others leave free;
+/// at most the fair share, but never less than already held (slots held may be in use: the
+/// holder gives them back itself, as they free up).
+pub fn grant(want: u32, held: u32, free: u32, share: u32) -> u32 {
+    want.min(held.max(free.min(share)))
 }
 
 /// Limits shared by every process working on a run. A *scope* names one limit of a run
 /// (`run`, `agent:gpt`, …); a *holder* is one process (a worker's id).
 ///
 /// # Contract
-/// - `hold` sets what `holder` holds of a scope's ceiling: the holder gets
-///   `min(want, ceiling − what the others hold)`, counting only holdings whose lease has not
-///   run out, so the live holdings of a scope never add up to more than its ceiling, however
-///   many holders call at once. The holding's lease runs `lease` from the call; a holder that
-///   stops calling (a killed worker) loses its share when the lease runs out. A grant of 0
-///   drops the holding.
+/// - `hold` sets what `holder` holds of a scope's ceiling and what it wants: the holder gets
+///   [`grant`]`(want, held, ceiling − what the others hold, share)` with `share` its
+///   [`fair_share`] among the wants of the live holders, counting only holdings whose lease
+///   has not run out, so the live holdings of a scope never add up to more than its ceiling,
+///   however many holders call at once; the holding reports the share. The holding's lease
+///   runs `lease` from the call; a holder that stops calling (a killed worker) loses its share
+///   when the lease runs out. A holder granted nothing is remembered with its want (so the
+///   others' shares make room for it); a want of 0 drops the holding.
 /// - `take` takes `amount` from a scope's bucket, refilled at `per_minute` and holding one
 ///   second's worth (at least 1). The balance may go negative; the caller waits the returned
 ///   time before using what it took, so every holder together keeps the rate. A negative
@@ -47,7 +103,7 @@ impl Holding {
 ///   whose clocks differ still agree.
 #[async_trait]
 pub trait LimitBoard: Send + Sync + 'static {
-    /// Sets `holder`'s share of `scope`'s `ceiling` to as much of `want` as is free.
+    /// Sets `holder`'s share of `scope`'s `ceiling` to as much of `want` as is free and fair.
     #[allow(clippy::too_many_arguments)] // each is a distinct part of the holding's address
     async fn hold(
         &self,

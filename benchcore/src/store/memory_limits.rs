@@ -1,7 +1,7 @@
 //! [`MemoryLimitBoard`]: the reference [`LimitBoard`], for processes of one program (several
 //! engines working on one run) and for tests.
 
-use super::limit_board::{bucket_capacity, check_holder, Holding, LimitBoard};
+use super::limit_board::{bucket_capacity, check_holder, fair_share, grant, Holding, LimitBoard};
 use super::{StoreError, Workspace};
 use async_trait::async_trait;
 use std::collections::HashMap;
@@ -34,11 +34,19 @@ pub struct MemoryLimitBoard {
 
 #[derive(Debug, Default)]
 struct Scope {
-    /// Holder to (slots, lease end).
-    holdings: HashMap<String, (u32, Instant)>,
+    /// Holder to its holding.
+    holdings: HashMap<String, Held>,
     /// The bucket's balance and when it was last filled.
     bucket: Option<(f64, Instant)>,
     paused_until: Option<Instant>,
+}
+
+/// One holder's slots, what it wants, and when its lease ends.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    slots: u32,
+    wants: u32,
+    until: Instant,
 }
 
 impl MemoryLimitBoard {
@@ -75,23 +83,30 @@ impl LimitBoard for MemoryLimitBoard {
         check_holder(holder)?;
         let now = Instant::now();
         Ok(self.with_scope(workspace, run_id, scope, |s| {
-            s.holdings.retain(|_, (_, until)| *until > now);
-            let others: u32 = s
-                .holdings
-                .iter()
-                .filter(|(name, _)| *name != holder)
-                .map(|(_, (held, _))| *held)
-                .sum();
-            let granted = want.min(ceiling.saturating_sub(others));
-            if granted == 0 {
+            s.holdings.retain(|_, held| held.until > now);
+            let others = s.holdings.iter().filter(|(name, _)| *name != holder);
+            let others_hold: u32 = others.clone().map(|(_, h)| h.slots).sum();
+            let share = fair_share(ceiling, want, others.map(|(_, h)| h.wants));
+            let held = s.holdings.get(holder).map_or(0, |h| h.slots);
+            let granted = grant(want, held, ceiling.saturating_sub(others_hold), share);
+            if want == 0 {
                 s.holdings.remove(holder);
             } else {
-                s.holdings.insert(holder.to_owned(), (granted, now + lease));
+                let until = now + lease;
+                let wants = want;
+                s.holdings.insert(
+                    holder.to_owned(),
+                    Held {
+                        slots: granted,
+                        wants,
+                        until,
+                    },
+                );
             }
             let paused_for = s
                 .paused_until
                 .map_or(Duration::ZERO, |until| until.saturating_duration_since(now));
-            Holding::new(granted, paused_for)
+            Holding::new(granted, paused_for).with_share(share)
         }))
     }
 

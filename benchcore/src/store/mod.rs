@@ -14,7 +14,7 @@ mod types;
 pub use error::{StoreError, StoreErrorKind};
 pub use latency::{count_by_paging, LatencyCount};
 pub use leaderboard::{best_runs_per_agent, LeaderboardEntry};
-pub use limit_board::{bucket_capacity, check_holder, Holding, LimitBoard};
+pub use limit_board::{bucket_capacity, check_holder, fair_share, grant, Holding, LimitBoard};
 pub use memory::MemoryStore;
 pub use memory_limits::MemoryLimitBoard;
 pub use metrics::MetricRecord;

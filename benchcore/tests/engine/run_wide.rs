@@ -154,3 +154,82 @@ async fn a_rate_limit_one_engine_meets_pauses_every_engine() {
         "the run went on after the pause ({after} requests)"
     );
 }
+
+/// An engine that joins a run another engine already fills is not starved: the first one
+/// learns its fair share and hands slots over as its attempts finish, so both go on at about
+/// half the run's concurrency each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_that_joins_late_gets_its_fair_share() {
+    let store = Arc::new(MemoryStore::new());
+    let board = Arc::new(MemoryLimitBoard::new());
+    let first = Arc::new(Scripted {
+        delay: Duration::from_millis(20),
+        ..Scripted::named("echo")
+    });
+    let late = Arc::new(Scripted {
+        delay: Duration::from_millis(20),
+        ..Scripted::named("echo")
+    });
+    let run = |agent: &Arc<Scripted>| {
+        Run::new(suite(800))
+            .agent_with(
+                shared(agent),
+                serde_json::Value::Null,
+                AgentLimits::default(),
+            )
+            .concurrency(8)
+    };
+    let run_id = stored_run(&store, &run(&first)).await;
+    let start = |name: &str, agent: &Arc<Scripted>, cases: std::ops::Range<usize>| {
+        let engine = Engine::new(store.clone()).with_limit_board(
+            board.clone(),
+            name.to_owned(),
+            Duration::from_secs(2),
+        );
+        let run_id = run_id.clone();
+        let items: Vec<_> = cases
+            .map(|i| {
+                let case =
+                    Case::new(format!("c{i:04}"), format!("{i}")).with_target(format!("{i}"));
+                QueuedAttempt::new(&run_id, case, "echo", 0)
+            })
+            .collect();
+        let run = run(agent);
+        async move {
+            let stream = futures::stream::iter(items).boxed();
+            engine.work(&run_id, run, stream).await.unwrap()
+        }
+    };
+    let first_handle = start("first", &first, 0..400).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let joined = Instant::now();
+    let late_handle = start("late", &late, 400..800).await;
+    first_handle.wait().await.unwrap();
+    late_handle.wait().await.unwrap();
+    // Once the shares have moved (a few requests' time), each engine sends about half.
+    let window = |agent: &Scripted| {
+        let from = joined + Duration::from_millis(200);
+        let to = joined + Duration::from_millis(800);
+        let starts = agent.starts.lock().unwrap();
+        starts
+            .iter()
+            .filter(|(_, at)| *at >= from && *at < to)
+            .count()
+    };
+    let (a, b) = (window(&first), window(&late));
+    assert!(a > 0 && b > 0, "both engines sent in the window ({a}, {b})");
+    let late_part = b as f64 / (a + b) as f64;
+    assert!(
+        (0.25..=0.75).contains(&late_part),
+        "the late engine sent {b} of {} requests",
+        a + b
+    );
+    assert_eq!(
+        first.calls.load(Ordering::SeqCst) + late.calls.load(Ordering::SeqCst),
+        800
+    );
+    assert!(
+        first.max_in_flight.load(Ordering::SeqCst) + late.max_in_flight.load(Ordering::SeqCst)
+            <= 16
+    );
+}

@@ -229,7 +229,13 @@ fn child(mode: &str, args: &[String]) -> anyhow::Result<()> {
             .store();
         let config = AgentConfig::parse_spec(&format!("openai_compatible:bench@{base_url}"))?;
         let agent = build_agent(&config)?;
-        let run = Run::new(QuestionSet::open(suite)?)
+        let opening = Instant::now();
+        let suite_set = QuestionSet::open(suite)?;
+        eprintln!(
+            "{mode}: opening and checking the suite took {:.2} s",
+            opening.elapsed().as_secs_f64()
+        );
+        let run = Run::new(suite_set)
             .agent_with(agent, config.to_stored(), AgentLimits::default())
             .concurrency(concurrency.parse()?)
             .timeout(Duration::from_secs(30))

@@ -4,6 +4,7 @@
 //! ```text
 //! cargo build --release -p benchcore-cli -p benchcore-tests
 //! target/release/bench-workers            # 5,000 cases, 100 ms latency, 100 in flight per worker
+//! target/release/bench-workers --profile  # also the attempts in flight every 20 ms
 //! ```
 //!
 //! The `benchcore` binary is taken from beside this one. PostgreSQL comes from
@@ -275,6 +276,12 @@ async fn measure(
             _ => break,
         }
     }
+    if std::env::args().any(|a| a == "--profile") {
+        eprintln!(
+            "attempts in flight, {workers} worker(s): {}",
+            in_flight(&spans)
+        );
+    }
     let split = Split::of(
         (detach_started, detach_ended),
         seen_finished,
@@ -282,6 +289,19 @@ async fn measure(
         workers * CONCURRENCY,
     )?;
     Ok((wall, split))
+}
+
+/// Attempts in flight every 20 ms from the first start, as `ms:count` pairs: where the slots
+/// were full and where they were not (the start, the tail).
+fn in_flight(spans: &[(u64, u64)]) -> String {
+    let first = spans.iter().map(|s| s.0).min().unwrap_or(0);
+    let last = spans.iter().map(|s| s.1).max().unwrap_or(0);
+    let mut line = String::new();
+    for t in (first..last).step_by(20) {
+        let busy = spans.iter().filter(|(a, b)| *a <= t && *b > t).count();
+        line.push_str(&format!("{}:{busy} ", t - first));
+    }
+    line
 }
 
 /// The same run done by one `benchcore run` process at `concurrency`: what distribution costs.
