@@ -90,6 +90,27 @@ async fn the_viewer_pages_through_a_run_bigger_than_a_window() {
         json(&format!("{base}/api/runs/big")).await["summary"]["total"],
         CASES
     );
+
+    // A finished run's summary is kept between page loads, and read again once it changes.
+    let (_, again) = get(&format!("{base}/runs/big")).await;
+    assert!(again.contains("<b>85.7%</b>"), "the kept summary");
+    let store = benchcore_store::connect(&url).await.unwrap().store();
+    let mut extra = benchcore::AttemptRecord::new(
+        "big",
+        benchcore::AttemptKey::new("case-10001", "alpha", 0),
+        benchcore::Outcome::Failed,
+    );
+    extra.latency_ms = Some(5000);
+    store
+        .record_attempts(&Workspace::default(), &[extra])
+        .await
+        .unwrap();
+    let (_, changed) = get(&format!("{base}/runs/big")).await;
+    assert_eq!(page_data(&changed)["recorded"], CASES + 1);
+    assert!(
+        changed.contains("p95 19 · n 10002"),
+        "the latency counts were read again"
+    );
 }
 
 #[test]

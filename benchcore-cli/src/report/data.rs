@@ -9,6 +9,7 @@
 use super::grid::{Details, Grid, Rows};
 use super::stats::{wilson, FiveNumbers};
 use anyhow::Context;
+use benchcore::store::LatencyCount;
 use benchcore::{AgentSummary, Outcome, RunInfo, RunStore, RunSummary, Workspace};
 use std::collections::HashMap;
 
@@ -49,16 +50,24 @@ impl ReportData {
         details: Details,
         rows: Rows,
     ) -> anyhow::Result<Self> {
-        let summary = store
-            .summarize(workspace, &run.id)
+        let summarized = store
+            .summarize_with_latencies(workspace, &run.id)
             .await
             .with_context(|| format!("summarizing run {}", run.id))?;
+        Self::load_with(store, workspace, run, details, rows, summarized).await
+    }
+
+    /// As [`load`](Self::load), with the run's summary and latency counts already at hand.
+    pub(crate) async fn load_with(
+        store: &dyn RunStore,
+        workspace: &Workspace,
+        run: RunInfo,
+        details: Details,
+        rows: Rows,
+        (summary, counts): (RunSummary, Vec<LatencyCount>),
+    ) -> anyhow::Result<Self> {
         let mut latencies: HashMap<String, Vec<(u64, u64)>> = HashMap::new();
-        for count in store
-            .latency_counts(workspace, &run.id)
-            .await
-            .with_context(|| format!("counting the latencies of run {}", run.id))?
-        {
+        for count in counts {
             latencies
                 .entry(count.agent)
                 .or_default()

@@ -21,6 +21,7 @@ mod live;
 mod lookup;
 mod pages;
 mod rows;
+mod summaries;
 
 use anyhow::Context;
 use axum::routing::get;
@@ -44,6 +45,8 @@ pub(crate) struct Viewer {
     pub(crate) store: Arc<dyn RunStore>,
     pub(crate) workspace: Workspace,
     pub(crate) poll: Duration,
+    /// Summaries of runs that are not running, kept between requests.
+    pub(crate) summaries: Arc<summaries::SummaryCache>,
 }
 
 impl std::fmt::Debug for Viewer {
@@ -92,6 +95,7 @@ pub(crate) async fn serve(
         store,
         workspace,
         poll: options.poll,
+        summaries: Arc::default(),
     });
     // Live streams never end on their own, so Ctrl-C drops the server rather than waiting for
     // connections to close: nothing is written, so nothing can be cut short.

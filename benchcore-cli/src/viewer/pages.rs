@@ -141,12 +141,19 @@ pub(crate) async fn run(
         rows_api: Some(format!("{base}/rows")),
     };
     let store = viewer.store.as_ref();
-    let data = ReportData::load(
+    let summarized = viewer
+        .summaries
+        .get(store, &viewer.workspace, &run)
+        .await
+        .map_err(|e| ViewError::from(e).page())?;
+    let window = Rows::Window(None);
+    let data = ReportData::load_with(
         store,
         &viewer.workspace,
         run,
         Details::Lazy,
-        Rows::Window(None),
+        window,
+        summarized,
     )
     .await
     .map_err(|e| ViewError::from(e).page())?;

@@ -209,13 +209,22 @@ impl<B: Backend> RunStore for SqlStore<B> {
         pools.read_all(&what, sql, args, |r| r.attempt()).await
     }
 
-    /// Aggregates in the database, in one read snapshot: the run, then its counts and sums
-    /// per agent and latency, added up per agent (see `sql::summary`).
     async fn summarize(
         &self,
         workspace: &Workspace,
         run_id: &str,
     ) -> Result<RunSummary, StoreError> {
+        Ok(self.summarize_with_latencies(workspace, run_id).await?.0)
+    }
+
+    /// Aggregates in the database, in one read snapshot: the run, then its counts and sums
+    /// per agent and latency, added up per agent (see `sql::summary`); the groups' counts are
+    /// the latency counts.
+    async fn summarize_with_latencies(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+    ) -> Result<(RunSummary, Vec<LatencyCount>), StoreError> {
         let pools = self.pools();
         let queries = &pools.queries;
         let what = format!("cannot summarize run {run_id:?}");
@@ -240,11 +249,11 @@ impl<B: Backend> RunStore for SqlStore<B> {
             .iter()
             .map(|row| pools.read_row(row, |r| r.summary_group()))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut agents = super::summary::fold(groups);
+        let (mut agents, counts) = super::summary::fold(groups);
         tx.commit().await.map_err(map)?;
         let order: Vec<String> = run.spec.agents.iter().map(|a| a.name.clone()).collect();
         sort_by_spec_order(&mut agents, &order);
-        Ok(RunSummary::new(run_id, run.total(), agents))
+        Ok((RunSummary::new(run_id, run.total(), agents), counts))
     }
 
     /// One grouped query: the database counts, so ten million attempts cost no memory here.

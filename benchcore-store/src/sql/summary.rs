@@ -4,7 +4,7 @@
 //! where a percentile picked by `ORDER BY … OFFSET` in the database costs a scan and a sort
 //! each.
 
-use benchcore::store::percentile_of_counts;
+use benchcore::store::{percentile_of_counts, LatencyCount};
 use benchcore::AgentSummary;
 use std::collections::BTreeMap;
 
@@ -31,8 +31,10 @@ struct Totals {
 }
 
 /// Adds the groups up per agent: counts and sums, the rates, the p50 and p95 latencies.
-/// Agents come back in name order.
-pub(crate) fn fold(groups: impl IntoIterator<Item = SummaryGroup>) -> Vec<AgentSummary> {
+/// Agents come back in name order, with the latency counts (agent then latency order).
+pub(crate) fn fold(
+    groups: impl IntoIterator<Item = SummaryGroup>,
+) -> (Vec<AgentSummary>, Vec<LatencyCount>) {
     let mut agents: BTreeMap<String, Totals> = BTreeMap::new();
     for group in groups {
         let g = group.summary;
@@ -58,7 +60,8 @@ pub(crate) fn fold(groups: impl IntoIterator<Item = SummaryGroup>) -> Vec<AgentS
             totals.latencies.push((ms, g.n));
         }
     }
-    agents
+    let mut counts = Vec::new();
+    let summaries = agents
         .into_values()
         .map(|mut totals| {
             // Each backend orders groups its own way (NULLs first or last): sort here.
@@ -67,9 +70,16 @@ pub(crate) fn fold(groups: impl IntoIterator<Item = SummaryGroup>) -> Vec<AgentS
             summary.derive_rates(totals.score_sum, totals.scored);
             summary.latency_p50_ms = percentile_of_counts(&totals.latencies, 0.50);
             summary.latency_p95_ms = percentile_of_counts(&totals.latencies, 0.95);
+            counts.extend(
+                totals
+                    .latencies
+                    .iter()
+                    .map(|&(ms, n)| LatencyCount::new(summary.agent.clone(), ms, n)),
+            );
             summary
         })
-        .collect()
+        .collect();
+    (summaries, counts)
 }
 
 #[cfg(test)]
@@ -91,7 +101,7 @@ mod tests {
 
     #[test]
     fn groups_add_up_per_agent_with_percentiles_over_their_latencies() {
-        let agents = fold([
+        let (agents, counts) = fold([
             group("b", Some(30), 1, 1),
             group("a", Some(20), 90, 45),
             group("a", None, 4, 0),
@@ -109,6 +119,15 @@ mod tests {
         assert_eq!(a.accuracy, Some(50.0 / 104.0));
         let b = &agents[1];
         assert_eq!((b.latency_p50_ms, b.latency_p95_ms), (Some(30), Some(30)));
-        assert!(fold([]).is_empty());
+        assert_eq!(
+            counts,
+            [
+                LatencyCount::new("a", 10, 5),
+                LatencyCount::new("a", 20, 90),
+                LatencyCount::new("a", 90, 5),
+                LatencyCount::new("b", 30, 1),
+            ]
+        );
+        assert_eq!(fold([]), (Vec::new(), Vec::new()));
     }
 }

@@ -216,6 +216,19 @@ pub trait RunStore: Send + Sync + 'static {
         count_by_paging(self, workspace, run_id).await
     }
 
+    /// [`summarize`](RunStore::summarize) and [`latency_counts`](RunStore::latency_counts)
+    /// together, as a report needs them: each the same as when asked alone. The default asks
+    /// for one then the other; a store that gets both from one read of the attempts (the SQL
+    /// stores: one grouped scan) does that instead.
+    async fn summarize_with_latencies(
+        &self,
+        workspace: &Workspace,
+        run_id: &str,
+    ) -> Result<(RunSummary, Vec<LatencyCount>), StoreError> {
+        let summary = self.summarize(workspace, run_id).await?;
+        Ok((summary, self.latency_counts(workspace, run_id).await?))
+    }
+
     /// Stores quality metrics of a run's attempts (computed on request, such as an LLM
     /// judge's rubric scores of conversations).
     ///

@@ -137,7 +137,8 @@ pub async fn summarize_of_unknown_run_is_not_found(harness: Arc<dyn StoreHarness
 }
 
 /// `latency_counts` counts each agent's distinct latencies from the stored attempts, in agent
-/// then latency order; another workspace and an unknown run see none.
+/// then latency order; another workspace and an unknown run see none; `summarize_with_latencies`
+/// gives the same counts and summary as the two asked alone.
 pub async fn latency_counts_match_the_stored_attempts(harness: Arc<dyn StoreHarness>) {
     use crate::store::LatencyCount;
     let store = harness.fresh().await;
@@ -166,6 +167,14 @@ pub async fn latency_counts_match_the_stored_attempts(harness: Arc<dyn StoreHarn
         ],
         "latency counts of r1"
     );
+    // Together with the summary: each the same as asked alone.
+    let (summary, together) = ok(
+        store.summarize_with_latencies(&ws, "r1").await,
+        "summarize_with_latencies",
+    );
+    assert_eq!(together, counts, "latency counts asked with the summary");
+    let alone = ok(store.summarize(&ws, "r1").await, "summarize");
+    assert_eq!(summary, alone, "the summary asked with the latency counts");
     let other = workspace("other");
     let hidden = ok(store.latency_counts(&other, "r1").await, "latency_counts");
     assert!(hidden.is_empty(), "another workspace sees {hidden:?}");
