@@ -6,24 +6,12 @@ mod support;
 
 use benchcore::Workspace;
 use serde_json::Value;
-use support::{page_data, seed_big, ViewServer};
+use support::{get, get_json, page_data, seed_big, ViewServer};
 
 /// Attempts in one window (the viewer's and the report's).
 const WINDOW: usize = 10_000;
 /// One more than a window: the last attempt is on the second.
 const CASES: u32 = WINDOW as u32 + 1;
-
-async fn get(url: &str) -> (u16, String) {
-    let response = reqwest::get(url).await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap())
-}
-
-async fn json(url: &str) -> Value {
-    let (status, body) = get(url).await;
-    assert_eq!(status, 200, "{url}: {body}");
-    serde_json::from_str(&body).unwrap()
-}
 
 async fn seeded() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
@@ -53,7 +41,7 @@ async fn the_viewer_pages_through_a_run_bigger_than_a_window() {
     assert!(page.contains(r#"id="chart-latency""#), "no latency chart");
 
     // The window after the first: the one attempt left, and no further window.
-    let rest = json(&format!(
+    let rest = get_json(&format!(
         "{base}/api/runs/big/rows?after_case=case-09999&after_agent=alpha&after_sample=0"
     ))
     .await;
@@ -65,11 +53,11 @@ async fn the_viewer_pages_through_a_run_bigger_than_a_window() {
     assert_eq!(rest["next"], Value::Null);
 
     // Going to a case: its window starts at the first case at or after the id given.
-    let from = json(&format!("{base}/api/runs/big/rows?after_case=case-05000")).await;
+    let from = get_json(&format!("{base}/api/runs/big/rows?after_case=case-05000")).await;
     assert_eq!(from["cases"][0], "case-05000");
     assert_eq!(from["rows"].as_array().unwrap().len(), 5001);
     assert_eq!(from["next"], Value::Null);
-    let first = json(&format!("{base}/api/runs/big/rows")).await;
+    let first = get_json(&format!("{base}/api/runs/big/rows")).await;
     assert_eq!(first["rows"].as_array().unwrap().len(), WINDOW);
     assert_eq!(first["next"], data["next"]);
 
@@ -81,13 +69,13 @@ async fn the_viewer_pages_through_a_run_bigger_than_a_window() {
     ))
     .await;
     assert_eq!(status, 400, "{body}");
-    let weird = json(&format!(
+    let weird = get_json(&format!(
         "{base}/api/runs/big/rows?after_case=zz%27%3B%20DROP%20TABLE%20attempts%3B--"
     ))
     .await;
     assert_eq!(weird["rows"].as_array().unwrap().len(), 0);
     assert_eq!(
-        json(&format!("{base}/api/runs/big")).await["summary"]["total"],
+        get_json(&format!("{base}/api/runs/big")).await["summary"]["total"],
         CASES
     );
 

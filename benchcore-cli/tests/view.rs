@@ -6,19 +6,7 @@ mod support;
 use benchcore::Workspace;
 use serde_json::Value;
 use std::time::Duration;
-use support::{page_data, seed, start_gated_run, PgSchema, ViewServer, HOSTILE};
-
-async fn get(url: &str) -> (u16, String) {
-    let response = reqwest::get(url).await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap())
-}
-
-async fn json(url: &str) -> Value {
-    let (status, body) = get(url).await;
-    assert_eq!(status, 200, "{url}: {body}");
-    serde_json::from_str(&body).unwrap()
-}
+use support::{get, get_json, page_data, seed, start_gated_run, PgSchema, ViewServer, HOSTILE};
 
 async fn check_viewer(store_url: &str) {
     let dir = tempfile::tempdir().unwrap();
@@ -35,9 +23,9 @@ async fn check_viewer(store_url: &str) {
         assert!(runs_page.contains(&format!(r#"data-run="{id}""#)), "{id}");
     }
     assert_eq!(page_data(&runs_page)["live"], "/api/live/runs?limit=50");
-    let runs = json(&format!("{base}/api/runs")).await;
+    let runs = get_json(&format!("{base}/api/runs")).await;
     assert_eq!(runs.as_array().unwrap().len(), 4);
-    let filtered = json(&format!(
+    let filtered = get_json(&format!(
         "{base}/api/runs?suite=arith&status=finished&agent=alpha"
     ))
     .await;
@@ -61,18 +49,18 @@ async fn check_viewer(store_url: &str) {
     assert!(data["live"].is_null(), "a finished run is not live");
     assert_eq!(run_page.matches("</script>").count(), 2);
 
-    let attempt = json(&format!(
+    let attempt = get_json(&format!(
         "{base}/api/runs/qa-a/attempt?case=case-05&agent=beta&sample=1"
     ))
     .await;
     assert_eq!(attempt["turns"][1]["text"], HOSTILE);
     assert_eq!(attempt["key"]["sample"], 1);
-    let first = json(&format!(
+    let first = get_json(&format!(
         "{base}/api/runs/qa-a/attempt?case=case-00&agent=alpha&sample=0"
     ))
     .await;
     assert_eq!(first["outcome"], "passed");
-    let code = json(&format!(
+    let code = get_json(&format!(
         "{base}/api/runs/code-1/attempt?case=fizzbuzz&agent=coder"
     ))
     .await;
@@ -88,11 +76,11 @@ async fn check_viewer(store_url: &str) {
     let (status, body) = get(&format!("{base}/runs/nope")).await;
     assert_eq!(status, 404);
     assert!(body.contains("<!doctype html>"));
-    let summary = json(&format!("{base}/api/runs/latest")).await;
+    let summary = get_json(&format!("{base}/api/runs/latest")).await;
     assert_eq!(summary["run"]["id"], ids.code.as_str());
 
     // Comparison: alpha regresses on case-00 and case-01 and improves on case-11.
-    let comparison = json(&format!("{base}/api/compare?a=qa-a&b=qa-b")).await;
+    let comparison = get_json(&format!("{base}/api/compare?a=qa-a&b=qa-b")).await;
     assert_eq!(comparison["pairs"].as_array().unwrap().len(), 2);
     let alpha = &comparison["deltas"][0];
     assert_eq!(alpha["changes"]["regression"], 2);
@@ -124,7 +112,7 @@ async fn check_viewer(store_url: &str) {
     assert_eq!(status, 400);
 
     // Leaderboard from the store: alpha's best run is A (75%), with A's cost.
-    let board = json(&format!("{base}/api/leaderboard")).await;
+    let board = get_json(&format!("{base}/api/leaderboard")).await;
     let alpha = board
         .as_array()
         .unwrap()

@@ -501,3 +501,17 @@ pub fn wilson(passed: f64, n: f64) -> (f64, f64) {
     let d = 1.0 + z * z / n;
     ((centre - spread) / d, (centre + spread) / d)
 }
+
+/// GETs `url`: its status and body.
+pub async fn get(url: &str) -> (u16, String) {
+    let response = reqwest::get(url).await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+/// GETs `url`, which must answer 200 with JSON.
+pub async fn get_json(url: &str) -> serde_json::Value {
+    let (status, body) = get(url).await;
+    assert_eq!(status, 200, "{url}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
