@@ -206,7 +206,7 @@ pub mod postgres_place {
 
     impl Place for TestSchema {
         type Backend = Postgres;
-        const LATEST: i64 = 6;
+        const LATEST: i64 = 7;
         const HOLDS_NUL: bool = false;
 
         async fn new() -> Self {
