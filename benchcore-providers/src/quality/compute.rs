@@ -1,10 +1,10 @@
 //! [`compute_metrics`]: judge a stored run's conversations once, keep the scores with the run.
 
 use super::judge::QualityJudge;
-use benchcore::store::MetricRecord;
+use benchcore::store::{for_each_page, MetricRecord};
 use benchcore::{
-    AttemptKey, AttemptQuery, AttemptRecord, Case, Error, EvalContext, Message, Outcome, RunStore,
-    Speaker, StoreError, Workspace,
+    AttemptKey, AttemptRecord, Case, Error, EvalContext, Message, Outcome, RunStore, Speaker,
+    StoreError, Workspace,
 };
 use futures::StreamExt;
 use std::collections::HashSet;
@@ -127,17 +127,7 @@ pub async fn compute_metrics(
         failures: Vec::new(),
     };
     let mut jobs = Vec::new();
-    let mut after = None;
-    loop {
-        let page = store
-            .attempts(
-                workspace,
-                run_id,
-                &AttemptQuery::all().limit(PAGE).after(after.clone()),
-            )
-            .await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.key.clone());
+    for_each_page(store, workspace, run_id, PAGE, |page| {
         for attempt in page {
             if let Some(why) = not_judged(&attempt) {
                 report.skipped.push((attempt.key.clone(), why));
@@ -153,7 +143,8 @@ pub async fn compute_metrics(
                 }
             }
         }
-    }
+    })
+    .await?;
 
     let mut results = futures::stream::iter(jobs)
         .map(|(i, attempt, instructions)| judge_one(judge, i, attempt, instructions))

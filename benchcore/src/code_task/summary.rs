@@ -2,7 +2,7 @@
 //! attempt, computed from the stored attempts.
 
 use super::pass_at_k::{mean_over_tasks, report_ks, PassAtK};
-use crate::store::{AttemptQuery, RunInfo, RunStore, StoreError, Workspace};
+use crate::store::{RunInfo, RunStore, StoreError, Workspace};
 use crate::{AttemptRecord, Outcome};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -287,19 +287,8 @@ impl CodeTaskSummary {
             .await?
             .ok_or_else(|| StoreError::run_not_found(workspace, run_id))?;
         let mut attempts = Vec::new();
-        let mut after = None;
-        loop {
-            let page = store
-                .attempts(
-                    workspace,
-                    run_id,
-                    &AttemptQuery::all().limit(1000).after(after),
-                )
-                .await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.key.clone());
-            attempts.extend(page);
-        }
+        crate::store::for_each_page(store, workspace, run_id, 1000, |page| attempts.extend(page))
+            .await?;
         Ok(Self::from_attempts(&run, &attempts))
     }
 

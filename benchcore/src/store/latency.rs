@@ -2,7 +2,7 @@
 //! of milliseconds. Exact, yet its size is the number of distinct latencies, not of attempts,
 //! so a report of ten million attempts draws its latency chart from a few kilobytes.
 
-use super::{AttemptQuery, RunStore, StoreError, Workspace};
+use super::{for_each_page, RunStore, StoreError, Workspace};
 use std::collections::BTreeMap;
 
 /// How many of an agent's attempts took `latency_ms`.
@@ -42,20 +42,14 @@ pub async fn count_by_paging<S: RunStore + ?Sized>(
     run_id: &str,
 ) -> Result<Vec<LatencyCount>, StoreError> {
     let mut counts: BTreeMap<(String, u64), u64> = BTreeMap::new();
-    let mut after = None;
-    loop {
-        let query = AttemptQuery::all().limit(PAGE).after(after.take());
-        let page = store.attempts(workspace, run_id, &query).await?;
-        for record in &page {
+    for_each_page(store, workspace, run_id, PAGE, |page| {
+        for record in page {
             if let Some(ms) = record.latency_ms {
-                *counts.entry((record.key.agent.clone(), ms)).or_default() += 1;
+                *counts.entry((record.key.agent, ms)).or_default() += 1;
             }
         }
-        if page.len() < PAGE {
-            break;
-        }
-        after = page.last().map(|r| r.key.clone());
-    }
+    })
+    .await?;
     Ok(counts
         .into_iter()
         .map(|((agent, latency_ms), count)| LatencyCount::new(agent, latency_ms, count))

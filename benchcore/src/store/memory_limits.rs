@@ -92,16 +92,12 @@ impl LimitBoard for MemoryLimitBoard {
             if want == 0 {
                 s.holdings.remove(holder);
             } else {
-                let until = now + lease;
-                let wants = want;
-                s.holdings.insert(
-                    holder.to_owned(),
-                    Held {
-                        slots: granted,
-                        wants,
-                        until,
-                    },
-                );
+                let held = Held {
+                    slots: granted,
+                    wants: want,
+                    until: now + lease,
+                };
+                s.holdings.insert(holder.to_owned(), held);
             }
             let paused_for = s
                 .paused_until

@@ -7,6 +7,7 @@ mod limit_board;
 mod memory;
 mod memory_limits;
 mod metrics;
+mod paging;
 mod queue;
 mod summary;
 mod types;
@@ -18,6 +19,7 @@ pub use limit_board::{bucket_capacity, check_holder, fair_share, grant, Holding,
 pub use memory::MemoryStore;
 pub use memory_limits::MemoryLimitBoard;
 pub use metrics::MetricRecord;
+pub use paging::for_each_page;
 pub use queue::{QueuedAttempt, WorkQueue};
 pub use summary::{
     percentile_of_counts, percentile_rank, sort_by_spec_order, SummaryBuilder, SummaryRow,

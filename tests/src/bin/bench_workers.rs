@@ -22,7 +22,8 @@
 //! lag from the last answer to the run being marked finished.
 
 use anyhow::{bail, Context};
-use benchcore::{AttemptQuery, RunStatus, Workspace};
+use benchcore::store::for_each_page;
+use benchcore::{RunStatus, Workspace};
 use benchcore_tests::provider_process::ProviderProcess;
 use std::io::Write;
 use std::path::Path;
@@ -266,16 +267,10 @@ async fn measure(
         bail!("not every attempt passed once: {agent:?}");
     }
     let mut spans = Vec::with_capacity(CASES);
-    let mut after = None;
-    loop {
-        let query = AttemptQuery::all().limit(1000).after(after.take());
-        let page = store.attempts(&ws, &run_id, &query).await?;
+    for_each_page(store.as_ref(), &ws, &run_id, 1000, |page| {
         spans.extend(page.iter().map(|r| (r.started_at_ms, r.finished_at_ms)));
-        match page.last() {
-            Some(last) if page.len() == 1000 => after = Some(last.key.clone()),
-            _ => break,
-        }
-    }
+    })
+    .await?;
     if std::env::args().any(|a| a == "--profile") {
         eprintln!(
             "attempts in flight, {workers} worker(s): {}",
