@@ -21,10 +21,14 @@ pub mod pricing;
 #[cfg(feature = "_chat")]
 mod prompt;
 pub mod quality;
+#[cfg(feature = "realtime")]
+pub mod realtime;
 mod reference;
 mod registry;
 pub mod replay;
 pub mod scripted;
+#[cfg(feature = "realtime")]
+pub mod speech;
 pub mod sse;
 pub mod telemetry;
 mod tool_calls;
@@ -42,6 +46,8 @@ pub use openai_compat::{
     OpenRouterConfig,
 };
 pub use pricing::{Priced, Pricing};
+#[cfg(feature = "realtime")]
+pub use realtime::{RealtimeAgent, RealtimeConfig};
 pub use registry::{
     agent_config_schema, build_agent, build_agent_with, AgentConfig, Kind, KindInfo,
 };

@@ -24,6 +24,7 @@ pub mod testkit;
 mod time;
 pub mod tools;
 pub mod transcript;
+pub mod voice;
 
 pub use agent::{
     Agent, AgentError, AgentErrorKind, AgentReply, AgentRequest, AgentStep, Sampling, Usage,
@@ -51,5 +52,5 @@ pub use store::{
 pub use suite::{CaseSource, QuestionSet, SuiteError, SuiteErrorKind};
 pub use time::{new_run_id, now_ms};
 pub use transcript::{
-    Ending, Speaker, Status, TestReport, Transcript, TranscriptTest, Turn, Variable,
+    Ending, Speaker, Status, TestReport, Transcript, TranscriptTest, Turn, TurnAudio, Variable,
 };

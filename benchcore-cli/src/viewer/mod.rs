@@ -16,6 +16,7 @@
 //! [`ViewOptions::poll`]) and push what changed.
 
 mod api;
+mod audio;
 mod error;
 mod live;
 mod lookup;
@@ -68,6 +69,7 @@ fn router(viewer: Viewer) -> Router {
         .route("/api/runs", get(api::runs))
         .route("/api/runs/{id}", get(api::run))
         .route("/api/runs/{id}/attempt", get(api::attempt))
+        .route("/api/runs/{id}/audio", get(audio::audio))
         .route("/api/runs/{id}/rows", get(rows::rows))
         .route("/api/runs/{id}/live", get(live::run))
         .route("/api/live/runs", get(live::runs))

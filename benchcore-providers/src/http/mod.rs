@@ -26,7 +26,7 @@ pub(crate) use checks::{endpoint, key_from_env, secret_header};
 pub use client::{client, client_builder};
 pub(crate) use exchange::{ChatProvider, Classify, Endpoint, Outgoing, Reply};
 pub(crate) use headers::is_sensitive_header;
-#[cfg(any(feature = "anthropic", feature = "mcp"))]
+#[cfg(any(feature = "anthropic", feature = "mcp", feature = "realtime"))]
 pub(crate) use headers::mask;
 pub use status::{
     error_for_status, error_from_reqwest, parse_retry_after, retry_after, status_kind,

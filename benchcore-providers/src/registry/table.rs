@@ -43,6 +43,9 @@ agent_kinds! {
         /// An agent exposed as a tool of an MCP server (Streamable HTTP or stdio).
         #[cfg(feature = "mcp")]
         "mcp" => Mcp(crate::mcp::McpConfig),
+        /// A speech-to-speech model on the OpenAI Realtime API (WebSocket).
+        #[cfg(feature = "realtime")]
+        "realtime" => Realtime(crate::realtime::RealtimeConfig),
         /// Replies recorded earlier (a JSON Lines file, or attempt records), or one fixed text.
         "replay" => Replay(crate::replay::ReplayConfig),
         /// Says the lines of a script, one per turn (offline conversations).

@@ -361,6 +361,10 @@ impl<A: Agent + ?Sized> Agent for Cached<A> {
     fn batch(&self) -> Option<&dyn crate::agent::BatchApi> {
         self.inner.batch()
     }
+
+    async fn conversation_ended(&self, case: &crate::Case, sample: u32) {
+        self.inner.conversation_ended(case, sample).await;
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod reply;
 mod request;
 mod step;
 mod tools;
+mod voice_turn;
 
 pub use batch::{BatchApi, BatchItem, BatchLimits, BatchResults, BatchStatus};
 pub use cache::{CacheKey, Cached, CachedReply, MemoryCache, ResponseCache};
@@ -17,8 +18,9 @@ pub use reply::{AgentReply, Usage};
 pub use request::{AgentRequest, Sampling};
 pub use step::AgentStep;
 pub use tools::{InvalidArguments, StopReason, ToolCall, ToolChoice, ToolSpec};
+pub use voice_turn::{VoiceTurn, VoiceUsage};
 
-use crate::AgentCapabilities;
+use crate::{AgentCapabilities, Case};
 use async_trait::async_trait;
 
 /// Something that answers a list of messages: an HTTP model provider, a local model, a
@@ -72,6 +74,13 @@ pub trait Agent: Send + Sync + 'static {
     /// inner agent's on. `None` unless overridden.
     fn batch(&self) -> Option<&dyn BatchApi> {
         None
+    }
+
+    /// Told when the conversation of `case` (sample `sample`) that this agent took part in
+    /// is over, however it ended, so an agent that keeps state per conversation (a Realtime
+    /// session) can close it. Decorators pass it on. Does nothing unless overridden.
+    async fn conversation_ended(&self, case: &Case, sample: u32) {
+        let _ = (case, sample);
     }
 }
 

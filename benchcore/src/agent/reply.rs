@@ -1,5 +1,6 @@
-use super::{AgentStep, StopReason, ToolCall};
+use super::{AgentStep, StopReason, ToolCall, VoiceTurn};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Token usage of one reply.
@@ -63,6 +64,9 @@ pub struct AgentReply {
     /// Calls the agent made on its own before answering (a Python agent asking other
     /// agents, say), recorded as steps of the attempt's trajectory.
     pub steps: Vec<AgentStep>,
+    /// The voice side of a spoken reply (audio, voice timings, audio tokens); `None` for a
+    /// text agent.
+    pub voice: Option<Arc<VoiceTurn>>,
 }
 
 impl AgentReply {
@@ -111,6 +115,12 @@ impl AgentReply {
     /// Sets the latency.
     pub fn with_latency(mut self, latency: Duration) -> Self {
         self.latency = Some(latency);
+        self
+    }
+
+    /// Sets the voice side of a spoken reply.
+    pub fn with_voice(mut self, voice: VoiceTurn) -> Self {
+        self.voice = Some(Arc::new(voice));
         self
     }
 

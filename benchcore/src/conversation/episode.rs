@@ -1,6 +1,7 @@
 //! [`Conversation`]: the episode in which the interviewer (the agent under test) talks with a
 //! simulated user until the conversation ends.
 
+use super::voice::VoiceLog;
 use super::{ConversationSuite, EndReason, LoadedScenario};
 use crate::engine::{Episode, EpisodeContext, Run};
 use crate::{
@@ -140,6 +141,7 @@ impl Conversation {
         cx: &mut EpisodeContext<'_>,
         scenario: &LoadedScenario,
         user: &dyn Agent,
+        voice: &mut VoiceLog,
     ) -> Result<Option<EndReason>, AgentError> {
         let s = &scenario.scenario;
         let limit = s.max_turns as usize;
@@ -154,6 +156,7 @@ impl Conversation {
         }
         while cx.transcript().turns.len() < limit {
             let request = AgentRequest::new(Self::view(scenario, speaker, cx.transcript()));
+            let said_to_it = request.last_user_text().map(str::to_owned);
             let reply = match speaker {
                 Speaker::Agent => cx.ask(request).await?,
                 _ => cx.ask_other(user, request).await?,
@@ -164,6 +167,8 @@ impl Conversation {
                     Speaker::Agent => cx.push_agent_turn(&reply),
                     _ => cx.push_participant_turn(&reply),
                 }
+                let turn = cx.transcript().turns.len() - 1;
+                voice.note(turn, speaker, said_to_it.as_deref(), &reply);
             }
             if ended.is_some() {
                 return Ok(ended);
@@ -228,13 +233,23 @@ impl Episode for Conversation {
             ));
         };
         cx.set_turn_timeout(scenario.scenario.turn_timeout());
-        let reason = self.converse(cx, scenario, &**user).await?;
+        let mut voice = VoiceLog::default();
+        let played = self.converse(cx, scenario, &**user, &mut voice).await;
+        // However it ended, both sides may close what they kept for it (a Realtime session).
+        cx.conversation_ended(&[&**user]).await;
+        let reason = played?;
         let ending = if reason.is_some() {
             Ending::Natural
         } else {
             Ending::TurnLimit
         };
         cx.transcript_mut().ending = Some(ending);
+        let voice_reports = if voice.is_empty() {
+            Vec::new()
+        } else {
+            let dir = cx.artifacts_dir().map(std::path::Path::to_path_buf);
+            voice.finish(cx.transcript_mut(), dir.as_deref())
+        };
 
         let transcript = cx.transcript().clone();
         let mut rendered = transcript.render();
@@ -250,6 +265,9 @@ impl Episode for Conversation {
             reason.as_ref(),
             scenario.scenario.max_turns,
         ));
+        for report in voice_reports {
+            cx.push_report(report);
+        }
         for test in &scenario.tests {
             cx.push_report(test.run(&transcript));
         }

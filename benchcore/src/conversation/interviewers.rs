@@ -119,4 +119,10 @@ impl Agent for ScenarioInterviewers {
             )),
         }
     }
+
+    async fn conversation_ended(&self, case: &crate::Case, sample: u32) {
+        if let Some(agent) = self.by_scenario.get(&case.id) {
+            agent.conversation_ended(case, sample).await;
+        }
+    }
 }

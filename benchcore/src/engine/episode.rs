@@ -211,6 +211,19 @@ impl<'a> EpisodeContext<'a> {
         self.push_turn(Speaker::Agent, reply);
     }
 
+    /// Tells the agent under test and `others` that this attempt's conversation is over, so
+    /// they can close what they kept for it (a Realtime session).
+    pub async fn conversation_ended(&self, others: &[&dyn Agent]) {
+        let sample = self.key.sample;
+        self.agent
+            .agent
+            .conversation_ended(&self.case, sample)
+            .await;
+        for other in others {
+            other.conversation_ended(&self.case, sample).await;
+        }
+    }
+
     /// Appends another agent's reply as a `PARTICIPANT` turn, with its timing and usage.
     pub fn push_participant_turn(&mut self, reply: &AgentReply) {
         self.push_turn(Speaker::Participant, reply);

@@ -69,6 +69,42 @@ pub struct Turn {
     /// An agent turn: why the reply ended, when the provider said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_reason: Option<StopReason>,
+    /// A spoken turn: its clip among the attempt's artifacts (the audio itself is never
+    /// stored in the record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio: Option<TurnAudio>,
+}
+
+/// Where a spoken turn's audio is: a WAV clip in the attempt's artifacts folder, its
+/// digest, and its place on the conversation's recording.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct TurnAudio {
+    /// The clip's file name in the attempt's artifacts folder.
+    pub clip: String,
+    /// The clip file's SHA-256 (`sha256:` and hex).
+    pub digest: String,
+    /// How long the clip lasts, in milliseconds.
+    pub duration_ms: u64,
+    /// Where the clip starts on the conversation's recording, in milliseconds.
+    pub start_ms: u64,
+}
+
+impl TurnAudio {
+    /// A clip's place.
+    pub fn new(
+        clip: impl Into<String>,
+        digest: impl Into<String>,
+        duration_ms: u64,
+        start_ms: u64,
+    ) -> Self {
+        Self {
+            clip: clip.into(),
+            digest: digest.into(),
+            duration_ms,
+            start_ms,
+        }
+    }
 }
 
 impl Turn {
@@ -84,6 +120,7 @@ impl Turn {
             tool_call_id: None,
             is_error: false,
             stop_reason: None,
+            audio: None,
         }
     }
 

@@ -248,6 +248,23 @@
       ]));
       if (d.failure) drill.appendChild(h("div", { class: "failure", id: "drill-failure" }, [h("b", { text: d.failure.kind + ": " }), d.failure.message]));
       drill.appendChild(h("h3", { text: "Transcript (" + d.turns.length + " turns)" }));
+      // Voice conversations: the recording and each spoken turn's clip play in place. The
+      // viewer serves them; a report file points at the artifacts folder on disk.
+      function audioSrc(clip) {
+        if (DATA.attempt_api) {
+          return DATA.attempt_api.replace(/attempt$/, "audio") + "?case=" + encodeURIComponent(d.key.case_id) +
+            "&agent=" + encodeURIComponent(d.key.agent) + "&sample=" + d.key.sample + "&clip=" + encodeURIComponent(clip);
+        }
+        if (!d.artifacts_dir) return null;
+        var path = encodeURI(d.artifacts_dir.replace(/\/+$/, "") + "/" + clip);
+        return d.artifacts_dir.charAt(0) === "/" ? "file://" + path : path;
+      }
+      function player(clip, id) {
+        var src = audioSrc(clip);
+        return src ? h("audio", { controls: true, preload: "none", src: src, class: "clip", id: id || null }) : null;
+      }
+      var spoken = d.turns.some(function (t) { return t.audio; });
+      if (spoken) drill.appendChild(h("div", { class: "recording" }, [h("span", { class: "muted", text: "recording (interviewer left, participant right) " }), player("conversation.wav", "drill-recording")]));
       var transcript = h("div", { id: "drill-transcript" });
       d.turns.forEach(function (t) {
         var meta = [];
@@ -261,7 +278,8 @@
         });
         transcript.appendChild(h("div", { class: "turn " + t.speaker }, [
           h("div", { class: "who" }, [t.speaker.toUpperCase(), meta.length ? h("span", { class: "muted", text: " · " + meta.join(" · ") }) : null]),
-          h("div", { class: "text", text: t.text })
+          h("div", { class: "text", text: t.text }),
+          t.audio ? h("div", { class: "audio" }, [player(t.audio.clip), h("span", { class: "muted", text: " " + (t.audio.duration_ms / 1000).toFixed(1) + " s at " + (t.audio.start_ms / 1000).toFixed(1) + " s" })]) : null
         ].concat(calls)));
       });
       drill.appendChild(transcript);

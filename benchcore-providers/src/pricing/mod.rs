@@ -43,52 +43,8 @@ use std::sync::Arc;
 /// The environment variable naming a price file laid over the built-in table.
 pub const PRICING_ENV: &str = "BENCHCORE_PRICING";
 
-/// List prices in US dollars per million tokens: (model id, input, output). Check your
-/// provider; they change.
-const BUILTIN: &[(&str, f64, f64)] = &[
-    // OpenAI (platform.openai.com/pricing).
-    ("gpt-5", 1.25, 10.0),
-    ("gpt-5-mini", 0.25, 2.0),
-    ("gpt-5-nano", 0.05, 0.40),
-    ("gpt-4.1", 2.0, 8.0),
-    ("gpt-4.1-mini", 0.40, 1.60),
-    ("gpt-4.1-nano", 0.10, 0.40),
-    ("gpt-4o", 2.50, 10.0),
-    ("gpt-4o-2024-05-13", 5.0, 15.0),
-    ("gpt-4o-mini", 0.15, 0.60),
-    ("gpt-4-turbo", 10.0, 30.0),
-    ("gpt-4", 30.0, 60.0),
-    ("gpt-3.5-turbo", 0.50, 1.50),
-    ("o1", 15.0, 60.0),
-    ("o1-mini", 1.10, 4.40),
-    ("o3", 2.0, 8.0),
-    ("o3-mini", 1.10, 4.40),
-    ("o3-pro", 20.0, 80.0),
-    ("o4-mini", 1.10, 4.40),
-    // Anthropic (anthropic.com/pricing); dated ids and `-latest` match by prefix.
-    ("claude-opus-4-1", 15.0, 75.0),
-    ("claude-opus-4", 15.0, 75.0),
-    ("claude-sonnet-4-5", 3.0, 15.0),
-    ("claude-sonnet-4", 3.0, 15.0),
-    ("claude-haiku-4-5", 1.0, 5.0),
-    ("claude-3-7-sonnet", 3.0, 15.0),
-    ("claude-3-5-sonnet", 3.0, 15.0),
-    ("claude-3-5-haiku", 0.80, 4.0),
-    ("claude-3-opus", 15.0, 75.0),
-    ("claude-3-haiku", 0.25, 1.25),
-    // Google Gemini (ai.google.dev/pricing), prompts up to 200k tokens.
-    ("gemini-2.5-pro", 1.25, 10.0),
-    ("gemini-2.5-flash", 0.30, 2.50),
-    ("gemini-2.0-flash", 0.10, 0.40),
-    // Llama on Groq (groq.com/pricing).
-    ("llama-3.1-8b-instant", 0.05, 0.08),
-    ("llama-3.3-70b-versatile", 0.59, 0.79),
-    // Llama on Together AI (together.ai/pricing).
-    ("meta-llama/meta-llama-3.1-8b-instruct-turbo", 0.18, 0.18),
-    ("meta-llama/meta-llama-3.1-70b-instruct-turbo", 0.88, 0.88),
-    ("meta-llama/meta-llama-3.1-405b-instruct-turbo", 3.50, 3.50),
-    ("meta-llama/llama-3.3-70b-instruct-turbo", 0.88, 0.88),
-];
+mod builtin;
+use builtin::{BUILTIN, BUILTIN_VOICE};
 
 /// One model's prices, in US dollars per million tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -98,12 +54,60 @@ pub struct ModelPrice {
     pub input: f64,
     /// Dollars per million output (completion) tokens.
     pub output: f64,
+    /// Dollars per million audio input tokens (speech-to-speech models); `input` when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_input: Option<f64>,
+    /// Dollars per million audio output tokens; `output` when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_output: Option<f64>,
+    /// Dollars per million cached input tokens; `input` when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_input: Option<f64>,
 }
 
 impl ModelPrice {
     /// A price of `input` and `output` dollars per million tokens.
     pub fn new(input: f64, output: f64) -> Self {
-        Self { input, output }
+        Self {
+            input,
+            output,
+            audio_input: None,
+            audio_output: None,
+            cached_input: None,
+        }
+    }
+
+    /// Sets the prices of audio input and output tokens.
+    pub fn with_audio(mut self, input: f64, output: f64) -> Self {
+        self.audio_input = Some(input);
+        self.audio_output = Some(output);
+        self
+    }
+
+    /// Sets the price of cached input tokens.
+    pub fn with_cached_input(mut self, price: f64) -> Self {
+        self.cached_input = Some(price);
+        self
+    }
+
+    /// What a speech-to-speech exchange costs at this price, in US dollars: text and audio
+    /// tokens at their own prices, cached input at the cached price.
+    pub fn voice_cost(&self, usage: &benchcore::agent::VoiceUsage) -> f64 {
+        let cached = self.cached_input.unwrap_or(self.input);
+        let cached_audio = usage
+            .cached_audio_input_tokens
+            .min(usage.audio_input_tokens);
+        let cached_text = usage
+            .cached_input_tokens
+            .saturating_sub(cached_audio)
+            .min(usage.text_input_tokens);
+        let dollars = (usage.text_input_tokens - cached_text) as f64 * self.input
+            + (usage.audio_input_tokens - cached_audio) as f64
+                * self.audio_input.unwrap_or(self.input)
+            + (cached_text + cached_audio) as f64 * cached
+            + usage.text_output_tokens as f64 * self.output
+            + usage.audio_output_tokens as f64 * self.audio_output.unwrap_or(self.output);
+        dollars / 1e6
     }
 
     /// What `usage` costs at this price, in US dollars.
@@ -153,6 +157,14 @@ impl Pricing {
                 .map(|(model, input, output)| {
                     ((*model).to_owned(), ModelPrice::new(*input, *output))
                 })
+                .chain(BUILTIN_VOICE.iter().map(
+                    |(model, input, cached, output, audio_in, audio_out)| {
+                        let price = ModelPrice::new(*input, *output)
+                            .with_cached_input(*cached)
+                            .with_audio(*audio_in, *audio_out);
+                        ((*model).to_owned(), price)
+                    },
+                ))
                 .collect(),
         }
     }
@@ -303,12 +315,15 @@ impl<A: Agent + ?Sized> Priced<A> {
     /// price.
     pub(crate) fn fill_cost(&self, reply: &mut AgentReply, rate: f64) {
         if reply.cost_usd.is_none() && !reply.cached {
-            if let Some(usage) = reply.usage {
-                let model = reply.model.as_deref().or(self.model.as_deref());
-                reply.cost_usd = model
-                    .and_then(|m| self.pricing.cost(m, &usage))
-                    .map(|cost| cost * rate);
-            }
+            let model = reply.model.as_deref().or(self.model.as_deref());
+            let price = model.and_then(|m| self.pricing.price(m));
+            // A spoken reply is priced by its text and audio tokens apart.
+            let cost = match (&reply.voice, reply.usage) {
+                (Some(voice), _) => price.map(|p| p.voice_cost(&voice.usage)),
+                (None, Some(usage)) => price.map(|p| p.cost(&usage)),
+                (None, None) => None,
+            };
+            reply.cost_usd = cost.map(|cost| cost * rate);
         }
     }
 
@@ -346,6 +361,10 @@ impl<A: Agent + ?Sized> Agent for Priced<A> {
     /// The inner agent's batch endpoint, its replies priced at [`BATCH_RATE`].
     fn batch(&self) -> Option<&dyn BatchApi> {
         self.inner.batch().map(|_| self as &dyn BatchApi)
+    }
+
+    async fn conversation_ended(&self, case: &benchcore::Case, sample: u32) {
+        self.inner.conversation_ended(case, sample).await;
     }
 }
 
