@@ -570,6 +570,13 @@ pub struct LeaderboardArgs {
     /// Only the newest this many runs.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    /// Rank on a transcript-test report's metric instead of accuracy: `REPORT.METRIC`, the
+    /// mean over the agent's best run (`Voice.first_audio_ms_p50`), lowest first.
+    #[arg(long, value_name = "REPORT.METRIC")]
+    pub rank_by: Option<String>,
+    /// With `--rank-by`: highest first.
+    #[arg(long, requires = "rank_by")]
+    pub descending: bool,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,

@@ -19,6 +19,7 @@ mod report;
 mod run_ref;
 mod trace_args;
 mod viewer;
+mod voice_table;
 
 pub use args::Cli;
 

@@ -25,9 +25,18 @@ pub(crate) async fn show(
     } else {
         Vec::new()
     };
+    // Only conversations speak: other runs (a question set of millions) are not read twice.
+    let voice = if run.spec.kind == benchcore::conversation::CONVERSATION {
+        crate::voice_table::voice_means(store.as_ref(), &workspace, &run.id).await?
+    } else {
+        Vec::new()
+    };
     if args.json {
         let mut json =
             serde_json::json!({ "run": run, "summary": summary, "intervals": intervals(&summary) });
+        if !voice.is_empty() {
+            json["voice"] = serde_json::to_value(&voice)?;
+        }
         if args.attempts {
             json["attempts"] = serde_json::to_value(&attempts)?;
         }
@@ -37,6 +46,10 @@ pub(crate) async fn show(
     let mut text = output::run_header(&run);
     text.push('\n');
     text.push_str(&with_intervals(&output::summary_table(&summary), &summary));
+    if !voice.is_empty() {
+        text.push('\n');
+        text.push_str(&crate::voice_table::voice_table(&voice));
+    }
     if args.attempts {
         text.push('\n');
         text.push_str(&output::attempts_table(&attempts));

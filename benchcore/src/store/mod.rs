@@ -9,6 +9,7 @@ mod memory_limits;
 mod metrics;
 mod paging;
 mod queue;
+mod report_means;
 mod summary;
 mod types;
 
@@ -21,6 +22,7 @@ pub use memory_limits::MemoryLimitBoard;
 pub use metrics::MetricRecord;
 pub use paging::for_each_page;
 pub use queue::{QueuedAttempt, WorkQueue};
+pub use report_means::{report_means, ReportMeans};
 pub use summary::{
     percentile_of_counts, percentile_rank, sort_by_spec_order, SummaryBuilder, SummaryRow,
 };

@@ -22,6 +22,7 @@ mod recording;
 mod resample;
 mod span;
 mod speech;
+mod transcriber;
 mod wav;
 
 pub use activity::{AUDIBLE_RMS, FRAME_MS};
@@ -32,3 +33,4 @@ pub use metrics::{silences_in, word_error_rate, words, words_per_minute};
 pub use recording::{Channel, Recording};
 pub use span::Span;
 pub use speech::{silence_for_empty, Speech, SpeechError, SpeechErrorKind, EMPTY_TEXT_SILENCE_MS};
+pub use transcriber::{check_speech, CommandTranscriber, Transcriber, DEFAULT_TRANSCRIBE_TIMEOUT};

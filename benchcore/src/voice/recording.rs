@@ -67,7 +67,7 @@ impl Recording {
         }
         let start = samples_for_ms(REALTIME_RATE, start_ms);
         let track = self.track_mut(channel);
-        let end = start + audio.samples.len();
+        let end = start.saturating_add(audio.samples.len());
         if track.len() < end {
             track.resize(end, 0);
         }

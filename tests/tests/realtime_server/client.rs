@@ -42,6 +42,12 @@ impl Client {
         };
         client.created = client.next().await;
         assert_eq!(client.created["type"], "session.created");
+        let conversation = client.next().await;
+        assert_eq!(conversation["type"], "conversation.created");
+        assert!(conversation["conversation"]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("conv_"));
         client
     }
 

@@ -31,6 +31,14 @@ pub(super) fn session(kind: &str, session: &Value) -> Value {
     json!({"type": kind, "session": session})
 }
 
+/// `conversation.created`, "emitted right after session creation".
+pub(super) fn conversation_created(id: &str) -> Value {
+    json!({
+        "type": "conversation.created",
+        "conversation": {"id": id, "object": "realtime.conversation"},
+    })
+}
+
 /// `conversation.item.added` or `conversation.item.done` (`kind`).
 pub(super) fn item(kind: &str, item: &Value, previous_item_id: Option<&str>) -> Value {
     json!({"type": kind, "previous_item_id": previous_item_id, "item": item})

@@ -44,6 +44,8 @@ pub(super) async fn serve(
     let mut session = Session::new(shared, index, &model);
     let created = events::session("session.created", &session.session);
     session.emit(created);
+    let conversation = events::conversation_created(&session.conversation_id);
+    session.emit(conversation);
     loop {
         session.advance();
         if !session.flush(&mut ws).await {

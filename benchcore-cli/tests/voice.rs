@@ -1,0 +1,132 @@
+//! The voice example through the `benchcore` binary: `run examples/voice` with a `realtime`
+//! interviewer (over loopback WebSocket to a server speaking the Realtime API's events) and a
+//! scripted participant; then `show`, `leaderboard --rank-by`, `export` and the viewer's
+//! audio, hostile clip names included.
+
+mod support;
+
+use benchcore_tests::servers::{RealtimeScript, RealtimeServer};
+use support::command::text;
+use support::sandbox::Sandbox;
+use support::{get, ViewServer};
+
+fn example() -> String {
+    format!("{}/../examples/voice", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the voice example in `sandbox` against `server`; returns the run's id.
+async fn run_example(sandbox: &Sandbox, server: &RealtimeServer) -> String {
+    let interviewer = sandbox.write(
+        "interviewer.json",
+        &serde_json::json!({
+            "kind": "realtime", "model": "gpt-realtime", "name": "voice-bot",
+            "base_url": server.url(), "api_key_env": "VOICE_TEST_KEY",
+        })
+        .to_string(),
+    );
+    let user = sandbox.write(
+        "user.json",
+        &serde_json::json!({
+            "kind": "scripted", "name": "sam",
+            "lines": ["I get up at half past five.", "Coffee, then the dog.", "Goodbye!"],
+        })
+        .to_string(),
+    );
+    let out = sandbox
+        .command(&["run", &example(), "--agent", &interviewer, "--simulated-user", &user])
+        .env("VOICE_TEST_KEY", "sk-voice")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    let store = sandbox.store().await;
+    store
+        .list_runs(&benchcore::Workspace::default(), &Default::default())
+        .await
+        .unwrap()
+        .remove(0)
+        .id
+}
+
+#[tokio::test]
+async fn the_voice_example_runs_and_shows_its_voice_metrics_everywhere() {
+    let server = RealtimeServer::start(
+        RealtimeScript::default()
+            .api_key("sk-voice")
+            .replies(["Hi, how do your mornings start?", "And then?", "Thank you, goodbye!"])
+            .ms_per_word(30),
+    )
+    .await
+    .unwrap();
+    let sandbox = Sandbox::new();
+    let run = run_example(&sandbox, &server).await;
+    assert_eq!(server.stats().sessions, 1);
+
+    // `show`: the voice table beside the accuracy table, and in the JSON.
+    let show = text(&sandbox.run(&["show", &run]).stdout);
+    assert!(show.contains("Voice (means per conversation)"), "{show}");
+    assert!(show.contains("first audio ms p50"), "{show}");
+    assert!(show.contains("voice-bot"), "{show}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&sandbox.run(&["show", &run, "--json"]).stdout).unwrap();
+    assert_eq!(json["voice"][0]["agent"], "voice-bot");
+    assert_eq!(json["voice"][0]["means"]["spoken_turns"], 3.0);
+
+    // The leaderboard ranks on a voice metric.
+    let board = sandbox.run(&[
+        "leaderboard",
+        "--rank-by",
+        "Voice.first_audio_ms_p50",
+        "--json",
+    ]);
+    let board: serde_json::Value = serde_json::from_slice(&board.stdout).unwrap();
+    assert_eq!(board[0]["agent"], "voice-bot");
+    assert!(board[0]["Voice.first_audio_ms_p50"].is_number(), "{board}");
+    let bad = sandbox.run(&["leaderboard", "--rank-by", "first_audio"]);
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("REPORT.METRIC"), "{}", text(&bad.stderr));
+
+    // The export carries the reports, the recording's file and digest among them.
+    let export = text(&sandbox.run(&["export", &run]).stdout);
+    let row: serde_json::Value = serde_json::from_str(export.lines().next().unwrap()).unwrap();
+    let voice = row["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["title"] == "Voice")
+        .unwrap();
+    let recording = voice["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["metric"] == "recording")
+        .unwrap();
+    assert!(recording["value"]["digest"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
+
+    // The viewer serves the recording and the clips, and nothing else.
+    let viewer = ViewServer::start(&sandbox.store_url(), 200);
+    let case = "interview";
+    let audio = |clip: &str| {
+        format!(
+            "{}/api/runs/{run}/audio?case={case}&agent=voice-bot&sample=0&clip={clip}",
+            viewer.base
+        )
+    };
+    let response = reqwest::get(audio("conversation.wav")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "audio/wav");
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(&bytes[..4], b"RIFF");
+    assert_eq!(get(&audio("turn-01-interviewer.wav")).await.0, 200);
+    for hostile in ["..%2Fruns.db", "%2Fetc%2Fpasswd", "runs.db", ".hidden.wav"] {
+        assert_eq!(get(&audio(hostile)).await.0, 400, "{hostile}");
+    }
+    assert_eq!(get(&audio("turn-99-interviewer.wav")).await.0, 404);
+    let other_run = format!(
+        "{}/api/runs/no-such-run/audio?case={case}&agent=voice-bot&sample=0&clip=conversation.wav",
+        viewer.base
+    );
+    assert_eq!(get(&other_run).await.0, 404);
+}
