@@ -164,7 +164,9 @@ pub(crate) fn spec_from_args(args: &RunArgs) -> anyhow::Result<RunSpec> {
         .with_max_retries(args.max_retries)
         .with_breaker(args.stop_after_failures);
     spec.sampling = sampling;
-    spec.artifacts_dir = Some(args.out.display().to_string());
+    // Absolute, so the viewer, a resume or a worker started elsewhere finds the files.
+    let out = std::path::absolute(&args.out).unwrap_or_else(|_| args.out.clone());
+    spec.artifacts_dir = Some(out.display().to_string());
     spec.name.clone_from(&args.name);
     spec.max_cost_usd = args.max_cost;
     spec.batch = args.batch.options()?;

@@ -33,11 +33,27 @@ async fn run_example(sandbox: &Sandbox, server: &RealtimeServer) -> String {
         .to_string(),
     );
     let out = sandbox
-        .command(&["run", &example(), "--agent", &interviewer, "--simulated-user", &user])
+        .command(&[
+            "run",
+            &example(),
+            "--agent",
+            &interviewer,
+            "--simulated-user",
+            &user,
+        ])
         .env("VOICE_TEST_KEY", "sk-voice")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    if !out.status.success() {
+        let attempts = sandbox.run(&["show", "latest", "--attempts", "--json"]);
+        panic!(
+            "{:?}\n{}\n{}\n{}",
+            server.stats(),
+            text(&out.stdout),
+            text(&out.stderr),
+            text(&attempts.stdout)
+        );
+    }
     let store = sandbox.store().await;
     store
         .list_runs(&benchcore::Workspace::default(), &Default::default())
@@ -47,12 +63,17 @@ async fn run_example(sandbox: &Sandbox, server: &RealtimeServer) -> String {
         .id
 }
 
-#[tokio::test]
+// The server answers on the runtime's worker threads while the test blocks on the binary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_voice_example_runs_and_shows_its_voice_metrics_everywhere() {
     let server = RealtimeServer::start(
         RealtimeScript::default()
             .api_key("sk-voice")
-            .replies(["Hi, how do your mornings start?", "And then?", "Thank you, goodbye!"])
+            .replies([
+                "Hi, how do your mornings start?",
+                "And then?",
+                "Thank you, goodbye!",
+            ])
             .ms_per_word(30),
     )
     .await
@@ -83,7 +104,11 @@ async fn the_voice_example_runs_and_shows_its_voice_metrics_everywhere() {
     assert!(board[0]["Voice.first_audio_ms_p50"].is_number(), "{board}");
     let bad = sandbox.run(&["leaderboard", "--rank-by", "first_audio"]);
     assert!(!bad.status.success());
-    assert!(text(&bad.stderr).contains("REPORT.METRIC"), "{}", text(&bad.stderr));
+    assert!(
+        text(&bad.stderr).contains("REPORT.METRIC"),
+        "{}",
+        text(&bad.stderr)
+    );
 
     // The export carries the reports, the recording's file and digest among them.
     let export = text(&sandbox.run(&["export", &run]).stdout);

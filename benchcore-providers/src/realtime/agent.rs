@@ -6,7 +6,7 @@ use super::response::{RateLimits, ReplyError};
 use super::session::{Heard, Session, Turn};
 use super::socket::SocketError;
 use benchcore::agent::{StopReason, VoiceTurn};
-use benchcore::voice::{Audio, Speech, SpeechErrorKind, REALTIME_RATE};
+use benchcore::voice::{check_speech, Audio, Speech, SpeechErrorKind, Transcriber, REALTIME_RATE};
 use benchcore::{async_trait, Agent, AgentCapabilities, AgentError, AgentErrorKind};
 use benchcore::{AgentReply, AgentRequest, Case, Message, Role, Usage};
 use reqwest::header::HeaderMap;
@@ -35,6 +35,7 @@ pub struct RealtimeAgent {
     url: Url,
     headers: HeaderMap,
     speech: Option<Arc<dyn Speech>>,
+    check: Option<Arc<dyn Transcriber>>,
     sessions: Mutex<HashMap<ConversationKey, Session>>,
     /// Until when the server said a budget is spent (`rate_limits.updated`).
     paused_until: Mutex<Option<Instant>>,
@@ -56,6 +57,7 @@ impl RealtimeAgent {
         url: Url,
         headers: HeaderMap,
         speech: Option<Arc<dyn Speech>>,
+        check: Option<Arc<dyn Transcriber>>,
     ) -> Self {
         Self {
             name: config.agent_name(),
@@ -63,6 +65,7 @@ impl RealtimeAgent {
             url,
             headers,
             speech,
+            check,
             sessions: Mutex::new(HashMap::new()),
             paused_until: Mutex::new(None),
         }
@@ -230,7 +233,23 @@ impl RealtimeAgent {
         Ok(Some(audio.resampled(REALTIME_RATE)))
     }
 
-    fn into_reply(&self, turn: Turn, heard: Option<Audio>, reconnected: bool) -> AgentReply {
+    /// With `check_speech`: transcribes the spoken reply and sets its word error rate
+    /// against the reply's transcript. A check that fails leaves the rate unset (and says
+    /// why in the trace); the turn itself stands.
+    async fn check_spoken(&self, reply: &mut AgentReply) {
+        let (Some(check), Some(voice)) = (&self.check, reply.voice.as_mut()) else {
+            return;
+        };
+        if voice.spoken.is_empty() {
+            return;
+        }
+        match check_speech(check.as_ref(), &voice.spoken, &reply.text).await {
+            Ok((_, rate)) => Arc::make_mut(voice).word_error_rate = Some(rate),
+            Err(e) => tracing::warn!(agent = %self.name, error = %e, "the speech check failed"),
+        }
+    }
+
+    fn reply_of(&self, turn: Turn, heard: Option<Audio>, reconnected: bool) -> AgentReply {
         let Turn {
             reply,
             ended_at,
@@ -340,7 +359,9 @@ impl Agent for RealtimeAgent {
             if let Ok(mut sessions) = self.sessions.lock() {
                 sessions.insert(key.clone(), session);
             }
-            Ok(self.into_reply(turn, heard, reconnected))
+            let mut reply = self.reply_of(turn, heard, reconnected);
+            self.check_spoken(&mut reply).await;
+            Ok(reply)
         };
         match deadline {
             // A session dropped here (the future cancelled) closes its socket.

@@ -4,7 +4,7 @@
 use super::RealtimeAgent;
 use crate::keys::{config_fields, Keys};
 use crate::registry::{field_error, inherent_kind_methods, model_arg, AgentKind, KindInfo};
-use crate::speech::SpeechConfig;
+use crate::speech::{SpeechConfig, TranscriberConfig};
 use benchcore::ConfigError;
 use reqwest::Url;
 use schemars::JsonSchema;
@@ -90,6 +90,11 @@ config_fields! {
         /// its reply where playback was). Unset: it waits.
         #[serde(skip_serializing_if = "Option::is_none")]
         pub barge_in_ms: Option<u64>,
+        /// Check each spoken reply with a speech-to-text engine against the reply's own
+        /// transcript; the word error rate is reported per turn (`Voice turns`) and per
+        /// conversation (`spoken_word_error_rate`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub check_speech: Option<TranscriberConfig>,
         /// Stream audio faster than real time (tests and replays; a real model's turn
         /// detection expects real-time pacing).
         #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -201,7 +206,13 @@ impl RealtimeConfig {
                     .map_err(|why| field_error(&name, "speech", why))?,
             ),
         };
-        Ok(RealtimeAgent::new(self, url, headers, speech))
+        let check = self
+            .check_speech
+            .as_ref()
+            .map(TranscriberConfig::build)
+            .transpose()
+            .map_err(|why| field_error(&name, "check_speech", why))?;
+        Ok(RealtimeAgent::new(self, url, headers, speech, check))
     }
 
     /// Checks every field: the URL sessions open, then the shared keys (returned as the
@@ -227,6 +238,16 @@ impl RealtimeConfig {
                 "barge_in_ms",
                 "needs `mode: audio` (in text mode nobody speaks over the reply)",
             ));
+        }
+        if let Some(speech) = &self.speech {
+            speech
+                .validate()
+                .map_err(|why| field_error(&name, "speech", why))?;
+        }
+        if let Some(check) = &self.check_speech {
+            check
+                .validate()
+                .map_err(|why| field_error(&name, "check_speech", why))?;
         }
         Ok((url, self.keys().check(&name, 2.0)?))
     }

@@ -130,7 +130,11 @@ pub(crate) struct NoFields {}
 
 /// The model of a short spec `kind:MODEL`: what follows the colon, trimmed; empty when the
 /// kind has a default model and the spec names none.
-#[cfg(any(feature = "openai-compatible", feature = "anthropic"))]
+#[cfg(any(
+    feature = "openai-compatible",
+    feature = "anthropic",
+    feature = "realtime"
+))]
 pub(crate) fn model_arg<'a>(
     arg: Option<&'a str>,
     default_model: Option<&str>,

@@ -22,7 +22,11 @@ mod tests;
 
 pub use build::{agent_config_schema, build_agent, build_agent_with};
 pub(crate) use declare::agent_kinds;
-#[cfg(any(feature = "openai-compatible", feature = "anthropic"))]
+#[cfg(any(
+    feature = "openai-compatible",
+    feature = "anthropic",
+    feature = "realtime"
+))]
 pub(crate) use kind::model_arg;
 pub(crate) use kind::{check_name, field_error, inherent_kind_methods, AgentKind};
 pub use kind::{Kind, KindInfo};

@@ -121,6 +121,34 @@ impl SpeechConfig {
         }
     }
 
+    /// Checks every field without reading the environment or running anything. The error
+    /// names the bad field.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            Self::OpenAi {
+                model,
+                voice,
+                base_url,
+                api_key_env,
+                timeout_ms,
+                ..
+            } => {
+                if model.trim().is_empty() {
+                    return Err("model: is empty".into());
+                }
+                if voice.trim().is_empty() {
+                    return Err("voice: is empty".into());
+                }
+                check_env_name(api_key_env).map_err(|err| format!("api_key_env: {err}"))?;
+                reqwest::Url::parse(base_url.trim())
+                    .map_err(|err| format!("base_url: `{base_url}` is not a URL ({err})"))?;
+                timeout(*timeout_ms).map(|_| ())
+            }
+            // Building a local engine reads nothing and runs nothing.
+            _ => self.build().map(|_| ()),
+        }
+    }
+
     /// Checks every field and builds the engine, reading an API key from the environment
     /// variable the config names. The error names the bad field (`base_url: not a URL …`)
     /// or the unset variable. A missing local program is found when it is first run

@@ -26,6 +26,9 @@ impl ReportMeans {
     }
 }
 
+/// Metric name → (sum, count) of its values.
+type Sums = BTreeMap<String, (f64, u64)>;
+
 /// Per agent (in name order), the mean of every numeric metric of the reports titled
 /// `title` over the run's attempts, read a page at a time. Agents whose attempts never
 /// carried the report are left out.
@@ -38,8 +41,7 @@ pub async fn report_means<S: RunStore + ?Sized>(
     run_id: &str,
     title: &str,
 ) -> Result<Vec<ReportMeans>, StoreError> {
-    // agent → (attempts, metric → (sum, count))
-    let mut sums: BTreeMap<String, (u64, BTreeMap<String, (f64, u64)>)> = BTreeMap::new();
+    let mut sums: BTreeMap<String, (u64, Sums)> = BTreeMap::new();
     for_each_page(store, workspace, run_id, 1_000, |records| {
         for record in records {
             let Some(report) = record.reports.iter().find(|r| r.title == title) else {

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod audio_mode;
+mod checks;
 mod faults;
 
 const INTERVIEWER_PROMPT: &str = "You interview people about their mornings. Be brief.\n";
