@@ -31,6 +31,7 @@ impl Evaluator for EndedNaturally {
         let (passed, label) = match cx.transcript.ending {
             Some(Ending::Natural) => (true, "natural"),
             Some(Ending::TurnLimit) => (false, "turn_limit"),
+            Some(Ending::TimeLimit) => (false, "time_limit"),
             Some(Ending::ManualStop) => (false, "manual_stop"),
             Some(Ending::Error) => (false, "error"),
             None => return Err(EvalError::new("the conversation has not ended")),

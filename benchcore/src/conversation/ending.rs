@@ -57,6 +57,8 @@ pub enum EndReason {
     },
     /// The simulated user replied with nothing.
     EmptyReply,
+    /// The conversation's wall-time limit (`max_duration_secs`) passed.
+    TimeLimit,
 }
 
 impl std::fmt::Display for EndReason {
@@ -69,6 +71,7 @@ impl std::fmt::Display for EndReason {
                 write!(f, "the simulated user left (leave phrase {phrase:?})")
             }
             EndReason::EmptyReply => f.write_str("the simulated user left (an empty reply)"),
+            EndReason::TimeLimit => f.write_str("the conversation's time limit passed"),
         }
     }
 }

@@ -145,6 +145,7 @@ impl Conversation {
     ) -> Result<Option<EndReason>, AgentError> {
         let s = &scenario.scenario;
         let limit = s.max_turns as usize;
+        let ends_at = s.max_duration().map(|d| std::time::Instant::now() + d);
         let mut speaker = s.first_speaker.speaker();
         if let Some(line) = &s.opening_line {
             cx.transcript_mut()
@@ -155,6 +156,9 @@ impl Conversation {
             speaker = other(speaker);
         }
         while cx.transcript().turns.len() < limit {
+            if ends_at.is_some_and(|at| std::time::Instant::now() >= at) {
+                return Ok(Some(EndReason::TimeLimit));
+            }
             let request = AgentRequest::new(Self::view(scenario, speaker, cx.transcript()));
             let said_to_it = request.last_user_text().map(str::to_owned);
             let reply = match speaker {
@@ -191,11 +195,13 @@ fn ending_report(ending: Ending, reason: Option<&EndReason>, max_turns: u32) -> 
     let (value, status) = match ending {
         Ending::Natural => ("natural", Status::Good),
         Ending::TurnLimit => ("turn_limit", Status::Warning),
+        Ending::TimeLimit => ("time_limit", Status::Warning),
         Ending::ManualStop => ("manual_stop", Status::Poor),
         Ending::Error => ("error", Status::Poor),
     };
     let ended_by = match reason {
         Some(EndReason::EndPhrase { speaker, .. }) => Some(speaker.label()),
+        Some(EndReason::TimeLimit) => None,
         Some(_) => Some(Speaker::Participant.label()),
         None => None,
     };
@@ -238,10 +244,10 @@ impl Episode for Conversation {
         // However it ended, both sides may close what they kept for it (a Realtime session).
         cx.conversation_ended(&[&**user]).await;
         let reason = played?;
-        let ending = if reason.is_some() {
-            Ending::Natural
-        } else {
-            Ending::TurnLimit
+        let ending = match reason {
+            Some(EndReason::TimeLimit) => Ending::TimeLimit,
+            Some(_) => Ending::Natural,
+            None => Ending::TurnLimit,
         };
         cx.transcript_mut().ending = Some(ending);
         let voice_reports = if voice.is_empty() {

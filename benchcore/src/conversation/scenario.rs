@@ -125,6 +125,11 @@ pub struct Scenario {
     /// per-request timeout; never more than it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turn_timeout_secs: Option<f64>,
+    /// The wall-time limit of the whole conversation, in seconds: no turn starts after it,
+    /// and a conversation that reaches it ends as `time_limit` (voice conversations run at
+    /// the pace of speech, so this is how long a call may last).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_duration_secs: Option<f64>,
     /// The user message a side sees before its first line when it speaks first: chat APIs
     /// want a conversation to start with a user message (default `(The conversation
     /// begins.)`).
@@ -149,6 +154,7 @@ impl Scenario {
             opening_line: None,
             max_turns: default_max_turns(),
             turn_timeout_secs: None,
+            max_duration_secs: None,
             start_cue: default_start_cue(),
             ending: EndingConfig::default(),
             transcript_tests: TranscriptTestsConfig::default(),
@@ -158,6 +164,11 @@ impl Scenario {
     /// The per-turn timeout.
     pub fn turn_timeout(&self) -> Option<Duration> {
         self.turn_timeout_secs.map(Duration::from_secs_f64)
+    }
+
+    /// The conversation's wall-time limit.
+    pub fn max_duration(&self) -> Option<Duration> {
+        self.max_duration_secs.map(Duration::from_secs_f64)
     }
 
     /// Checks every field; errors name it (`max_turns`, `interviewer.prompt` …).
@@ -185,12 +196,17 @@ impl Scenario {
         if self.max_turns == 0 {
             return Err(ConfigError::field("max_turns", "must be at least 1"));
         }
-        if let Some(secs) = self.turn_timeout_secs {
-            if !(secs.is_finite() && secs > 0.0) {
-                return Err(ConfigError::field(
-                    "turn_timeout_secs",
-                    format!("must be a positive number of seconds, got {secs}"),
-                ));
+        for (field, value) in [
+            ("turn_timeout_secs", self.turn_timeout_secs),
+            ("max_duration_secs", self.max_duration_secs),
+        ] {
+            if let Some(secs) = value {
+                if !(secs.is_finite() && secs > 0.0) {
+                    return Err(ConfigError::field(
+                        field,
+                        format!("must be a positive number of seconds, got {secs}"),
+                    ));
+                }
             }
         }
         if self

@@ -177,6 +177,8 @@ pub enum Ending {
     Natural,
     /// The turn limit was reached.
     TurnLimit,
+    /// The conversation's wall-time limit was reached.
+    TimeLimit,
     /// Someone stopped it.
     ManualStop,
     /// A failure ended it.

@@ -21,6 +21,7 @@ use std::time::Duration;
 mod audio_mode;
 mod checks;
 mod faults;
+mod sides;
 
 const INTERVIEWER_PROMPT: &str = "You interview people about their mornings. Be brief.\n";
 const USER_PROMPT: &str = "You are an early riser.\n";
@@ -85,17 +86,26 @@ struct Played {
 /// Runs the suite in `dir` with `config` as the interviewer (priced with the built-in
 /// table), into SQLite there.
 async fn play(dir: &Path, config: RealtimeConfig) -> Played {
+    let suite = ConversationSuite::open(dir).unwrap();
+    let user = suite.scenarios()[0]
+        .scenario
+        .simulated_user
+        .agent
+        .clone()
+        .unwrap();
+    let user = build_agent(&serde_json::from_value::<AgentConfig>(user).unwrap()).unwrap();
+    play_with_user(dir, config, user).await
+}
+
+/// Runs the suite in `dir` with `config` as the interviewer and `user` as the participant.
+async fn play_with_user(dir: &Path, config: RealtimeConfig, user: Arc<dyn Agent>) -> Played {
     let agent = Arc::new(config.clone().build().unwrap());
     let priced: Arc<dyn Agent> = Arc::new(Priced::new(
         Arc::clone(&agent),
         Arc::new(Pricing::builtin()),
     ));
     let suite = ConversationSuite::open(dir).unwrap();
-    let conversation = Conversation::new(suite, |scenario| {
-        let user = scenario.scenario.simulated_user.agent.clone().unwrap();
-        build_agent(&serde_json::from_value::<AgentConfig>(user).unwrap())
-    })
-    .unwrap();
+    let conversation = Conversation::with_user_for_all(suite, user);
     let stored = AgentConfig::Realtime(config).to_stored();
     let artifacts = dir.join("artifacts");
     let run = conversation
