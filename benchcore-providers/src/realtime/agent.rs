@@ -4,7 +4,8 @@
 use super::config::RealtimeConfig;
 use super::response::{RateLimits, ReplyError};
 use super::session::{Heard, Session, Turn};
-use super::socket::SocketError;
+use super::session_log::{log_path, Recorder, Replay};
+use super::socket::{Socket, SocketError};
 use benchcore::agent::{StopReason, VoiceTurn};
 use benchcore::voice::{check_speech, Audio, Speech, SpeechErrorKind, Transcriber, REALTIME_RATE};
 use benchcore::{async_trait, Agent, AgentCapabilities, AgentError, AgentErrorKind};
@@ -37,6 +38,8 @@ pub struct RealtimeAgent {
     speech: Option<Arc<dyn Speech>>,
     check: Option<Arc<dyn Transcriber>>,
     sessions: Mutex<HashMap<ConversationKey, Session>>,
+    /// Sessions opened per conversation so far (they name the session logs).
+    opened: Mutex<HashMap<ConversationKey, usize>>,
     /// Until when the server said a budget is spent (`rate_limits.updated`).
     paused_until: Mutex<Option<Instant>>,
 }
@@ -67,6 +70,7 @@ impl RealtimeAgent {
             speech,
             check,
             sessions: Mutex::new(HashMap::new()),
+            opened: Mutex::new(HashMap::new()),
             paused_until: Mutex::new(None),
         }
     }
@@ -97,25 +101,38 @@ impl RealtimeAgent {
         parts.join("\n\n")
     }
 
-    async fn open(&self, instructions: &str) -> Result<Session, ReplyError> {
-        let max = self
-            .config
-            .max_response_bytes
-            .unwrap_or(DEFAULT_MAX_EVENT_BYTES);
-        Session::open(
-            &self.config,
-            &self.url,
-            &self.headers,
-            instructions,
-            usize::try_from(max).unwrap_or(usize::MAX),
-        )
-        .await
+    /// Opens the next session of conversation `key`: a live socket (its events logged
+    /// with `record_dir`), or its recording played back with `replay_dir`.
+    async fn open(&self, key: &ConversationKey, instructions: &str) -> Result<Session, ReplyError> {
+        let n = {
+            let mut opened = self.opened.lock().unwrap_or_else(|e| e.into_inner());
+            let n = opened.entry(key.clone()).or_insert(0);
+            *n += 1;
+            *n - 1
+        };
+        let socket = if let Some(dir) = &self.config.replay_dir {
+            let path = log_path(dir, &key.0, key.1, n);
+            Socket::replay(Replay::open(path, self.config.fast_audio)?)
+        } else {
+            let recorder = match &self.config.record_dir {
+                Some(dir) => Some(Recorder::create(log_path(dir, &key.0, key.1, n))?),
+                None => None,
+            };
+            let max = self
+                .config
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_EVENT_BYTES);
+            let max = usize::try_from(max).unwrap_or(usize::MAX);
+            Socket::open(&self.url, &self.headers, max, recorder).await?
+        };
+        Session::open(&self.config, socket, instructions).await
     }
 
     /// Plays the turn on `session` (or a new one when it is `None` or holds another
     /// history); a socket that drops during the turn is replayed once on a new session.
     async fn play(
         &self,
+        key: &ConversationKey,
         session: Option<Session>,
         instructions: &str,
         history: &[Message],
@@ -128,7 +145,7 @@ impl RealtimeAgent {
                 if let Some(stale) = other {
                     stale.close().await;
                 }
-                self.open(instructions).await?
+                self.open(key, instructions).await?
             }
         };
         let mut reconnected = false;
@@ -142,7 +159,7 @@ impl RealtimeAgent {
                 Ok(turn) => return Ok((session, turn, reconnected)),
                 Err(ReplyError::Socket(SocketError::Dropped(_))) if !reconnected => {
                     reconnected = true;
-                    session = self.open(instructions).await?;
+                    session = self.open(key, instructions).await?;
                 }
                 Err(e) => return Err(e),
             }
@@ -168,6 +185,8 @@ impl RealtimeAgent {
             ReplyError::Socket(e @ SocketError::Malformed(_)) => {
                 self.error(K::MalformedReply, e.to_string())
             }
+            // Playing it again gives the same answer: never retried.
+            ReplyError::Socket(SocketError::Replay(why)) => self.error(K::BadRequest, why),
             ReplyError::Api {
                 code,
                 kind,
@@ -352,7 +371,7 @@ impl Agent for RealtimeAgent {
             };
             let session = self.sessions.lock().ok().and_then(|mut s| s.remove(&key));
             let (session, turn, reconnected) = self
-                .play(session, &instructions, history, &last.content, &heard)
+                .play(&key, session, &instructions, history, &last.content, &heard)
                 .await
                 .map_err(|e| self.classify(e))?;
             self.note_rate_limits(turn.reply.rate_limits);
@@ -378,11 +397,11 @@ impl Agent for RealtimeAgent {
     }
 
     async fn conversation_ended(&self, case: &Case, sample: u32) {
-        let session = self
-            .sessions
-            .lock()
-            .ok()
-            .and_then(|mut s| s.remove(&(case.id.clone(), sample)));
+        let key = (case.id.clone(), sample);
+        if let Ok(mut opened) = self.opened.lock() {
+            opened.remove(&key);
+        }
+        let session = self.sessions.lock().ok().and_then(|mut s| s.remove(&key));
         if let Some(session) = session {
             session.close().await;
         }

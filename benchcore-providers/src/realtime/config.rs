@@ -95,6 +95,15 @@ config_fields! {
         /// conversation (`spoken_word_error_rate`).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub check_speech: Option<TranscriberConfig>,
+        /// Write every session's events, both ways and audio included, to a log file in
+        /// this folder (`{case}-{digest}.{sample}.{session}.jsonl`), for `replay_dir`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub record_dir: Option<std::path::PathBuf>,
+        /// Play the sessions logged in this folder back instead of calling the server: the
+        /// conversation runs again offline, without a key, with the same words, audio and
+        /// timings (faster with `fast_audio`), and is scored anew.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub replay_dir: Option<std::path::PathBuf>,
         /// Stream audio faster than real time (tests and replays; a real model's turn
         /// detection expects real-time pacing).
         #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -186,7 +195,12 @@ impl RealtimeConfig {
         let (url, mut headers) = self.check()?;
         let name = self.agent_name();
         let keys = self.keys();
-        if let Some(key) = keys.resolve_key(&name, Some(Self::API_KEY_ENV))? {
+        // A replay calls no server: it needs no key.
+        let key = match self.replay_dir {
+            Some(_) => None,
+            None => keys.resolve_key(&name, Some(Self::API_KEY_ENV))?,
+        };
+        if let Some(key) = key {
             let bearer = format!("Bearer {}", key.secret.expose());
             headers.insert(
                 reqwest::header::AUTHORIZATION,
@@ -237,6 +251,13 @@ impl RealtimeConfig {
                 &name,
                 "barge_in_ms",
                 "needs `mode: audio` (in text mode nobody speaks over the reply)",
+            ));
+        }
+        if self.replay_dir.is_some() && self.record_dir.is_some() {
+            return Err(field_error(
+                &name,
+                "replay_dir",
+                "cannot be used with record_dir (a replay records nothing new)",
             ));
         }
         if let Some(speech) = &self.speech {

@@ -25,6 +25,7 @@ mod agent;
 mod config;
 mod response;
 mod session;
+mod session_log;
 mod socket;
 mod wire;
 

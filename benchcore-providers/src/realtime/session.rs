@@ -8,8 +8,6 @@ use super::socket::Socket;
 use super::wire;
 use benchcore::voice::Audio;
 use benchcore::{Message, Role};
-use reqwest::header::HeaderMap;
-use reqwest::Url;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -62,16 +60,13 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    /// Opens a session: connects, waits for `session.created`, sends the session's
+    /// Opens a session on `socket`: waits for `session.created`, sends the session's
     /// configuration and waits for `session.updated`.
     pub(crate) async fn open(
         config: &RealtimeConfig,
-        url: &Url,
-        headers: &HeaderMap,
+        mut socket: Socket,
         instructions: &str,
-        max_message_bytes: usize,
     ) -> Result<Self, ReplyError> {
-        let mut socket = Socket::open(url, headers, max_message_bytes).await?;
         let mut log = Vec::new();
         wait_for(&mut socket, &["session.created"], &mut log).await?;
         socket

@@ -12,6 +12,8 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use super::session_log::{Recorder, Replay};
+
 /// Why a socket could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SocketError {
@@ -22,6 +24,9 @@ pub(crate) enum SocketError {
     Dropped(String),
     /// The server sent something that is not a JSON event (binary, invalid JSON, too big).
     Malformed(String),
+    /// A session log cannot be played back: missing, broken, or the conversation went
+    /// another way than the recording.
+    Replay(String),
 }
 
 impl std::fmt::Display for SocketError {
@@ -38,13 +43,21 @@ impl std::fmt::Display for SocketError {
             }
             Self::Dropped(why) => write!(f, "the WebSocket dropped: {why}"),
             Self::Malformed(why) => write!(f, "the server sent a malformed event: {why}"),
+            Self::Replay(why) => f.write_str(why),
         }
     }
 }
 
-/// An open Realtime WebSocket.
+/// An open Realtime session's events: a live WebSocket (its events written to a session
+/// log when recording), or a session log played back.
 pub(crate) struct Socket {
-    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    inner: Inner,
+    recorder: Option<Recorder>,
+}
+
+enum Inner {
+    Live(Box<WebSocketStream<MaybeTlsStream<TcpStream>>>),
+    Replay(Replay),
 }
 
 impl std::fmt::Debug for Socket {
@@ -54,12 +67,21 @@ impl std::fmt::Debug for Socket {
 }
 
 impl Socket {
-    /// Opens `url` with `headers` (the key's among them). Messages larger than
-    /// `max_message_bytes` are refused as malformed.
+    /// A session played back from its log.
+    pub(crate) fn replay(replay: Replay) -> Self {
+        Self {
+            inner: Inner::Replay(replay),
+            recorder: None,
+        }
+    }
+
+    /// Opens `url` with `headers` (the key's among them), writing every event to `recorder`
+    /// when given. Messages larger than `max_message_bytes` are refused as malformed.
     pub(crate) async fn open(
         url: &Url,
         headers: &HeaderMap,
         max_message_bytes: usize,
+        recorder: Option<Recorder>,
     ) -> Result<Self, SocketError> {
         let mut request = url
             .as_str()
@@ -72,7 +94,10 @@ impl Socket {
             .max_message_size(Some(max_message_bytes))
             .max_frame_size(Some(max_message_bytes));
         match tokio_tungstenite::connect_async_with_config(request, Some(config), true).await {
-            Ok((stream, _)) => Ok(Self { stream }),
+            Ok((stream, _)) => Ok(Self {
+                inner: Inner::Live(Box::new(stream)),
+                recorder,
+            }),
             Err(WsError::Http(response)) => {
                 let status = response.status().as_u16();
                 let body = response
@@ -88,18 +113,47 @@ impl Socket {
 
     /// Sends one client event.
     pub(crate) async fn send(&mut self, event: &Value) -> Result<(), SocketError> {
-        self.stream
-            .send(Message::text(event.to_string()))
-            .await
-            .map_err(|e| SocketError::Dropped(e.to_string()))
+        if let Some(recorder) = &mut self.recorder {
+            recorder.write(false, event)?;
+        }
+        match &mut self.inner {
+            Inner::Live(stream) => stream
+                .send(Message::text(event.to_string()))
+                .await
+                .map_err(|e| SocketError::Dropped(e.to_string())),
+            Inner::Replay(replay) => replay.sent(event),
+        }
     }
 
     /// The next server event. Pings are answered by the library; a close frame or the end
     /// of the stream is a drop, since a Realtime server only closes on its own when
     /// something went wrong.
     pub(crate) async fn next(&mut self) -> Result<Value, SocketError> {
+        let event = match &mut self.inner {
+            Inner::Live(stream) => next_live(stream).await?,
+            Inner::Replay(replay) => replay.next().await?,
+        };
+        if let Some(recorder) = &mut self.recorder {
+            recorder.write(true, &event)?;
+        }
+        Ok(event)
+    }
+
+    /// Closes the socket politely; errors are of no interest any more.
+    pub(crate) async fn close(self) {
+        if let Inner::Live(mut stream) = self.inner {
+            let _ = WebSocketStream::close(&mut *stream, None).await;
+        }
+    }
+}
+
+/// The next event of a live socket.
+async fn next_live(
+    stream: &mut WebSocketStream<MaybeTlsStream<TcpStream>>,
+) -> Result<Value, SocketError> {
+    {
         loop {
-            let message = match self.stream.next().await {
+            let message = match stream.next().await {
                 None => return Err(SocketError::Dropped("the connection closed".into())),
                 Some(Err(WsError::Capacity(e))) => {
                     return Err(SocketError::Malformed(format!("an event too large: {e}")))
@@ -130,10 +184,5 @@ impl Socket {
                 Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
             }
         }
-    }
-
-    /// Closes the socket politely; errors are of no interest any more.
-    pub(crate) async fn close(mut self) {
-        let _ = self.stream.close(None).await;
     }
 }

@@ -67,3 +67,62 @@ async fn a_conversation_past_its_time_limit_ends_as_time_limit() {
     assert_eq!(metric(ending, "ending"), "time_limit");
     assert_eq!(played.agent.open_sessions(), 0);
 }
+
+#[tokio::test]
+async fn a_recorded_conversation_replays_offline_with_the_same_words_and_audio() {
+    let dir = tempfile::tempdir().unwrap();
+    write_suite(dir.path(), "");
+    let logs = dir.path().join("sessions");
+    let server = RealtimeServer::start(script()).await.unwrap();
+    let mut recording = config(&server);
+    recording.record_dir = Some(logs.clone());
+    let first = play(dir.path(), recording).await;
+    assert_eq!(
+        first.record.outcome,
+        Outcome::Passed,
+        "{:?}",
+        first.record.failure
+    );
+    drop(server);
+
+    // No server, no key: the sessions play back from their logs.
+    let again_dir = tempfile::tempdir().unwrap();
+    write_suite(again_dir.path(), "");
+    let mut replay = RealtimeConfig::new("gpt-realtime");
+    replay.replay_dir = Some(logs.clone());
+    replay.fast_audio = true;
+    let again = play(again_dir.path(), replay).await;
+    assert_eq!(
+        again.record.outcome,
+        Outcome::Passed,
+        "{:?}",
+        again.record.failure
+    );
+    let words = |r: &AttemptRecord| -> Vec<String> {
+        r.transcript.turns.iter().map(|t| t.text.clone()).collect()
+    };
+    assert_eq!(words(&again.record), words(&first.record));
+    let clip = |p: &Played| std::fs::read(p.artifacts.join("turn-01-interviewer.wav")).unwrap();
+    assert_eq!(clip(&again), clip(&first), "the same audio, byte for byte");
+
+    // A conversation that goes another way than the recording fails clearly.
+    let other_dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(other_dir.path().join("prompts")).unwrap();
+    write_suite(other_dir.path(), "");
+    let scenario = other_dir.path().join("mornings.toml");
+    let text = std::fs::read_to_string(&scenario)
+        .unwrap()
+        .replace(USER_LINES[0], "Something else entirely.");
+    std::fs::write(&scenario, text).unwrap();
+    let mut replay = RealtimeConfig::new("gpt-realtime");
+    replay.replay_dir = Some(logs);
+    replay.fast_audio = true;
+    let other = play(other_dir.path(), replay).await;
+    assert_eq!(other.record.outcome, Outcome::Error);
+    let failure = other.record.failure.clone().unwrap();
+    assert!(failure.message.contains("went another way"), "{failure:?}");
+    assert!(
+        failure.message.contains("Something else entirely"),
+        "{failure:?}"
+    );
+}
