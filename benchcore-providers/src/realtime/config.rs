@@ -80,7 +80,7 @@ config_fields! {
         /// The speech engine that speaks the other side's turns in audio mode; default the
         /// offline `espeak-ng`.
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub speech: Option<SpeechConfig>,
+        pub speech: Option<Box<SpeechConfig>>,
         /// Audio mode: how long the other side waits after this agent's reply has finished
         /// playing before it speaks, in milliseconds (default 300).
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -94,7 +94,7 @@ config_fields! {
         /// transcript; the word error rate is reported per turn (`Voice turns`) and per
         /// conversation (`spoken_word_error_rate`).
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub check_speech: Option<TranscriberConfig>,
+        pub check_speech: Option<Box<TranscriberConfig>>,
         /// Write every session's events, both ways and audio included, to a log file in
         /// this folder (`{case}-{digest}.{sample}.{session}.jsonl`), for `replay_dir`.
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -145,13 +145,19 @@ impl RealtimeConfig {
 
     /// Sets the speech engine for audio mode.
     pub fn with_speech(mut self, speech: SpeechConfig) -> Self {
-        self.speech = Some(speech);
+        self.speech = Some(Box::new(speech));
         self
     }
 
     /// Sets a barge-in: the other side speaks `ms` into each reply.
     pub fn with_barge_in(mut self, ms: u64) -> Self {
         self.barge_in_ms = Some(ms);
+        self
+    }
+
+    /// Checks each spoken reply with `check` (see `check_speech`).
+    pub fn with_speech_check(mut self, check: TranscriberConfig) -> Self {
+        self.check_speech = Some(Box::new(check));
         self
     }
 
@@ -223,7 +229,7 @@ impl RealtimeConfig {
         let check = self
             .check_speech
             .as_ref()
-            .map(TranscriberConfig::build)
+            .map(|check| check.build())
             .transpose()
             .map_err(|why| field_error(&name, "check_speech", why))?;
         Ok(RealtimeAgent::new(self, url, headers, speech, check))

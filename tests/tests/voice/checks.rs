@@ -29,8 +29,7 @@ async fn the_speech_check_reports_each_turns_word_error_rate() {
     let dir = tempfile::tempdir().unwrap();
     write_suite(dir.path(), "");
     let server = RealtimeServer::start(script()).await.unwrap();
-    let mut config = config(&server);
-    config.check_speech = Some(fake_transcriber(dir.path()));
+    let config = config(&server).with_speech_check(fake_transcriber(dir.path()));
     let played = play(dir.path(), config).await;
     let record = &played.record;
     assert_eq!(record.outcome, Outcome::Passed, "{:?}", record.failure);
