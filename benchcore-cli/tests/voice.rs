@@ -155,3 +155,88 @@ async fn the_voice_example_runs_and_shows_its_voice_metrics_everywhere() {
     );
     assert_eq!(get(&other_run).await.0, 404);
 }
+
+/// Plays the `audio` element `id` far enough to know its length: milliseconds, or -1 when the
+/// browser cannot load it.
+fn duration_of(selector: &str) -> String {
+    format!(
+        "new Promise(function (ok) {{ var a = document.querySelector('{selector}'); \
+         a.preload = 'auto'; a.addEventListener('loadedmetadata', function () {{ ok(Math.round(a.duration * 1000)); }}); \
+         a.addEventListener('error', function () {{ ok(-1); }}); a.load(); }})"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_viewer_and_the_report_play_the_recording_beside_the_transcript() {
+    let Some(tools) = support::browser::tools() else {
+        return;
+    };
+    let server = RealtimeServer::start(
+        RealtimeScript::default()
+            .replies([
+                "Hi, how do your mornings start?",
+                "And then?",
+                "Thank you, goodbye!",
+            ])
+            .ms_per_word(60),
+    )
+    .await
+    .unwrap();
+    let sandbox = Sandbox::new();
+    let run = run_example(&sandbox, &server).await;
+    let report = sandbox.dir.path().join("voice.html");
+    let out = sandbox
+        .command(&["report", &run, "--out"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let viewer = ViewServer::start(&sandbox.store_url(), 200);
+    let ready = support::browser::READY;
+    let open = |page: String| {
+        serde_json::json!([
+            {"goto": page, "wait": format!("{ready} && document.getElementById('grid-table')")},
+            {"click": "#grid-table button.sq"},
+            {"wait": "document.getElementById('drill-recording')"},
+        ])
+    };
+    let mut steps = open(format!("{}/runs/{run}", viewer.base));
+    let more = serde_json::json!([
+        {"eval": "document.querySelectorAll('#drill-transcript audio').length", "name": "clips"},
+        {"eval": "fetch(document.getElementById('drill-recording').src).then(function (r) { return r.status + ' ' + r.headers.get('content-type'); })", "name": "served"},
+        {"eval": duration_of("#drill-recording"), "name": "recording"},
+        {"eval": duration_of("#drill-transcript audio"), "name": "first clip"},
+        {"screenshot": "voice-attempt"},
+    ]);
+    steps
+        .as_array_mut()
+        .unwrap()
+        .extend(more.as_array().unwrap().clone());
+    steps.as_array_mut().unwrap().extend(
+        open(format!("file://{}", report.display()))
+            .as_array()
+            .unwrap()
+            .clone(),
+    );
+    steps.as_array_mut().unwrap().extend(
+        serde_json::json!([{"eval": duration_of("#drill-recording"), "name": "report recording"}])
+            .as_array()
+            .unwrap()
+            .clone(),
+    );
+    let drive = support::browser::drive(&tools, sandbox.dir.path(), steps, |_| {}).await;
+    assert_eq!(
+        drive.problems(),
+        &serde_json::json!([]),
+        "{:#?}",
+        drive.problems()
+    );
+    assert_eq!(drive.eval("clips"), 3);
+    assert_eq!(drive.eval("served"), "200 audio/wav");
+    // The interviewer's three replies: 6 + 2 + 3 words of 60 ms, 100 ms after each.
+    let first = drive.eval("first clip").as_i64().unwrap();
+    assert!((first - (6 * 60 + 100)).abs() <= 5, "{first}");
+    let recording = drive.eval("recording").as_i64().unwrap();
+    assert!(recording >= (11 * 60 + 300), "{recording}");
+    assert_eq!(drive.eval("report recording"), drive.eval("recording"));
+}

@@ -66,3 +66,20 @@ fn the_stdio_mcp_agent_in_the_tools_guide_loads() {
     assert_eq!(agents[0].kind(), "mcp");
     agents[0].validate().unwrap();
 }
+
+#[test]
+fn the_voice_guide_agent_file_loads_and_every_price_is_known() {
+    let toml = blocks("voice.md", "toml");
+    let agents = AgentConfig::from_toml(&toml[0]).unwrap();
+    assert_eq!(agents[0].kind(), "realtime");
+    let pricing = Pricing::builtin();
+    for model in [
+        "gpt-realtime",
+        "gpt-realtime-mini",
+        "gpt-4o-realtime-preview",
+        "gpt-4o-mini-realtime-preview",
+    ] {
+        let price = pricing.price(model).unwrap();
+        assert!(price.audio_output.unwrap() > price.output, "{model}");
+    }
+}

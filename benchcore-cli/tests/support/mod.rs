@@ -4,6 +4,7 @@
 
 #![allow(dead_code, unreachable_pub)] // each test file uses its own part
 
+pub mod browser;
 pub mod command;
 pub mod sandbox;
 

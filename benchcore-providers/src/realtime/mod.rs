@@ -27,6 +27,7 @@ mod response;
 mod session;
 mod session_log;
 mod socket;
+mod socket_error;
 mod wire;
 
 pub use agent::RealtimeAgent;

@@ -4,7 +4,7 @@
 //! be run again — re-scored with new transcript tests or voice metrics — offline, without a
 //! key, with the same words, audio and timings.
 
-use super::socket::SocketError;
+use super::socket_error::SocketError;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufWriter, Write};

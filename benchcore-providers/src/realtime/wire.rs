@@ -198,7 +198,7 @@ mod tests {
         let delta = append_audio(&[1, -2, 300]);
         let event = json!({"delta": delta["audio"]});
         assert_eq!(audio_delta(&event), Some(vec![1, -2, 300]));
-        assert_eq!(audio_delta(&json!({"delta": "AAA="})), None);
+        assert_eq!(audio_delta(&json!({"delta": "AAAA"})), None, "three bytes");
         assert_eq!(audio_delta(&json!({"delta": "%%"})), None);
     }
 
