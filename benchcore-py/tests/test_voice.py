@@ -46,6 +46,7 @@ def realtime_url() -> Iterator[str]:
     yield line.split(" ", 1)[1]
     process.terminate()
     process.wait(timeout=10)
+    process.stdout.close()
 
 
 def test_a_voice_interview_runs_from_python_and_leaves_its_recording(
