@@ -2,23 +2,16 @@
 //! to stdout, with an `espeak-ng` preset.
 
 use super::audio::{Audio, REALTIME_RATE};
-use super::speech::{silence_for_empty, Speech, SpeechError, SpeechErrorKind};
+use super::engine_run::EngineRun;
+use super::speech::{silence_for_empty, Speech, SpeechError};
 use async_trait::async_trait;
-use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 /// How long an engine may take for one utterance unless told otherwise.
 pub const DEFAULT_SPEECH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The most WAV bytes read from an engine: 64 MiB, about 25 minutes of 22 kHz speech.
 const MAX_OUTPUT_BYTES: usize = 64 * 1024 * 1024;
-
-/// How much of the end of an engine's error output a failure message carries.
-const STDERR_TAIL_BYTES: usize = 2_048;
-
-/// How many characters of that tail go into the message.
-const STDERR_TAIL_CHARS: usize = 300;
 
 /// A local speech engine run as a child process, once per utterance.
 ///
@@ -131,90 +124,25 @@ impl CommandSpeech {
         self.timeout
     }
 
-    /// Runs the program once with `text` on stdin and returns its stdout.
-    async fn run(&self, text: &str) -> Result<Vec<u8>, SpeechError> {
-        let mut child = tokio::process::Command::new(&self.program)
-            .args(self.arguments())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|err| self.spawn_error(&err))?;
-        let (Some(mut stdin), Some(stdout), Some(stderr)) =
-            (child.stdin.take(), child.stdout.take(), child.stderr.take())
-        else {
-            return Err(self.failed("its standard streams could not be opened"));
-        };
-        let input = format!("{text}\n");
-        let write = async move {
-            let written = stdin.write_all(input.as_bytes()).await;
-            drop(stdin); // end of input
-            written
-        };
-        let work = async {
-            let (written, output, errors) =
-                tokio::join!(write, read_limited(stdout), read_tail(stderr));
-            (written, output, errors, child.wait().await)
-        };
-        let outcome = tokio::time::timeout(self.timeout, work).await;
-        let Ok((written, output, errors, status)) = outcome else {
-            let _ = child.start_kill();
-            let _ = child.wait().await;
-            return Err(SpeechError::new(
-                SpeechErrorKind::Timeout,
-                format!(
-                    "`{}` did not finish within {} ms; it was killed",
-                    self.program,
-                    self.timeout.as_millis()
-                ),
-            ));
-        };
-        let status = status.map_err(|err| self.failed(format!("cannot wait for it: {err}")))?;
-        let errors = errors.unwrap_or_default();
-        if !status.success() {
-            return Err(self.failed(format!("{status}{}", stderr_tail(&errors))));
-        }
-        if let Err(err) = written {
-            if err.kind() != std::io::ErrorKind::BrokenPipe {
-                return Err(self.failed(format!("cannot write the text to its stdin: {err}")));
-            }
-        }
-        let output = output
-            .map_err(|err| self.failed(format!("cannot read its stdout: {err}")))?
-            .ok_or_else(|| {
-                self.failed(format!(
-                    "it wrote more than {MAX_OUTPUT_BYTES} bytes to stdout"
-                ))
-            })?;
-        if output.is_empty() {
-            return Err(self.failed(format!(
-                "it wrote nothing to stdout{}",
-                stderr_tail(&errors)
-            )));
-        }
-        Ok(output)
+    /// Runs the program once with the text on stdin and returns its stdout.
+    async fn run(&self, input: Vec<u8>) -> Result<Vec<u8>, SpeechError> {
+        self.engine(&self.arguments()).run(input).await
     }
 
-    fn spawn_error(&self, err: &std::io::Error) -> SpeechError {
-        if err.kind() == std::io::ErrorKind::NotFound {
-            let install = match &self.install {
-                Some(install) => format!("install it with `{install}`"),
-                None => "install it or give its full path".to_owned(),
-            };
-            return SpeechError::new(
-                SpeechErrorKind::NotInstalled,
-                format!("`{}` not found on PATH; {install}", self.program),
-            );
+    fn engine<'a>(&'a self, args: &'a [String]) -> EngineRun<'a> {
+        EngineRun {
+            program: &self.program,
+            args,
+            install: self.install.as_deref(),
+            timeout: self.timeout,
+            max_output: MAX_OUTPUT_BYTES,
+            input_is: "the text",
+            empty_is_an_answer: false,
         }
-        self.failed(format!("cannot start it: {err}"))
     }
 
     fn failed(&self, what: impl std::fmt::Display) -> SpeechError {
-        SpeechError::new(
-            SpeechErrorKind::Failed,
-            format!("`{}` failed: {what}", self.program),
-        )
+        self.engine(&[]).failed(what)
     }
 }
 
@@ -228,7 +156,7 @@ impl Speech for CommandSpeech {
         if let Some(silence) = silence_for_empty(text) {
             return Ok(silence);
         }
-        let output = self.run(text).await?;
+        let output = self.run(format!("{text}\n").into_bytes()).await?;
         let decoded = tokio::task::spawn_blocking(move || {
             Audio::from_wav(&output).map(|audio| audio.resampled(REALTIME_RATE))
         })
@@ -241,58 +169,6 @@ impl Speech for CommandSpeech {
         }
         Ok(audio)
     }
-}
-
-/// Reads a stream to its end, keeping at most [`MAX_OUTPUT_BYTES`]; `None` when there was
-/// more (the rest is drained, so the program is not blocked writing it).
-async fn read_limited(mut reader: impl AsyncRead + Unpin) -> std::io::Result<Option<Vec<u8>>> {
-    let mut kept = Vec::new();
-    let mut buffer = vec![0u8; 64 * 1024];
-    let mut overflow = false;
-    loop {
-        let n = reader.read(&mut buffer).await?;
-        if n == 0 {
-            return Ok((!overflow).then_some(kept));
-        }
-        if kept.len() + n > MAX_OUTPUT_BYTES {
-            overflow = true;
-            kept = Vec::new();
-        } else if !overflow {
-            kept.extend_from_slice(&buffer[..n]);
-        }
-    }
-}
-
-/// Reads a stream to its end, keeping its last [`STDERR_TAIL_BYTES`].
-async fn read_tail(mut reader: impl AsyncRead + Unpin) -> std::io::Result<Vec<u8>> {
-    let mut tail = Vec::new();
-    let mut buffer = vec![0u8; 8 * 1024];
-    loop {
-        let n = reader.read(&mut buffer).await?;
-        if n == 0 {
-            return Ok(tail);
-        }
-        tail.extend_from_slice(&buffer[..n]);
-        if tail.len() > STDERR_TAIL_BYTES {
-            tail.drain(..tail.len() - STDERR_TAIL_BYTES);
-        }
-    }
-}
-
-/// `: <the last characters of stderr>`, or nothing when it was empty.
-fn stderr_tail(errors: &[u8]) -> String {
-    let text = String::from_utf8_lossy(errors);
-    let text = text.trim();
-    if text.is_empty() {
-        return String::new();
-    }
-    let count = text.chars().count();
-    let tail: String = text
-        .chars()
-        .skip(count.saturating_sub(STDERR_TAIL_CHARS))
-        .collect();
-    let cut = if count > STDERR_TAIL_CHARS { "…" } else { "" };
-    format!(": {cut}{tail}")
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Tests of [`CommandSpeech`]: real child processes, and real `espeak-ng` when installed.
 
 use super::*;
-use crate::voice::{silences_in, words_per_minute, EMPTY_TEXT_SILENCE_MS};
+use crate::voice::{silences_in, words_per_minute, SpeechErrorKind, EMPTY_TEXT_SILENCE_MS};
 use std::time::Instant;
 
 /// Whether `espeak-ng` is on `PATH`. When it is not, prints one loud line naming the test and

@@ -16,6 +16,7 @@
 mod activity;
 mod audio;
 mod command_speech;
+mod engine_run;
 mod error;
 mod metrics;
 mod recording;

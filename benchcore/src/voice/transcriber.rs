@@ -3,25 +3,18 @@
 //! what its transcript claims.
 
 use super::audio::Audio;
+use super::engine_run::EngineRun;
 use super::metrics::word_error_rate;
 use super::speech::{SpeechError, SpeechErrorKind};
 use async_trait::async_trait;
 use std::fmt;
-use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 /// How long an engine may take for one clip unless told otherwise.
 pub const DEFAULT_TRANSCRIBE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The most transcript bytes read from an engine: 1 MiB, far more than hours of speech.
 const MAX_TRANSCRIPT_BYTES: usize = 1024 * 1024;
-
-/// How much of the end of an engine's error output a failure message carries.
-const STDERR_TAIL_BYTES: usize = 2_048;
-
-/// How many characters of that tail go into the message.
-const STDERR_TAIL_CHARS: usize = 300;
 
 /// Turns speech into text.
 ///
@@ -170,84 +163,25 @@ impl CommandTranscriber {
         self.timeout
     }
 
-    /// Runs the program once with `wav` on stdin and returns its stdout.
-    async fn run(&self, wav: Vec<u8>) -> Result<Vec<u8>, SpeechError> {
-        let mut child = tokio::process::Command::new(&self.program)
-            .args(&self.args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|err| self.spawn_error(&err))?;
-        let (Some(mut stdin), Some(stdout), Some(stderr)) =
-            (child.stdin.take(), child.stdout.take(), child.stderr.take())
-        else {
-            return Err(self.failed("its standard streams could not be opened"));
-        };
-        let write = async move {
-            let written = stdin.write_all(&wav).await;
-            drop(stdin); // end of input
-            written
-        };
-        let work = async {
-            let (written, output, errors) =
-                tokio::join!(write, read_limited(stdout), read_tail(stderr));
-            (written, output, errors, child.wait().await)
-        };
-        let outcome = tokio::time::timeout(self.timeout, work).await;
-        let Ok((written, output, errors, status)) = outcome else {
-            let _ = child.start_kill();
-            let _ = child.wait().await;
-            return Err(SpeechError::new(
-                SpeechErrorKind::Timeout,
-                format!(
-                    "`{}` did not finish within {} ms; it was killed",
-                    self.program,
-                    self.timeout.as_millis()
-                ),
-            ));
-        };
-        let status = status.map_err(|err| self.failed(format!("cannot wait for it: {err}")))?;
-        let errors = errors.unwrap_or_default();
-        if !status.success() {
-            return Err(self.failed(format!("{status}{}", stderr_tail(&errors))));
-        }
-        if let Err(err) = written {
-            // An engine may stop reading once it has what it needs; only a real write
-            // failure counts.
-            if err.kind() != std::io::ErrorKind::BrokenPipe {
-                return Err(self.failed(format!("cannot write the audio to its stdin: {err}")));
-            }
-        }
-        output
-            .map_err(|err| self.failed(format!("cannot read its stdout: {err}")))?
-            .ok_or_else(|| {
-                self.failed(format!(
-                    "it wrote more than {MAX_TRANSCRIPT_BYTES} bytes to stdout"
-                ))
-            })
+    /// Runs the program once with the audio on stdin and returns its stdout.
+    async fn run(&self, input: Vec<u8>) -> Result<Vec<u8>, SpeechError> {
+        self.engine(&self.args).run(input).await
     }
 
-    fn spawn_error(&self, err: &std::io::Error) -> SpeechError {
-        if err.kind() == std::io::ErrorKind::NotFound {
-            let install = match &self.install {
-                Some(install) => format!("install it with `{install}`"),
-                None => "install it or give its full path".to_owned(),
-            };
-            return SpeechError::new(
-                SpeechErrorKind::NotInstalled,
-                format!("`{}` not found on PATH; {install}", self.program),
-            );
+    fn engine<'a>(&'a self, args: &'a [String]) -> EngineRun<'a> {
+        EngineRun {
+            program: &self.program,
+            args,
+            install: self.install.as_deref(),
+            timeout: self.timeout,
+            max_output: MAX_TRANSCRIPT_BYTES,
+            input_is: "the audio",
+            empty_is_an_answer: true,
         }
-        self.failed(format!("cannot start it: {err}"))
     }
 
-    fn failed(&self, what: impl fmt::Display) -> SpeechError {
-        SpeechError::new(
-            SpeechErrorKind::Failed,
-            format!("`{}` failed: {what}", self.program),
-        )
+    fn failed(&self, what: impl std::fmt::Display) -> SpeechError {
+        self.engine(&[]).failed(what)
     }
 }
 
@@ -282,58 +216,6 @@ impl Transcriber for CommandTranscriber {
         let output = self.run(wav).await?;
         Ok(String::from_utf8_lossy(&output).trim().to_owned())
     }
-}
-
-/// Reads a stream to its end, keeping at most [`MAX_TRANSCRIPT_BYTES`]; `None` when there
-/// was more (the rest is drained, so the program is not blocked writing it).
-async fn read_limited(mut reader: impl AsyncRead + Unpin) -> std::io::Result<Option<Vec<u8>>> {
-    let mut kept = Vec::new();
-    let mut buffer = vec![0u8; 16 * 1024];
-    let mut overflow = false;
-    loop {
-        let n = reader.read(&mut buffer).await?;
-        if n == 0 {
-            return Ok((!overflow).then_some(kept));
-        }
-        if kept.len() + n > MAX_TRANSCRIPT_BYTES {
-            overflow = true;
-            kept = Vec::new();
-        } else if !overflow {
-            kept.extend_from_slice(&buffer[..n]);
-        }
-    }
-}
-
-/// Reads a stream to its end, keeping its last [`STDERR_TAIL_BYTES`].
-async fn read_tail(mut reader: impl AsyncRead + Unpin) -> std::io::Result<Vec<u8>> {
-    let mut tail = Vec::new();
-    let mut buffer = vec![0u8; 8 * 1024];
-    loop {
-        let n = reader.read(&mut buffer).await?;
-        if n == 0 {
-            return Ok(tail);
-        }
-        tail.extend_from_slice(&buffer[..n]);
-        if tail.len() > STDERR_TAIL_BYTES {
-            tail.drain(..tail.len() - STDERR_TAIL_BYTES);
-        }
-    }
-}
-
-/// `: <the last characters of stderr>`, or nothing when it was empty.
-fn stderr_tail(errors: &[u8]) -> String {
-    let text = String::from_utf8_lossy(errors);
-    let text = text.trim();
-    if text.is_empty() {
-        return String::new();
-    }
-    let count = text.chars().count();
-    let tail: String = text
-        .chars()
-        .skip(count.saturating_sub(STDERR_TAIL_CHARS))
-        .collect();
-    let cut = if count > STDERR_TAIL_CHARS { "…" } else { "" };
-    format!(": {cut}{tail}")
 }
 
 #[cfg(all(test, unix))]
