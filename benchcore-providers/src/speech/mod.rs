@@ -1,5 +1,6 @@
 #![doc = include_str!("docs.md")]
 
+mod client;
 mod config;
 mod error;
 mod openai;

@@ -8,7 +8,7 @@ use benchcore::voice::{
     silence_for_empty, Audio, Speech, SpeechError, SpeechErrorKind, REALTIME_RATE,
 };
 use benchcore::Secret;
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::CONTENT_TYPE;
 use reqwest::Url;
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -59,22 +59,13 @@ impl OpenAiSpeech {
     /// Speech with `api_key`, the default model, voice and API root. The error says why the
     /// key cannot be sent.
     pub fn new(api_key: Secret) -> Result<Self, String> {
-        let key = api_key.expose().trim();
-        if key.is_empty() {
-            return Err("the API key is empty".to_owned());
-        }
-        let mut bearer = HeaderValue::from_str(&format!("Bearer {key}"))
-            .map_err(|_| "the API key is not a valid HTTP header value".to_owned())?;
-        bearer.set_sensitive(true);
-        let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, bearer);
-        let client = http::client(headers).map_err(|err| err.to_string())?;
+        let (client, key) = super::client::bearer_client(&api_key)?;
         Ok(Self {
             name: None,
             default_name: format!("openai:{}", Self::DEFAULT_MODEL),
             client,
             url: speech_url(Self::DEFAULT_BASE_URL)?,
-            key: Secret::new(key),
+            key,
             model: Self::DEFAULT_MODEL.to_owned(),
             voice: Self::DEFAULT_VOICE.to_owned(),
             instructions: None,
