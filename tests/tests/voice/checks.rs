@@ -60,3 +60,53 @@ async fn a_spent_rate_limit_slows_the_next_turn_through_the_engine() {
     assert!(record.retries >= 1, "the next turn waited as rate limited");
     assert_eq!(server.stats().sessions, 1, "waiting keeps the session");
 }
+
+#[tokio::test]
+async fn the_response_cache_answers_a_text_mode_rerun_without_a_session() {
+    let dir = tempfile::tempdir().unwrap();
+    write_suite(dir.path(), "");
+    let server = RealtimeServer::start(script()).await.unwrap();
+    let cache: Arc<dyn benchcore::ResponseCache> = Arc::new(benchcore::MemoryCache::new());
+    let user = || {
+        build_agent(
+            &serde_json::from_value::<AgentConfig>(serde_json::json!({
+                "kind": "scripted", "name": "riser", "lines": USER_LINES,
+            }))
+            .unwrap(),
+        )
+        .unwrap()
+    };
+    let first = play_with(
+        dir.path(),
+        config(&server),
+        user(),
+        Some(Arc::clone(&cache)),
+    )
+    .await;
+    assert_eq!(
+        first.record.outcome,
+        Outcome::Passed,
+        "{:?}",
+        first.record.failure
+    );
+    let again_dir = tempfile::tempdir().unwrap();
+    write_suite(again_dir.path(), "");
+    let again = play_with(again_dir.path(), config(&server), user(), Some(cache)).await;
+    assert_eq!(
+        again.record.outcome,
+        Outcome::Passed,
+        "{:?}",
+        again.record.failure
+    );
+    assert_eq!(server.stats().sessions, 1, "the rerun opened no session");
+    assert!(again.record.cached);
+    let words = |p: &Played| -> Vec<String> {
+        p.record
+            .transcript
+            .turns
+            .iter()
+            .map(|t| t.text.clone())
+            .collect()
+    };
+    assert_eq!(words(&again), words(&first));
+}

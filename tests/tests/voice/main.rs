@@ -99,11 +99,24 @@ async fn play(dir: &Path, config: RealtimeConfig) -> Played {
 
 /// Runs the suite in `dir` with `config` as the interviewer and `user` as the participant.
 async fn play_with_user(dir: &Path, config: RealtimeConfig, user: Arc<dyn Agent>) -> Played {
+    play_with(dir, config, user, None).await
+}
+
+/// The same, the interviewer answering from `cache` when it holds the request.
+async fn play_with(
+    dir: &Path,
+    config: RealtimeConfig,
+    user: Arc<dyn Agent>,
+    cache: Option<Arc<dyn benchcore::ResponseCache>>,
+) -> Played {
     let agent = Arc::new(config.clone().build().unwrap());
-    let priced: Arc<dyn Agent> = Arc::new(Priced::new(
+    let mut priced: Arc<dyn Agent> = Arc::new(Priced::new(
         Arc::clone(&agent),
         Arc::new(Pricing::builtin()),
     ));
+    if let Some(cache) = cache {
+        priced = Arc::new(benchcore::Cached::new(priced, cache));
+    }
     let suite = ConversationSuite::open(dir).unwrap();
     let conversation = Conversation::with_user_for_all(suite, user);
     let stored = AgentConfig::Realtime(config).to_stored();
