@@ -31,7 +31,11 @@ async fn main() -> anyhow::Result<()> {
     let config = AgentConfig::Realtime(interviewer);
     let run = Conversation::with_user_for_all(suite, participant)
         .into_run()
-        .agent_with(build_agent(&config)?, config.to_stored(), Default::default())
+        .agent_with(
+            build_agent(&config)?,
+            config.to_stored(),
+            Default::default(),
+        )
         .artifacts_dir("runs");
     let store: Arc<dyn RunStore> = benchcore_store::connect("sqlite://benchcore.db")
         .await?
@@ -41,7 +45,12 @@ async fn main() -> anyhow::Result<()> {
         .attempts(&Workspace::default(), &report.run_id, &AttemptQuery::all())
         .await?
     {
-        println!("{} · {}: {}", record.key.case_id, record.key.agent, record.outcome.as_str());
+        println!(
+            "{} · {}: {}",
+            record.key.case_id,
+            record.key.agent,
+            record.outcome.as_str()
+        );
         if let Some(voice) = record.reports.iter().find(|r| r.title == "Voice") {
             for v in &voice.variables {
                 println!("  {:<26} {}", v.metric, v.value);

@@ -105,7 +105,12 @@ impl VoiceLog {
         }
         let recording_digest = files.first().cloned().flatten();
         vec![
-            summary(&self.entries, &recording, recording_digest),
+            summary(
+                &self.entries,
+                &recording,
+                recording_digest,
+                natural_end(transcript),
+            ),
             per_turn(&self.entries, &placed),
         ]
     }
@@ -239,7 +244,23 @@ fn variable(metric: &str, value: Value, status: Status) -> Variable {
 
 /// The `Voice` report: the conversation's voice metrics, interviewer turns only for
 /// latency and pace.
-fn summary(entries: &[Entry], recording: &Recording, digest: Option<String>) -> TestReport {
+/// How many turns the conversation took to end on its own; `None` when it did not.
+fn natural_end(transcript: &Transcript) -> Option<usize> {
+    (transcript.ending == Some(crate::Ending::Natural)).then(|| {
+        transcript
+            .turns
+            .iter()
+            .filter(|t| matches!(t.speaker, Speaker::Agent | Speaker::Participant))
+            .count()
+    })
+}
+
+fn summary(
+    entries: &[Entry],
+    recording: &Recording,
+    digest: Option<String>,
+    turns_to_end: Option<usize>,
+) -> TestReport {
     let ours: Vec<&Entry> = entries
         .iter()
         .filter(|e| e.speaker == Speaker::Agent)
@@ -337,6 +358,7 @@ fn summary(entries: &[Entry], recording: &Recording, digest: Option<String>) -> 
         variable("text_input_tokens", json!(usage.text_input_tokens), good),
         variable("text_output_tokens", json!(usage.text_output_tokens), good),
         variable("recording_ms", json!(recording.duration_ms()), good),
+        variable("turns_to_natural_end", json!(turns_to_end), good),
     ];
     if let Some(wer) = mean_f(&heard_wer) {
         let status = if wer > 0.3 {

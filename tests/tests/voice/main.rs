@@ -248,6 +248,7 @@ async fn a_text_mode_interview_speaks_on_one_session_and_leaves_a_recording() {
     assert!(metric(voice, "first_audio_ms_p50").as_u64().is_some());
     assert!(metric(voice, "audio_output_tokens").as_u64().unwrap() > 0);
     assert_eq!(metric(voice, "reconnects"), 0);
+    assert_eq!(metric(voice, "turns_to_natural_end"), 5);
     assert_eq!(report(record, "Voice turns").variables.len(), 3);
     // Realtime prices: audio output tokens are dearer than text ones.
     assert!(record.cost_usd.unwrap() > 0.0, "{:?}", record.cost_usd);
