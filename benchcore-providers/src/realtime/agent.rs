@@ -311,6 +311,7 @@ impl RealtimeAgent {
         out.raw = Some(serde_json::json!({
             "events": reply.log,
             "deltas": reply.deltas,
+            "unlogged_events": reply.unlogged,
         }));
         out
     }

@@ -7,6 +7,12 @@ use benchcore::agent::VoiceUsage;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
+/// The longest spoken reply accepted: ten minutes at 24 kHz. A server that streams on and
+/// on meets this bound (or the turn's deadline) instead of filling memory.
+const MAX_REPLY_SAMPLES: usize = 10 * 60 * 24_000;
+/// The most events of one reply kept in its log; later ones are counted, not kept.
+const MAX_LOGGED_EVENTS: usize = 2_000;
+
 /// How a reply failed, before it is classified for the engine.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ReplyError {
@@ -67,6 +73,8 @@ pub(crate) struct Reply {
     pub(crate) log: Vec<Value>,
     /// How many delta events came (they are not logged one by one).
     pub(crate) deltas: u64,
+    /// Events past the log's bound, counted only.
+    pub(crate) unlogged: u64,
 }
 
 /// Reads events until the reply's `response.done`. Events before `response.created` (turn
@@ -86,6 +94,11 @@ pub(crate) async fn read_reply(socket: &mut Socket) -> Result<Reply, ReplyError>
                     ))
                 })?;
                 reply.first_audio.get_or_insert_with(Instant::now);
+                if reply.audio.len() + samples.len() > MAX_REPLY_SAMPLES {
+                    return Err(ReplyError::Socket(SocketError::Malformed(
+                        "a reply longer than ten minutes of audio".into(),
+                    )));
+                }
                 reply.audio.extend_from_slice(&samples);
                 continue;
             }
@@ -100,7 +113,11 @@ pub(crate) async fn read_reply(socket: &mut Socket) -> Result<Reply, ReplyError>
             }
             _ => {}
         }
-        reply.log.push(wire::for_log(&event));
+        if reply.log.len() < MAX_LOGGED_EVENTS {
+            reply.log.push(wire::for_log(&event));
+        } else {
+            reply.unlogged += 1;
+        }
         match kind {
             "response.output_audio_transcript.done" | "response.audio_transcript.done" => {
                 transcript_done = Some(wire::text(&event, "transcript").to_owned());
@@ -208,7 +225,51 @@ fn rate_limits(event: &Value) -> RateLimits {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::realtime::session_log::{Recorder, Replay};
     use serde_json::json;
+
+    /// A socket that plays `events` (server events) back.
+    fn socket_of(events: &[Value]) -> (tempfile::TempDir, Socket) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.jsonl");
+        let mut recorder = Recorder::create(path.clone()).unwrap();
+        for event in events {
+            recorder.write(true, event).unwrap();
+        }
+        drop(recorder);
+        let socket = Socket::replay(Replay::open(path, true).unwrap());
+        (dir, socket)
+    }
+
+    #[tokio::test]
+    async fn a_reply_that_never_stops_speaking_is_cut_off() {
+        use base64::Engine as _;
+        // One minute of audio a delta, eleven of them.
+        let minute = base64::engine::general_purpose::STANDARD.encode(vec![0u8; 60 * 48_000]);
+        let delta = json!({"type": "response.output_audio.delta", "delta": minute});
+        let (_dir, mut socket) = socket_of(&vec![delta; 11]);
+        let err = read_reply(&mut socket).await.unwrap_err();
+        assert!(format!("{err:?}").contains("ten minutes"), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_reply_of_endless_events_keeps_a_bounded_log() {
+        let mut events = vec![json!({"type": "response.future_thing"}); MAX_LOGGED_EVENTS + 50];
+        events.push(json!({"type": "response.done", "response": {"status": "completed"}}));
+        let (_dir, mut socket) = socket_of(&events);
+        let reply = read_reply(&mut socket).await.unwrap();
+        assert_eq!(reply.log.len(), MAX_LOGGED_EVENTS);
+        assert_eq!(reply.unlogged, 51);
+    }
+
+    #[tokio::test]
+    async fn a_failed_response_says_why() {
+        let done = json!({"type": "response.done", "response": {"status": "failed",
+            "status_details": {"error": {"message": "the model is overloaded"}}}});
+        let (_dir, mut socket) = socket_of(&[done]);
+        let err = read_reply(&mut socket).await.unwrap_err();
+        assert_eq!(err, ReplyError::Failed("the model is overloaded".into()));
+    }
 
     #[test]
     fn rate_limits_name_the_exhausted_budget() {
