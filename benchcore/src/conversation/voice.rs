@@ -16,6 +16,8 @@ pub const LONG_SILENCE_MS: u64 = 2_000;
 pub const OVERLAP_MS: u64 = 200;
 /// Median time to the first audio byte above this is worth a look; above twice it, poor.
 pub const SLOW_FIRST_AUDIO_MS: u64 = 1_500;
+/// On a real-time recording, a silence longer than this is shortened to it.
+pub const MAX_GAP_MS: u64 = 60_000;
 /// The recording's file name among the attempt's artifacts.
 pub const RECORDING_FILE: &str = "conversation.wav";
 
@@ -163,21 +165,29 @@ fn place(entries: &[Entry]) -> Vec<Placed> {
         .min()
         .unwrap_or(0);
     let mut cursor = 0u64;
+    let mut shift = 0u64;
     let mut placed = Vec::with_capacity(entries.len());
     for entry in entries {
         let voice = &entry.voice;
         let heard = voice.heard.clone();
         let (heard_start, spoken_start) = if real_time {
-            (
-                voice.heard_at_ms.unwrap_or(origin) - origin,
-                voice.spoken_at_ms.unwrap_or(origin) - origin,
-            )
+            // A gap longer than a minute (a clock that jumped, a provider that stalled and
+            // was retried) is shortened to one, so the recording stays the conversation's
+            // size.
+            let raw = |ms: Option<u64>| ms.unwrap_or(origin) - origin;
+            let first = raw(voice.heard_at_ms).min(raw(voice.spoken_at_ms));
+            let shifted = first.saturating_sub(shift);
+            if shifted > cursor + MAX_GAP_MS {
+                shift += shifted - cursor - MAX_GAP_MS;
+            }
+            let at = |ms: Option<u64>| raw(ms).saturating_sub(shift);
+            (at(voice.heard_at_ms), at(voice.spoken_at_ms))
         } else {
             let heard_start = cursor;
             let heard_end = heard_start + voice.heard_ms();
             (heard_start, heard_end + voice.first_audio_ms.unwrap_or(0))
         };
-        cursor = spoken_start + voice.spoken_ms();
+        cursor = cursor.max(spoken_start + voice.spoken_ms());
         placed.push(Placed {
             channel: channel_of(entry.speaker),
             heard: heard.map(|a| (heard_start, a)),
@@ -443,5 +453,51 @@ fn per_turn(entries: &[Entry], placed: &[Placed]) -> TestReport {
     TestReport {
         title: "Voice turns".into(),
         variables,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spoken(ms: u64, heard_at: u64, spoken_at: u64) -> Entry {
+        let mut voice = VoiceTurn::default();
+        voice.spoken = Audio::silence(24_000, ms);
+        voice.heard = Some(Audio::silence(24_000, 100));
+        voice.heard_at_ms = Some(heard_at);
+        voice.spoken_at_ms = Some(spoken_at);
+        voice.real_time = true;
+        Entry {
+            turn: 0,
+            speaker: Speaker::Agent,
+            text: String::new(),
+            said_to_it: None,
+            voice: Arc::new(voice),
+        }
+    }
+
+    #[test]
+    fn real_time_turns_go_where_they_happened_and_long_gaps_shrink() {
+        let t0 = 1_000_000;
+        let hour = 3_600_000;
+        let placed = place(&[
+            spoken(1_000, t0, t0 + 500),
+            spoken(1_000, t0 + 2_000, t0 + 2_600),
+            // The clock jumped an hour.
+            spoken(1_000, t0 + hour, t0 + hour + 400),
+            spoken(1_000, t0 + hour + 2_000, t0 + hour + 2_500),
+        ]);
+        let starts: Vec<(u64, u64)> = placed
+            .iter()
+            .map(|p| (p.heard.as_ref().unwrap().0, p.spoken_start))
+            .collect();
+        assert_eq!(starts[0], (0, 500));
+        assert_eq!(starts[1], (2_000, 2_600));
+        // Shortened to a minute after the last sound, and the next keeps its distance.
+        assert_eq!(starts[2], (3_600 + MAX_GAP_MS, 3_600 + MAX_GAP_MS + 400));
+        assert_eq!(
+            starts[3],
+            (3_600 + MAX_GAP_MS + 2_000, 3_600 + MAX_GAP_MS + 2_500)
+        );
     }
 }
