@@ -169,5 +169,8 @@ async fn a_participant_who_barges_in_cuts_the_reply_where_it_was_heard() {
     // The participant comes in at the cut, never before it; how soon after depends on the
     // machine's load, so only a generous bound is checked.
     let gap = heard.start_ms as i64 - (first.start_ms as i64 + 100);
-    assert!((-2..1_000).contains(&gap), "participant starts {gap} ms from the cut");
+    assert!(
+        (-2..1_000).contains(&gap),
+        "participant starts {gap} ms from the cut"
+    );
 }
