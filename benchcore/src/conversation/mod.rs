@@ -32,7 +32,7 @@ pub use kind::{is_conversation_path, ConversationKind, CONVERSATION};
 pub use prompt::{prompt_id, Prompt};
 pub use scenario::{FirstSpeaker, Scenario, Side};
 pub use suite::{is_scenario_file, ConversationSuite, LoadedScenario, PROMPTS_DIR};
-pub use voice::{LONG_SILENCE_MS, OVERLAP_MS, RECORDING_FILE, SLOW_FIRST_AUDIO_MS};
+pub use voice::{LONG_SILENCE_MS, MAX_GAP_MS, OVERLAP_MS, RECORDING_FILE, SLOW_FIRST_AUDIO_MS};
 
 /// The JSON Schema of a scenario file, for editors and `benchcore schema scenario`.
 pub fn scenario_schema() -> serde_json::Value {

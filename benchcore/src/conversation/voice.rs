@@ -461,12 +461,14 @@ mod tests {
     use super::*;
 
     fn spoken(ms: u64, heard_at: u64, spoken_at: u64) -> Entry {
-        let mut voice = VoiceTurn::default();
-        voice.spoken = Audio::silence(24_000, ms);
-        voice.heard = Some(Audio::silence(24_000, 100));
-        voice.heard_at_ms = Some(heard_at);
-        voice.spoken_at_ms = Some(spoken_at);
-        voice.real_time = true;
+        let voice = VoiceTurn {
+            spoken: Audio::silence(24_000, ms),
+            heard: Some(Audio::silence(24_000, 100)),
+            heard_at_ms: Some(heard_at),
+            spoken_at_ms: Some(spoken_at),
+            real_time: true,
+            ..VoiceTurn::default()
+        };
         Entry {
             turn: 0,
             speaker: Speaker::Agent,
