@@ -82,6 +82,9 @@ pub enum Command {
     Report(ReportArgs),
     /// Serve a local, read-only web viewer over the store on 127.0.0.1.
     View(ViewArgs),
+    /// Serve the team server: the API, live progress and operations endpoints, with
+    /// workspaces, users, roles and API tokens (see docs/server.md).
+    Serve(crate::args_admin::ServeArgs),
     /// Check this machine for code tasks: toolchains, the sandbox and its guarantees, the
     /// store.
     Doctor(DoctorArgs),

@@ -53,3 +53,33 @@ pub struct StoreStatusArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+/// `benchcore serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, env = "BENCHCORE_LISTEN", default_value = "127.0.0.1:8700")]
+    pub listen: std::net::SocketAddr,
+    /// The folder of suites runs may use (each file or folder in it, by name).
+    #[arg(long, env = "BENCHCORE_SUITES", default_value = "suites")]
+    pub suites: PathBuf,
+    /// Where runs' artifacts are kept.
+    #[arg(long, env = "BENCHCORE_DATA", default_value = "benchcore-data")]
+    pub data: PathBuf,
+    /// The first administrator's email (used once, on a store without users).
+    #[arg(long, env = "BENCHCORE_ADMIN_EMAIL", default_value = "admin@localhost")]
+    pub admin_email: String,
+    /// Their password (at least 12 characters); a random one is printed once when unset.
+    #[arg(long, env = "BENCHCORE_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// How long a browser session lasts, in hours.
+    #[arg(long, default_value_t = 12)]
+    pub session_hours: u64,
+    /// Send session cookies without `Secure`: only for plain HTTP on a host other than
+    /// localhost (browsers accept `Secure` cookies from http://localhost).
+    #[arg(long)]
+    pub insecure_cookies: bool,
+    /// How often live streams look at the store, in milliseconds.
+    #[arg(long, default_value_t = 300, value_name = "MS")]
+    pub poll_ms: u64,
+}

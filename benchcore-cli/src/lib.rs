@@ -17,6 +17,7 @@ mod plan;
 mod progress;
 mod report;
 mod run_ref;
+mod server;
 mod trace_args;
 mod viewer;
 mod voice_table;

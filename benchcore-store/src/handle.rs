@@ -1,5 +1,6 @@
 //! [`StoreHandle`]: one opened store and everything it offers, on one connection pool.
 
+use crate::accounts::AccountStore;
 use crate::sql::{Backend, SqlStore};
 use crate::url::redact_url;
 use crate::vault::{AgentVault, Rotation};
@@ -32,7 +33,8 @@ impl<B: Backend> Parts for SqlStore<B> {
 
 /// One opened store, as [`connect`](crate::connect) returns it: the [`RunStore`], and what
 /// else the store offers, all sharing its one connection pool. [`capabilities`](Self::capabilities)
-/// says what it offers; each accessor returns `None` for what it does not.
+/// says what it offers; each accessor returns `None` for what it does not (the
+/// [`accounts`](Self::accounts) come with every SQL store).
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), benchcore::StoreError> {
@@ -52,6 +54,8 @@ impl<B: Backend> Parts for SqlStore<B> {
 pub struct StoreHandle {
     store: Arc<dyn RunStore>,
     vault: Option<Arc<dyn AgentVault>>,
+    /// The team server's users, workspaces, tokens and sessions.
+    accounts: Option<Arc<dyn AccountStore>>,
     queue: Option<Arc<dyn WorkQueue>>,
     /// Where the workers sharing a run hold its limits; comes with the queue.
     board: Option<Arc<dyn LimitBoard>>,
@@ -79,6 +83,7 @@ impl StoreHandle {
         Self {
             store,
             vault: None,
+            accounts: None,
             queue: None,
             board: None,
             parts: None,
@@ -95,6 +100,7 @@ impl StoreHandle {
             created: store.created(),
             rotation: store.rotation(),
             vault: Some(Arc::clone(&store) as Arc<dyn AgentVault>),
+            accounts: Some(Arc::clone(&store) as Arc<dyn AccountStore>),
             parts: Some(Arc::clone(&store) as Arc<dyn Parts>),
             queue: None,
             board: None,
@@ -143,6 +149,12 @@ impl StoreHandle {
     /// The saved agents, their secrets encrypted (capability `encryption`).
     pub fn vault(&self) -> Option<Arc<dyn AgentVault>> {
         self.vault.clone()
+    }
+
+    /// The users, workspaces, memberships, API tokens and browser sessions of a team server
+    /// (every SQL store keeps them; a handle made with [`new`](Self::new) does not).
+    pub fn accounts(&self) -> Option<Arc<dyn AccountStore>> {
+        self.accounts.clone()
     }
 
     /// The response cache of `workspace` (capability `response_cache`).

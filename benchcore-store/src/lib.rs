@@ -16,15 +16,20 @@ mod sql;
 pub mod sqlite;
 mod url;
 
+// The team server's accounts; the backends implement it.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+mod accounts;
+
 // Without a backend, the helpers the backends share have no caller.
 #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub mod crypto;
 #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 mod vault;
 
+pub use accounts::{AccountStore, Role, SessionInfo, TokenInfo, User, WorkspaceInfo};
 pub use crypto::{EncryptionKey, KeyFormat, Keyring};
 pub use url::redact_url;
-pub use vault::{AgentVault, EncryptionStatus, Rotation, SavedAgent};
+pub use vault::{without_secrets, AgentVault, EncryptionStatus, Rotation, SavedAgent};
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use connect::{connect, connect_with_keyring};

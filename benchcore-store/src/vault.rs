@@ -167,6 +167,34 @@ pub(crate) fn split(name: &str, config: &Value) -> Result<Split, StoreError> {
     })
 }
 
+/// A config as anyone may read it: without the fields the vault seals (`api_key`, `token`,
+/// credential headers), and the secret strings taken out, so that a caller can also scrub
+/// them from any text it shows (a provider's error message may echo a key).
+///
+/// ```
+/// let config = serde_json::json!({"kind": "openai", "model": "m", "api_key": "sk-1"});
+/// let (public, secrets) = benchcore_store::without_secrets(&config);
+/// assert_eq!(public, serde_json::json!({"kind": "openai", "model": "m"}));
+/// assert_eq!(secrets, ["sk-1"]);
+/// ```
+pub fn without_secrets(config: &Value) -> (Value, Vec<String>) {
+    let Ok(split) = split("", config) else {
+        return (config.clone(), Vec::new());
+    };
+    let mut strings = Vec::new();
+    collect_strings(split.secrets.as_ref().unwrap_or(&Value::Null), &mut strings);
+    (split.public, strings)
+}
+
+fn collect_strings(value: &Value, into: &mut Vec<String>) {
+    match value {
+        Value::String(s) => into.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|v| collect_strings(v, into)),
+        Value::Object(map) => map.values().for_each(|v| collect_strings(v, into)),
+        _ => {}
+    }
+}
+
 /// Puts secrets back into a public config.
 pub(crate) fn merge(mut public: Value, secrets: Value) -> Value {
     let (Some(config), Value::Object(secrets)) = (public.as_object_mut(), secrets) else {

@@ -97,6 +97,12 @@ async fn a_version_1_store_upgrades_with_its_runs_kept<P: Place>() {
     let kept = CachedReply::from_reply(&AgentReply::text("kept"));
     cache.put(&key, &kept).await.unwrap();
     assert_eq!(cache.get(&key).await.unwrap().unwrap().text, "kept");
+    // The accounts' tables (SQLite's version 5, PostgreSQL's 8): an old store takes users.
+    let accounts = handle.accounts().unwrap();
+    assert_eq!(accounts.user_count().await.unwrap(), 0);
+    let admin = benchcore_store::User::new("u1", "admin@example.com", "Admin", true);
+    accounts.create_user(&admin, "hash").await.unwrap();
+    assert_eq!(accounts.user("u1").await.unwrap(), Some(admin));
 }
 
 place_tests!(

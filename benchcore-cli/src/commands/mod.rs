@@ -13,6 +13,7 @@ mod resume;
 mod run;
 mod runs;
 mod schema;
+mod serve;
 mod show;
 mod tasks;
 mod view;
@@ -66,6 +67,7 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             report::report(open_run_store(&cli.store).await?, workspace, args).await
         }
         Command::View(args) => view::view(&cli.store, workspace, args).await,
+        Command::Serve(args) => serve::serve(&cli.store, args).await,
         Command::Completions(args) => completions::completions(args),
         Command::Doctor(args) => doctor::doctor(&cli.store, args),
         Command::Worker(args) => {

@@ -7,6 +7,7 @@
 pub mod browser;
 pub mod command;
 pub mod sandbox;
+pub mod team;
 
 use benchcore::{
     async_trait, Agent, AgentError, AgentReply, AgentRequest, AgentSpec, AttemptFailure,

@@ -2,9 +2,11 @@
 //! statements the same SQL, on SQLite and on PostgreSQL. A backend ([`SqlBackend`]) supplies
 //! its sqlx database, its dialect, how it opens (connects, creates, migrates), and the
 //! statements that truly differ (creating a run; the batched attempts upsert); everything
-//! else (the run store, the vault and key rotation, the response cache, quality metrics,
-//! error mapping, reading rows back) is written here once.
+//! else (the run store, the accounts, the vault and key rotation, the response cache, quality
+//! metrics, error mapping, reading rows back) is written here once.
 
+mod account_queries;
+mod accounts;
 mod backend;
 mod cache;
 mod driver;

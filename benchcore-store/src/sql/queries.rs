@@ -5,6 +5,7 @@
 //! the casts, and [`Queries::new`] builds every statement once per backend. Statements are
 //! then static text, so each connection prepares each one once.
 
+use super::account_queries::AccountQueries;
 use benchcore::Outcome;
 
 /// How a backend writes and reads a JSON column.
@@ -94,6 +95,10 @@ pub(crate) struct Queries {
     pub(crate) set_run_status: &'static str,
     /// Replaces a run's spec. Binds: workspace, id, spec (JSON).
     pub(crate) set_run_spec: String,
+    /// Deletes a run; the foreign keys (`ON DELETE CASCADE`) of every table keyed by run
+    /// (run agents, attempts, metrics, and on PostgreSQL the work queue and the limit board)
+    /// delete its rows in the same statement. Binds: workspace, id.
+    pub(crate) delete_run: &'static str,
     /// Whether a run exists. Binds: workspace, id.
     pub(crate) run_exists: &'static str,
     /// Notes one agent of a run. Binds: workspace, run_id, agent.
@@ -148,6 +153,8 @@ pub(crate) struct Queries {
     pub(crate) key_state_put: &'static str,
     /// The newest applied schema version.
     pub(crate) schema_version: &'static str,
+    /// The statements of the accounts store.
+    pub(crate) accounts: AccountQueries,
 }
 
 /// The columns of `runs` read into a `RunInfo`, with the attempt count last.
@@ -206,6 +213,7 @@ impl Queries {
             set_run_spec: format!(
                 "UPDATE runs SET spec = $3{value} WHERE workspace = $1 AND id = $2"
             ),
+            delete_run: "DELETE FROM runs WHERE workspace = $1 AND id = $2",
             run_exists: "SELECT 1 FROM runs WHERE workspace = $1 AND id = $2",
             insert_run_agent: "INSERT INTO run_agents (workspace, run_id, agent) \
                  VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -284,6 +292,7 @@ impl Queries {
                  sentinel = excluded.sentinel, updated_at_ms = excluded.updated_at_ms",
             schema_version: "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) \
                  FROM _sqlx_migrations WHERE success",
+            accounts: AccountQueries::new(),
         }
     }
 }

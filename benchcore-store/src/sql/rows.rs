@@ -27,6 +27,11 @@ impl<'a> Reader<'a> {
         cell.map_err(|e| self.errors.sql("cannot read a stored value", e))
     }
 
+    /// A stored value that is not one this build writes, while doing `what`.
+    pub(crate) fn invalid(&self, what: &str, detail: &str) -> StoreError {
+        self.errors.invalid(what, detail)
+    }
+
     pub(crate) fn text(&self, index: usize) -> Result<&'a str, StoreError> {
         self.read(self.row.text(index))
     }

@@ -140,6 +140,15 @@ impl<B: Backend> RunStore for SqlStore<B> {
         Ok(())
     }
 
+    /// One statement, atomic by itself: the run's row goes, and the foreign keys cascade
+    /// to every row keyed by it (see `Queries::delete_run`).
+    async fn delete_run(&self, workspace: &Workspace, run_id: &str) -> Result<bool, StoreError> {
+        let pools = self.pools();
+        let what = format!("cannot delete run {run_id:?}");
+        let args = args![workspace.as_str(), run_id];
+        Ok(pools.write(&what, pools.queries.delete_run, args).await? > 0)
+    }
+
     async fn record_attempts(
         &self,
         workspace: &Workspace,

@@ -18,7 +18,7 @@ async fn applied(schema: &TestSchema) -> Vec<i64> {
 async fn the_tables_are_in_the_schema() {
     let schema = TestSchema::new().await;
     let store = PostgresStore::open(&schema.url()).await.unwrap();
-    assert_eq!(latest_schema_version(), 7);
+    assert_eq!(latest_schema_version(), 8);
     assert_eq!(
         store.schema_version().await.unwrap(),
         latest_schema_version()
@@ -38,15 +38,20 @@ async fn the_tables_are_in_the_schema() {
         tables,
         [
             "_sqlx_migrations",
+            "api_tokens",
             "attempt_metrics",
             "attempts",
             "encryption_key_state",
+            "memberships",
             "response_cache",
             "run_agents",
             "run_limits",
             "runs",
             "saved_agents",
-            "work_queue"
+            "sessions",
+            "users",
+            "work_queue",
+            "workspaces"
         ]
     );
     conn.close().await.unwrap();
@@ -116,10 +121,10 @@ async fn four_stores_opening_a_fresh_schema_at_once_migrate_it_once() {
             .unwrap_or_else(|e| panic!("store {i} failed to open: {e}"));
         stores.push(store);
     }
-    assert_eq!(applied(&schema).await, vec![1, 2, 3, 4, 5, 6, 7]);
+    assert_eq!(applied(&schema).await, vec![1, 2, 3, 4, 5, 6, 7, 8]);
     let ws = Workspace::default();
     for (i, store) in stores.iter().enumerate() {
-        assert_eq!(store.schema_version().await.unwrap(), 7);
+        assert_eq!(store.schema_version().await.unwrap(), 8);
         store
             .create_run(&ws, &format!("run-{i}"), &RunSpec::default())
             .await
@@ -232,6 +237,10 @@ async fn connect_dispatches_postgres_urls() {
             .create_run(&Workspace::default(), "r", &RunSpec::default())
             .await
             .unwrap();
-        assert_eq!(applied(&schema).await, vec![1, 2, 3, 4, 5, 6, 7], "{url}");
+        assert_eq!(
+            applied(&schema).await,
+            vec![1, 2, 3, 4, 5, 6, 7, 8],
+            "{url}"
+        );
     }
 }

@@ -142,7 +142,7 @@ pub mod sqlite {
 
     impl Place for SqliteFile {
         type Backend = Sqlite;
-        const LATEST: i64 = 4;
+        const LATEST: i64 = 5;
         const HOLDS_NUL: bool = true;
 
         async fn new() -> Self {
@@ -206,7 +206,7 @@ pub mod postgres_place {
 
     impl Place for TestSchema {
         type Backend = Postgres;
-        const LATEST: i64 = 7;
+        const LATEST: i64 = 8;
         const HOLDS_NUL: bool = false;
 
         async fn new() -> Self {

@@ -183,6 +183,11 @@ impl RunStore for MemoryStore {
         Ok(())
     }
 
+    async fn delete_run(&self, workspace: &Workspace, run_id: &str) -> Result<bool, StoreError> {
+        // A run's attempts and metrics live inside it: one removal takes them all.
+        Ok(self.lock().runs.remove(&key(workspace, run_id)).is_some())
+    }
+
     async fn record_attempts(
         &self,
         workspace: &Workspace,

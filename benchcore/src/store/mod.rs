@@ -151,6 +151,30 @@ pub trait RunStore: Send + Sync + 'static {
         ))
     }
 
+    /// Deletes a run and everything kept of it (its attempts, quality metrics, queued
+    /// attempts and the limits its workers hold), in one transaction.
+    ///
+    /// # Contract
+    /// - It returns `true` when the workspace had the run, and `false` (changing nothing)
+    ///   when it has no run of that id, even if another workspace does: that workspace's run
+    ///   is left whole.
+    /// - Afterwards the run is gone as if never created: `get_run` is `None`, its attempts and
+    ///   metrics read empty, and creating a run of the same id starts from nothing.
+    /// - Other runs of the workspace are untouched.
+    ///
+    /// The default deletes nothing: it fails with `Config`, naming the store's lack. Every
+    /// store of this project implements it.
+    async fn delete_run(&self, workspace: &Workspace, run_id: &str) -> Result<bool, StoreError> {
+        let _ = workspace;
+        Err(StoreError::new(
+            StoreErrorKind::Config,
+            format!(
+                "this store cannot delete runs (run {run_id:?}): use the memory, SQLite or \
+                 PostgreSQL store"
+            ),
+        ))
+    }
+
     /// Records a batch of attempts atomically (see the contract for repeated keys).
     async fn record_attempts(
         &self,

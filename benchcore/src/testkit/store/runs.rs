@@ -2,8 +2,8 @@
 
 use super::helpers::*;
 use super::StoreHarness;
-use crate::store::{RunFilter, RunStatus, StoreErrorKind, Workspace};
-use crate::Outcome;
+use crate::store::{MetricRecord, RunFilter, RunStatus, StoreErrorKind, Workspace};
+use crate::{AttemptKey, Outcome};
 use std::sync::Arc;
 
 /// `create_run` with an id that exists in the workspace fails with `Conflict` and leaves the
@@ -206,4 +206,98 @@ pub async fn set_tags_of_unknown_run_is_not_found(harness: Arc<dyn StoreHarness>
     );
     assert_eq!(run_info(&store, &a, "r1").await.spec, created);
     assert!(ok(store.get_run(&b, "r1").await, "get_run in team-b").is_none());
+}
+
+/// `delete_run` removes the run and everything of it (attempts, metrics, agents), returns
+/// `true` once and `false` after; other runs of the workspace keep all of theirs, and a run
+/// created again under the same id starts from nothing.
+pub async fn delete_run_removes_the_run_and_everything_of_it(harness: Arc<dyn StoreHarness>) {
+    let store = harness.fresh().await;
+    let ws = Workspace::default();
+    for id in ["r1", "r2"] {
+        create(&store, &ws, id, &spec("s", &["a", "b"], 2)).await;
+        let records = [
+            record(id, "q1", "a", 0, Outcome::Passed),
+            record(id, "q2", "b", 0, Outcome::Failed),
+        ];
+        recorded(&store, &ws, &records).await;
+        let metric = MetricRecord::new(AttemptKey::new("q1", "a", 0), "rapport", 0.5);
+        ok(
+            store.record_metrics(&ws, id, &[metric]).await,
+            &format!("record_metrics of {id}"),
+        );
+    }
+    assert!(
+        ok(store.delete_run(&ws, "r1").await, "delete_run r1"),
+        "delete_run of an existing run returned false"
+    );
+    assert!(ok(store.get_run(&ws, "r1").await, "get_run r1").is_none());
+    assert!(outcomes(&store, &ws, "r1").await.is_empty());
+    assert!(all_attempts(&store, &ws, "r1").await.is_empty());
+    assert!(ok(store.metrics(&ws, "r1").await, "metrics of r1").is_empty());
+    let agent_a = RunFilter {
+        agent: Some("a".to_owned()),
+        ..RunFilter::default()
+    };
+    assert_eq!(listed(&store, &ws, &agent_a).await, ["r2"]);
+    assert!(
+        !ok(store.delete_run(&ws, "r1").await, "delete_run r1 again"),
+        "deleting a deleted run returned true"
+    );
+    // The other run keeps everything.
+    assert_eq!(run_info(&store, &ws, "r2").await.recorded, 2);
+    assert_eq!(outcomes(&store, &ws, "r2").await.len(), 2);
+    assert_eq!(ok(store.metrics(&ws, "r2").await, "metrics of r2").len(), 1);
+    if let Some(reopened) = harness.reopen(&store).await {
+        assert!(ok(reopened.get_run(&ws, "r1").await, "get_run r1").is_none());
+        assert_eq!(run_info(&reopened, &ws, "r2").await.recorded, 2);
+    }
+    // The same id again is a new run: nothing of the deleted one comes back.
+    create(&store, &ws, "r1", &spec("s", &["c"], 1)).await;
+    assert_eq!(run_info(&store, &ws, "r1").await.recorded, 0);
+    assert!(outcomes(&store, &ws, "r1").await.is_empty());
+    assert!(ok(store.metrics(&ws, "r1").await, "metrics of new r1").is_empty());
+    assert_eq!(listed(&store, &ws, &agent_a).await, ["r2"]);
+}
+
+/// `delete_run` of a run id the workspace does not have returns `false` and changes
+/// nothing, even when another workspace has a run of that id.
+pub async fn delete_run_of_another_workspace_is_false(harness: Arc<dyn StoreHarness>) {
+    let store = harness.fresh().await;
+    let (a, b) = (workspace("team-a"), workspace("team-b"));
+    let created = spec("s", &["x"], 2);
+    create(&store, &a, "r1", &created).await;
+    recorded(&store, &a, &[record("r1", "q1", "x", 0, Outcome::Passed)]).await;
+    let metric = MetricRecord::new(AttemptKey::new("q1", "x", 0), "rapport", 0.5);
+    ok(
+        store.record_metrics(&a, "r1", &[metric]).await,
+        "record_metrics",
+    );
+    assert!(
+        !ok(store.delete_run(&b, "r1").await, "delete_run in team-b"),
+        "team-b deleted team-a's run"
+    );
+    assert!(!ok(store.delete_run(&a, "ghost").await, "delete_run ghost"));
+    let intact = |what: &'static str| {
+        let store = Arc::clone(&store);
+        let a = a.clone();
+        let created = created.clone();
+        async move {
+            let info = run_info(&store, &a, "r1").await;
+            assert_eq!(info.spec, created, "{what}: team-a's run changed");
+            assert_eq!(info.recorded, 1, "{what}: team-a's attempts are gone");
+            assert_eq!(outcomes(&store, &a, "r1").await.len(), 1, "{what}");
+            assert_eq!(ok(store.metrics(&a, "r1").await, what).len(), 1, "{what}");
+        }
+    };
+    intact("after team-b deleted r1").await;
+    // team-b's own run of the same id goes alone.
+    create(&store, &b, "r1", &spec("s", &["y"], 1)).await;
+    recorded(&store, &b, &[record("r1", "q1", "y", 0, Outcome::Failed)]).await;
+    assert!(ok(
+        store.delete_run(&b, "r1").await,
+        "delete_run of team-b's r1"
+    ));
+    assert!(ok(store.get_run(&b, "r1").await, "get_run in team-b").is_none());
+    intact("after team-b deleted its own r1").await;
 }

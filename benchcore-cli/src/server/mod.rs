@@ -1,0 +1,153 @@
+//! The team server (`benchcore serve`): the JSON API, live progress over WebSocket and
+//! server-sent events, and operations endpoints, over one store. A thin front end: runs are
+//! built by the library ([`benchcore::Run::from_spec_in`]) and executed by its
+//! [`Engine`](benchcore::Engine); nothing here re-implements either.
+//!
+//! | path | what |
+//! | --- | --- |
+//! | `POST /api/login`, `POST /api/logout` | browser sign-in (session cookie + CSRF token) |
+//! | `GET /api/me`, `PUT /api/me/password` | who is signed in, their workspaces |
+//! | `GET,POST /api/users` | server administrators: the users |
+//! | `GET,POST /api/tokens`, `DELETE /api/tokens/{id}` | the caller's API tokens |
+//! | `GET,POST /api/workspaces` | the caller's workspaces; a new one |
+//! | `GET,POST /api/workspaces/{ws}/members`, `DELETE …/members/{user}` | membership |
+//! | `GET,POST /api/workspaces/{ws}/runs` | runs; launch one from a run spec |
+//! | `GET,DELETE /api/workspaces/{ws}/runs/{id}` | one run with its summary |
+//! | `POST …/runs/{id}/cancel`, `…/resume`, `…/rerun-failed` | control |
+//! | `GET …/runs/{id}/events` (SSE), `…/runs/{id}/ws` (WebSocket) | live progress |
+//! | `GET,PUT,DELETE /api/workspaces/{ws}/agents/{name}`, `POST …/test` | managed agents |
+//! | `GET /api/workspaces/{ws}/suites` | the suites runs may use |
+//! | `GET /health`, `/ready`, `/metrics` | operations |
+
+mod accounts_api;
+mod agents_api;
+mod auth;
+mod body;
+mod error;
+mod executor;
+mod ids;
+mod live;
+mod ops;
+mod policy;
+mod request_log;
+mod runs_api;
+mod state;
+mod suites;
+
+pub(crate) use state::{ServeOptions, ServerState};
+
+use anyhow::Context;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post};
+use axum::Router;
+
+/// Largest request body accepted (an uploaded suite goes through its own route).
+const BODY_LIMIT: usize = 1 << 20;
+
+/// Every route.
+pub(crate) fn router(state: ServerState) -> Router {
+    let workspace = Router::new()
+        .route(
+            "/members",
+            get(accounts_api::members).post(accounts_api::add_member),
+        )
+        .route("/members/{user}", delete(accounts_api::remove_member))
+        .route("/runs", get(runs_api::list).post(runs_api::launch))
+        .route("/runs/{id}", get(runs_api::get).delete(runs_api::delete))
+        .route("/runs/{id}/cancel", post(runs_api::cancel))
+        .route("/runs/{id}/resume", post(runs_api::resume))
+        .route("/runs/{id}/rerun-failed", post(runs_api::rerun_failed))
+        .route("/runs/{id}/events", get(live::sse::events))
+        .route("/runs/{id}/ws", get(live::ws::socket))
+        .route("/agents", get(agents_api::list))
+        .route(
+            "/agents/{name}",
+            get(agents_api::get)
+                .put(agents_api::save)
+                .delete(agents_api::delete),
+        )
+        .route("/agents/{name}/test", post(agents_api::test))
+        .route("/suites", get(suites::list));
+    Router::new()
+        .route("/api/login", post(auth::login::login))
+        .route("/api/logout", post(auth::login::logout))
+        .route("/api/me", get(accounts_api::me))
+        .route(
+            "/api/me/password",
+            axum::routing::put(accounts_api::set_password),
+        )
+        .route(
+            "/api/users",
+            get(accounts_api::users).post(accounts_api::create_user),
+        )
+        .route(
+            "/api/tokens",
+            get(accounts_api::tokens).post(accounts_api::create_token),
+        )
+        .route("/api/tokens/{id}", delete(accounts_api::revoke_token))
+        .route(
+            "/api/workspaces",
+            get(accounts_api::workspaces).post(accounts_api::create_workspace),
+        )
+        .nest("/api/workspaces/{ws}", workspace)
+        .route("/health", get(ops::health))
+        .route("/ready", get(ops::ready))
+        .route("/metrics", get(ops::metrics))
+        .fallback(error::not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_log::layer,
+        ))
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C or SIGTERM, then shuts down gracefully: stops taking requests, stops
+/// starting attempts, waits for those in flight, and leaves interrupted runs `running` so the
+/// next start resumes them. Prints `benchcore serve: http://ADDRESS/` once it listens.
+pub(crate) async fn serve(state: ServerState) -> anyhow::Result<()> {
+    let address = state.options.listen;
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on {address}"))?;
+    let local = listener.local_addr()?;
+    state.bootstrap().await?;
+    state.executor.resume_interrupted(&state).await;
+    crate::output::print(&format!("benchcore serve: http://{local}/\n"))?;
+    let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let stopping = state.stopping.clone();
+    let shutdown = async move {
+        wait_for_signal().await;
+        stopping.cancel();
+    };
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving")?;
+    state.executor.hand_back().await;
+    state.handle.close().await;
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (what a container runtime sends).
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

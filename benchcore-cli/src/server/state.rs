@@ -1,0 +1,116 @@
+//! What every handler reads from, and the first start's administrator.
+
+use super::auth::{self, LoginLimiter};
+use super::executor::Executor;
+use super::ops::Counters;
+use anyhow::Context;
+use benchcore::CancelToken;
+use benchcore_store::{AccountStore, AgentVault, StoreHandle, User};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How the server serves.
+#[derive(Debug, Clone)]
+pub(crate) struct ServeOptions {
+    /// Where it listens.
+    pub(crate) listen: SocketAddr,
+    /// The folder whose suites (files or folders) runs may use, by name.
+    pub(crate) suites: PathBuf,
+    /// Where runs' artifacts go (`<data>/<workspace>/artifacts`).
+    pub(crate) data: PathBuf,
+    /// The first administrator's email, used when the store has no user yet.
+    pub(crate) admin_email: String,
+    /// Their password; a random one is made and printed once when absent.
+    pub(crate) admin_password: Option<String>,
+    /// How long a browser session lasts.
+    pub(crate) session_ttl: Duration,
+    /// Whether cookies are marked `Secure` (off only for plain-HTTP development hosts other
+    /// than localhost, which browsers treat as secure anyway).
+    pub(crate) secure_cookies: bool,
+    /// How often live streams look at the store.
+    pub(crate) poll: Duration,
+}
+
+/// What every handler reads from.
+#[derive(Clone)]
+pub(crate) struct ServerState {
+    pub(crate) options: Arc<ServeOptions>,
+    pub(crate) handle: StoreHandle,
+    pub(crate) accounts: Arc<dyn AccountStore>,
+    pub(crate) vault: Arc<dyn AgentVault>,
+    pub(crate) executor: Arc<Executor>,
+    pub(crate) logins: Arc<LoginLimiter>,
+    pub(crate) counters: Arc<Counters>,
+    /// Cancelled when the server begins to shut down: live streams end.
+    pub(crate) stopping: CancelToken,
+}
+
+impl std::fmt::Debug for ServerState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerState")
+            .field("options", &self.options)
+            .field("store", &self.handle)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerState {
+    /// The state over an opened store.
+    ///
+    /// # Errors
+    /// The store keeps no accounts or no vault (a store that is not SQL).
+    pub(crate) fn new(handle: StoreHandle, options: ServeOptions) -> anyhow::Result<Self> {
+        let accounts = handle
+            .accounts()
+            .context("the store keeps no accounts: serve needs a SQLite or PostgreSQL store")?;
+        let vault = handle.require_vault()?;
+        std::fs::create_dir_all(&options.data)
+            .with_context(|| format!("cannot create the data folder {}", options.data.display()))?;
+        let counters = Arc::<Counters>::default();
+        Ok(Self {
+            executor: Arc::new(Executor::new(handle.clone(), Arc::clone(&counters))),
+            options: Arc::new(options),
+            handle,
+            accounts,
+            vault,
+            logins: Arc::default(),
+            counters,
+            stopping: CancelToken::new(),
+        })
+    }
+
+    /// On a store without users, creates the administrator (and their first workspace) and
+    /// prints their password once when it was made here.
+    pub(crate) async fn bootstrap(&self) -> anyhow::Result<()> {
+        if self.accounts.user_count().await? > 0 {
+            return Ok(());
+        }
+        let (password, made) = match &self.options.admin_password {
+            Some(password) => (password.clone(), false),
+            None => (super::ids::secret(18), true),
+        };
+        auth::passwords::check_strength(&password).context("--admin-password")?;
+        let user = User::new(
+            super::ids::id("u"),
+            self.options.admin_email.clone(),
+            "Administrator",
+            true,
+        );
+        let hash = auth::passwords::hash(&password)?;
+        self.accounts.create_user(&user, &hash).await?;
+        let workspace = benchcore_store::WorkspaceInfo::new(super::ids::workspace()?, "default");
+        self.accounts.create_workspace(&workspace, &user.id).await?;
+        if made {
+            eprintln!(
+                "created the administrator {} with password {password} (shown once: change it \
+                 with PUT /api/me/password)",
+                user.email
+            );
+        } else {
+            eprintln!("created the administrator {}", user.email);
+        }
+        Ok(())
+    }
+}
