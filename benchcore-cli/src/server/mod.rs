@@ -16,7 +16,10 @@
 //! | `POST …/runs/{id}/cancel`, `…/resume`, `…/rerun-failed` | control |
 //! | `GET …/runs/{id}/events` (SSE), `…/runs/{id}/ws` (WebSocket) | live progress |
 //! | `GET,PUT,DELETE /api/workspaces/{ws}/agents/{name}`, `POST …/test` | managed agents |
+//! | `GET …/runs/{id}/attempt`, `…/rows`, `…/audio` | an attempt's detail, the next rows, a clip |
+//! | `GET /api/workspaces/{ws}/compare?a=&b=`, `…/leaderboard` | results across runs |
 //! | `GET /api/workspaces/{ws}/suites` | the suites runs may use |
+//! | `GET /api/schema/run-spec` | the JSON Schema of a launch body |
 //! | `GET /health`, `/ready`, `/metrics` | operations |
 
 mod accounts_api;
@@ -33,6 +36,7 @@ mod request_log;
 mod runs_api;
 mod state;
 mod suites;
+mod views;
 
 pub(crate) use state::{ServeOptions, ServerState};
 
@@ -67,6 +71,11 @@ pub(crate) fn router(state: ServerState) -> Router {
                 .delete(agents_api::delete),
         )
         .route("/agents/{name}/test", post(agents_api::test))
+        .route("/runs/{id}/attempt", get(views::attempt))
+        .route("/runs/{id}/rows", get(views::rows))
+        .route("/runs/{id}/audio", get(views::audio))
+        .route("/compare", get(views::compare))
+        .route("/leaderboard", get(views::leaderboard))
         .route("/suites", get(suites::list));
     Router::new()
         .route("/api/login", post(auth::login::login))
@@ -90,6 +99,7 @@ pub(crate) fn router(state: ServerState) -> Router {
             get(accounts_api::workspaces).post(accounts_api::create_workspace),
         )
         .nest("/api/workspaces/{ws}", workspace)
+        .route("/api/schema/run-spec", get(views::run_spec_schema))
         .route("/health", get(ops::health))
         .route("/ready", get(ops::ready))
         .route("/metrics", get(ops::metrics))

@@ -43,6 +43,8 @@ pub(crate) struct ServerState {
     pub(crate) executor: Arc<Executor>,
     pub(crate) logins: Arc<LoginLimiter>,
     pub(crate) counters: Arc<Counters>,
+    /// Summaries of stopped runs, kept between requests (the viewer's cache).
+    pub(crate) summaries: Arc<crate::viewer::summaries::SummaryCache>,
     /// Cancelled when the server begins to shut down: live streams end.
     pub(crate) stopping: CancelToken,
 }
@@ -77,6 +79,7 @@ impl ServerState {
             vault,
             logins: Arc::default(),
             counters,
+            summaries: Arc::default(),
             stopping: CancelToken::new(),
         })
     }

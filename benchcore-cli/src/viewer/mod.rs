@@ -15,14 +15,14 @@
 //! Everything is read from the store on each request; live streams poll it (every
 //! [`ViewOptions::poll`]) and push what changed.
 
-mod api;
-mod audio;
+pub(crate) mod api;
+pub(crate) mod audio;
 mod error;
 mod live;
 mod lookup;
 mod pages;
-mod rows;
-mod summaries;
+pub(crate) mod rows;
+pub(crate) mod summaries;
 
 use anyhow::Context;
 use axum::routing::get;

@@ -31,7 +31,10 @@ impl SummaryCache {
         run: &RunInfo,
     ) -> Result<Summarized, StoreError> {
         let fingerprint = (run.status, run.recorded, run.updated_at_ms);
-        if let Some((kept, summarized)) = self.lock().get(&run.id) {
+        // Keyed by workspace too: a team server keeps one cache for every workspace, and run
+        // ids are unique only within one.
+        let key = format!("{workspace}/{}", run.id);
+        if let Some((kept, summarized)) = self.lock().get(&key) {
             if *kept == fingerprint {
                 return Ok(Summarized::clone(summarized));
             }
@@ -42,7 +45,7 @@ impl SummaryCache {
             if runs.len() >= KEPT {
                 runs.clear();
             }
-            runs.insert(run.id.clone(), (fingerprint, Arc::new(summarized.clone())));
+            runs.insert(key, (fingerprint, Arc::new(summarized.clone())));
         }
         Ok(summarized)
     }
