@@ -161,6 +161,13 @@ impl Executor {
         let mut events = handle.events();
         let this = Arc::clone(self);
         let task_key = key.clone();
+        let ended = CancelToken::new();
+        tokio::spawn(watch_status(
+            self.handle.store(),
+            key.clone(),
+            cancel.clone(),
+            ended.clone(),
+        ));
         let task = tokio::spawn(async move {
             while let Some(event) = events.next().await {
                 if let benchcore::RunEvent::AttemptFinished {
@@ -174,6 +181,7 @@ impl Executor {
                 feed.push(&event);
             }
             let report = handle.wait().await;
+            ended.cancel();
             feed.ended();
             let (workspace, run_id) = &task_key;
             match report {
@@ -258,6 +266,33 @@ impl Executor {
         }
         for run in active {
             let _ = run.task.await;
+        }
+    }
+}
+
+/// How often a run executed here is checked for a cancel made through another server.
+const STATUS_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Cancels the run when the store says another process cancelled (or deleted) it, until
+/// `ended`.
+async fn watch_status(
+    store: Arc<dyn benchcore::RunStore>,
+    (workspace, run_id): RunKey,
+    cancel: CancelToken,
+    ended: CancelToken,
+) {
+    loop {
+        tokio::select! {
+            _ = ended.cancelled() => return,
+            _ = tokio::time::sleep(STATUS_POLL) => {}
+        }
+        match store.get_run(&workspace, &run_id).await {
+            Ok(Some(run)) if run.status != RunStatus::Cancelled => {}
+            Ok(_) => {
+                cancel.cancel();
+                return;
+            }
+            Err(e) => tracing::warn!(run = %run_id, error = %e, "cannot read the run's status"),
         }
     }
 }
