@@ -82,4 +82,20 @@ pub struct ServeArgs {
     /// How often live streams look at the store, in milliseconds.
     #[arg(long, default_value_t = 300, value_name = "MS")]
     pub poll_ms: u64,
+    /// At start, resume the runs a stopped server left running. With several servers on one
+    /// store, leave it on for one of them only: two would both run those runs.
+    #[arg(long, env = "BENCHCORE_RESUME_INTERRUPTED", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub resume_interrupted: bool,
+    /// Also accept `Authorization: Bearer <JWT>` from this OpenID Connect identity provider
+    /// (its `iss`, exactly); the token's verified `email` names an existing user.
+    #[arg(long, env = "BENCHCORE_OIDC_ISSUER", value_name = "URL")]
+    pub oidc_issuer: Option<String>,
+    /// The audience (`aud`) identity tokens must be for: this server's client id at the
+    /// provider. Needed with --oidc-issuer.
+    #[arg(long, env = "BENCHCORE_OIDC_AUDIENCE", value_name = "AUD")]
+    pub oidc_audience: Option<String>,
+    /// The provider's key set (JWKS); by default the `jwks_uri` of
+    /// ISSUER/.well-known/openid-configuration.
+    #[arg(long, env = "BENCHCORE_OIDC_JWKS_URL", value_name = "URL")]
+    pub oidc_jwks_url: Option<String>,
 }

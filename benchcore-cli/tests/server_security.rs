@@ -479,6 +479,10 @@ async fn bad_bodies_and_hostile_specs_get_clear_errors() {
             "concurrency",
         ),
         (json!({"suite": "echo.jsonl", "agents": []}), "agents"),
+        (
+            json!({"suite": {"name": "echo.jsonl", "dataset": {"fewshot_path": "/etc/passwd"}}, "agents": saved}),
+            "suite.dataset.fewshot_path",
+        ),
     ];
     for (spec, field) in cases {
         let (status, body) = world.call(&admin, "POST", &runs, Some(spec.clone())).await;

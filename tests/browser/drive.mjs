@@ -13,6 +13,9 @@
 //     {"wait": "JS expression", "timeout_ms": 20000},
 //     {"eval": "JS expression", "name": "label"},     -> {"event":"eval","name","value"}
 //     {"click": "CSS selector"},
+//     {"fill": "CSS selector", "text": "…"},          types into an input or textarea (replacing
+//                                                     its text), then leaves it (change fires)
+//     {"choose": "CSS selector", "value": "…"},       picks a <select>'s option by value
 //     {"emit": "name"},                               -> {"event":"emit","name"}
 //     {"screenshot": "name", "full": true},           -> screenshots/name.png
 //     {"measure": "name"}                             -> navigation and ready timings
@@ -183,6 +186,22 @@ async function main() {
       const sel = JSON.stringify(step.click);
       const clicked = await evaluate(s, `(function(){ var el = document.querySelector(${sel}); if (!el) return false; el.click(); return true; })()`);
       if (!clicked) throw new Error(`nothing to click at ${step.click}`);
+    } else if (step.fill) {
+      const sel = JSON.stringify(step.fill);
+      const found = await evaluate(s, `(function(){ var el = document.querySelector(${sel}); if (!el) return false; el.value = ""; el.focus(); return true; })()`);
+      if (!found) throw new Error(`nothing to fill at ${step.fill}`);
+      // Typed as a keyboard would (input events), then the element is left.
+      if (step.text) await send("Input.insertText", { text: step.text }, s);
+      await evaluate(s, `document.querySelector(${sel}).blur()`);
+    } else if (step.choose) {
+      const sel = JSON.stringify(step.choose);
+      const value = JSON.stringify(step.value);
+      const chosen = await evaluate(
+        s,
+        `(function(){ var el = document.querySelector(${sel}); if (!el || !Array.prototype.some.call(el.options, function (o) { return o.value === ${value}; })) return false;
+          el.value = ${value}; el.dispatchEvent(new Event("input", { bubbles: true })); el.dispatchEvent(new Event("change", { bubbles: true })); return true; })()`,
+      );
+      if (!chosen) throw new Error(`no option ${step.value} at ${step.choose}`);
     } else if (step.emit) {
       out({ event: "emit", name: step.emit });
     } else if (step.screenshot) {

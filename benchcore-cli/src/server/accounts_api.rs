@@ -62,7 +62,7 @@ fn workspace_json(workspace: &WorkspaceInfo, role: Role) -> Value {
 }
 
 /// `PUT /api/me/password`'s body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewPassword {
     current: String,
@@ -108,7 +108,7 @@ pub(crate) async fn users(
 }
 
 /// `POST /api/users`'s body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewUser {
     email: String,
@@ -156,7 +156,7 @@ pub(crate) async fn tokens(
 }
 
 /// `POST /api/tokens`'s body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewToken {
     name: String,
@@ -211,7 +211,7 @@ pub(crate) async fn workspaces(
 }
 
 /// `POST /api/workspaces`'s body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewWorkspace {
     name: String,
@@ -250,7 +250,7 @@ pub(crate) async fn members(
 }
 
 /// `POST /api/workspaces/{ws}/members`'s body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewMember {
     email: String,

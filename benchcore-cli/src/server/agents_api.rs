@@ -160,7 +160,7 @@ pub(crate) async fn delete(
 }
 
 /// `POST …/agents/{name}/test`'s body.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TestPrompt {
     prompt: String,

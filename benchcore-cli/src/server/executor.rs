@@ -111,13 +111,14 @@ impl Executor {
         workspace: &Workspace,
         run: Run,
     ) -> Result<String, ApiError> {
+        let models = super::local_models::before_run(&self.handle, workspace, run.spec()).await?;
         let engine = Engine::new(self.handle.store()).with_workspace(workspace.clone());
         let handle = engine
             .start(run)
             .await
             .map_err(|e| ApiError::invalid("", format!("{e:#}")))?;
         let run_id = handle.run_id().to_owned();
-        self.track(workspace, handle);
+        self.track(workspace, handle, models);
         Ok(run_id)
     }
 
@@ -144,17 +145,24 @@ impl Executor {
         } else {
             ResumeOptions::default()
         };
+        let models = super::local_models::before_run(&self.handle, workspace, run.spec()).await?;
         let engine = Engine::new(self.handle.store()).with_workspace(workspace.clone());
         let handle = engine
             .resume(run_id, run, options)
             .await
             .map_err(|e| ApiError::invalid("", format!("{e:#}")))?;
-        self.track(workspace, handle);
+        self.track(workspace, handle, models);
         Ok(())
     }
 
     /// Feeds the run's events to its live feed until it ends; hands it back at shutdown.
-    fn track(self: &Arc<Self>, workspace: &Workspace, mut handle: RunHandle) {
+    /// Local models the run holds are released once it ends.
+    fn track(
+        self: &Arc<Self>,
+        workspace: &Workspace,
+        mut handle: RunHandle,
+        models: super::local_models::RunModels,
+    ) {
         let key = (workspace.clone(), handle.run_id().to_owned());
         let feed = self.hub.feed(workspace, handle.run_id());
         let cancel = handle.cancel_token();
@@ -183,6 +191,7 @@ impl Executor {
             let report = handle.wait().await;
             ended.cancel();
             feed.ended();
+            models.release().await;
             let (workspace, run_id) = &task_key;
             match report {
                 Ok(report) if report.status == RunStatus::Cancelled => {

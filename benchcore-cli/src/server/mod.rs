@@ -8,6 +8,7 @@
 //! | `POST /api/login`, `POST /api/logout` | browser sign-in (session cookie + CSRF token) |
 //! | `GET /api/me`, `PUT /api/me/password` | who is signed in, their workspaces |
 //! | `GET,POST /api/users` | server administrators: the users |
+//! | `GET /api/admin/encryption` | server administrators: the encryption key's state |
 //! | `GET,POST /api/tokens`, `DELETE /api/tokens/{id}` | the caller's API tokens |
 //! | `GET,POST /api/workspaces` | the caller's workspaces; a new one |
 //! | `GET,POST /api/workspaces/{ws}/members`, `DELETE …/members/{user}` | membership |
@@ -16,28 +17,37 @@
 //! | `POST …/runs/{id}/cancel`, `…/resume`, `…/rerun-failed` | control |
 //! | `GET …/runs/{id}/events` (SSE), `…/runs/{id}/ws` (WebSocket) | live progress |
 //! | `GET,PUT,DELETE /api/workspaces/{ws}/agents/{name}`, `POST …/test` | managed agents |
+//! | `GET …/agents/{name}/models`, `POST …/models/load`, `…/models/unload` | an LM Studio agent's local models |
 //! | `GET …/runs/{id}/attempt`, `…/rows`, `…/audio` | an attempt's detail, the next rows, a clip |
 //! | `GET /api/workspaces/{ws}/compare?a=&b=`, `…/leaderboard` | results across runs |
 //! | `GET /api/workspaces/{ws}/suites` | the suites runs may use |
+//! | `GET,POST,DELETE …/suites/{name}`, `GET …/versions/{v}`, `GET,PUT …/settings` | uploaded question sets |
 //! | `GET /api/schema/run-spec` | the JSON Schema of a launch body |
 //! | `GET /health`, `/ready`, `/metrics` | operations |
 
 mod accounts_api;
+mod admin_api;
 mod agents_api;
 mod auth;
 mod body;
+mod dashboard;
 mod error;
 mod executor;
 mod ids;
 mod live;
+mod local_models;
+mod openapi;
 mod ops;
 mod policy;
 mod request_log;
 mod runs_api;
 mod state;
+mod suite_store;
 mod suites;
+mod suites_api;
 mod views;
 
+pub(crate) use auth::oidc::OidcVerifier;
 pub(crate) use state::{ServeOptions, ServerState};
 
 use anyhow::Context;
@@ -71,12 +81,30 @@ pub(crate) fn router(state: ServerState) -> Router {
                 .delete(agents_api::delete),
         )
         .route("/agents/{name}/test", post(agents_api::test))
+        .route("/agents/{name}/models", get(local_models::list))
+        .route("/agents/{name}/models/load", post(local_models::load))
+        .route("/agents/{name}/models/unload", post(local_models::unload))
         .route("/runs/{id}/attempt", get(views::attempt))
         .route("/runs/{id}/rows", get(views::rows))
         .route("/runs/{id}/audio", get(views::audio))
         .route("/compare", get(views::compare))
         .route("/leaderboard", get(views::leaderboard))
-        .route("/suites", get(suites::list));
+        .route("/suites", get(suites_api::list))
+        .route(
+            "/suites/{name}",
+            post(suites_api::upload)
+                .layer(DefaultBodyLimit::max(suites_api::UPLOAD_LIMIT))
+                .get(suites_api::get)
+                .delete(suites_api::delete),
+        )
+        .route(
+            "/suites/{name}/versions/{version}",
+            get(suites_api::version),
+        )
+        .route(
+            "/suites/{name}/settings",
+            get(suites_api::get_settings).put(suites_api::put_settings),
+        );
     Router::new()
         .route("/api/login", post(auth::login::login))
         .route("/api/logout", post(auth::login::logout))
@@ -94,15 +122,22 @@ pub(crate) fn router(state: ServerState) -> Router {
             get(accounts_api::tokens).post(accounts_api::create_token),
         )
         .route("/api/tokens/{id}", delete(accounts_api::revoke_token))
+        .route("/api/admin/encryption", get(admin_api::encryption))
         .route(
             "/api/workspaces",
             get(accounts_api::workspaces).post(accounts_api::create_workspace),
         )
         .nest("/api/workspaces/{ws}", workspace)
         .route("/api/schema/run-spec", get(views::run_spec_schema))
+        .route(
+            "/api/schema/live-message",
+            get(openapi::live_message_schema),
+        )
+        .route("/openapi.json", get(openapi::openapi))
         .route("/health", get(ops::health))
         .route("/ready", get(ops::ready))
         .route("/metrics", get(ops::metrics))
+        .merge(dashboard::router())
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
@@ -122,7 +157,9 @@ pub(crate) async fn serve(state: ServerState) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {address}"))?;
     let local = listener.local_addr()?;
     state.bootstrap().await?;
-    state.executor.resume_interrupted(&state).await;
+    if state.options.resume_interrupted {
+        state.executor.resume_interrupted(&state).await;
+    }
     crate::output::print(&format!("benchcore serve: http://{local}/\n"))?;
     let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let stopping = state.stopping.clone();

@@ -133,6 +133,9 @@ pub(crate) fn check_spec(spec: &benchcore::RunSpec) -> Result<(), ApiError> {
             check_agent(&agent.config, &path, false)?;
         }
     }
+    // A dataset's options may name files (few-shot examples …): none of the server's.
+    let dataset = serde_json::to_value(&spec.suite.dataset).map_err(ApiError::internal)?;
+    check_no_local_things(&dataset, "suite.dataset")?;
     let evaluators = serde_json::to_value(&spec.evaluators).map_err(ApiError::internal)?;
     check_no_local_things(&evaluators, "evaluators")?;
     check_nested_agents(&evaluators, "evaluators")?;

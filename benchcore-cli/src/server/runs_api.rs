@@ -6,7 +6,7 @@ use super::body::{self, RawJson};
 use super::error::ApiError;
 use super::policy;
 use super::state::ServerState;
-use super::suites;
+use super::suites_api;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -67,7 +67,8 @@ fn run_json(run: &benchcore::RunInfo) -> Value {
 }
 
 /// `POST /api/workspaces/{ws}/runs` (editors): the body is a run spec (`benchcore schema
-/// run`) whose suite is one of the server's, named by `suite.name` (or `"suite": "NAME"`);
+/// run`) whose suite is named by `suite.name` (or `"suite": "NAME"`): a question set uploaded
+/// to the workspace (`NAME` for its latest version, `NAME@vN`), else one of the server's;
 /// errors name the field at fault.
 pub(crate) async fn launch(
     State(state): State<ServerState>,
@@ -104,8 +105,8 @@ pub(crate) async fn launch(
             "name the suite by suite.name; the server knows where its suites are",
         ));
     }
-    let path = suites::resolve(&state.options.suites, &spec.suite.name)?;
-    spec.suite.path = Some(path.display().to_string());
+    // The workspace's upload of that name (a version the run records), else the server's.
+    let uploaded = suites_api::choose(&state, &member.workspace, &mut spec).await?;
     if !told_kind {
         // Told from the suite, as for `benchcore run`.
         spec.kind = String::new();
@@ -116,10 +117,13 @@ pub(crate) async fn launch(
         .join(member.workspace.as_str())
         .join("artifacts");
     spec.artifacts_dir = Some(artifacts.display().to_string());
-    let run = state
+    let mut run = state
         .executor
         .build(&state, &member.workspace, spec)
         .await?;
+    if let Some(name) = uploaded {
+        run.spec_mut().suite.name = name;
+    }
     let total = run.spec().total();
     let run_id = state.executor.start(&member.workspace, run).await?;
     state.counters.run_launched();
@@ -239,7 +243,8 @@ async fn resume_run(
     retry_errors: bool,
 ) -> Result<StatusCode, ApiError> {
     member.require(Role::Editor)?;
-    stored(&state, &member, &id).await?;
+    let run = stored(&state, &member, &id).await?;
+    suites_api::check_resumable(&state, &member.workspace, &run.spec).await?;
     state
         .executor
         .resume(&state, &member.workspace, &id, retry_errors)

@@ -31,6 +31,11 @@ pub(crate) struct ServeOptions {
     pub(crate) secure_cookies: bool,
     /// How often live streams look at the store.
     pub(crate) poll: Duration,
+    /// Whether to resume, at start, the runs a stopped server left running.
+    pub(crate) resume_interrupted: bool,
+    /// Verifies bearer tokens from an external identity provider (`--oidc-issuer`); `None`
+    /// accepts only API tokens and sessions.
+    pub(crate) oidc: Option<Arc<auth::oidc::OidcVerifier>>,
 }
 
 /// What every handler reads from.

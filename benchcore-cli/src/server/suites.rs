@@ -1,23 +1,26 @@
-//! The suites runs may use: the entries of the server's suites folder, named by their file or
-//! folder name. A name never reaches outside that folder (no separators, no leading dot, and
-//! the resolved path, symbolic links followed, must still be inside).
+//! The suites runs may use from the server's suites folder, named by their file or folder
+//! name. A name never reaches outside that folder (no separators, no leading dot, and the
+//! resolved path, symbolic links followed, must still be inside). Question sets uploaded to a
+//! workspace are the [`suite_store`](super::suite_store)'s.
 
-use super::auth::Member;
 use super::error::ApiError;
-use super::state::ServerState;
-use axum::extract::State;
-use axum::Json;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
-/// The path of suite `name` in `folder`.
-pub(crate) fn resolve(folder: &Path, name: &str) -> Result<PathBuf, ApiError> {
-    let plain = !name.is_empty()
+/// Whether `name` is a plain suite name: ASCII letters, digits, `-`, `_` and `.`, no leading
+/// dot, at most 200 characters; so it is one entry of a folder and never a hidden one.
+pub(crate) fn plain_name(name: &str) -> bool {
+    !name.is_empty()
         && name.len() <= 200
         && !name.starts_with('.')
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// The path of suite `name` in `folder`.
+pub(crate) fn resolve(folder: &Path, name: &str) -> Result<PathBuf, ApiError> {
+    let plain = plain_name(name);
     let unknown = || {
         ApiError::invalid(
             "suite.name",
@@ -35,29 +38,22 @@ pub(crate) fn resolve(folder: &Path, name: &str) -> Result<PathBuf, ApiError> {
     Ok(path)
 }
 
-/// `GET /api/workspaces/{ws}/suites`.
-pub(crate) async fn list(
-    State(state): State<ServerState>,
-    _member: Member,
-) -> Result<Json<Vec<Value>>, ApiError> {
-    let folder = state.options.suites.clone();
-    let entries = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<Value>> {
-        let mut names = Vec::new();
-        for entry in std::fs::read_dir(&folder)? {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if resolve(&folder, &name).is_ok() {
-                let folder = entry.path().is_dir();
-                names.push(json!({ "name": name, "folder": folder }));
-            }
+/// The suites of `folder` (blocking): `{"name", "folder", "source": "server"}` by name.
+///
+/// # Errors
+/// The folder cannot be read.
+pub(crate) fn folder_entries(folder: &Path) -> std::io::Result<Vec<Value>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(folder)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if resolve(folder, &name).is_ok() {
+            let is_folder = entry.path().is_dir();
+            names.push(json!({ "name": name, "folder": is_folder, "source": "server" }));
         }
-        names.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-        Ok(names)
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
-    Ok(Json(entries))
+    }
+    names.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    Ok(names)
 }
 
 #[cfg(test)]

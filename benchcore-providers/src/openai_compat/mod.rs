@@ -6,6 +6,7 @@ mod batch;
 mod batch_wire;
 mod config;
 mod error;
+mod lmstudio_models;
 mod presets;
 mod responses;
 mod responses_items;
@@ -15,4 +16,5 @@ mod wire;
 
 pub use agent::OpenAiCompatAgent;
 pub use config::OpenAiCompatConfig;
+pub use lmstudio_models::{model_key, LmStudioError, LmStudioModels, Loaded, LocalModel};
 pub use presets::{LmStudioConfig, NvidiaConfig, OpenAiConfig, OpenRouterConfig};

@@ -261,7 +261,19 @@ preset_config! {
         base_url: "http://127.0.0.1:1234/v1",
         spec_prefix: Self::MODEL_PREFIX,
     }
-    {}
+    {
+        /// Loads `model` on the LM Studio server before a run that uses this agent starts
+        /// (through LM Studio's REST API, `POST /api/v1/models/load`), so the run does not
+        /// depend on just-in-time loading. Only a front end that manages local models (the
+        /// team server) acts on it; it changes no request sent to the model.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        pub load: bool => with_load,
+        /// Unloads `model` from the LM Studio server once a run that uses this agent ends
+        /// (and no other run still uses it), to free its memory. Like `load`, it changes no
+        /// request sent to the model.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        pub unload_after: bool => with_unload_after,
+    }
 }
 
 impl LmStudioConfig {
@@ -320,6 +332,25 @@ mod tests {
         }
         let named = LmStudioConfig::new("qwen").with_name("local").to_compat();
         assert_eq!(named.agent_name(), "local");
+    }
+
+    #[test]
+    fn lmstudio_model_management_changes_no_request() {
+        let plain = LmStudioConfig::new("qwen");
+        let managed = plain.clone().with_load(true).with_unload_after(true);
+        assert_eq!(managed.to_compat(), plain.to_compat());
+        let json = serde_json::to_value(&managed).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"model": "qwen", "load": true, "unload_after": true})
+        );
+        let back: LmStudioConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(back, managed);
+        // Off, they are left out of the stored form.
+        assert_eq!(
+            serde_json::to_value(&plain).unwrap(),
+            serde_json::json!({"model": "qwen"})
+        );
     }
 
     #[test]

@@ -62,7 +62,7 @@ impl LoginLimiter {
 }
 
 /// `POST /api/login`'s body.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Login {
     email: String,

@@ -1,11 +1,13 @@
 //! Who is calling: an API token (`Authorization: Bearer bc_…`) or a browser session cookie
-//! (with its CSRF token on every change), and what they may do in a workspace.
+//! (with its CSRF token on every change), or, with `serve --oidc-issuer`, an identity
+//! provider's token ([`oidc`]), and what they may do in a workspace.
 //!
 //! A request for a workspace the caller is not a member of (or that does not exist) is
 //! answered 404, never 403, so workspaces cannot be discovered; within their own workspace a
 //! member whose role is too low gets 403.
 
 pub(crate) mod login;
+pub(crate) mod oidc;
 pub(crate) mod passwords;
 
 pub(crate) use login::LoginLimiter;
@@ -32,6 +34,8 @@ pub(crate) const TOKEN_PREFIX: &str = "bc_";
 pub(crate) enum Via {
     /// An API token.
     Token,
+    /// A token from the configured identity provider.
+    Oidc,
     /// A browser session, with its CSRF token.
     Session { csrf: String, digest: String },
 }
@@ -66,10 +70,17 @@ impl FromRequestParts<ServerState> for Caller {
                 .ok()
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .map(str::trim)
-                .filter(|t| t.starts_with(TOKEN_PREFIX))
+                .filter(|t| t.starts_with(TOKEN_PREFIX) || state.options.oidc.is_some())
                 .ok_or_else(|| {
                     ApiError::unauthenticated("Authorization must be `Bearer bc_…` (an API token)")
                 })?;
+            if let (false, Some(oidc)) = (token.starts_with(TOKEN_PREFIX), &state.options.oidc) {
+                let user = oidc.user(token, state.accounts.as_ref()).await?;
+                return Ok(Self {
+                    user,
+                    via: Via::Oidc,
+                });
+            }
             let found = state
                 .accounts
                 .use_token(&ids::digest(token), benchcore::now_ms())

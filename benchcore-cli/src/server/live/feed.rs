@@ -1,8 +1,8 @@
 //! [`LiveHub`]: the per-run log of `attempt` messages of the runs this server executes, kept
 //! for clients that reconnect, and the attempts in flight.
 
+use super::messages::LiveMessage;
 use benchcore::{AttemptKey, RunEvent, Workspace};
-use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
@@ -20,7 +20,7 @@ pub(crate) struct Feed {
 
 #[derive(Debug, Default)]
 struct Log {
-    messages: VecDeque<(u64, Value)>,
+    messages: VecDeque<LiveMessage>,
     next_seq: u64,
     running: BTreeSet<AttemptKey>,
 }
@@ -29,7 +29,7 @@ struct Log {
 #[derive(Debug)]
 pub(crate) enum Missed {
     /// Every message after it, in order.
-    Messages(Vec<(u64, Value)>),
+    Messages(Vec<LiveMessage>),
     /// Some are no longer kept.
     Gap,
 }
@@ -62,15 +62,13 @@ impl Feed {
                 log.running.remove(key);
                 log.next_seq += 1;
                 let seq = log.next_seq;
-                let message = json!({
-                    "type": "attempt",
-                    "seq": seq,
-                    "key": key,
-                    "outcome": outcome,
-                    "score": score,
-                    "latency_ms": latency_ms,
+                log.messages.push_back(LiveMessage::Attempt {
+                    seq,
+                    key: key.clone(),
+                    outcome: *outcome,
+                    score: *score,
+                    latency_ms: *latency_ms,
                 });
-                log.messages.push_back((seq, message));
                 if log.messages.len() > KEPT {
                     log.messages.pop_front();
                 }
@@ -87,14 +85,15 @@ impl Feed {
         let oldest_kept = log
             .messages
             .front()
-            .map_or(log.next_seq + 1, |(seq, _)| *seq);
+            .and_then(LiveMessage::seq)
+            .unwrap_or(log.next_seq + 1);
         if after > log.next_seq || (after + 1 < oldest_kept && after < log.next_seq) {
             return Missed::Gap;
         }
         Missed::Messages(
             log.messages
                 .iter()
-                .filter(|(seq, _)| *seq > after)
+                .filter(|m| m.seq().is_some_and(|seq| seq > after))
                 .cloned()
                 .collect(),
         )
@@ -175,8 +174,9 @@ mod tests {
         let Missed::Messages(missed) = feed.since(1) else {
             panic!("nothing was dropped")
         };
-        assert_eq!(missed.iter().map(|(s, _)| *s).collect::<Vec<_>>(), [2, 3]);
-        assert_eq!(missed[0].1["key"]["case_id"], "c2");
+        let seqs: Vec<_> = missed.iter().filter_map(LiveMessage::seq).collect();
+        assert_eq!(seqs, [2, 3]);
+        assert!(matches!(&missed[0], LiveMessage::Attempt { key, .. } if key.case_id == "c2"));
         assert!(matches!(feed.since(3), Missed::Messages(m) if m.is_empty()));
         // A seq this feed never gave (a restarted server) is a gap.
         assert!(matches!(feed.since(99), Missed::Gap));

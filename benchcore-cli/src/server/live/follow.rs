@@ -2,14 +2,14 @@
 //! the client goes away or the server shuts down.
 
 use super::feed::{Feed, Missed};
+use super::messages::{LiveMessage, Progress};
 use crate::server::state::ServerState;
 use benchcore::{RunInfo, RunStatus, Workspace};
-use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-/// One message for the client: its `seq` when it has one, and its JSON.
-pub(crate) type Message = (Option<u64>, Value);
+/// One message for the client.
+pub(crate) type Message = LiveMessage;
 
 /// Sends `run`'s messages after `after` to `tx`, until the run stops or `tx` closes.
 pub(crate) async fn follow(
@@ -25,7 +25,7 @@ pub(crate) async fn follow(
     if let Some(after) = after.filter(|a| *a > 0) {
         let missed = feed.as_ref().map_or(Missed::Gap, |f| f.since(after));
         if let Missed::Gap = missed {
-            if tx.send((None, json!({ "type": "reset" }))).await.is_err() {
+            if tx.send(LiveMessage::Reset).await.is_err() {
                 return;
             }
             last_seq = feed.as_ref().map_or(0, latest);
@@ -40,9 +40,9 @@ pub(crate) async fn follow(
         }
         if let Some(feed) = &feed {
             if let Missed::Messages(messages) = feed.since(last_seq) {
-                for (seq, message) in messages {
-                    last_seq = seq;
-                    if tx.send((Some(seq), message)).await.is_err() {
+                for message in messages {
+                    last_seq = message.seq().unwrap_or(last_seq);
+                    if tx.send(message).await.is_err() {
                         return;
                     }
                 }
@@ -60,16 +60,19 @@ pub(crate) async fn follow(
         let running = feed.as_ref().map(|f| f.running()).unwrap_or_default();
         let progress = progress(&run, summary.as_ref(), &running);
         if last_progress.as_ref() != Some(&progress) {
-            if tx.send((None, progress.clone())).await.is_err() {
+            if tx
+                .send(LiveMessage::Progress(progress.clone()))
+                .await
+                .is_err()
+            {
                 return;
             }
             last_progress = Some(progress);
         }
         let active = state.executor.is_active(&workspace, &run.id);
         if run.status != RunStatus::Running && !active {
-            let _ = tx
-                .send((None, json!({ "type": "done", "status": run.status })))
-                .await;
+            let status = run.status.as_str().to_owned();
+            let _ = tx.send(LiveMessage::Done { status }).await;
             return;
         }
         let mut woken = feed.as_ref().map(|f| f.watch());
@@ -88,9 +91,8 @@ pub(crate) async fn follow(
             Ok(Some(now)) => run = now,
             // Deleted while followed.
             Ok(None) => {
-                let _ = tx
-                    .send((None, json!({ "type": "done", "status": "deleted" })))
-                    .await;
+                let status = "deleted".to_owned();
+                let _ = tx.send(LiveMessage::Done { status }).await;
                 return;
             }
             Err(e) => tracing::warn!(run = %run.id, error = %e, "live: cannot read the run"),
@@ -100,7 +102,7 @@ pub(crate) async fn follow(
 
 fn latest(feed: &Arc<Feed>) -> u64 {
     match feed.since(0) {
-        Missed::Messages(all) => all.last().map_or(0, |(seq, _)| *seq),
+        Missed::Messages(all) => all.iter().rev().find_map(LiveMessage::seq).unwrap_or(0),
         Missed::Gap => 0,
     }
 }
@@ -110,21 +112,20 @@ fn progress(
     run: &RunInfo,
     summary: Option<&benchcore::RunSummary>,
     running: &[benchcore::AttemptKey],
-) -> Value {
+) -> Progress {
     let (passed, errors, cost) = summary.map_or((0, 0, 0.0), |s| {
         s.agents.iter().fold((0, 0, 0.0), |(p, e, c), a| {
             (p + a.passed, e + a.errors, c + a.cost_usd)
         })
     });
-    json!({
-        "type": "progress",
-        "status": run.status,
-        "recorded": run.recorded,
-        "total": run.total(),
-        "passed": passed,
-        "pass_rate": summary.and_then(benchcore::RunSummary::pass_rate),
-        "cost_usd": cost,
-        "errors": errors,
-        "running": running,
-    })
+    Progress {
+        status: run.status,
+        recorded: run.recorded,
+        total: run.total(),
+        passed,
+        pass_rate: summary.and_then(benchcore::RunSummary::pass_rate),
+        cost_usd: cost,
+        errors,
+        running: running.to_vec(),
+    }
 }

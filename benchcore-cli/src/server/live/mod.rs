@@ -15,6 +15,7 @@
 
 pub(crate) mod feed;
 mod follow;
+pub(crate) mod messages;
 pub(crate) mod sse;
 pub(crate) mod ws;
 

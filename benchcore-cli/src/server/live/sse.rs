@@ -51,10 +51,11 @@ pub(crate) async fn events(
     let (tx, rx) = mpsc::channel::<Message>(64);
     tokio::spawn(follow(state, member.workspace, run, after, tx));
     let stream = futures::stream::unfold(rx, |mut rx| async move {
-        let (seq, message) = rx.recv().await?;
-        let name = message["type"].as_str().unwrap_or("message").to_owned();
-        let mut event = Event::default().event(name).data(message.to_string());
-        if let Some(seq) = seq {
+        let message = rx.recv().await?;
+        let mut event = Event::default()
+            .event(message.name())
+            .data(message.to_json());
+        if let Some(seq) = message.seq() {
             event = event.id(seq.to_string());
         }
         Some((Ok(event), rx))

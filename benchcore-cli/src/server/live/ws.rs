@@ -46,9 +46,9 @@ async fn send(mut socket: WebSocket, mut rx: mpsc::Receiver<Message>) {
     loop {
         tokio::select! {
             message = rx.recv() => {
-                let Some((_, message)) = message else { break };
-                let done = message["type"] == "done";
-                if socket.send(Frame::Text(message.to_string().into())).await.is_err() {
+                let Some(message) = message else { break };
+                let done = matches!(message, super::messages::LiveMessage::Done { .. });
+                if socket.send(Frame::Text(message.to_json().into())).await.is_err() {
                     return;
                 }
                 if done {
