@@ -169,6 +169,35 @@ async fn api_flow(store: Option<&str>) {
         ["attempt", "attempt", "attempt", "attempt", "attempt", "attempt", "progress", "done"]
     );
 
+    // Results: one attempt's detail, the leaderboard, a comparison (with itself), and the
+    // API's error form for what is not there.
+    let agent = detail["summary"]["agents"][0]["agent"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let attempt = api
+        .get(&format!(
+            "/api/workspaces/{ws}/runs/{run}/attempt?case=c001&agent={agent}&sample=0"
+        ))
+        .await;
+    assert_eq!(attempt["outcome"], "passed", "{attempt}");
+    assert!(attempt.to_string().contains("echo 1"), "{attempt}");
+    let (status, missing) = api
+        .call(
+            "GET",
+            &format!("/api/workspaces/{ws}/runs/{run}/attempt?case=nope&agent={agent}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(missing["error"]["code"], "not_found", "{missing}");
+    let board = api.get(&format!("/api/workspaces/{ws}/leaderboard")).await;
+    assert_eq!(board[0]["run_id"], run.as_str(), "{board}");
+    let compared = api
+        .get(&format!("/api/workspaces/{ws}/compare?a={run}&b={run}"))
+        .await;
+    assert!(compared.is_object(), "{compared}");
+
     // Listed, rerun (nothing failed: nothing is sent again), deleted.
     let runs = api
         .get(&format!("/api/workspaces/{ws}/runs?status=finished"))

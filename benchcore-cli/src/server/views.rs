@@ -1,6 +1,7 @@
 //! A workspace's results as the report and viewer read them: one attempt's drill-down, the
 //! grid's next rows, an attempt's audio, two runs compared, the leaderboard. Each is the
-//! viewer's own handler, over the caller's workspace: the same JSON `benchcore view` serves.
+//! viewer's own handler, over the caller's workspace: the same JSON `benchcore view` serves,
+//! with the API's own error form.
 
 use super::auth::Member;
 use super::error::ApiError;
@@ -11,6 +12,18 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use benchcore::RunSpec;
 use serde_json::Value;
+
+/// A viewer error in the API's form (`{"error": {"code", "message"}}`); a failure on the
+/// server's side is logged and answered in general, as every API error is.
+fn api_error(error: viewer::ViewError) -> Response {
+    let status = error.status();
+    let api = match status.as_u16() {
+        404 => ApiError::not_found(error.message()),
+        400 => ApiError::bad_request(error.message()),
+        _ => ApiError::internal(error.message()),
+    };
+    api.into_response()
+}
 
 /// The viewer of the member's workspace.
 fn viewer_of(state: &ServerState, member: Member) -> State<Viewer> {
@@ -32,7 +45,7 @@ pub(crate) async fn attempt(
 ) -> Response {
     viewer::api::attempt(viewer_of(&state, member), Path(id), query)
         .await
-        .into_response()
+        .map_or_else(api_error, IntoResponse::into_response)
 }
 
 /// `GET …/runs/{id}/rows?after_case=&after_agent=&after_sample=`: the next window of the
@@ -45,7 +58,7 @@ pub(crate) async fn rows(
 ) -> Response {
     viewer::rows::rows(viewer_of(&state, member), Path(id), query)
         .await
-        .into_response()
+        .map_or_else(api_error, IntoResponse::into_response)
 }
 
 /// `GET …/runs/{id}/audio?case=&agent=&sample=&clip=`: a WAV clip of a voice attempt.
@@ -57,7 +70,7 @@ pub(crate) async fn audio(
 ) -> Response {
     viewer::audio::audio(viewer_of(&state, member), Path(id), query)
         .await
-        .into_response()
+        .map_or_else(api_error, IntoResponse::into_response)
 }
 
 /// `GET …/compare?a=RUN&b=RUN`: per-agent deltas and the cases whose outcome changed.
@@ -68,7 +81,7 @@ pub(crate) async fn compare(
 ) -> Response {
     viewer::api::compare(viewer_of(&state, member), query)
         .await
-        .into_response()
+        .map_or_else(api_error, IntoResponse::into_response)
 }
 
 /// `GET …/leaderboard?suite=&status=`: per agent, its best run.
@@ -79,7 +92,7 @@ pub(crate) async fn leaderboard(
 ) -> Response {
     viewer::api::leaderboard(viewer_of(&state, member), query)
         .await
-        .into_response()
+        .map_or_else(api_error, IntoResponse::into_response)
 }
 
 /// `GET /api/schema/run-spec`: the JSON Schema launch bodies are read against (a launch

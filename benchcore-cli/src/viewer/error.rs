@@ -41,6 +41,16 @@ impl ViewError {
         }
     }
 
+    /// Its status.
+    pub(crate) fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Its message.
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
+
     /// The same error, shown as a page.
     pub(crate) fn page(mut self) -> Self {
         self.page = true;

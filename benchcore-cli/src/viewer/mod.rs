@@ -18,6 +18,7 @@
 pub(crate) mod api;
 pub(crate) mod audio;
 mod error;
+pub(crate) use error::ViewError;
 mod live;
 mod lookup;
 mod pages;
