@@ -255,6 +255,41 @@ async fn versions_are_kept_and_launched_by_name_or_version() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn yaml_uploads_are_versions_of_the_same_cases() {
+    let server = TeamServer::start(None, &[]);
+    let api = Api::admin(&server.base).await.with_token("ci").await;
+    let ws = api.first_workspace().await;
+    let yaml = "cases:\n  - id: capital-fr\n    input: Capital of France?\n    target: Paris\n  - id: capital-it\n    input: Capital of Italy?\n    target: Rome\n";
+    let (status, body) = upload(&api, &ws, "capitals", "application/yaml", yaml).await;
+    assert_eq!(status, 201, "{body}");
+    let suite = api
+        .get(&format!("/api/workspaces/{ws}/suites/capitals"))
+        .await;
+    assert_eq!(suite["versions"][0]["cases"], 2, "{suite}");
+    assert_eq!(suite["versions"][0]["content_type"], "application/yaml");
+    let content = api
+        .request(
+            "GET",
+            &format!("/api/workspaces/{ws}/suites/capitals/versions/v1"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(content.lines().count(), 2);
+    let first: Value = serde_json::from_str(content.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        first,
+        json!({"id": "capital-fr", "input": "Capital of France?", "target": "Paris"})
+    );
+    // The same cases as JSONL are the same version.
+    let (status, body) = upload(&api, &ws, "capitals", JSONL, content).await;
+    assert_eq!((status, &body["version"]), (200, &json!("v1")), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_uploads_are_refused_and_change_nothing() {
     let server = TeamServer::start(None, &[]);
     let api = Api::admin(&server.base).await.with_token("ci").await;
@@ -290,14 +325,35 @@ async fn bad_uploads_are_refused_and_change_nothing() {
         "{body}"
     );
 
-    // Only JSONL is read; YAML is refused with the reason.
-    let yaml = "- id: a\n  input: x\n";
+    // YAML is read as the same cases: a document that does not parse names its line, a
+    // repeated id names its case's place, an alias bomb is refused.
+    let yaml = "- id: a\n  input: [unclosed\n";
     let (status, body) = upload(&api, &ws, "qa", "application/yaml", yaml).await;
-    assert_eq!(status, 415, "{body}");
+    assert_eq!(status, 422, "{body}");
     assert!(
-        body["error"]["message"].as_str().unwrap().contains("YAML"),
+        body["error"]["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("body.line."),
         "{body}"
     );
+    let yaml = "- id: a\n  input: x\n- id: a\n  input: y\n";
+    let (status, body) = upload(&api, &ws, "qa", "application/yaml", yaml).await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (422, &json!("body.line.2")),
+        "{body}"
+    );
+    let mut bomb = String::from("a: &a [x,x,x,x,x,x,x,x,x]\n");
+    for (name, previous) in "bcdefghij".chars().zip("abcdefghi".chars()) {
+        bomb.push_str(&format!(
+            "{name}: &{name} [{}]\n",
+            vec![format!("*{previous}"); 9].join(",")
+        ));
+    }
+    bomb.push_str("cases: *j\n");
+    let (status, body) = upload(&api, &ws, "qa", "application/yaml", bomb).await;
+    assert_eq!(status, 422, "{body}");
     let (status, _) = upload(&api, &ws, "qa", "text/plain", echo_suite(1)).await;
     assert_eq!(status, 415);
 

@@ -46,6 +46,7 @@ mod suite_store;
 mod suites;
 mod suites_api;
 mod views;
+mod yaml_suite;
 
 pub(crate) use auth::oidc::OidcVerifier;
 pub(crate) use state::{ServeOptions, ServerState};

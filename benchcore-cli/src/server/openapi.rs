@@ -109,7 +109,7 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
         op("delete", "/api/workspaces/{ws}/agents/{name}", "Delete a saved agent", Role("editor"), None, (204, None)),
         op("post", "/api/workspaces/{ws}/agents/{name}/test", "Send one prompt to a saved agent", Role("editor"), Some(of::<super::agents_api::TestPrompt>), (200, Some(object))),
         op("get", "/api/workspaces/{ws}/suites", "The suites runs may use: the server's and the workspace's uploads", Role("viewer"), None, (200, Some(objects))),
-        op("post", "/api/workspaces/{ws}/suites/{name}", "Upload a question set (JSONL body, application/x-ndjson); a new version unless identical to the latest", Role("editor"), None, (201, Some(object))),
+        op("post", "/api/workspaces/{ws}/suites/{name}", "Upload a question set (JSONL body, application/x-ndjson, or YAML, application/yaml); a new version unless identical to the latest", Role("editor"), None, (201, Some(object))),
         op("get", "/api/workspaces/{ws}/suites/{name}", "An uploaded suite's versions", Role("viewer"), None, (200, Some(object))),
         op("delete", "/api/workspaces/{ws}/suites/{name}", "Delete an uploaded suite, every version", Role("editor"), None, (204, None)),
         op("get", "/api/workspaces/{ws}/suites/{name}/versions/{version}", "One version's content, as uploaded", Role("viewer"), None, (200, None)),

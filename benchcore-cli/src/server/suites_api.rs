@@ -142,22 +142,16 @@ fn upload_type(headers: &HeaderMap) -> Result<String, ApiError> {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    if JSONL_TYPES.contains(&essence.as_str()) {
+    let yaml = essence.ends_with("/yaml") || essence.ends_with("/x-yaml");
+    if JSONL_TYPES.contains(&essence.as_str()) || yaml {
         return Ok(essence);
     }
-    let yaml = essence.ends_with("/yaml") || essence.ends_with("/x-yaml");
-    let message = if yaml {
-        "YAML question sets are not read: question sets are JSONL, one case a line (`{\"id\", \
-         \"input\" | \"messages\", \"target\", …}`); send them with Content-Type: \
-         application/x-ndjson"
-            .to_owned()
-    } else {
-        format!(
-            "an upload is a question set as JSONL, one case a line, with Content-Type: \
-             application/x-ndjson or application/jsonl (got {:?})",
-            if raw.is_empty() { "none" } else { raw }
-        )
-    };
+    let message = format!(
+        "an upload is a question set as JSONL, one case a line (Content-Type: \
+         application/x-ndjson or application/jsonl), or as YAML, a list of cases \
+         (application/yaml); got {:?}",
+        if raw.is_empty() { "none" } else { raw }
+    );
     Err(ApiError {
         status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
         code: "unsupported_media_type",
@@ -191,6 +185,13 @@ pub(crate) async fn upload(
             ApiError::bad_request(format!("cannot read the body: {e}"))
         }
     })?;
+    let content = if content_type.ends_with("yaml") {
+        super::yaml_suite::to_jsonl(&content)
+            .map(Bytes::from)
+            .map_err(|e| ApiError::invalid(e.field, e.message))?
+    } else {
+        content
+    };
     let store = store(&state, &member.workspace);
     let user = member.caller.user.id.clone();
     let key = name.clone();
