@@ -221,7 +221,8 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn create_token(&self, token: &TokenInfo, digest: &str) -> Result<(), StoreError>;
 
     /// The live token whose secret has this digest, and its user; records `now_ms` as its
-    /// last use.
+    /// last use when the recorded one is a minute or more older (so a token used every second
+    /// costs one write a minute), and never moves it back.
     async fn use_token(
         &self,
         digest: &str,

@@ -135,7 +135,8 @@ impl AccountQueries {
                 token_columns!(),
                 ", ",
                 user_columns!(),
-                " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = $1"
+                " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = $1 \
+                 AND t.revoked_at_ms IS NULL AND (t.expires_at_ms IS NULL OR t.expires_at_ms > $2)"
             ),
             tokens: concat!(
                 "SELECT ",

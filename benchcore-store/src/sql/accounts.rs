@@ -47,6 +47,10 @@ fn email_key(email: &str) -> String {
     email.to_ascii_lowercase()
 }
 
+/// How far apart two recorded uses of a token are at least: a token used every second is
+/// written once a minute.
+const LAST_USE_GRANULARITY_MS: u64 = 60_000;
+
 #[async_trait]
 impl<B: Backend> AccountStore for SqlStore<B> {
     async fn user_count(&self) -> Result<u64, StoreError> {
@@ -291,23 +295,33 @@ impl<B: Backend> AccountStore for SqlStore<B> {
         let pools = self.pools();
         let queries = &pools.queries.accounts;
         let what = "cannot authenticate a token";
-        let map = |e| pools.errors.sql(what, e);
-        let mut tx = pools.writer.begin_with(B::BEGIN_WRITE).await.map_err(map)?;
-        let args = args![digest, int(now_ms)];
-        let live = execute::<B::Db>(On::Conn(&mut *tx), queries.token_touch, args)
-            .await
-            .map_err(map)?;
-        if live == 0 {
+        // Read on the readers: every API request authenticates, and on SQLite the one writer
+        // is the runs' too. The last use is written only when it moves by a minute or more.
+        let found = pools
+            .read_optional(
+                what,
+                queries.token_by_digest,
+                args![digest, int(now_ms)],
+                |r| Ok((token(r, 0)?, user(r, TOKEN_COLUMNS)?)),
+            )
+            .await?;
+        let Some((mut info, owner)) = found else {
             return Ok(None);
+        };
+        let stale = info
+            .last_used_at_ms
+            .is_none_or(|last| last.saturating_add(LAST_USE_GRANULARITY_MS) <= now_ms);
+        if stale {
+            let touched = pools
+                .write(what, queries.token_touch, args![digest, int(now_ms)])
+                .await?;
+            if touched == 0 {
+                // Revoked (or expired) between the read and the write.
+                return Ok(None);
+            }
+            info.last_used_at_ms = info.last_used_at_ms.max(Some(now_ms));
         }
-        let found =
-            fetch_optional::<B::Db>(On::Conn(&mut *tx), queries.token_by_digest, args![digest])
-                .await
-                .map_err(map)?
-                .map(|row| pools.read_row(&row, |r| Ok((token(r, 0)?, user(r, TOKEN_COLUMNS)?))))
-                .transpose()?;
-        tx.commit().await.map_err(map)?;
-        Ok(found)
+        Ok(Some((info, owner)))
     }
 
     async fn tokens(&self, user_id: &str) -> Result<Vec<TokenInfo>, StoreError> {

@@ -21,6 +21,18 @@ async fn use_token_finds_a_live_token_and_records_its_use<P: Place>() {
     store.use_token("digest-1", 15_000).await.unwrap().unwrap();
     let listed = store.tokens("u1").await.unwrap();
     assert_eq!(listed[0].last_used_at_ms, Some(20_000));
+    // Uses within a minute of the recorded one are not written; a later one is.
+    store.use_token("digest-1", 79_999).await.unwrap().unwrap();
+    assert_eq!(
+        store.tokens("u1").await.unwrap()[0].last_used_at_ms,
+        Some(20_000)
+    );
+    let (found, _) = store.use_token("digest-1", 80_000).await.unwrap().unwrap();
+    assert_eq!(found.last_used_at_ms, Some(80_000));
+    assert_eq!(
+        store.tokens("u1").await.unwrap()[0].last_used_at_ms,
+        Some(80_000)
+    );
     assert!(store.use_token("digest-2", 20_000).await.unwrap().is_none());
     assert!(store.use_token("DIGEST-1", 20_000).await.unwrap().is_none());
 }
