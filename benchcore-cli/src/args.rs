@@ -275,7 +275,7 @@ pub struct AgentOptions {
 }
 
 /// `benchcore worker`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct WorkerArgs {
     /// This worker's name in leases (unique per process; host and process id when unset).
     #[arg(long, env = "BENCHCORE_WORKER_ID")]
@@ -299,6 +299,11 @@ pub struct WorkerArgs {
     /// Exit once the workspace's queue is empty, instead of waiting for new runs.
     #[arg(long)]
     pub until_idle: bool,
+
+    /// Work on every workspace of the store (a team server's), each as it gets queued work,
+    /// instead of `--workspace` alone.
+    #[arg(long)]
+    pub all_workspaces: bool,
 
     /// Response cache and pricing for the agents.
     #[command(flatten)]

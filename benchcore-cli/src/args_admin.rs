@@ -86,6 +86,14 @@ pub struct ServeArgs {
     /// store, leave it on for one of them only: two would both run those runs.
     #[arg(long, env = "BENCHCORE_RESUME_INTERRUPTED", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub resume_interrupted: bool,
+    /// On PostgreSQL, where runs go through the work queue: also work on queued runs in this
+    /// process (`false` leaves them to `benchcore worker --all-workspaces` processes).
+    #[arg(long, env = "BENCHCORE_LOCAL_WORKER", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub local_worker: bool,
+    /// How long this server's worker loops lease a queued attempt, in seconds: a server that
+    /// dies gives its attempts back after this long.
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    pub lease: f64,
     /// Also accept `Authorization: Bearer <JWT>` from this OpenID Connect identity provider
     /// (its `iss`, exactly); the token's verified `email` names an existing user.
     #[arg(long, env = "BENCHCORE_OIDC_ISSUER", value_name = "URL")]

@@ -2,7 +2,7 @@
 //! agent whose key is sealed, a run launched from a spec against a loopback OpenAI-compatible
 //! server, live progress over SSE and WebSocket with reconnects, cancel, resume, rerun,
 //! delete, and a restart that resumes an interrupted run without redoing an attempt; on a
-//! SQLite file and on PostgreSQL.
+//! SQLite file and on PostgreSQL (where runs go through the work queue: `server_queue.rs`).
 
 mod support;
 
@@ -441,67 +441,4 @@ async fn cancel_resume_and_restart_redo_nothing() {
     let requests = model.stats().requests;
     assert!((30..=34).contains(&requests), "{requests} requests");
     assert!(server.log_text().contains(&format!("resumed run {run}")));
-}
-
-/// Two servers over one PostgreSQL schema: a run launched on one is seen live on the other,
-/// and a cancel made through the other stops it.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_cancel_through_another_server_stops_the_run() {
-    let schema = PgSchema::new("team_two");
-    let model = mock(50).await;
-    let first = TeamServer::start(Some(&schema.url), &[("echo.jsonl", &echo_suite(200))]);
-    let second = TeamServer::start(Some(&schema.url), &[("echo.jsonl", &echo_suite(200))]);
-    let api = Api::admin(&first.base).await.with_token("one").await;
-    let ws = api.first_workspace().await;
-    save_agent(&api, &ws, &model.base_url()).await;
-    let run = launch(&api, &ws, spec("echo.jsonl", 2)).await;
-    let other = Api {
-        base: second.base.clone(),
-        ..api.clone()
-    };
-    // The other server follows the run live from the store.
-    let mut events = other
-        .request("GET", &format!("/api/workspaces/{ws}/runs/{run}/events"))
-        .send()
-        .await
-        .unwrap();
-    let seen = read_events(&mut events, |name, _, data| {
-        name == "progress" && data["recorded"].as_u64() > Some(0)
-    })
-    .await;
-    assert_eq!(seen.last().unwrap().2["total"], 200);
-    let (status, body) = other
-        .call(
-            "POST",
-            &format!("/api/workspaces/{ws}/runs/{run}/cancel"),
-            None,
-        )
-        .await;
-    assert_eq!(status, 202, "{body}");
-    // The executing server notices within its status poll and stops.
-    let path = format!("/api/workspaces/{ws}/runs/{run}");
-    let mut stopped = api.get(&path).await;
-    for _ in 0..200 {
-        if stopped["executing_here"] == false {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        stopped = api.get(&path).await;
-    }
-    assert_eq!(stopped["executing_here"], false, "{stopped}");
-    assert_eq!(stopped["status"], "cancelled");
-    let recorded = stopped["recorded"].as_u64().unwrap();
-    assert!(recorded < 200, "{recorded}");
-    let requests = model.stats().requests;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let later = api.get(&path).await;
-    assert_eq!(
-        later["recorded"], recorded,
-        "nothing recorded after it stopped"
-    );
-    assert_eq!(
-        model.stats().requests,
-        requests,
-        "nothing sent after it stopped"
-    );
 }

@@ -200,6 +200,9 @@ pub trait AccountStore: Send + Sync + 'static {
         owner: &str,
     ) -> Result<(), StoreError>;
 
+    /// Every workspace, oldest first (for the processes that serve them all).
+    async fn workspaces(&self) -> Result<Vec<WorkspaceInfo>, StoreError>;
+
     /// The workspaces `user_id` belongs to, with their role, oldest first.
     async fn memberships(&self, user_id: &str) -> Result<Vec<(WorkspaceInfo, Role)>, StoreError>;
 

@@ -308,6 +308,28 @@ async fn set_member_adds_changes_and_removes<P: Place>() {
         .create_workspace(&workspace("w0", 4_000), "u3")
         .await
         .unwrap();
+    let every: Vec<String> = store
+        .workspaces()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| w.id.as_str().to_owned())
+        .collect();
+    assert!(
+        every.contains(&"w0".to_owned()) && every.contains(&"w1".to_owned()),
+        "{every:?}"
+    );
+    let created: Vec<u64> = store
+        .workspaces()
+        .await
+        .unwrap()
+        .iter()
+        .map(|w| w.created_at_ms)
+        .collect();
+    assert!(
+        created.windows(2).all(|p| p[0] <= p[1]),
+        "oldest first: {created:?}"
+    );
     let mine: Vec<(String, Role)> = store
         .memberships("u3")
         .await

@@ -166,3 +166,27 @@ async fn workspaces_have_queues_of_their_own() {
     // A run of another workspace cannot be filled from here: the foreign key refuses it.
     assert!(store.enqueue(&other, &items("r", 1)).await.is_err());
 }
+
+#[tokio::test]
+async fn a_cancelled_runs_items_wait_until_it_runs_again() {
+    let schema = TestSchema::new().await;
+    let store = store_with_run(&schema, "r", 5).await;
+    let ws = Workspace::default();
+    store
+        .set_run_status(&ws, "r", benchcore::RunStatus::Cancelled)
+        .await
+        .unwrap();
+    assert!(store.claim(&ws, "w", 10, LONG).await.unwrap().is_empty());
+    assert_eq!(store.pending(&ws, Some("r")).await.unwrap(), 5);
+    assert_eq!(
+        store.pending(&ws, None).await.unwrap(),
+        0,
+        "no work to wait for"
+    );
+    store
+        .set_run_status(&ws, "r", benchcore::RunStatus::Running)
+        .await
+        .unwrap();
+    assert_eq!(store.pending(&ws, None).await.unwrap(), 5);
+    assert_eq!(store.claim(&ws, "w", 10, LONG).await.unwrap().len(), 5);
+}

@@ -17,7 +17,8 @@ mod serve;
 mod show;
 mod tasks;
 mod view;
-mod worker;
+pub(crate) mod worker;
+pub(crate) mod worker_pool;
 
 use crate::args::{Cli, Command};
 use anyhow::Context;
@@ -70,6 +71,9 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::serve(&cli.store, args).await,
         Command::Completions(args) => completions::completions(args),
         Command::Doctor(args) => doctor::doctor(&cli.store, args),
+        Command::Worker(args) if args.all_workspaces => {
+            worker_pool::all_workspaces(open_store(&cli.store).await?, args).await
+        }
         Command::Worker(args) => {
             worker::worker(open_store(&cli.store).await?, workspace, args).await
         }

@@ -28,6 +28,8 @@ pub(crate) async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<ExitCode
         secure_cookies: !args.insecure_cookies,
         poll: Duration::from_millis(args.poll_ms.max(20)),
         resume_interrupted: args.resume_interrupted,
+        local_worker: args.local_worker,
+        lease_secs: args.lease,
         oidc,
     };
     server::serve(ServerState::new(handle, options)?).await?;

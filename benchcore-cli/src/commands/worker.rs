@@ -35,8 +35,13 @@ struct Session {
     concurrency: usize,
 }
 
+/// Hears every event of every run a worker works on (`run id`, event): how a team server
+/// shows the attempts its own worker loops run.
+pub(crate) type EventSink = Arc<dyn Fn(&str, &RunEvent) + Send + Sync>;
+
 /// What every session of this worker shares.
 struct Worker {
+    sink: Option<EventSink>,
     store: Arc<dyn RunStore>,
     queue: Arc<dyn WorkQueue>,
     workspace: Workspace,
@@ -61,6 +66,16 @@ pub(crate) async fn worker(
     workspace: Workspace,
     args: WorkerArgs,
 ) -> anyhow::Result<ExitCode> {
+    worker_with(handle, workspace, args, None).await
+}
+
+/// [`worker`], telling `sink` every event of the runs it works on.
+pub(crate) async fn worker_with(
+    handle: StoreHandle,
+    workspace: Workspace,
+    args: WorkerArgs,
+    sink: Option<EventSink>,
+) -> anyhow::Result<ExitCode> {
     let lease = seconds("--lease", args.lease)?;
     let poll = seconds("--poll", args.poll)?;
     if args.prefetch == Some(0) {
@@ -80,6 +95,7 @@ pub(crate) async fn worker(
         .unwrap_or_else(|| format!("{}-{}", host_name(), std::process::id()));
     benchcore::store::check_holder(&id).context("--id")?;
     let worker = Arc::new(Worker {
+        sink,
         store: handle.store(),
         queue,
         workspace,
@@ -280,10 +296,12 @@ impl Worker {
         let handle = engine.work(run_id, run, items).await?;
         let in_flight = Arc::new(AtomicUsize::new(0));
         let cancel = handle.cancel_token();
+        let sink = self.sink.clone().map(|sink| (sink, run_id.to_owned()));
         let watcher = tokio::spawn(watch_session(
             handle,
             Arc::clone(&in_flight),
             Arc::clone(&self.finished),
+            sink,
         ));
         self.say(format_args!("working on run {run_id}"));
         Ok(Session {
@@ -307,9 +325,13 @@ async fn watch_session(
     mut handle: RunHandle,
     in_flight: Arc<AtomicUsize>,
     finished: Arc<Notify>,
+    sink: Option<(EventSink, String)>,
 ) -> anyhow::Result<RunReport> {
     let mut events = handle.events();
     while let Some(event) = events.next().await {
+        if let Some((sink, run_id)) = &sink {
+            sink(run_id, &event);
+        }
         if let RunEvent::AttemptFinished { .. } = event {
             in_flight.fetch_sub(1, Ordering::Relaxed);
             finished.notify_one();
@@ -363,7 +385,7 @@ fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs_f64(value))
 }
 
-fn host_name() -> String {
+pub(crate) fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .map(|h| h.trim().to_owned())

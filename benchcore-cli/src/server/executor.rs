@@ -1,5 +1,6 @@
 //! [`Executor`]: the runs this server executes in-process, through the library's
-//! [`Engine`]. It builds each run from its spec ([`Run::from_spec_in`]) with the workspace's
+//! [`Engine`] (on a store with a work queue, runs go through the queue instead: see
+//! [`Queued`]). It builds each run from its spec ([`Run::from_spec_in`]) with the workspace's
 //! saved agents, feeds the run's events to the [`LiveHub`], and on shutdown hands runs back:
 //! attempts in flight finish, no new one starts, and the run is left `running` so that the
 //! next start resumes it without redoing a recorded attempt.
@@ -8,6 +9,7 @@ use super::error::ApiError;
 use super::live::LiveHub;
 use super::ops::Counters;
 use super::policy;
+use super::queued::Queued;
 use super::state::ServerState;
 use benchcore::{
     CancelToken, Engine, ResumeOptions, Run, RunHandle, RunSpec, RunStatus, Workspace,
@@ -35,18 +37,26 @@ pub(crate) struct Executor {
     /// Set at shutdown: runs stopped now are handed back, not cancelled.
     handing_back: AtomicBool,
     /// Live messages of the runs executed here.
-    pub(crate) hub: LiveHub,
+    pub(crate) hub: Arc<LiveHub>,
     counters: Arc<Counters>,
+    /// The work queue, on a store that keeps one: runs are launched onto it.
+    pub(crate) queued: Option<Queued>,
 }
 
 impl Executor {
-    pub(crate) fn new(handle: StoreHandle, counters: Arc<Counters>) -> Self {
+    pub(crate) fn new(
+        handle: StoreHandle,
+        counters: Arc<Counters>,
+        hub: Arc<LiveHub>,
+        queued: Option<Queued>,
+    ) -> Self {
         Self {
             counters,
+            queued,
+            hub,
             handle,
             active: Mutex::default(),
             handing_back: AtomicBool::new(false),
-            hub: LiveHub::default(),
         }
     }
 
@@ -112,6 +122,9 @@ impl Executor {
         run: Run,
     ) -> Result<String, ApiError> {
         let models = super::local_models::before_run(&self.handle, workspace, run.spec()).await?;
+        if let Some(queued) = &self.queued {
+            return queued.launch(workspace, run, models).await;
+        }
         let engine = Engine::new(self.handle.store()).with_workspace(workspace.clone());
         let handle = engine
             .start(run)
@@ -132,6 +145,18 @@ impl Executor {
     ) -> Result<(), ApiError> {
         if self.is_active(workspace, run_id) {
             return Err(ApiError::conflict("the run is running"));
+        }
+        if let Some(queued) = &self.queued {
+            if queued.pending(workspace, run_id).await? > 0 {
+                if retry_errors {
+                    return Err(ApiError::conflict(
+                        "attempts of the run are still queued: rerun its failed attempts once \
+                         they have run",
+                    ));
+                }
+                queued.resume(workspace, run_id).await?;
+                return Ok(());
+            }
         }
         let stored = self
             .handle
@@ -246,6 +271,9 @@ impl Executor {
                 return;
             }
         };
+        if let Some(queued) = &self.queued {
+            queued.wake_where_queued(&workspaces).await;
+        }
         let mut filter = benchcore::RunFilter::default();
         filter.status = Some(RunStatus::Running);
         for workspace in workspaces {
@@ -257,6 +285,12 @@ impl Executor {
                 }
             };
             for run in runs {
+                if let Some(queued) = &self.queued {
+                    // Queued attempts are the loops' (this server's, or another's) to run.
+                    if queued.pending(&workspace, &run.id).await.unwrap_or(1) > 0 {
+                        continue;
+                    }
+                }
                 match self.resume(state, &workspace, &run.id, false).await {
                     Ok(()) => eprintln!("resumed run {} of workspace {workspace}", run.id),
                     Err(e) => tracing::error!(run = %run.id, error = %e.message, "cannot resume"),
@@ -275,6 +309,9 @@ impl Executor {
         }
         for run in active {
             let _ = run.task.await;
+        }
+        if let Some(queued) = &self.queued {
+            queued.wait().await;
         }
     }
 }
@@ -306,17 +343,15 @@ async fn watch_status(
     }
 }
 
-/// Every workspace of every user.
+/// Every workspace.
 pub(crate) async fn all_workspaces(
     state: &ServerState,
 ) -> Result<Vec<Workspace>, benchcore::StoreError> {
-    let mut seen = Vec::new();
-    for user in state.accounts.users().await? {
-        for (workspace, _) in state.accounts.memberships(&user.id).await? {
-            if !seen.contains(&workspace.id) {
-                seen.push(workspace.id);
-            }
-        }
-    }
-    Ok(seen)
+    Ok(state
+        .accounts
+        .workspaces()
+        .await?
+        .into_iter()
+        .map(|w| w.id)
+        .collect())
 }

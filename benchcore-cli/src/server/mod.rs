@@ -39,6 +39,7 @@ mod local_models;
 mod openapi;
 mod ops;
 mod policy;
+mod queued;
 mod request_log;
 mod runs_api;
 mod state;

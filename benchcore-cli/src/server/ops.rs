@@ -77,12 +77,17 @@ pub(crate) async fn ready(State(state): State<ServerState>) -> impl IntoResponse
         .await;
     let accounts = state.accounts.user_count().await;
     let ok = store.is_ok() && accounts.is_ok() && !state.stopping.is_cancelled();
+    let queue = match &state.executor.queued {
+        Some(queued) => json!({ "worker_loops": queued.working().await }),
+        None => serde_json::Value::Null,
+    };
     let body = json!({
         "status": if ok { "ready" } else { "not ready" },
         "store": if store.is_ok() && accounts.is_ok() { "reachable" } else { "unreachable" },
         "migrations": "applied",
         "stopping": state.stopping.is_cancelled(),
         "workers": { "in_process": true, "runs_executing": state.executor.running() },
+        "queue": queue,
     });
     let status = if ok {
         StatusCode::OK

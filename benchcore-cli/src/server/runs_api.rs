@@ -261,7 +261,8 @@ pub(crate) async fn delete(
 ) -> Result<StatusCode, ApiError> {
     member.require(Role::Editor)?;
     let run = stored(&state, &member, &id).await?;
-    if state.executor.is_active(&member.workspace, &id) {
+    // Running here, or (queued) on any worker: either would write to a run that is gone.
+    if state.executor.is_active(&member.workspace, &id) || run.status == RunStatus::Running {
         return Err(ApiError::conflict("the run is running: cancel it first"));
     }
     state.executor.stopped(&member.workspace, &id).await;

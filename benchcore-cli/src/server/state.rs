@@ -2,9 +2,12 @@
 
 use super::auth::{self, LoginLimiter};
 use super::executor::Executor;
+use super::live::LiveHub;
 use super::ops::Counters;
+use crate::commands::worker_pool::WorkspaceSink;
 use anyhow::Context;
 use benchcore::CancelToken;
+use benchcore::RunEvent;
 use benchcore_store::{AccountStore, AgentVault, StoreHandle, User};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -33,6 +36,10 @@ pub(crate) struct ServeOptions {
     pub(crate) poll: Duration,
     /// Whether to resume, at start, the runs a stopped server left running.
     pub(crate) resume_interrupted: bool,
+    /// On a store with a work queue: whether this server works on queued runs itself.
+    pub(crate) local_worker: bool,
+    /// How long this server's worker loops lease an attempt, in seconds.
+    pub(crate) lease_secs: f64,
     /// Verifies bearer tokens from an external identity provider (`--oidc-issuer`); `None`
     /// accepts only API tokens and sessions.
     pub(crate) oidc: Option<Arc<auth::oidc::OidcVerifier>>,
@@ -63,6 +70,23 @@ impl std::fmt::Debug for ServerState {
     }
 }
 
+/// What the worker loops of queued runs tell: their attempts, to the live channel and the
+/// metrics.
+fn live_sink(hub: &Arc<LiveHub>, counters: &Arc<Counters>) -> WorkspaceSink {
+    let (hub, counters) = (Arc::clone(hub), Arc::clone(counters));
+    Arc::new(move |workspace, run_id, event| {
+        if let RunEvent::AttemptFinished {
+            outcome,
+            latency_ms,
+            ..
+        } = event
+        {
+            counters.attempt(*outcome, *latency_ms);
+        }
+        hub.feed(workspace, run_id).push(event);
+    })
+}
+
 impl ServerState {
     /// The state over an opened store.
     ///
@@ -76,8 +100,20 @@ impl ServerState {
         std::fs::create_dir_all(&options.data)
             .with_context(|| format!("cannot create the data folder {}", options.data.display()))?;
         let counters = Arc::<Counters>::default();
+        let hub = Arc::<LiveHub>::default();
+        let queued = super::queued::Queued::new(
+            &handle,
+            options.local_worker,
+            options.lease_secs,
+            live_sink(&hub, &counters),
+        )?;
         Ok(Self {
-            executor: Arc::new(Executor::new(handle.clone(), Arc::clone(&counters))),
+            executor: Arc::new(Executor::new(
+                handle.clone(),
+                Arc::clone(&counters),
+                hub,
+                queued,
+            )),
             options: Arc::new(options),
             handle,
             accounts,

@@ -20,12 +20,19 @@ pub struct TeamServer {
     pub dir: tempfile::TempDir,
     pub store: String,
     log: PathBuf,
+    /// More `serve` arguments.
+    extra: Vec<String>,
 }
 
 impl TeamServer {
     /// Starts a server over `store` (a SQLite file in its folder when `None`), with the
     /// question sets `suites` (name, JSONL) in its suites folder.
     pub fn start(store: Option<&str>, suites: &[(&str, &str)]) -> Self {
+        Self::start_with(store, suites, &[])
+    }
+
+    /// [`start`](Self::start) with more `serve` arguments.
+    pub fn start_with(store: Option<&str>, suites: &[(&str, &str)], extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = store.map_or_else(
             || format!("sqlite://{}", dir.path().join("team.db").display()),
@@ -42,6 +49,7 @@ impl TeamServer {
             dir,
             store,
             log,
+            extra: extra.iter().map(|a| (*a).to_owned()).collect(),
         };
         server.spawn();
         server
@@ -61,6 +69,7 @@ impl TeamServer {
             .arg("--data")
             .arg(root.join("data"))
             .args(["--poll-ms", "50"])
+            .args(&self.extra)
             .current_dir(root)
             .env("BENCHCORE_ADMIN_EMAIL", ADMIN_EMAIL)
             .env("BENCHCORE_ADMIN_PASSWORD", ADMIN_PASSWORD)
@@ -97,6 +106,13 @@ impl TeamServer {
         }
         let _ = child.kill();
         panic!("the server did not stop within 30 s of SIGTERM");
+    }
+
+    /// Kills it (SIGKILL): no graceful anything.
+    pub fn kill(&mut self) {
+        let mut child = self.child.take().expect("running");
+        let _ = child.kill();
+        let _ = child.wait();
     }
 
     /// Starts it again over the same folder and store (on a new port).

@@ -17,7 +17,8 @@ const ENQUEUE: &str =
      ORDER BY t.n \
      ON CONFLICT DO NOTHING";
 
-/// Claims the oldest claimable items: not leased (or the lease ran out), not recorded. Rows
+/// Claims the oldest claimable items: not leased (or the lease ran out), not recorded, of a
+/// run that is `running` (a cancelled run's items wait, unclaimed, until it is resumed). Rows
 /// another transaction is claiming are skipped, not waited for, so concurrent claims never
 /// hand out one item twice and never block each other.
 /// Binds: workspace, max, worker, lease in milliseconds.
@@ -25,6 +26,8 @@ const CLAIM: &str = "WITH picked AS ( \
          SELECT q.workspace, q.run_id, q.case_id, q.agent, q.sample FROM work_queue q \
          WHERE q.workspace = $1 \
            AND (q.lease_until IS NULL OR q.lease_until < now()) \
+           AND EXISTS (SELECT 1 FROM runs r WHERE r.workspace = q.workspace \
+                       AND r.id = q.run_id AND r.status = 'running') \
          ORDER BY q.seq \
          LIMIT $2 \
          FOR UPDATE SKIP LOCKED \
@@ -47,9 +50,14 @@ const RENEW: &str = "UPDATE work_queue \
 const RELEASE: &str = "UPDATE work_queue SET lease_owner = NULL, lease_until = NULL \
       WHERE workspace = $1 AND lease_owner = $2";
 
+/// Of one run: every item not recorded. Of the workspace (run id NULL): those of its runs
+/// that are `running`, the items a claim could hand out now or later (a cancelled run's wait
+/// for a resume and are not work to wait for).
 /// Binds: workspace, run id (or NULL for every run).
-const PENDING: &str = "SELECT COUNT(*) FROM work_queue \
-      WHERE workspace = $1 AND (CAST($2 AS TEXT) IS NULL OR run_id = $2)";
+const PENDING: &str = "SELECT COUNT(*) FROM work_queue q \
+      WHERE q.workspace = $1 AND (CAST($2 AS TEXT) = q.run_id OR (CAST($2 AS TEXT) IS NULL \
+        AND EXISTS (SELECT 1 FROM runs r WHERE r.workspace = q.workspace \
+                    AND r.id = q.run_id AND r.status = 'running')))";
 
 fn millis(lease: Duration) -> i64 {
     i64::try_from(lease.as_millis()).unwrap_or(i64::MAX).max(1)

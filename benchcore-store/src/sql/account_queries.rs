@@ -27,6 +27,8 @@ pub(crate) struct AccountQueries {
     /// A user's workspaces and roles, oldest workspace first. Binds: user_id.
     /// Columns: workspace id, name, created_at_ms, role.
     pub(crate) memberships: &'static str,
+    /// Every workspace, oldest first.
+    pub(crate) workspaces: &'static str,
     /// A member's role. Binds: workspace, user_id.
     pub(crate) role: &'static str,
     /// How many owners a workspace has. Binds: workspace.
@@ -106,6 +108,7 @@ impl AccountQueries {
             workspace_insert: "INSERT INTO workspaces (id, name, created_at_ms) \
                  VALUES ($1, $2, $3)",
             workspace_lock: "UPDATE workspaces SET name = name WHERE id = $1",
+            workspaces: "SELECT id, name, created_at_ms FROM workspaces ORDER BY created_at_ms, id",
             memberships: "SELECT w.id, w.name, w.created_at_ms, m.role \
                  FROM memberships m JOIN workspaces w ON w.id = m.workspace \
                  WHERE m.user_id = $1 ORDER BY w.created_at_ms, w.id",

@@ -161,6 +161,23 @@ impl<B: Backend> AccountStore for SqlStore<B> {
         tx.commit().await.map_err(map)
     }
 
+    async fn workspaces(&self) -> Result<Vec<WorkspaceInfo>, StoreError> {
+        let pools = self.pools();
+        let what = "cannot list the workspaces";
+        let sql = pools.queries.accounts.workspaces;
+        pools
+            .read_all(what, sql, args![], |r| {
+                let id = r.string(0)?;
+                let id = Workspace::new(id).map_err(|e| pools.errors.corrupt(what, e))?;
+                Ok(WorkspaceInfo {
+                    id,
+                    name: r.string(1)?,
+                    created_at_ms: r.u64(2)?,
+                })
+            })
+            .await
+    }
+
     async fn memberships(&self, user_id: &str) -> Result<Vec<(WorkspaceInfo, Role)>, StoreError> {
         let pools = self.pools();
         let what = format!("cannot list the workspaces of user {user_id:?}");

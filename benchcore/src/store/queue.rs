@@ -48,7 +48,9 @@ impl QueuedAttempt {
 /// # Contract
 /// - `enqueue` is idempotent on the attempt key: enqueueing an item twice keeps one.
 /// - `claim` hands out items that are neither leased (an unexpired lease of another worker)
-///   nor recorded, oldest first, each to one caller only, even when several claim at once.
+///   nor recorded, of runs in state `running`, oldest first, each to one caller only, even
+///   when several claim at once. A cancelled run's items stay queued, unclaimed, until the
+///   run is set `running` again.
 /// - Recording an attempt with [`RunStore::record_attempts`](super::RunStore::record_attempts)
 ///   completes its item in the same transaction: an item is never done without its record, nor
 ///   recorded and still pending.
@@ -84,8 +86,8 @@ pub trait WorkQueue: Send + Sync + 'static {
     /// Gives up every lease `worker` holds; the items are pending again.
     async fn release(&self, workspace: &Workspace, worker: &str) -> Result<u64, StoreError>;
 
-    /// How many items are not recorded yet, leased or not: of one run, or of the whole
-    /// workspace with `None`.
+    /// How many items are not recorded yet, leased or not: of one run (whatever its state),
+    /// or with `None` of the workspace's `running` runs (the work there is to do).
     async fn pending(&self, workspace: &Workspace, run_id: Option<&str>)
         -> Result<u64, StoreError>;
 }
