@@ -10,7 +10,11 @@
 
 mod support;
 
-use benchcore_tests::servers::{OpenAiServer, ServerConfig};
+/// The models of the loopback LM Studio server: its agent's own, and the one the form picks.
+const LOCAL_OWN: &str = "qwen/qwen3-4b";
+const LOCAL_PICKED: &str = "google/gemma-3-1b";
+
+use benchcore_tests::servers::{LmStudioServer, OpenAiServer, ServerConfig};
 use serde_json::{json, Value};
 use std::time::Duration;
 use support::browser::{drive, tools};
@@ -101,8 +105,12 @@ async fn the_dashboard_signs_in_launches_watches_compares_and_cancels() {
         &[
             ("mixed.jsonl", &mixed_suite()),
             ("slow.jsonl", &echo_suite(40)),
+            ("local.jsonl", &echo_suite(2)),
         ],
     );
+    let lm = LmStudioServer::start(&[LOCAL_OWN, LOCAL_PICKED])
+        .await
+        .unwrap();
     let base = &server.base;
 
     // The page and its files come with the policy that keeps injected markup inert.
@@ -244,6 +252,27 @@ async fn the_dashboard_signs_in_launches_watches_compares_and_cancels() {
         json!({"wait": format!("{} && document.getElementById('leaderboard-table')", ready("leaderboard"))}),
         json!({"eval": "Array.prototype.map.call(document.querySelectorAll('#leaderboard-table tbody tr'), function (r) { return r.children[1].textContent + ' ' + r.children[2].textContent; })", "name": "leaderboard"}),
     ]);
+    // A local model picked in the launch form: loaded before the run, which runs on it.
+    let local = json!({"kind": "lmstudio", "model": LOCAL_OWN, "base_url": lm.base_url()});
+    steps.extend([
+        json!({"click": "#nav a[data-nav=agents]"}),
+        json!({"wait": ready("agents")}),
+        json!({"click": "#agent-new"}),
+        json!({"fill": "#agent-name", "text": "local"}),
+        json!({"fill": "#agent-config", "text": local.to_string()}),
+        json!({"click": "#agent-save"}),
+        json!({"wait": "document.querySelector('#agents-table tr[data-agent=\"local\"]')"}),
+        json!({"click": "#nav a[data-nav=launch]"}),
+        json!({"wait": format!("{} && document.getElementById('launch-form')", ready("launch"))}),
+        json!({"fill": "#launch-name", "text": "picked"}),
+        json!({"choose": "#launch-suite", "value": "local.jsonl"}),
+        json!({"click": "#launch-agents input[data-agent=local]"}),
+        json!({"wait": format!("document.querySelector('#launch-agents select[data-agent=local] option[value=\"{LOCAL_PICKED}\"]')")}),
+        json!({"choose": "#launch-agents select[data-agent=local]", "value": LOCAL_PICKED}),
+        json!({"click": "#launch-submit"}),
+        json!({"wait": format!("{} && document.getElementById('run-title').textContent === 'picked'", ready("run"))}),
+        json!({"wait": format!("{} === 'finished' && {} === '2/2'", text("#run-status"), text("#progress-count")), "timeout_ms": 30000}),
+    ]);
     // A slow run, cancelled from its page.
     steps.extend(launch("slow", "slow.jsonl", "slow", &["exact"]));
     steps.extend([
@@ -281,6 +310,15 @@ async fn the_dashboard_signs_in_launches_watches_compares_and_cancels() {
             drive.problems()
         );
     }
+    assert_eq!(
+        lm.events(),
+        [
+            format!("load {LOCAL_PICKED}"),
+            format!("chat {LOCAL_PICKED}"),
+            format!("chat {LOCAL_PICKED}")
+        ],
+        "the picked model was loaded, then ran the run"
+    );
     assert_eq!(drive.eval("wrong password"), "wrong email or password");
     assert!(drive.eval("home").as_str().unwrap().ends_with("/runs"));
     assert_eq!(drive.eval("who"), ADMIN_EMAIL);
@@ -299,7 +337,10 @@ async fn the_dashboard_signs_in_launches_watches_compares_and_cancels() {
         !kinds.as_array().unwrap().contains(&json!("judge")),
         "judge needs a config"
     );
-    assert_eq!(drive.eval("suites"), &json!(["mixed.jsonl", "slow.jsonl"]));
+    assert_eq!(
+        drive.eval("suites"),
+        &json!(["local.jsonl", "mixed.jsonl", "slow.jsonl"])
+    );
     assert_eq!(drive.eval("launch error field"), "samples");
     assert_eq!(drive.eval("samples marked"), true);
 
@@ -340,7 +381,7 @@ async fn the_dashboard_signs_in_launches_watches_compares_and_cancels() {
     );
     assert_eq!(
         drive.eval("runs"),
-        &json!(["cancelled", "finished", "finished"])
+        &json!(["cancelled", "finished", "finished", "finished"])
     );
     assert_eq!(drive.eval("filter query"), "?status=cancelled");
     assert_eq!(drive.eval("xss"), "undefined");
@@ -365,6 +406,7 @@ async fn the_dashboard_signs_in_launches_watches_compares_and_cancels() {
         statuses,
         [
             ("slow", "cancelled"),
+            ("picked", "finished"),
             ("second", "finished"),
             ("first", "finished")
         ]
@@ -376,7 +418,11 @@ async fn the_dashboard_signs_in_launches_watches_compares_and_cancels() {
         .iter()
         .map(|a| a["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["fast", "slow"]);
+    // The picked local model is kept as a saved agent of its own.
+    assert_eq!(
+        names,
+        ["fast", "local", &format!("local@{LOCAL_PICKED}"), "slow"]
+    );
     // Six attempts and one test prompt reached the fast model; the slow one stopped early.
     assert_eq!(fast.stats().requests, 7);
     assert!(slow.stats().requests < 40);

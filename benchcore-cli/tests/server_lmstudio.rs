@@ -474,3 +474,51 @@ async fn a_viewer_cannot_load_and_another_workspace_sees_nothing() {
     assert!(lm.events().is_empty(), "{:?}", lm.events());
     assert!(!lm.is_loaded(QWEN));
 }
+
+/// A launch picks another model of a saved agent's server (`{"saved", "model"}`, what the
+/// dashboard's launch form sends): it is loaded before the run, which runs on it, and kept
+/// as the saved agent `NAME@MODEL`; a model the server lacks refuses the launch.
+#[tokio::test]
+async fn a_launch_picks_a_local_model_and_it_is_loaded_first() {
+    let lm = LmStudioServer::start(&[QWEN, GEMMA]).await.unwrap();
+    let server = TeamServer::start(None, &[("echo.jsonl", &echo_suite(2))]);
+    let api = Api::admin(&server.base).await;
+    let ws = api.first_workspace().await;
+    save_agent(&api, &ws, "local", local_agent(&lm, QWEN, json!({}))).await;
+    let picked = json!({"suite": "echo.jsonl", "agents": [{"saved": "local", "model": GEMMA}]});
+    let (status, run) = api
+        .call("POST", &format!("/api/workspaces/{ws}/runs"), Some(picked))
+        .await;
+    assert_eq!(status, 201, "{run}");
+    let done = api.wait_for_run(&ws, run["id"].as_str().unwrap()).await;
+    assert_eq!(done["summary"]["agents"][0]["passed"], 2, "{done}");
+    assert_eq!(
+        lm.events(),
+        [
+            format!("load {GEMMA}"),
+            format!("chat {GEMMA}"),
+            format!("chat {GEMMA}")
+        ]
+    );
+    assert!(!lm.is_loaded(QWEN));
+    let derived = api
+        .get(&format!(
+            "/api/workspaces/{ws}/agents/local@{}",
+            GEMMA.replace('/', "%2F")
+        ))
+        .await;
+    assert_eq!(derived["config"]["model"], GEMMA, "{derived}");
+    assert_eq!(
+        done["spec"]["agents"][0]["config"]["name"],
+        format!("local@{GEMMA}")
+    );
+
+    let unknown =
+        json!({"suite": "echo.jsonl", "agents": [{"saved": "local", "model": "no/such"}]});
+    let (status, body) = api
+        .call("POST", &format!("/api/workspaces/{ws}/runs"), Some(unknown))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "agents.0.model");
+    assert_eq!(run_count(&api, &ws).await, 1, "no run was made");
+}

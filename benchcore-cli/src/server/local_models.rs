@@ -342,6 +342,51 @@ async fn unload_all(models: Vec<(LmStudioModels, String)>) {
     }
 }
 
+/// A launch's agent entry `{"saved": NAME, "model": KEY}`: the saved `lmstudio` agent NAME on
+/// the model KEY of its server (which must have it), loaded before the run. It is kept as
+/// the saved agent `NAME@KEY`, so that the run, its resume and its records all name one
+/// agent; its config is NAME's with that model and `load` on. Returns that name.
+pub(crate) async fn pick_model(
+    state: &ServerState,
+    member: &Member,
+    name: &str,
+    model: &str,
+    field: &str,
+) -> Result<String, ApiError> {
+    member.require(Role::Editor)?;
+    let agent = saved_agent(state, member, name)
+        .await
+        .map_err(|e| ApiError {
+            field: Some(format!("{field}.saved")),
+            ..e
+        })?;
+    let key = model_key(model).to_owned();
+    let models = agent
+        .client
+        .list_models()
+        .await
+        .map_err(|e| agent.error(&e, field))?;
+    if !models.iter().any(|m| m.key == key) {
+        return Err(ApiError::invalid(
+            format!("{field}.model"),
+            format!("the server of agent {name:?} has no model {key:?} (…/agents/{name}/models lists them)"),
+        ));
+    }
+    let mut config = state
+        .vault
+        .load_agent(&member.workspace, name)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such agent"))?;
+    config["model"] = key.clone().into();
+    config["load"] = true.into();
+    let derived = format!("{name}@{key}");
+    state
+        .vault
+        .save_agent(&member.workspace, &derived, &config)
+        .await?;
+    Ok(derived)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

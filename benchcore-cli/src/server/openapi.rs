@@ -115,7 +115,7 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
         op("get", "/api/workspaces/{ws}/suites/{name}/versions/{version}", "One version's content, as uploaded", Role("viewer"), None, (200, None)),
         op("get", "/api/workspaces/{ws}/suites/{name}/settings", "Per-agent settings of a suite", Role("viewer"), None, (200, Some(of::<super::suite_store::SuiteSettings>))),
         op("put", "/api/workspaces/{ws}/suites/{name}/settings", "Set per-agent settings of a suite", Role("editor"), Some(of::<super::suite_store::SuiteSettings>), (200, Some(of::<super::suite_store::SuiteSettings>))),
-        op("get", "/api/workspaces/{ws}/agents/{name}/models", "The models of a saved lmstudio agent's server, loaded or not", Role("viewer"), None, (200, Some(objects))),
+        op("get", "/api/workspaces/{ws}/agents/{name}/models", "The models of a saved lmstudio agent's server, loaded or not", Role("viewer"), None, (200, Some(object))),
         op("post", "/api/workspaces/{ws}/agents/{name}/models/load", "Load a model on a saved lmstudio agent's server", Role("editor"), Some(of::<super::local_models::ModelBody>), (200, Some(object))),
         op("post", "/api/workspaces/{ws}/agents/{name}/models/unload", "Unload a model on a saved lmstudio agent's server", Role("editor"), Some(of::<super::local_models::ModelBody>), (200, Some(object))),
         op("get", "/api/admin/encryption", "The encryption key's state (never the key)", Admin, None, (200, Some(object))),

@@ -90,7 +90,10 @@ pub(crate) async fn launch(
         suite.entry("cases").or_insert(json!(0));
     }
     if let Some(Value::Array(agents)) = object.get_mut("agents") {
-        agents.iter_mut().for_each(name_agent);
+        for (i, agent) in agents.iter_mut().enumerate() {
+            pick_local_model(&state, &member, agent, i).await?;
+            name_agent(agent);
+        }
     }
     let mut spec: RunSpec = body::parse(value.to_string().as_bytes())?;
     policy::check_spec(&spec)?;
@@ -132,6 +135,32 @@ pub(crate) async fn launch(
         StatusCode::CREATED,
         Json(json!({ "id": run_id, "status": "running", "total": total })),
     ))
+}
+
+/// `{"saved": NAME, "model": KEY}`: a saved `lmstudio` agent on another model of its server,
+/// which becomes the saved agent `NAME@KEY` (see [`local_models::pick_model`]).
+async fn pick_local_model(
+    state: &ServerState,
+    member: &Member,
+    agent: &mut Value,
+    i: usize,
+) -> Result<(), ApiError> {
+    let Some(entry) = agent.as_object() else {
+        return Ok(());
+    };
+    let (Some(saved), Some(model)) = (entry.get("saved"), entry.get("model")) else {
+        return Ok(());
+    };
+    let field = format!("agents.{i}");
+    let (Some(saved), Some(model)) = (saved.as_str(), model.as_str()) else {
+        return Err(ApiError::invalid(
+            field,
+            "`saved` and `model` are names (strings)",
+        ));
+    };
+    let derived = super::local_models::pick_model(state, member, saved, model, &field).await?;
+    *agent = Value::String(derived);
+    Ok(())
 }
 
 /// An agent entry as a member may write it, made whole: `"NAME"` is the saved agent of that

@@ -115,6 +115,24 @@
       });
   };
 
+  // The models of a saved lmstudio agent's server, to pick one (its own when none is picked).
+  function localModels(agent, i) {
+    var select = h("select", { id: "launch-model-" + i, class: "local-model", "data-agent": agent }, [
+      h("option", { value: "", text: "its own model" })
+    ]);
+    BC.api("GET", BC.ws("/agents/" + encodeURIComponent(agent) + "/models"))
+      .then(function (listed) {
+        (listed.models || []).forEach(function (m) {
+          var state = m.state === "loaded" ? " (loaded)" : "";
+          select.appendChild(h("option", { value: m.key, text: m.key + state }));
+        });
+      })
+      .catch(function (e) {
+        select.appendChild(h("option", { value: "", text: "models unavailable: " + (e.message || e), disabled: true }));
+      });
+    return select;
+  }
+
   function buildForm(section, error, schema, suites, agents) {
     var inputs = {};
     var name = (inputs.name = h("input", { id: "launch-name", type: "text", maxlength: "200", placeholder: "optional" }));
@@ -123,11 +141,15 @@
       return h("option", { value: s.name, text: s.name + note });
     })));
     var agentBoxes = agents.map(function (a, i) {
-      return h("label", { class: "check" }, [
+      var parts = [
         h("input", { type: "checkbox", id: "launch-agent-" + i, "data-agent": a.name, value: a.name }),
         " " + a.name + " ",
         h("span", { class: "muted", text: "(" + a.kind + ")" })
-      ]);
+      ];
+      // A local model server's agent can run on any model the server has: it is loaded
+      // before the run starts.
+      if (a.kind === "lmstudio") parts.push(" ", localModels(a.name, i));
+      return h("label", { class: "check" }, parts);
     });
     inputs.agents = h("fieldset", { id: "launch-agents" }, [h("legend", { text: "Agents" })].concat(
       agentBoxes.length ? agentBoxes : [h("p", null, ["No saved agents yet: ", h("a", { href: BC.link("agents"), text: "add one" }), "."])]));
@@ -170,9 +192,12 @@
         e.preventDefault();
         var body = {
           suite: suite.value,
-          agents: agentBoxes.map(function (l) { return l.querySelector("input"); })
-            .filter(function (c) { return c.checked; })
-            .map(function (c) { return c.value; }),
+          agents: agentBoxes.filter(function (l) { return l.querySelector("input").checked; })
+            .map(function (l) {
+              var name = l.querySelector("input").value;
+              var model = l.querySelector("select.local-model");
+              return model && model.value ? { saved: name, model: model.value } : name;
+            }),
           evaluators: Array.prototype.filter.call(inputs.evaluators.querySelectorAll("input"), function (c) { return c.checked; })
             .map(function (c) { return { kind: c.value }; })
         };
