@@ -6,7 +6,7 @@
 
 mod support;
 
-use benchcore_tests::servers::{OpenAiServer, ServerConfig};
+use benchcore_tests::servers::OpenAiServer;
 use futures::StreamExt;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -16,12 +16,7 @@ use support::PgSchema;
 const KEY: &str = "sk-team-secret-0123456789";
 
 async fn mock(latency_ms: u64) -> OpenAiServer {
-    let config = ServerConfig {
-        latency: Duration::from_millis(latency_ms),
-        require_api_key: Some(KEY.to_owned()),
-        ..ServerConfig::default()
-    };
-    OpenAiServer::start(config).await.unwrap()
+    support::team::keyed_model(latency_ms, KEY).await
 }
 
 /// Saves agent `mock` (the loopback server, with its key) in `workspace`.

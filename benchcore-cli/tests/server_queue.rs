@@ -5,7 +5,7 @@
 
 mod support;
 
-use benchcore_tests::servers::{OpenAiServer, ServerConfig};
+use benchcore_tests::servers::OpenAiServer;
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -15,12 +15,7 @@ use support::PgSchema;
 const KEY: &str = "sk-queue-secret-0123456789";
 
 async fn mock(latency_ms: u64) -> OpenAiServer {
-    let config = ServerConfig {
-        latency: Duration::from_millis(latency_ms),
-        require_api_key: Some(KEY.to_owned()),
-        ..ServerConfig::default()
-    };
-    OpenAiServer::start(config).await.unwrap()
+    support::team::keyed_model(latency_ms, KEY).await
 }
 
 async fn setup(api: &Api, model: &OpenAiServer) -> String {

@@ -44,22 +44,7 @@ async fn upload(
     content_type: &str,
     content: impl Into<reqwest::Body>,
 ) -> (u16, Value) {
-    let response = api
-        .request(
-            "POST",
-            &format!("/api/workspaces/{workspace}/suites/{name}"),
-        )
-        .header("content-type", content_type)
-        .body(content)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    support::team::upload_suite(api, workspace, name, content_type, content).await
 }
 
 fn spec(suite: &str, agents: &[&str]) -> Value {

@@ -329,3 +329,41 @@ pub async fn read_events(
         }
     }
 }
+
+/// A loopback OpenAI-compatible model server answering after `latency_ms`, only to `key`.
+pub async fn keyed_model(latency_ms: u64, key: &str) -> benchcore_tests::servers::OpenAiServer {
+    let config = benchcore_tests::servers::ServerConfig {
+        latency: Duration::from_millis(latency_ms),
+        require_api_key: Some(key.to_owned()),
+        ..benchcore_tests::servers::ServerConfig::default()
+    };
+    benchcore_tests::servers::OpenAiServer::start(config)
+        .await
+        .unwrap()
+}
+
+/// Uploads `content` as suite `name` of `workspace`; the status and the answer.
+pub async fn upload_suite(
+    api: &Api,
+    workspace: &str,
+    name: &str,
+    content_type: &str,
+    content: impl Into<reqwest::Body>,
+) -> (u16, Value) {
+    let response = api
+        .request(
+            "POST",
+            &format!("/api/workspaces/{workspace}/suites/{name}"),
+        )
+        .header("content-type", content_type)
+        .body(content)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
