@@ -98,6 +98,68 @@ impl World {
     }
 }
 
+/// The workspace's result, suite and local-model routes.
+fn more_routes(ws: &str, run: &str) -> Vec<(&'static str, String, Option<Value>)> {
+    let key = "case=c000&agent=m&sample=0";
+    let settings = json!({"agents": {"mock": {"limits": {"concurrency": 1}}}});
+    vec![
+        (
+            "GET",
+            format!("/api/workspaces/{ws}/runs/{run}/attempt?{key}"),
+            None,
+        ),
+        ("GET", format!("/api/workspaces/{ws}/runs/{run}/rows"), None),
+        (
+            "GET",
+            format!("/api/workspaces/{ws}/runs/{run}/audio?{key}&clip=c.wav"),
+            None,
+        ),
+        (
+            "GET",
+            format!("/api/workspaces/{ws}/compare?a={run}&b={run}"),
+            None,
+        ),
+        ("GET", format!("/api/workspaces/{ws}/leaderboard"), None),
+        (
+            "POST",
+            format!("/api/workspaces/{ws}/suites/qa"),
+            Some(json!({"id": "x"})),
+        ),
+        ("GET", format!("/api/workspaces/{ws}/suites/qa"), None),
+        ("DELETE", format!("/api/workspaces/{ws}/suites/qa"), None),
+        (
+            "GET",
+            format!("/api/workspaces/{ws}/suites/qa/versions/v1"),
+            None,
+        ),
+        (
+            "GET",
+            format!("/api/workspaces/{ws}/suites/qa/settings"),
+            None,
+        ),
+        (
+            "PUT",
+            format!("/api/workspaces/{ws}/suites/qa/settings"),
+            Some(settings),
+        ),
+        (
+            "GET",
+            format!("/api/workspaces/{ws}/agents/mock/models"),
+            None,
+        ),
+        (
+            "POST",
+            format!("/api/workspaces/{ws}/agents/mock/models/load"),
+            Some(json!({})),
+        ),
+        (
+            "POST",
+            format!("/api/workspaces/{ws}/agents/mock/models/unload"),
+            Some(json!({})),
+        ),
+    ]
+}
+
 /// Every route of a workspace, with a body that would be accepted from its owner.
 fn workspace_routes(ws: &str, run: &str) -> Vec<(&'static str, String, Option<Value>)> {
     let agent = json!({"kind": "scripted", "lines": ["x"]});
@@ -181,7 +243,10 @@ async fn another_workspace_is_not_found_on_every_route() {
     let mut world = world().await;
     let bob = world.bob.clone();
     let (a, b, run) = (world.a.clone(), world.b.clone(), world.run.clone());
-    for (method, path, body) in workspace_routes(&a, &run) {
+    let every = workspace_routes(&a, &run)
+        .into_iter()
+        .chain(more_routes(&a, &run));
+    for (method, path, body) in every {
         let (status, answer) = world.call(&bob, method, &path, body).await;
         assert_eq!(status, 404, "{method} {path}: {answer}");
     }
@@ -247,6 +312,12 @@ async fn a_viewer_reads_but_cannot_write() {
         } else {
             assert_eq!(status, 403, "{method} {path}: {answer}");
             assert_eq!(answer["error"]["code"], "forbidden");
+        }
+    }
+    for (method, path, body) in more_routes(&a, &run) {
+        if method != "GET" {
+            let (status, answer) = world.call(&carol, method, &path, body).await;
+            assert_eq!(status, 403, "{method} {path}: {answer}");
         }
     }
     // Nothing changed (the members list now has carol too).
