@@ -5,17 +5,16 @@
 //! attempts in flight finish, no new one starts, and the run is left `running` so that the
 //! next start resumes it without redoing a recorded attempt.
 
+use super::counters::Counters;
 use super::error::ApiError;
 use super::live::LiveHub;
-use super::ops::Counters;
 use super::policy;
 use super::queued::Queued;
-use super::state::ServerState;
 use benchcore::{
     CancelToken, Engine, ResumeOptions, Run, RunHandle, RunSpec, RunStatus, Workspace,
 };
 use benchcore_providers::{AgentConfig, Pricing, ProviderFactory};
-use benchcore_store::StoreHandle;
+use benchcore_store::{AccountStore, AgentVault, StoreHandle};
 use futures::StreamExt;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,6 +40,10 @@ pub(crate) struct Executor {
     counters: Arc<Counters>,
     /// The work queue, on a store that keeps one: runs are launched onto it.
     pub(crate) queued: Option<Queued>,
+    /// Saved agents, for building runs.
+    vault: Arc<dyn AgentVault>,
+    /// The workspaces, for resuming their runs at start.
+    accounts: Arc<dyn AccountStore>,
 }
 
 impl Executor {
@@ -49,15 +52,21 @@ impl Executor {
         counters: Arc<Counters>,
         hub: Arc<LiveHub>,
         queued: Option<Queued>,
-    ) -> Self {
-        Self {
+    ) -> anyhow::Result<Self> {
+        let vault = handle.require_vault()?;
+        let accounts = handle
+            .accounts()
+            .ok_or_else(|| anyhow::anyhow!("the store keeps no accounts"))?;
+        Ok(Self {
+            vault,
+            accounts,
             counters,
             queued,
             hub,
             handle,
             active: Mutex::default(),
             handing_back: AtomicBool::new(false),
-        }
+        })
     }
 
     fn active(&self) -> std::sync::MutexGuard<'_, HashMap<RunKey, Active>> {
@@ -83,7 +92,6 @@ impl Executor {
     /// each against the server's [`policy`].
     pub(crate) async fn build(
         &self,
-        state: &ServerState,
         workspace: &Workspace,
         spec: RunSpec,
     ) -> Result<Run, ApiError> {
@@ -93,7 +101,7 @@ impl Executor {
                 continue;
             };
             let field = format!("agents.{i}.config.name");
-            let value = state
+            let value = self
                 .vault
                 .load_agent(workspace, name)
                 .await?
@@ -121,7 +129,7 @@ impl Executor {
         workspace: &Workspace,
         run: Run,
     ) -> Result<String, ApiError> {
-        let models = super::local_models::before_run(&self.handle, workspace, run.spec()).await?;
+        let models = super::run_models::before_run(&self.handle, workspace, run.spec()).await?;
         if let Some(queued) = &self.queued {
             return queued.launch(workspace, run, models).await;
         }
@@ -138,7 +146,6 @@ impl Executor {
     /// Resumes a stored run in this process (errors retried when `retry_errors`).
     pub(crate) async fn resume(
         self: &Arc<Self>,
-        state: &ServerState,
         workspace: &Workspace,
         run_id: &str,
         retry_errors: bool,
@@ -164,13 +171,13 @@ impl Executor {
             .get_run(workspace, run_id)
             .await?
             .ok_or_else(|| ApiError::not_found("no such run"))?;
-        let run = self.build(state, workspace, stored.spec).await?;
+        let run = self.build(workspace, stored.spec).await?;
         let options = if retry_errors {
             ResumeOptions::retry_errors()
         } else {
             ResumeOptions::default()
         };
-        let models = super::local_models::before_run(&self.handle, workspace, run.spec()).await?;
+        let models = super::run_models::before_run(&self.handle, workspace, run.spec()).await?;
         let engine = Engine::new(self.handle.store()).with_workspace(workspace.clone());
         let handle = engine
             .resume(run_id, run, options)
@@ -186,7 +193,7 @@ impl Executor {
         self: &Arc<Self>,
         workspace: &Workspace,
         mut handle: RunHandle,
-        models: super::local_models::RunModels,
+        models: super::run_models::RunModels,
     ) {
         let key = (workspace.clone(), handle.run_id().to_owned());
         let feed = self.hub.feed(workspace, handle.run_id());
@@ -263,8 +270,12 @@ impl Executor {
 
     /// At start: resumes the runs of every workspace left `running` by a server that stopped
     /// (or died). Each failure is logged; the others go on.
-    pub(crate) async fn resume_interrupted(self: &Arc<Self>, state: &ServerState) {
-        let workspaces = match all_workspaces(state).await {
+    pub(crate) async fn resume_interrupted(self: &Arc<Self>) {
+        let workspaces = match self.accounts.workspaces().await {
+            Ok(all) => Ok(all.into_iter().map(|w| w.id).collect::<Vec<_>>()),
+            Err(e) => Err(e),
+        };
+        let workspaces = match workspaces {
             Ok(workspaces) => workspaces,
             Err(e) => {
                 tracing::error!(error = %e, "cannot list workspaces to resume their runs");
@@ -291,7 +302,7 @@ impl Executor {
                         continue;
                     }
                 }
-                match self.resume(state, &workspace, &run.id, false).await {
+                match self.resume(&workspace, &run.id, false).await {
                     Ok(()) => eprintln!("resumed run {} of workspace {workspace}", run.id),
                     Err(e) => tracing::error!(run = %run.id, error = %e.message, "cannot resume"),
                 }
@@ -341,17 +352,4 @@ async fn watch_status(
             Err(e) => tracing::warn!(run = %run_id, error = %e, "cannot read the run's status"),
         }
     }
-}
-
-/// Every workspace.
-pub(crate) async fn all_workspaces(
-    state: &ServerState,
-) -> Result<Vec<Workspace>, benchcore::StoreError> {
-    Ok(state
-        .accounts
-        .workspaces()
-        .await?
-        .into_iter()
-        .map(|w| w.id)
-        .collect())
 }

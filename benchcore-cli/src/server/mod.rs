@@ -30,17 +30,22 @@ mod admin_api;
 mod agents_api;
 mod auth;
 mod body;
+mod bootstrap;
+mod counters;
 mod dashboard;
 mod error;
 mod executor;
 mod ids;
 mod live;
 mod local_models;
+mod login_limit;
+mod oidc;
 mod openapi;
 mod ops;
 mod policy;
 mod queued;
 mod request_log;
+mod run_models;
 mod runs_api;
 mod state;
 mod suite_store;
@@ -49,7 +54,7 @@ mod suites_api;
 mod views;
 mod yaml_suite;
 
-pub(crate) use auth::oidc::OidcVerifier;
+pub(crate) use oidc::OidcVerifier;
 pub(crate) use state::{ServeOptions, ServerState};
 
 use anyhow::Context;
@@ -158,9 +163,9 @@ pub(crate) async fn serve(state: ServerState) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {address}"))?;
     let local = listener.local_addr()?;
-    state.bootstrap().await?;
+    bootstrap::bootstrap(&state).await?;
     if state.options.resume_interrupted {
-        state.executor.resume_interrupted(&state).await;
+        state.executor.resume_interrupted().await;
     }
     crate::output::print(&format!("benchcore serve: http://{local}/\n"))?;
     let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -1,6 +1,7 @@
 //! Operations: `/health` (the process answers), `/ready` (the store answers, so traffic may
 //! come), and `/metrics` in the Prometheus text format.
 
+use super::counters::LATENCY_BUCKETS;
 use super::state::ServerState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -10,55 +11,6 @@ use benchcore::{Outcome, RunFilter, Workspace};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// Upper bounds (ms) of the provider latency histogram's buckets.
-const LATENCY_BUCKETS: [u64; 10] = [50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000];
-
-/// What `/metrics` counts, since the process started.
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    requests: [AtomicU64; 5],
-    logins_failed: AtomicU64,
-    runs_launched: AtomicU64,
-    attempts: [AtomicU64; Outcome::ALL.len()],
-    latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
-    latency_count: AtomicU64,
-    latency_sum_ms: AtomicU64,
-}
-
-impl Counters {
-    /// One answered request.
-    pub(crate) fn request(&self, status: StatusCode) {
-        let class = (status.as_u16() / 100).clamp(1, 5) as usize - 1;
-        self.requests[class].fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// One failed sign-in.
-    pub(crate) fn login_failed(&self) {
-        self.logins_failed.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// One run launched.
-    pub(crate) fn run_launched(&self) {
-        self.runs_launched.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// One attempt finished, with its provider latency when it had an answer.
-    pub(crate) fn attempt(&self, outcome: Outcome, latency_ms: Option<u64>) {
-        if let Some(i) = Outcome::ALL.iter().position(|o| *o == outcome) {
-            self.attempts[i].fetch_add(1, Ordering::Relaxed);
-        }
-        if let Some(ms) = latency_ms {
-            for (bound, bucket) in LATENCY_BUCKETS.iter().zip(&self.latency_buckets) {
-                if ms <= *bound {
-                    bucket.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-            self.latency_count.fetch_add(1, Ordering::Relaxed);
-            self.latency_sum_ms.fetch_add(ms, Ordering::Relaxed);
-        }
-    }
-}
 
 /// `GET /health`.
 pub(crate) async fn health() -> Json<serde_json::Value> {
@@ -165,10 +117,8 @@ pub(crate) async fn metrics(State(state): State<ServerState>) -> impl IntoRespon
     let _ = writeln!(out, "benchcore_attempt_errors_total {errors}");
     if let Some(queue) = state.handle.work_queue() {
         let mut depth = 0;
-        for workspace in super::executor::all_workspaces(&state)
-            .await
-            .unwrap_or_default()
-        {
+        let workspaces = state.accounts.workspaces().await.unwrap_or_default();
+        for workspace in workspaces.into_iter().map(|w| w.id) {
             depth += queue.pending(&workspace, None).await.unwrap_or(0);
         }
         let _ = writeln!(

@@ -13,7 +13,7 @@
 //!   run; `progress` (from the store) counts everyone's.
 
 use super::error::ApiError;
-use super::local_models::RunModels;
+use super::run_models::RunModels;
 use crate::args::{AgentOptions, WorkerArgs};
 use crate::commands::worker_pool::{WorkspaceSink, WorkspaceWorkers};
 use benchcore::{Engine, Run, RunStatus, WorkQueue, Workspace};

@@ -120,10 +120,7 @@ pub(crate) async fn launch(
         .join(member.workspace.as_str())
         .join("artifacts");
     spec.artifacts_dir = Some(artifacts.display().to_string());
-    let mut run = state
-        .executor
-        .build(&state, &member.workspace, spec)
-        .await?;
+    let mut run = state.executor.build(&member.workspace, spec).await?;
     if let Some(name) = uploaded {
         run.spec_mut().suite.name = name;
     }
@@ -276,7 +273,7 @@ async fn resume_run(
     suites_api::check_resumable(&state, &member.workspace, &run.spec).await?;
     state
         .executor
-        .resume(&state, &member.workspace, &id, retry_errors)
+        .resume(&member.workspace, &id, retry_errors)
         .await?;
     Ok(StatusCode::ACCEPTED)
 }

@@ -1,14 +1,15 @@
 //! What every handler reads from, and the first start's administrator.
 
-use super::auth::{self, LoginLimiter};
+use super::counters::Counters;
 use super::executor::Executor;
 use super::live::LiveHub;
-use super::ops::Counters;
+use super::login_limit::LoginLimiter;
+use super::oidc::OidcVerifier;
 use crate::commands::worker_pool::WorkspaceSink;
 use anyhow::Context;
 use benchcore::CancelToken;
 use benchcore::RunEvent;
-use benchcore_store::{AccountStore, AgentVault, StoreHandle, User};
+use benchcore_store::{AccountStore, AgentVault, StoreHandle};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -42,7 +43,7 @@ pub(crate) struct ServeOptions {
     pub(crate) lease_secs: f64,
     /// Verifies bearer tokens from an external identity provider (`--oidc-issuer`); `None`
     /// accepts only API tokens and sessions.
-    pub(crate) oidc: Option<Arc<auth::oidc::OidcVerifier>>,
+    pub(crate) oidc: Option<Arc<OidcVerifier>>,
 }
 
 /// What every handler reads from.
@@ -113,7 +114,7 @@ impl ServerState {
                 Arc::clone(&counters),
                 hub,
                 queued,
-            )),
+            )?),
             options: Arc::new(options),
             handle,
             accounts,
@@ -123,38 +124,5 @@ impl ServerState {
             summaries: Arc::default(),
             stopping: CancelToken::new(),
         })
-    }
-
-    /// On a store without users, creates the administrator (and their first workspace) and
-    /// prints their password once when it was made here.
-    pub(crate) async fn bootstrap(&self) -> anyhow::Result<()> {
-        if self.accounts.user_count().await? > 0 {
-            return Ok(());
-        }
-        let (password, made) = match &self.options.admin_password {
-            Some(password) => (password.clone(), false),
-            None => (super::ids::secret(18), true),
-        };
-        auth::passwords::check_strength(&password).context("--admin-password")?;
-        let user = User::new(
-            super::ids::id("u"),
-            self.options.admin_email.clone(),
-            "Administrator",
-            true,
-        );
-        let hash = auth::passwords::hash(&password)?;
-        self.accounts.create_user(&user, &hash).await?;
-        let workspace = benchcore_store::WorkspaceInfo::new(super::ids::workspace()?, "default");
-        self.accounts.create_workspace(&workspace, &user.id).await?;
-        if made {
-            eprintln!(
-                "created the administrator {} with password {password} (shown once: change it \
-                 with PUT /api/me/password)",
-                user.email
-            );
-        } else {
-            eprintln!("created the administrator {}", user.email);
-        }
-        Ok(())
     }
 }

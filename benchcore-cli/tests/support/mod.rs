@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod command;
+pub mod hostile;
 pub mod sandbox;
 pub mod team;
 

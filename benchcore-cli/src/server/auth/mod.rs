@@ -1,16 +1,13 @@
 //! Who is calling: an API token (`Authorization: Bearer bc_…`) or a browser session cookie
 //! (with its CSRF token on every change), or, with `serve --oidc-issuer`, an identity
-//! provider's token ([`oidc`]), and what they may do in a workspace.
+//! provider's token ([`oidc`](super::oidc)), and what they may do in a workspace.
 //!
 //! A request for a workspace the caller is not a member of (or that does not exist) is
 //! answered 404, never 403, so workspaces cannot be discovered; within their own workspace a
 //! member whose role is too low gets 403.
 
 pub(crate) mod login;
-pub(crate) mod oidc;
 pub(crate) mod passwords;
-
-pub(crate) use login::LoginLimiter;
 
 use super::error::ApiError;
 use super::ids;

@@ -13,7 +13,7 @@
 mod jwks;
 mod ring_provider;
 
-use super::super::error::ApiError;
+use super::error::ApiError;
 use axum::http::StatusCode;
 use base64::Engine as _;
 use benchcore_store::{AccountStore, User};
